@@ -1,0 +1,12 @@
+#pragma once
+
+#include "hypatia/dtype.hpp"
+#include "hypatia/error.hpp"
+#include "hypatia/expr.hpp"
+#include "hypatia/grad.hpp"
+#include "hypatia/graph.hpp"
+#include "hypatia/interpreter.hpp"
+#include "hypatia/node.hpp"
+#include "hypatia/ops.hpp"
+#include "hypatia/shape.hpp"
+#include "hypatia/tensor.hpp"

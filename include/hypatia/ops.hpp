@@ -1,0 +1,9 @@
+#pragma once
+
+#include "hypatia/expr.hpp"
+#include "hypatia/ops/elementwise.hpp"
+#include "hypatia/ops/index.hpp"
+#include "hypatia/ops/linalg.hpp"
+#include "hypatia/ops/reduce.hpp"
+#include "hypatia/ops/scan.hpp"
+#include "hypatia/ops/shape.hpp"

@@ -1,0 +1,5 @@
+#pragma once
+
+#include "hypatia/expr.hpp"
+
+namespace hypatia {}  // namespace hypatia

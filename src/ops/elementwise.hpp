@@ -1,0 +1,54 @@
+#pragma once
+
+// The table of scalar elementwise functions. Each row says everything about one function: its
+// arity, how its result dtype follows from its inputs, its value on doubles (and on integers where
+// integer arithmetic is exact), and its derivative written with graph ops. The elementwise op, the
+// interpreter and (later) fusion and code generation all read this one table.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hypatia/expr.hpp"
+#include "hypatia/node.hpp"
+
+namespace hypatia::ops {
+
+enum class ResultDType {
+  promote,   // promoted input dtype; integers stay integers when `eval_int` exists, else float64
+  floating,  // promoted input dtype, integers and booleans become float64
+  boolean,   // comparisons, logic, isnan
+};
+
+struct ScalarFunction {
+  std::string name;
+  int arity = 1;
+  ResultDType result = ResultDType::floating;
+  std::function<double(const double* args)> eval;
+  std::function<std::int64_t(const std::int64_t* args)> eval_int;  // optional
+  // Gradient of each input given the inputs, the op's output and the output's gradient. The
+  // result may have the broadcast shape; an empty Expr means no gradient for that input.
+  std::function<Exprs(const Exprs& inputs, const Expr& output, const Expr& output_grad)> grad;
+  bool zero_grad = false;                // piecewise constant: the derivative is zero
+  std::vector<int> integer_inputs = {};  // inputs that must be int64 (polygamma's order)
+  bool condition_first = false;          // input 0 is a boolean condition, excluded from promotion
+};
+
+// The functions of each family file, gathered into the one table.
+std::vector<ScalarFunction> arithmetic_functions();  // elementwise.cpp
+std::vector<ScalarFunction> math_functions();        // elementwise_math.cpp
+std::vector<ScalarFunction> special_functions();     // elementwise_special.cpp
+
+const std::vector<ScalarFunction>& scalar_function_table();
+const ScalarFunction& scalar_function(const std::string& name);
+
+// The op of a table row, and the node applying it.
+const OpDef& elementwise_op(const std::string& name);
+Expr apply_elementwise(const std::string& name, const Exprs& args);
+
+// Whether `node` is a rank-0 float64 constant: such a constant (a C++ literal) takes the dtype of
+// the other operands instead of promoting them, like numpy's Python scalars.
+bool is_weak_scalar(const Node& node);
+
+}  // namespace hypatia::ops
