@@ -80,7 +80,8 @@ TEST(Graph, SubstituteRebuildsOnlyWhatChanged) {
   EXPECT_EQ(rebuilt, (log(w) * 3.0 + exp(w)).node());
   Tensor value = evaluate(rebuilt, {{"w", Tensor::from_doubles({1.0, 2.0}, {2})}});
   EXPECT_DOUBLE_EQ(value.at(1), std::log(2.0) * 3.0 + std::exp(2.0));
-  EXPECT_THROW(substitute(y.node(), {{x.node().get(), input("i", {DType::int64, {2}})}}), ShapeError);
+  EXPECT_THROW(substitute(y.node(), {{x.node().get(), input("i", {DType::int64, {2}})}}),
+               ShapeError);
 }
 
 TEST(Graph, PrinterShowsSharedSubgraphsOnce) {
@@ -92,7 +93,8 @@ TEST(Graph, PrinterShowsSharedSubgraphsOnce) {
   EXPECT_NE(text.find(id + " = exp : float64(3,)"), std::string::npos) << text;
   // Defined once, then referred to by id twice.
   std::size_t count = 0;
-  for (std::size_t pos = text.find(id); pos != std::string::npos; pos = text.find(id, pos + 1)) ++count;
+  for (std::size_t pos = text.find(id); pos != std::string::npos; pos = text.find(id, pos + 1))
+    ++count;
   EXPECT_EQ(count, 3u) << text;
   EXPECT_NE(text.find("input \"x\" : float64(3,)"), std::string::npos) << text;
 }

@@ -59,7 +59,8 @@ TEST(Interpreter, MissingInputIsNamed) {
 TEST(Interpreter, UnknownDimensionsResolveAtRunTime) {
   Expr a = input("a", {DType::float64, {kUnknownDim}});
   Expr total = sum(a * 2.0);
-  EXPECT_DOUBLE_EQ(evaluate(total.node(), {{"a", Tensor::from_doubles({1, 2, 3}, {3})}}).at(0), 12.0);
+  EXPECT_DOUBLE_EQ(evaluate(total.node(), {{"a", Tensor::from_doubles({1, 2, 3}, {3})}}).at(0),
+                   12.0);
   EXPECT_DOUBLE_EQ(evaluate(total.node(), {{"a", Tensor::from_doubles({1, 2}, {2})}}).at(0), 6.0);
 }
 

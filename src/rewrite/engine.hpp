@@ -1,0 +1,34 @@
+#pragma once
+
+// The rewrite engine: rules over small patterns, applied bottom-up to a fixed point, phase by
+// phase. A rule looks at one node (whose inputs are already rewritten) and returns a replacement
+// or nothing. Scan bodies and other subgraph attributes are rewritten with the same phase.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hypatia/expr.hpp"
+#include "hypatia/rewrite.hpp"
+
+namespace hypatia::rewrite {
+
+struct Rule {
+  std::string name;                             // reads like documentation: "log(1+x) -> log1p(x)"
+  std::function<Expr(const Expr& node)> apply;  // an empty Expr: the rule does not apply
+};
+
+struct Phase {
+  std::string name;
+  std::vector<Rule> rules;
+};
+
+// The phase list, in order. Each phase file contributes its rules.
+const std::vector<Phase>& phases();
+std::vector<Rule> canonicalize_rules();  // canonicalize.cpp
+
+// Rewrites `outputs` with one phase's rules until no rule fires; counts hits per rule.
+std::vector<NodePtr> run_phase(const std::vector<NodePtr>& outputs, const Phase& phase,
+                               const RewriteOptions& options, std::map<std::string, int>& hits);
+
+}  // namespace hypatia::rewrite

@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "hypatia/hypatia.hpp"
+#include "hypatia/rewrite.hpp"
+#include "rewrite/rewrite_check.hpp"
+
+namespace hypatia {
+namespace {
+
+using testing::expect_rule_preserves_values;
+using testing::random_tensor;
+
+constexpr const char* kPhase = "canonicalize";
+
+TEST(Canonicalize, FoldsConstants) {
+  std::mt19937_64 rng(1);
+  auto outcome = expect_rule_preserves_values(
+      kPhase, "fold constants",
+      [](const Exprs& x) {
+        return x[0] * exp(constant(Tensor::from_doubles({0.0, 1.0}, {2})));
+      },
+      {random_tensor({2}, rng)});
+  EXPECT_EQ(outcome.rewritten->op_name(), "mul");
+  EXPECT_TRUE(is_constant(*outcome.rewritten->input(1)));
+}
+
+TEST(Canonicalize, MultiplyByOne) {
+  std::mt19937_64 rng(2);
+  auto outcome = expect_rule_preserves_values(
+      kPhase, "x*1 -> x, x/1 -> x, x**1 -> x",
+      [](const Exprs& x) { return pow(x[0] * 1.0 / 1.0, 1.0); }, {random_tensor({3}, rng)});
+  EXPECT_TRUE(is_input(*outcome.rewritten));
+}
+
+TEST(Canonicalize, MultiplyByOneKeepsBroadcasting) {
+  // x (1,) * ones (3,) broadcasts: the identity must not drop the shape change.
+  Expr x = input("x", {DType::float64, {1}});
+  Expr y = x * constant(Tensor::full(DType::float64, {3}, 1.0));
+  NodePtr rewritten = optimize({y.node()}).front();
+  EXPECT_EQ(rewritten->shape(), Shape({3}));
+}
+
+TEST(Canonicalize, AddZero) {
+  std::mt19937_64 rng(3);
+  auto outcome = expect_rule_preserves_values(kPhase, "x+0 -> x, x-0 -> x",
+                                              [](const Exprs& x) { return (0.0 + x[0]) - 0.0; },
+                                              {random_tensor({2, 2}, rng)});
+  EXPECT_TRUE(is_input(*outcome.rewritten));
+}
+
+TEST(Canonicalize, SubtractSelf) {
+  std::mt19937_64 rng(4);
+  auto outcome = expect_rule_preserves_values(kPhase, "x-x -> 0",
+                                              [](const Exprs& x) { return exp(x[0]) - exp(x[0]); },
+                                              {random_tensor({4}, rng)});
+  EXPECT_EQ(outcome.rewritten->op_name(), "fill_like");
+}
+
+TEST(Canonicalize, DoubleNegation) {
+  std::mt19937_64 rng(5);
+  auto outcome = expect_rule_preserves_values(
+      kPhase, "--x -> x", [](const Exprs& x) { return -(-x[0]); }, {random_tensor({3}, rng)});
+  EXPECT_TRUE(is_input(*outcome.rewritten));
+}
+
+TEST(Canonicalize, LogOfExp) {
+  std::mt19937_64 rng(6);
+  auto outcome = expect_rule_preserves_values(kPhase, "log(exp(x)) -> x",
+                                              [](const Exprs& x) { return log(exp(x[0])); },
+                                              {random_tensor({3}, rng, -5, 5)});
+  EXPECT_TRUE(is_input(*outcome.rewritten));
+  // The rewrite is more exact than the original where exp overflows.
+  Expr x = input("big", {DType::float64, {}});
+  NodePtr simplified = optimize({log(exp(x)).node()}).front();
+  EXPECT_EQ(evaluate(simplified, {{"big", Tensor::scalar(1000.0)}}).at(0), 1000.0);
+}
+
+TEST(Canonicalize, ExpOfLogOnlyForNonnegative) {
+  std::mt19937_64 rng(7);
+  auto outcome = expect_rule_preserves_values(
+      kPhase, "exp(log(x)) -> x for x >= 0",
+      [](const Exprs& x) { return exp(log(exp(x[0]) * 2.0)); }, {random_tensor({3}, rng)});
+  EXPECT_EQ(outcome.rewritten->op_name(), "mul");
+  // For x of unknown sign, exp(log(x)) is NaN at negative x and must stay.
+  Expr y = input("y", {DType::float64, {}});
+  EXPECT_EQ(optimize({exp(log(y)).node()}).front()->op_name(), "exp");
+}
+
+TEST(Canonicalize, RedundantBroadcast) {
+  // Built on an unknown-length placeholder, then substituted by a (3,) input, the broadcast's
+  // source and target have the same static shape: the op is a no-op.
+  std::mt19937_64 rng(8);
+  auto outcome = expect_rule_preserves_values(
+      kPhase, "broadcast/sum_to of the same static shape -> x",
+      [](const Exprs& x) {
+        Expr unknown = input("unknown", {DType::float64, {kUnknownDim}});
+        Expr broadcast = broadcast_like(unknown, exp(x[0])) + sum_to_like(unknown, exp(x[0]));
+        return Expr(substitute(broadcast.node(), {{unknown.node().get(), x[0].node()}}));
+      },
+      {random_tensor({3}, rng)});
+  EXPECT_EQ(outcome.rewritten, (outcome.rewritten->input(0) + outcome.rewritten->input(0)).node());
+}
+
+TEST(Optimize, ReachesInsideNestedReplacementsAndReports) {
+  Expr x = input("x", {DType::float64, {2}});
+  Expr y = -(-(x * 1.0)) + 0.0;
+  RewriteReport report;
+  std::ostringstream explain;
+  RewriteOptions options;
+  options.explain = true;
+  options.explain_stream = &explain;
+  NodePtr rewritten = optimize({y.node()}, options, &report).front();
+  EXPECT_EQ(rewritten, x.node());
+  EXPECT_GE(report.total_hits(), 3);
+  EXPECT_NE(explain.str().find("== before canonicalize =="), std::string::npos);
+  EXPECT_NE(explain.str().find("fired 1x: --x -> x"), std::string::npos) << explain.str();
+}
+
+TEST(Optimize, DisabledPhasesAndRulesDoNothing) {
+  Expr x = input("x", {DType::float64, {2}});
+  Expr y = -(-x);
+  RewriteOptions no_phase;
+  no_phase.disabled_phases = {"canonicalize"};
+  EXPECT_EQ(optimize({y.node()}, no_phase).front(), y.node());
+  RewriteOptions no_rule;
+  no_rule.disabled_rules = {"--x -> x"};
+  EXPECT_EQ(optimize({y.node()}, no_rule).front(), y.node());
+}
+
+}  // namespace
+}  // namespace hypatia

@@ -1,0 +1,39 @@
+#include "rewrite/rewrite_check.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace hypatia::testing {
+
+RewriteOutcome expect_rule_preserves_values(const std::string& phase, const std::string& rule,
+                                            const GraphBuilder& f,
+                                            const std::vector<Tensor>& points, double rtol) {
+  std::vector<NodePtr> placeholders;
+  Exprs inputs;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    placeholders.push_back(input("x" + std::to_string(i), points[i].type()));
+    inputs.push_back(placeholders.back());
+  }
+  RewriteOutcome outcome;
+  outcome.original = f(inputs).node();
+  outcome.rewritten = optimize({outcome.original}, {}, &outcome.report).front();
+  EXPECT_GT(outcome.report.hits[phase][rule], 0) << "rule '" << rule << "' did not fire on\n"
+                                                 << print_graph(outcome.original);
+  const Tensor before = Interpreter(placeholders, {outcome.original}).run(points).front();
+  const Tensor after = Interpreter(placeholders, {outcome.rewritten}).run(points).front();
+  EXPECT_EQ(before.type(), after.type());
+  for (std::int64_t i = 0; i < before.size() && i < after.size(); ++i) {
+    const double b = before.at(i), a = after.at(i);
+    if (std::isnan(b)) {
+      EXPECT_TRUE(std::isnan(a)) << "element " << i;
+    } else if (std::isinf(b)) {
+      EXPECT_EQ(a, b) << "element " << i;
+    } else {
+      EXPECT_NEAR(a, b, rtol * std::max(1.0, std::abs(b))) << "element " << i;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace hypatia::testing

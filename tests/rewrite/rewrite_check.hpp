@@ -1,0 +1,27 @@
+#pragma once
+
+// Checks a rewrite rule: it fires on a graph built to contain its pattern, and the rewritten graph
+// computes the same values as the original on the given inputs.
+
+#include <string>
+#include <vector>
+
+#include "hypatia/hypatia.hpp"
+#include "hypatia/rewrite.hpp"
+#include "support/gradient_check.hpp"
+
+namespace hypatia::testing {
+
+struct RewriteOutcome {
+  NodePtr original;
+  NodePtr rewritten;
+  RewriteReport report;
+};
+
+// Optimizes f(placeholders like `points`), expects `rule` of `phase` to have fired, and compares
+// values (relative tolerance `rtol`, NaN matching NaN) before and after.
+RewriteOutcome expect_rule_preserves_values(const std::string& phase, const std::string& rule,
+                                            const GraphBuilder& f,
+                                            const std::vector<Tensor>& points, double rtol = 1e-12);
+
+}  // namespace hypatia::testing
