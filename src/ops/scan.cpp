@@ -314,30 +314,25 @@ Exprs temporary_placeholders(const std::vector<TensorType>& types) {
   return placeholders;
 }
 
-// The outer nodes the body uses: the largest parts of the body graph that depend on no
-// placeholder but on some input outside the body. They become non-sequence inputs, computed once
-// outside the loop (and differentiated there). Parts made of constants alone stay in the body.
-std::vector<NodePtr> find_closures(const std::vector<NodePtr>& outputs,
-                                   const std::unordered_set<const Node*>& placeholders) {
+// The loop invariants of the body: the largest parts of the body graph that depend on no
+// placeholder (closures over outer nodes, and work on constant data). They become non-sequence
+// inputs, computed once outside the loop (and differentiated there). Constant leaves stay in the
+// body, where they cost nothing.
+std::vector<NodePtr> find_invariants(const std::vector<NodePtr>& outputs,
+                                     const std::unordered_set<const Node*>& placeholders) {
   const std::vector<NodePtr> order = topological_order(outputs);
-  std::unordered_set<const Node*> varies, outer;
+  std::unordered_set<const Node*> varies(placeholders);
   for (const NodePtr& node : order) {
-    if (placeholders.count(node.get())) {
-      varies.insert(node.get());
-      continue;
-    }
-    if (is_input(*node)) outer.insert(node.get());
     for (const NodePtr& in : node->inputs()) {
       if (varies.count(in.get())) varies.insert(node.get());
-      if (outer.count(in.get())) outer.insert(node.get());
     }
   }
-  std::vector<NodePtr> closures;
+  std::vector<NodePtr> invariants;
   std::unordered_set<const Node*> seen;
   auto add = [&](const NodePtr& candidate) {
-    if (!varies.count(candidate.get()) && outer.count(candidate.get()) &&
+    if (!varies.count(candidate.get()) && !is_constant(*candidate) &&
         seen.insert(candidate.get()).second) {
-      closures.push_back(candidate);
+      invariants.push_back(candidate);
     }
   };
   for (const NodePtr& node : order) {
@@ -345,7 +340,7 @@ std::vector<NodePtr> find_closures(const std::vector<NodePtr>& outputs,
     for (const NodePtr& in : node->inputs()) add(in);
   }
   for (const NodePtr& output : outputs) add(output);
-  return closures;
+  return invariants;
 }
 
 // Placeholders named by their role, so that equal bodies are equal graphs and their scan nodes
@@ -356,7 +351,7 @@ NodePtr canonical_placeholder(const std::string& role, std::size_t index, const 
 
 struct BuiltBody {
   SubgraphPtr body;
-  std::vector<NodePtr> closures;  // outer nodes to pass as extra non-sequence inputs
+  std::vector<NodePtr> invariants;  // computed outside, passed as extra non-sequence inputs
 };
 
 BuiltBody close_body(const std::vector<NodePtr>& placeholders, std::vector<NodePtr> outputs,
@@ -364,7 +359,7 @@ BuiltBody close_body(const std::vector<NodePtr>& placeholders, std::vector<NodeP
   std::unordered_set<const Node*> own(placeholders.size());
   for (const NodePtr& p : placeholders) own.insert(p.get());
   BuiltBody built;
-  built.closures = find_closures(outputs, own);
+  built.invariants = find_invariants(outputs, own);
 
   auto body = std::make_shared<Subgraph>();
   Replacements renaming;
@@ -381,8 +376,8 @@ BuiltBody close_body(const std::vector<NodePtr>& placeholders, std::vector<NodeP
       rename(placeholders[i], "non_sequence", i - layout.sequences - layout.carries);
     }
   }
-  for (std::size_t k = 0; k < built.closures.size(); ++k)
-    rename(built.closures[k], "non_sequence", layout.non_sequences + k);
+  for (std::size_t k = 0; k < built.invariants.size(); ++k)
+    rename(built.invariants[k], "non_sequence", layout.non_sequences + k);
   body->outputs = substitute(outputs, renaming);
   built.body = std::move(body);
   return built;
@@ -423,6 +418,16 @@ void check_arguments(const Exprs& sequences, const Exprs& carries, const Exprs& 
     throw_shape_error("scan: n_steps is needed when there are no sequences to scan over");
 }
 
+// n_steps adds nothing when a sequence's static length already says it; dropping it then keeps
+// equal scans one node.
+std::int64_t n_steps_attribute(const Exprs& sequences, std::optional<std::int64_t> n_steps) {
+  if (!n_steps) return kUnknownDim;
+  for (const Expr& sequence : sequences) {
+    if (sequence.shape().at(0) == *n_steps) return kUnknownDim;
+  }
+  return *n_steps;
+}
+
 std::vector<TensorType> types_of(const Exprs& exprs, bool slices) {
   std::vector<TensorType> types;
   for (const Expr& e : exprs) types.push_back(slices ? slice_type(e.type()) : e.type());
@@ -447,12 +452,12 @@ NodePtr make_scan(const BodyBuilder& build_body, const Exprs& sequences, const E
   std::vector<NodePtr> inputs = as_nodes(sequences);
   for (const Exprs* group : {&carries, &non_sequences})
     for (const Expr& e : *group) inputs.push_back(e.node());
-  inputs.insert(inputs.end(), built.closures.begin(), built.closures.end());
+  inputs.insert(inputs.end(), built.invariants.begin(), built.invariants.end());
   return make_node(scan_op(), std::move(inputs),
                    Attrs{{"body", built.body},
                          {"n_sequences", static_cast<std::int64_t>(sequences.size())},
                          {"n_carries", static_cast<std::int64_t>(carries.size())},
-                         {"n_steps", n_steps.value_or(kUnknownDim)},
+                         {"n_steps", n_steps_attribute(sequences, n_steps)},
                          {"reverse", static_cast<std::int64_t>(reverse)}});
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "hypatia/hypatia.hpp"
@@ -105,23 +106,25 @@ TEST(Scan, Garch11VarianceRecursionAgainstLoop) {
   }
 }
 
-TEST(Scan, OuterSubgraphIsComputedOnceOutsideTheLoop) {
+TEST(Scan, LoopInvariantsAreComputedOnceOutsideTheLoop) {
   Expr theta = input("theta", {DType::float64, {}});
-  Expr rate = exp(theta);  // an outer non-constant subgraph used by the body
+  Expr rate = exp(theta);                                  // an outer non-constant subgraph
+  Expr offset = sum(log(constant(vector_of({1, 2, 4}))));  // work on constant data
   ScanResult r = scan(
       [&](const Exprs&, const Exprs& carries) {
-        return ScanStep{{carries[0] * rate + 2.0}, {}};
+        return ScanStep{{carries[0] * rate + offset}, {}};
       },
       {}, {constant(1.0)}, {.n_steps = 4});
-  // The body's closure is passed in as an input of the scan node.
+  // Both are passed in as inputs of the scan node rather than recomputed at every step.
   const NodePtr& node = r.carries[0]->input(0);
   ASSERT_EQ(node->op_name(), "scan");
-  ASSERT_EQ(node->inputs().size(), 2u);
-  EXPECT_EQ(node->input(1), rate.node());
+  const std::vector<NodePtr>& inputs = node->inputs();
+  ASSERT_EQ(inputs.size(), 3u);
+  EXPECT_NE(std::find(inputs.begin(), inputs.end(), rate.node()), inputs.end());
+  EXPECT_NE(std::find(inputs.begin(), inputs.end(), offset.node()), inputs.end());
 
   double c = 1.0;
-  const double growth = std::exp(0.3);
-  for (int t = 0; t < 4; ++t) c = c * growth + 2.0;
+  for (int t = 0; t < 4; ++t) c = c * std::exp(0.3) + std::log(8.0);
   EXPECT_NEAR(evaluate(r.carries[0].node(), {{"theta", Tensor::scalar(0.3)}}).at(0), c, 1e-13);
 }
 
@@ -172,6 +175,13 @@ TEST(Scan, EqualScansAreOneNode) {
         {x}, {constant(0.0)});
   };
   EXPECT_EQ(build().carries[0].node(), build().carries[0].node());
+  // Giving n_steps equal to the sequences' static length builds the same node.
+  ScanResult with_steps = scan(
+      [](const Exprs& s, const Exprs& c) {
+        return ScanStep{{c[0] + s[0]}, {c[0] * s[0]}};
+      },
+      {x}, {constant(0.0)}, {.n_steps = 5});
+  EXPECT_EQ(with_steps.carries[0].node(), build().carries[0].node());
 }
 
 TEST(Scan, ZeroStepsGiveEmptyOutputsAndInitialCarries) {
