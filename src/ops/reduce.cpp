@@ -1,117 +1,355 @@
-// Reductions: sum (more to come: prod, max, min, mean, logsumexp, argmax, all, any, cumulative),
-// and sum_to_like, the op that undoes broadcasting in gradients.
+// Reductions over a set of axes (sum, prod, mean, max, min, logsumexp, argmax, all, any) and
+// sum_to_like, the op that undoes broadcasting in gradients. Every reduction is one row of the same
+// shape: a dtype rule, a function reducing one slice, and a gradient rule.
 
 #include "hypatia/ops/reduce.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
 
 #include "hypatia/ops.hpp"
 #include "ops/op_util.hpp"
 #include "ops/reduce_util.hpp"
 
 namespace hypatia::ops {
-
-std::vector<int> normalize_axes(const Axes& axes, int rank, const std::string& op) {
-  std::vector<int> result;
-  if (axes.empty()) {
-    for (int i = 0; i < rank; ++i) result.push_back(i);
-    return result;
-  }
-  for (std::int64_t axis : axes) {
-    int a = normalize_axis(axis, rank, op);
-    if (std::find(result.begin(), result.end(), a) != result.end()) {
-      throw_shape_error(op + ": axis " + std::to_string(axis) + " is repeated");
-    }
-    result.push_back(a);
-  }
-  std::sort(result.begin(), result.end());
-  return result;
-}
-
-Shape reduced_shape(const Shape& shape, const std::vector<int>& axes, bool keepdims) {
-  Shape out;
-  for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
-    const bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    if (!reduced) {
-      out.push_back(shape[i]);
-    } else if (keepdims) {
-      out.push_back(1);
-    }
-  }
-  return out;
-}
-
-std::vector<int> attr_axes(const Node& node) {
-  std::vector<int> axes;
-  for (std::int64_t a : node.attrs().get_ints("axes")) axes.push_back(static_cast<int>(a));
-  return axes;
-}
-
-ReductionLayout::ReductionLayout(const Shape& shape, const std::vector<int>& axes) {
-  const std::vector<std::int64_t> strides = row_major_strides(shape);
-  for (int i = 0; i < static_cast<int>(shape.size()); ++i) {
-    const bool reduced = std::find(axes.begin(), axes.end(), i) != axes.end();
-    (reduced ? reduced_dims : kept_dims).push_back({shape[i], strides[i]});
-  }
-  outer_size = 1;
-  for (const auto& d : kept_dims) outer_size *= d.size;
-  inner_size = 1;
-  for (const auto& d : reduced_dims) inner_size *= d.size;
-}
-
-std::int64_t ReductionLayout::offset(const std::vector<Dim>& dims, std::int64_t flat) {
-  std::int64_t off = 0;
-  for (std::size_t d = dims.size(); d-- > 0;) {
-    off += (flat % dims[d].size) * dims[d].stride;
-    flat /= dims[d].size;
-  }
-  return off;
-}
-
 namespace {
 
-Tensor sum_over(const Tensor& x, const std::vector<int>& axes, const Shape& out_shape,
-                DType dtype) {
-  ReductionLayout layout(x.shape(), axes);
-  Tensor out(dtype, out_shape);
-  for (std::int64_t o = 0; o < layout.outer_size; ++o) {
-    const std::int64_t base = ReductionLayout::offset(layout.kept_dims, o);
-    double total = 0.0;
-    for (std::int64_t r = 0; r < layout.inner_size; ++r) {
-      total += x.at(base + ReductionLayout::offset(layout.reduced_dims, r));
-    }
-    out.set(o, total);
+// Applies `reduce` (Slice<T> -> value) to each slice of `x` and stores the results in `out`.
+template <typename T, typename ReduceSlice>
+void reduce_slices(const Tensor& x, const ReductionLayout& layout, Tensor& out,
+                   ReduceSlice&& reduce) {
+  layout.for_each_slice([&](std::int64_t o, std::int64_t start) {
+    write_element(out, o, reduce(Slice<T>(x, start, layout.slice_offsets())));
+  });
+}
+
+// ---- Reference kernels, one slice at a time -------------------------------------------------
+
+// Index of the first element no other element beats; the first NaN wins over everything (numpy).
+// The slice is not empty.
+template <typename T, typename Beats>
+std::int64_t extremum_index(const Slice<T>& slice, Beats beats) {
+  std::int64_t best = 0;
+  for (std::int64_t r = 1; r < slice.size() && !is_nan(slice[best]); ++r) {
+    if (is_nan(slice[r]) || beats(slice[r], slice[best])) best = r;
   }
-  return out;
+  return best;
+}
+
+constexpr auto slice_sum = []<typename T>(const Slice<T>& slice) {
+  T total = 0;
+  for (std::int64_t r = 0; r < slice.size(); ++r) total = wrapping_add(total, slice[r]);
+  return total;
+};
+
+constexpr auto slice_prod = []<typename T>(const Slice<T>& slice) {
+  T total = 1;
+  for (std::int64_t r = 0; r < slice.size(); ++r) total = wrapping_mul(total, slice[r]);
+  return total;
+};
+
+constexpr auto slice_max = []<typename T>(const Slice<T>& slice) {
+  return slice[extremum_index(slice, std::greater<T>())];
+};
+
+constexpr auto slice_min = []<typename T>(const Slice<T>& slice) {
+  return slice[extremum_index(slice, std::less<T>())];
+};
+
+constexpr auto slice_argmax = []<typename T>(const Slice<T>& slice) {
+  return extremum_index(slice, std::greater<T>());
+};
+
+constexpr auto slice_mean = [](const Slice<double>& slice) {
+  return slice_sum(slice) / static_cast<double>(slice.size());
+};
+
+// Shifting by the maximum m keeps every exp(x - m) in [0, 1] with at least one term equal to 1.
+// A non-finite maximum is the answer itself: +inf (with no NaN), -inf (all -inf), or NaN.
+constexpr auto slice_logsumexp = [](const Slice<double>& slice) {
+  if (slice.size() == 0) return -std::numeric_limits<double>::infinity();
+  const double m = slice_max(slice);
+  if (!std::isfinite(m)) return m;
+  double total = 0.0;
+  for (std::int64_t r = 0; r < slice.size(); ++r) total += std::exp(slice[r] - m);
+  return m + std::log(total);
+};
+
+constexpr auto slice_all = [](const Slice<double>& slice) {
+  for (std::int64_t r = 0; r < slice.size(); ++r) {
+    if (slice[r] == 0.0) return false;
+  }
+  return true;
+};
+
+constexpr auto slice_any = [](const Slice<double>& slice) {
+  for (std::int64_t r = 0; r < slice.size(); ++r) {
+    if (slice[r] != 0.0) return true;
+  }
+  return false;
+};
+
+using ReductionKernel =
+    std::function<void(const Tensor& x, const ReductionLayout& layout, Tensor& out)>;
+
+// A kernel computing in int64 for integer and boolean inputs (exact), in double otherwise.
+template <typename ReduceSlice>
+ReductionKernel typed_kernel(ReduceSlice reduce) {
+  return [reduce](const Tensor& x, const ReductionLayout& layout, Tensor& out) {
+    with_compute_type(x.dtype(), [&]<typename T>() { reduce_slices<T>(x, layout, out, reduce); });
+  };
+}
+
+// A kernel computing in double whatever the input dtype.
+template <typename ReduceSlice>
+ReductionKernel double_kernel(ReduceSlice reduce) {
+  return [reduce](const Tensor& x, const ReductionLayout& layout, Tensor& out) {
+    reduce_slices<double>(x, layout, out, reduce);
+  };
+}
+
+// ---- Gradient helpers -----------------------------------------------------------------------
+
+std::vector<std::int64_t> node_axes(const NodePtr& node) {
+  return node->attrs().get_ints("axes");
+}
+
+// A reduction's output (or its gradient) with the reduced axes present again as size-1 dims, so
+// that it broadcasts against the input.
+Expr with_reduced_dims(const NodePtr& node, const Expr& value) {
+  if (node->attrs().get_int("keepdims") != 0) return value;
+  return expand_dims(value, node_axes(node));
+}
+
+// The number of elements in each reduced slice, as a graph value broadcasting against the input:
+// a constant when the reduced dims are known, else counted at run time.
+Expr slice_size(const NodePtr& node) {
+  const NodePtr& x = node->input(0);
+  double count = 1.0;
+  for (std::int64_t axis : node_axes(node)) {
+    const std::int64_t dim = x->shape()[static_cast<std::size_t>(axis)];
+    if (dim == kUnknownDim) return sum(ones_like(x), node_axes(node), true);
+    count *= static_cast<double>(dim);
+  }
+  return Expr(count);
+}
+
+std::vector<NodePtr> sum_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
+  return {broadcast_like(with_reduced_dims(node, grads[0]), node->input(0))};
+}
+
+std::vector<NodePtr> mean_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
+  return {broadcast_like(with_reduced_dims(node, grads[0]) / slice_size(node), node->input(0))};
+}
+
+// d prod / d x_i is the product of the other elements. With no zero in the slice that is
+// prod / x_i; with exactly one zero only that element gets a nonzero gradient, the product of the
+// nonzero elements; with two or more zeros every such product contains a zero, so all get 0. The
+// result is exact in each case, with no division by zero.
+std::vector<NodePtr> prod_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
+  const Expr x = node->input(0);
+  const Axes axes = node_axes(node);
+  const Expr is_zero = equal(x, 0.0);
+  const Expr nonzero_x = where(is_zero, 1.0, x);
+  const Expr nonzero_product = prod(nonzero_x, axes, true);
+  const Expr zero_count = sum(is_zero, axes, true);
+  const Expr if_zero = where(equal(zero_count, 1.0), nonzero_product, 0.0);
+  const Expr if_nonzero = where(equal(zero_count, 0.0), nonzero_product / nonzero_x, 0.0);
+  return {with_reduced_dims(node, grads[0]) * where(is_zero, if_zero, if_nonzero)};
+}
+
+// The gradient goes to the elements equal to the result, split evenly when several tie. A NaN
+// result matches no element, so a slice holding NaN passes no gradient.
+std::vector<NodePtr> extremum_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
+  const Expr x = node->input(0);
+  const Expr is_extremum = equal(x, with_reduced_dims(node, node));
+  const Expr tie_count = sum(cast(is_extremum, x.dtype()), node_axes(node), true);
+  return {where(is_extremum, with_reduced_dims(node, grads[0]) / tie_count, 0.0)};
+}
+
+// The softmax weights exp(x - out), normalized so they sum to 1 exactly. Elements equal to the
+// output get exp(0) explicitly, so that the infinite cases give finite weights instead of inf -
+// inf: the weight is split evenly among +inf entries, or among all entries of an all -inf slice,
+// and -inf entries next to finite ones get 0. Built from the output alone, the rule needs no max
+// node (which would reject empty slices).
+std::vector<NodePtr> logsumexp_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
+  const Expr x = node->input(0);
+  const Axes axes = node_axes(node);
+  const Expr out = with_reduced_dims(node, node);
+  const Expr shifted = exp(where(equal(x, out), 0.0, x - out));
+  const Expr weights = shifted / sum(shifted, axes, true);
+  return {with_reduced_dims(node, grads[0]) * weights};
+}
+
+// ---- The reduction op shape -----------------------------------------------------------------
+
+using DTypeRule = DType (*)(DType);
+DType integers_to_float64(DType dtype) {
+  return is_integral(dtype) ? DType::float64 : dtype;
+}
+DType same_dtype(DType dtype) {
+  return dtype;
+}
+DType int64_result(DType) {
+  return DType::int64;
+}
+DType bool_result(DType) {
+  return DType::boolean;
+}
+
+struct Reduction {
+  std::string name;
+  DTypeRule result_dtype;
+  ReductionKernel kernel;
+  OpDef::GradFn grad = {};
+  bool needs_nonempty = false;  // no identity element: reducing an empty slice is an error
+  bool zero_grad = false;
+};
+
+// The node's axes attribute, checked: builders always store sorted, in-range, unique axes.
+std::vector<int> checked_axes(const std::string& op, const std::vector<NodePtr>& inputs,
+                              const Attrs& attrs) {
+  const std::vector<std::int64_t>& axes = attrs.get_ints("axes");
+  const int rank = inputs[0]->rank();
+  const std::string problem = axes_problem(axes, rank);
+  if (!problem.empty()) fail(op, problem, inputs);
+  if (!std::is_sorted(axes.begin(), axes.end()) || (!axes.empty() && axes.front() < 0)) {
+    fail(op, "axes must be normalized (sorted, non-negative)", inputs);
+  }
+  return std::vector<int>(axes.begin(), axes.end());
+}
+
+std::vector<TensorType> infer_reduction(const Reduction& reduction,
+                                        const std::vector<NodePtr>& inputs, const Attrs& attrs) {
+  expect_arity(reduction.name, inputs, 1);
+  const std::vector<int> axes = checked_axes(reduction.name, inputs, attrs);
+  const TensorType& x = inputs[0]->type();
+  for (int axis : axes) {
+    if (reduction.needs_nonempty && x.shape[static_cast<std::size_t>(axis)] == 0) {
+      fail(reduction.name,
+           "axis " + std::to_string(axis) + " has size 0 and " + reduction.name +
+               " of an empty slice is undefined",
+           inputs);
+    }
+  }
+  return {{reduction.result_dtype(x.dtype),
+           reduced_shape(x.shape, axes, attrs.get_int("keepdims") != 0)}};
+}
+
+std::vector<Tensor> run_reduction(const Reduction& reduction, const Node& node,
+                                  const std::vector<Tensor>& inputs) {
+  const Tensor& x = inputs[0];
+  const std::vector<int> axes = attr_axes(node);
+  ReductionLayout layout(x.shape(), axes);
+  if (reduction.needs_nonempty && layout.inner_size() == 0) {
+    fail_runtime(reduction.name, "cannot reduce an empty slice (it has no identity)", inputs);
+  }
+  Tensor out(node.dtype(), reduced_shape(x.shape(), axes, node.attrs().get_int("keepdims") != 0));
+  reduction.kernel(x, layout, out);
+  return {out};
+}
+
+OpDef make_reduction_op(Reduction reduction) {
+  OpDef op;
+  op.name = reduction.name;
+  op.grad = reduction.grad;
+  op.zero_grad = reduction.zero_grad;
+  op.infer = [reduction](const std::vector<NodePtr>& inputs, const Attrs& attrs) {
+    return infer_reduction(reduction, inputs, attrs);
+  };
+  op.kernel = [reduction](const Node& node, const std::vector<Tensor>& inputs) {
+    return run_reduction(reduction, node, inputs);
+  };
+  return op;
 }
 
 const OpDef& sum_op() {
-  static const OpDef op{
-      .name = "sum",
-      .infer = [](const std::vector<NodePtr>& inputs,
-                  const Attrs& attrs) -> std::vector<TensorType> {
-        expect_arity("sum", inputs, 1);
-        const TensorType& x = inputs[0]->type();
-        std::vector<int> axes;
-        for (std::int64_t a : attrs.get_ints("axes")) axes.push_back(static_cast<int>(a));
-        DType dtype = is_integral(x.dtype) ? DType::int64 : x.dtype;
-        return {{dtype, reduced_shape(x.shape, axes, attrs.get_int("keepdims") != 0)}};
-      },
-      .kernel = [](const Node& node, const std::vector<Tensor>& inputs) -> std::vector<Tensor> {
-        const Tensor& x = inputs[0];
-        const std::vector<int> axes = attr_axes(node);
-        const Shape shape = reduced_shape(x.shape(), axes, node.attrs().get_int("keepdims") != 0);
-        return {sum_over(x, axes, shape, node.dtype())};
-      },
-      .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
-        Expr g = grads[0];
-        if (node->attrs().get_int("keepdims") == 0) {
-          g = expand_dims(g, node->attrs().get_ints("axes"));
-        }
-        return {broadcast_like(g, node->input(0))};
-      },
-  };
+  static const OpDef op = make_reduction_op({.name = "sum",
+                                             .result_dtype = integers_to_int64,
+                                             .kernel = typed_kernel(slice_sum),
+                                             .grad = sum_grad});
   return op;
+}
+
+const OpDef& prod_op() {
+  static const OpDef op = make_reduction_op({.name = "prod",
+                                             .result_dtype = integers_to_int64,
+                                             .kernel = typed_kernel(slice_prod),
+                                             .grad = prod_grad});
+  return op;
+}
+
+const OpDef& mean_op() {
+  static const OpDef op = make_reduction_op({.name = "mean",
+                                             .result_dtype = integers_to_float64,
+                                             .kernel = double_kernel(slice_mean),
+                                             .grad = mean_grad});
+  return op;
+}
+
+const OpDef& max_op() {
+  static const OpDef op = make_reduction_op({.name = "max",
+                                             .result_dtype = same_dtype,
+                                             .kernel = typed_kernel(slice_max),
+                                             .grad = extremum_grad,
+                                             .needs_nonempty = true});
+  return op;
+}
+
+const OpDef& min_op() {
+  static const OpDef op = make_reduction_op({.name = "min",
+                                             .result_dtype = same_dtype,
+                                             .kernel = typed_kernel(slice_min),
+                                             .grad = extremum_grad,
+                                             .needs_nonempty = true});
+  return op;
+}
+
+const OpDef& logsumexp_op() {
+  static const OpDef op = make_reduction_op({.name = "logsumexp",
+                                             .result_dtype = integers_to_float64,
+                                             .kernel = double_kernel(slice_logsumexp),
+                                             .grad = logsumexp_grad});
+  return op;
+}
+
+const OpDef& argmax_op() {
+  static const OpDef op = make_reduction_op({.name = "argmax",
+                                             .result_dtype = int64_result,
+                                             .kernel = typed_kernel(slice_argmax),
+                                             .needs_nonempty = true,
+                                             .zero_grad = true});
+  return op;
+}
+
+const OpDef& all_op() {
+  static const OpDef op = make_reduction_op({.name = "all",
+                                             .result_dtype = bool_result,
+                                             .kernel = double_kernel(slice_all),
+                                             .zero_grad = true});
+  return op;
+}
+
+const OpDef& any_op() {
+  static const OpDef op = make_reduction_op({.name = "any",
+                                             .result_dtype = bool_result,
+                                             .kernel = double_kernel(slice_any),
+                                             .zero_grad = true});
+  return op;
+}
+
+// ---- sum_to ---------------------------------------------------------------------------------
+
+// The axes of `from` that summing down to `to` removes or collapses to 1.
+std::vector<int> summed_axes(const Shape& from, const Shape& to) {
+  const std::size_t lead = from.size() - to.size();
+  std::vector<int> axes;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    if (i < lead || (to[i - lead] == 1 && from[i] != 1)) axes.push_back(static_cast<int>(i));
+  }
+  return axes;
 }
 
 const OpDef& sum_to_op() {
@@ -136,13 +374,10 @@ const OpDef& sum_to_op() {
         if (!joined || *joined != x.shape()) {
           fail_runtime("sum_to", "target shape does not broadcast to the source", inputs);
         }
-        const std::size_t lead = x.shape().size() - target.size();
-        std::vector<int> axes;
-        for (std::size_t i = 0; i < x.shape().size(); ++i) {
-          if (i < lead || (target[i - lead] == 1 && x.shape()[i] != 1))
-            axes.push_back(static_cast<int>(i));
-        }
-        return {sum_over(x, axes, target, node.dtype())};
+        Tensor out(node.dtype(), target);
+        ReductionLayout layout(x.shape(), summed_axes(x.shape(), target));
+        typed_kernel(slice_sum)(x, layout, out);
+        return {out};
       },
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {broadcast_like(grads[0], node->input(0)), nullptr};
@@ -151,16 +386,47 @@ const OpDef& sum_to_op() {
   return op;
 }
 
+// Normalizes the axes (errors name the op and the input) and builds the node.
+Expr reduce_with(const OpDef& op, const Expr& x, const Axes& axes, bool keepdims) {
+  const std::string problem = axes_problem(axes, x.rank());
+  if (!problem.empty()) fail(op.name, problem, {x.node()});
+  const std::vector<int> normalized = normalize_axes(axes, x.rank(), op.name);
+  return make_node(op, {x.node()},
+                   Attrs{{"axes", std::vector<std::int64_t>(normalized.begin(), normalized.end())},
+                         {"keepdims", std::int64_t{keepdims}}});
+}
+
 }  // namespace
 }  // namespace hypatia::ops
 
 namespace hypatia {
 
 Expr sum(const Expr& x, const Axes& axes, bool keepdims) {
-  std::vector<int> normalized = ops::normalize_axes(axes, x.rank(), "sum");
-  return make_node(ops::sum_op(), {x.node()},
-                   Attrs{{"axes", std::vector<std::int64_t>(normalized.begin(), normalized.end())},
-                         {"keepdims", std::int64_t{keepdims}}});
+  return ops::reduce_with(ops::sum_op(), x, axes, keepdims);
+}
+Expr prod(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::prod_op(), x, axes, keepdims);
+}
+Expr mean(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::mean_op(), x, axes, keepdims);
+}
+Expr max(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::max_op(), x, axes, keepdims);
+}
+Expr min(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::min_op(), x, axes, keepdims);
+}
+Expr logsumexp(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::logsumexp_op(), x, axes, keepdims);
+}
+Expr argmax(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::argmax_op(), x, axes, keepdims);
+}
+Expr all(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::all_op(), x, axes, keepdims);
+}
+Expr any(const Expr& x, const Axes& axes, bool keepdims) {
+  return ops::reduce_with(ops::any_op(), x, axes, keepdims);
 }
 
 Expr sum_to_like(const Expr& x, const Expr& like) {

@@ -1,8 +1,11 @@
 #pragma once
 
-// Axis bookkeeping shared by the reductions and the cumulative ops.
+// Axis bookkeeping and the one loop shape shared by the reductions and the cumulative ops.
 
+#include <cmath>
+#include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "hypatia/node.hpp"
@@ -10,25 +13,120 @@
 
 namespace hypatia::ops {
 
+// Why `axes` are not valid axes of a rank-`rank` tensor ("axis 3 is out of range ..."), or an
+// empty string when they are.
+std::string axes_problem(const Axes& axes, int rank);
 // Sorted, non-negative, unique axes; all axes when `axes` is empty. Throws naming `op`.
 std::vector<int> normalize_axes(const Axes& axes, int rank, const std::string& op);
 Shape reduced_shape(const Shape& shape, const std::vector<int>& axes, bool keepdims);
 std::vector<int> attr_axes(const Node& node);  // the node's "axes" attribute
 
-// Splits a row-major tensor into kept and reduced dimensions: output element `o` reduces the
-// input elements at offset(kept_dims, o) + offset(reduced_dims, r) for r < inner_size.
-struct ReductionLayout {
+// The dtype of a sum or product (numpy): int64 for int64 and bool inputs, else the input's.
+inline DType integers_to_int64(DType dtype) {
+  return is_integral(dtype) ? DType::int64 : dtype;
+}
+
+// Splits a row-major tensor into slices: output element `o` of a reduction over `axes` combines
+// the input elements at slice_start(o) + slice_offsets[r] for r < inner_size, r running over the
+// reduced dimensions in row-major order. A cumulative op uses the same slices with one axis.
+class ReductionLayout {
+ public:
+  ReductionLayout(const Shape& shape, const std::vector<int>& axes);
+
+  std::int64_t outer_size() const { return outer_size_; }
+  std::int64_t inner_size() const { return static_cast<std::int64_t>(slice_offsets_.size()); }
+  const std::vector<std::int64_t>& slice_offsets() const { return slice_offsets_; }
+  std::int64_t slice_start(std::int64_t o) const;
+
+  // Calls visit(o, start) for every slice.
+  template <typename Visit>
+  void for_each_slice(Visit&& visit) const {
+    for (std::int64_t o = 0; o < outer_size_; ++o) visit(o, slice_start(o));
+  }
+
+ private:
   struct Dim {
     std::int64_t size;
     std::int64_t stride;
   };
-  ReductionLayout(const Shape& shape, const std::vector<int>& axes);
-  static std::int64_t offset(const std::vector<Dim>& dims, std::int64_t flat);
-
-  std::vector<Dim> kept_dims;
-  std::vector<Dim> reduced_dims;
-  std::int64_t outer_size;
-  std::int64_t inner_size;
+  std::vector<Dim> kept_dims_;
+  std::vector<std::int64_t> slice_offsets_;
+  std::int64_t outer_size_ = 1;
 };
+
+// Element access in the type a kernel computes with: int64 for integer and boolean tensors (exact
+// beyond 2^53, unlike the double path), double for floating ones.
+template <typename T>
+T read_element(const Tensor& x, std::int64_t i) {
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    if (x.dtype() == DType::int64) return x.data<std::int64_t>()[i];
+    return static_cast<std::int64_t>(x.at(i));
+  } else {
+    return static_cast<T>(x.at(i));
+  }
+}
+
+template <typename T>
+void write_element(Tensor& out, std::int64_t i, T value) {
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    if (out.dtype() == DType::int64) {
+      out.mutable_data<std::int64_t>()[i] = value;
+      return;
+    }
+  }
+  out.set(i, static_cast<double>(value));
+}
+
+// One slice of a tensor, read as T.
+template <typename T>
+class Slice {
+ public:
+  using value_type = T;
+  Slice(const Tensor& x, std::int64_t start, const std::vector<std::int64_t>& offsets)
+      : x_(x), start_(start), offsets_(offsets) {}
+  std::int64_t size() const { return static_cast<std::int64_t>(offsets_.size()); }
+  T operator[](std::int64_t r) const { return read_element<T>(x_, start_ + offsets_[r]); }
+  std::int64_t flat_index(std::int64_t r) const { return start_ + offsets_[r]; }
+
+ private:
+  const Tensor& x_;
+  std::int64_t start_;
+  const std::vector<std::int64_t>& offsets_;
+};
+
+// Calls fn.template operator()<T>() with T = int64 for integer and boolean dtypes, double else.
+template <typename Fn>
+decltype(auto) with_compute_type(DType dtype, Fn&& fn) {
+  if (is_integral(dtype)) return fn.template operator()<std::int64_t>();
+  return fn.template operator()<double>();
+}
+
+// Addition and multiplication that wrap around on int64 overflow like numpy (signed overflow is
+// undefined in C++, so the integer path goes through unsigned arithmetic).
+template <typename T>
+T wrapping_add(T a, T b) {
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    return static_cast<T>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+T wrapping_mul(T a, T b) {
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    return static_cast<T>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+  } else {
+    return a * b;
+  }
+}
+
+template <typename T>
+bool is_nan(T value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return std::isnan(value);
+  } else {
+    return false;
+  }
+}
 
 }  // namespace hypatia::ops

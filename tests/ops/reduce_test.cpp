@@ -1,0 +1,408 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "hypatia/hypatia.hpp"
+#include "support/gradient_check.hpp"
+
+namespace hypatia {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// ---- Values against numpy / scipy (scripts/fixtures/reduce.py) --------------------------------
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+std::vector<std::string> words(const std::string& text) {
+  std::vector<std::string> result;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) result.push_back(word);
+  return result;
+}
+
+DType parse_dtype(const std::string& name) {
+  if (name == "float64") return DType::float64;
+  if (name == "float32") return DType::float32;
+  if (name == "int64") return DType::int64;
+  if (name == "bool") return DType::boolean;
+  throw std::runtime_error("unknown dtype " + name);
+}
+
+Tensor parse_tensor(const std::string& dtype_name, const std::string& shape_text,
+                    const std::string& values_text) {
+  Shape shape;
+  for (const std::string& d : words(shape_text)) shape.push_back(std::stoll(d));
+  const DType dtype = parse_dtype(dtype_name);
+  Tensor t(dtype, shape);
+  const std::vector<std::string> values = words(values_text);
+  if (static_cast<std::int64_t>(values.size()) != t.size()) {
+    throw std::runtime_error("fixture values do not fill shape " + shape_to_string(shape));
+  }
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    if (dtype == DType::int64) {
+      t.mutable_data<std::int64_t>()[i] = std::stoll(values[i]);
+    } else {
+      t.set(i, std::strtod(values[i].c_str(), nullptr));
+    }
+  }
+  return t;
+}
+
+struct FixtureCase {
+  std::string description;
+  std::string op;
+  Tensor input;
+  std::string axes;  // "all", or space-separated axes
+  bool flag;         // keepdims, or reverse for the cumulative ops
+  Tensor expected;
+};
+
+std::vector<FixtureCase> load_fixture() {
+  std::ifstream file(std::string(HYPATIA_FIXTURE_DIR) + "/reduce.csv");
+  EXPECT_TRUE(file.good()) << "missing fixture reduce.csv";
+  std::vector<FixtureCase> cases;
+  std::string line;
+  std::getline(file, line);  // header
+  for (int number = 2; std::getline(file, line); ++number) {
+    const std::vector<std::string> f = split(line, ',');
+    if (f.size() != 10) throw std::runtime_error("bad fixture line " + std::to_string(number));
+    cases.push_back({"line " + std::to_string(number) + ": " + f[0] + " " + f[1] + " axes=" + f[5] +
+                         " flag=" + f[6],
+                     f[1], parse_tensor(f[2], f[3], f[4]), f[5], f[6] == "1",
+                     parse_tensor(f[7], f[8], f[9])});
+  }
+  return cases;
+}
+
+Expr apply_op(const FixtureCase& c, const Expr& x) {
+  Axes axes;
+  if (c.axes != "all") {
+    for (const std::string& a : words(c.axes)) axes.push_back(std::stoll(a));
+  }
+  if (c.op == "cumsum") return cumsum(x, axes.at(0), c.flag);
+  if (c.op == "cumprod") return cumprod(x, axes.at(0), c.flag);
+  using Builder = Expr (*)(const Expr&, const Axes&, bool);
+  const std::map<std::string, Builder> reductions = {
+      {"sum", sum}, {"prod", prod},     {"mean", mean},
+      {"max", max}, {"min", min},       {"all", all},
+      {"any", any}, {"argmax", argmax}, {"logsumexp", logsumexp}};
+  return reductions.at(c.op)(x, axes, c.flag);
+}
+
+void expect_values_match(const Tensor& actual, const Tensor& expected, const std::string& where) {
+  ASSERT_EQ(actual.dtype(), expected.dtype()) << where;
+  ASSERT_EQ(actual.shape(), expected.shape()) << where;
+  for (std::int64_t i = 0; i < expected.size(); ++i) {
+    if (expected.dtype() == DType::int64) {
+      EXPECT_EQ(actual.data<std::int64_t>()[i], expected.data<std::int64_t>()[i])
+          << where << " element " << i;
+      continue;
+    }
+    const double a = actual.at(i), e = expected.at(i);
+    if (std::isnan(e) || std::isinf(e)) {
+      EXPECT_TRUE(std::isnan(e) ? std::isnan(a) : a == e) << where << " element " << i << ": " << a;
+      continue;
+    }
+    const bool single = expected.dtype() == DType::float32;
+    const double tolerance = single ? 2e-6 * std::abs(e) + 1e-6 : 1e-12 * std::abs(e) + 1e-13;
+    EXPECT_NEAR(a, e, tolerance) << where << " element " << i;
+  }
+}
+
+TEST(ReduceValues, MatchNumpyFixtures) {
+  const std::vector<FixtureCase> cases = load_fixture();
+  ASSERT_GT(cases.size(), 200u);
+  for (const FixtureCase& c : cases) {
+    const Expr x = input("x", c.input.type());
+    const Expr out = apply_op(c, x);
+    EXPECT_EQ(out.type(), c.expected.type()) << c.description;  // the static type rule
+    expect_values_match(evaluate(out.node(), {{"x", c.input}}), c.expected, c.description);
+  }
+}
+
+// ---- Hand-checked values ---------------------------------------------------------------------
+
+Tensor eval(const Expr& out, const Tensor& x) {
+  return evaluate(out.node(), {{"x", x}});
+}
+
+TEST(ReduceValues, LogsumexpOfEmptySliceIsMinusInfinity) {
+  const Expr x = input("x", {DType::float64, {2, 0}});
+  const Tensor out = eval(logsumexp(x, {1}), Tensor(DType::float64, {2, 0}));
+  EXPECT_EQ(out.to_doubles(), std::vector<double>({-kInf, -kInf}));
+  // Its gradient is an empty tensor, not an error.
+  const Tensor g = eval(grad(sum(logsumexp(x, {1})), x), Tensor(DType::float64, {2, 0}));
+  EXPECT_EQ(g.shape(), Shape({2, 0}));
+}
+
+TEST(ReduceValues, IntegerSumIsExactBeyondDoublePrecision) {
+  // 2^62 + 1 + 1 would round to 2^62 through double.
+  const std::int64_t big = std::int64_t{1} << 62;
+  const Expr x = input("x", {DType::int64, {3}});
+  const Tensor out = eval(sum(x), Tensor::from_ints({big, 1, 1}, {3}));
+  EXPECT_EQ(out.data<std::int64_t>()[0], big + 2);
+}
+
+TEST(ReduceValues, SumToKeepsIntegersExact) {
+  const std::int64_t big = std::int64_t{1} << 62;
+  const Expr x = input("x", {DType::int64, {2, 2}});
+  const Expr like = constant(Tensor::from_ints({0, 0}, {2}));
+  const Tensor out = eval(sum_to_like(x, like), Tensor::from_ints({big, 3, 1, 4}, {2, 2}));
+  EXPECT_EQ(out.data<std::int64_t>()[0], big + 1);
+  EXPECT_EQ(out.data<std::int64_t>()[1], 7);
+}
+
+TEST(ReduceValues, NegativeAxesBuildTheSameNode) {
+  const Expr x = input("x", {DType::float64, {2, 3, 4}});
+  EXPECT_EQ(sum(x, {-1, 0}), sum(x, {0, 2}));
+  EXPECT_EQ(max(x, {}, true), max(x, {0, 1, 2}, true));
+  EXPECT_EQ(cumsum(x, -2), cumsum(x, 1));
+}
+
+TEST(ReduceValues, UnknownDimensionsPropagate) {
+  const Expr x = input("x", {DType::float64, {kUnknownDim, 3}});
+  EXPECT_EQ(mean(x, {1}).shape(), Shape({kUnknownDim}));
+  EXPECT_EQ(mean(x, {0}, true).shape(), Shape({1, 3}));
+  const Tensor value = Tensor::from_doubles({1, 2, 3, 5, 6, 7}, {2, 3});
+  EXPECT_EQ(eval(mean(x, {0}), value).to_doubles(), std::vector<double>({3, 4, 5}));
+  // The gradient of a mean over an unknown dimension divides by the run-time count.
+  const Tensor g = eval(grad(sum(mean(x, {0})), x), value);
+  for (double v : g.to_doubles()) EXPECT_DOUBLE_EQ(v, 0.5);
+}
+
+// ---- Gradients -------------------------------------------------------------------------------
+
+using testing::expect_gradient_matches;
+using testing::expect_second_derivative_matches;
+using testing::random_tensor;
+
+struct AxesCase {
+  Axes axes;
+  bool keepdims;
+};
+const std::vector<AxesCase> kAxesCases = {{{}, false},  {{}, true},      {{1}, false},
+                                          {{-1}, true}, {{0, 2}, false}, {{-3, -2}, true}};
+
+void expect_reduction_gradients(Expr (*reduce)(const Expr&, const Axes&, bool), double low,
+                                double high) {
+  std::mt19937_64 rng(7);
+  for (const AxesCase& c : kAxesCases) {
+    SCOPED_TRACE(::testing::Message()
+                 << "axes size " << c.axes.size() << " keepdims " << c.keepdims);
+    expect_gradient_matches([&](const Exprs& x) { return reduce(x[0], c.axes, c.keepdims); },
+                            {random_tensor({2, 3, 4}, rng, low, high)});
+  }
+  // A rank-0 input: the reduction over no axes.
+  expect_gradient_matches([&](const Exprs& x) { return reduce(x[0], {}, false); },
+                          {random_tensor({}, rng, low, high)});
+}
+
+TEST(ReduceGradients, Sum) {
+  expect_reduction_gradients(sum, -1.0, 1.0);
+}
+TEST(ReduceGradients, Prod) {
+  expect_reduction_gradients(prod, 0.5, 1.5);
+}
+TEST(ReduceGradients, ProdOfNegativeValues) {
+  expect_reduction_gradients(prod, -1.5, -0.5);
+}
+TEST(ReduceGradients, Mean) {
+  expect_reduction_gradients(mean, -1.0, 1.0);
+}
+TEST(ReduceGradients, Max) {
+  expect_reduction_gradients(max, -1.0, 1.0);
+}
+TEST(ReduceGradients, Min) {
+  expect_reduction_gradients(min, -1.0, 1.0);
+}
+TEST(ReduceGradients, Logsumexp) {
+  expect_reduction_gradients(logsumexp, -3.0, 3.0);
+}
+
+TEST(ReduceGradients, Float32Input) {
+  std::mt19937_64 rng(8);
+  const testing::GradCheckOptions loose{.step = 1e-3, .rtol = 1e-2, .atol = 1e-3};
+  expect_gradient_matches([](const Exprs& x) { return logsumexp(x[0], {0}); },
+                          {random_tensor({3, 2}, rng, -1, 1, DType::float32)}, loose);
+  expect_gradient_matches([](const Exprs& x) { return prod(x[0], {1}); },
+                          {random_tensor({3, 2}, rng, 0.5, 1.5, DType::float32)}, loose);
+}
+
+Tensor with_zeros(Tensor t, const std::vector<std::int64_t>& positions) {
+  for (std::int64_t p : positions) t.set(p, 0.0);
+  return t;
+}
+
+TEST(ReduceGradients, ProdWithOneZeroInASlice) {
+  std::mt19937_64 rng(9);
+  // Slices along axis 1 of a (3, 4): row 0 has one zero, row 1 two, row 2 none.
+  const Tensor point = with_zeros(random_tensor({3, 4}, rng, 0.5, 1.5), {1, 4, 6});
+  expect_gradient_matches([](const Exprs& x) { return prod(x[0], {-1}); }, {point});
+  expect_gradient_matches([](const Exprs& x) { return prod(x[0], {0}, true); }, {point});
+  expect_gradient_matches([](const Exprs& x) { return prod(x[0]); },
+                          {with_zeros(random_tensor({3, 4}, rng, 0.5, 1.5), {5})});
+}
+
+TEST(ReduceGradients, ProdWithZerosIsExact) {
+  const Expr x = input("x", {DType::float64, {3, 3}});
+  const Tensor point = Tensor::from_doubles({2, 0, 3, 0, 0, 5, 2, 4, 0.5}, {3, 3});
+  // One zero: only it gets the product of the others; two zeros: nothing; none: prod / x.
+  EXPECT_EQ(eval(grad(sum(prod(x, {1})), x), point).to_doubles(),
+            std::vector<double>({0, 6, 0, 0, 0, 0, 2, 1, 8}));
+}
+
+TEST(ReduceGradients, MaxAndMinSplitTiesEvenly) {
+  const Expr x = input("x", {DType::float64, {2, 3}});
+  const Tensor point = Tensor::from_doubles({1, 3, 3, 2, 2, 2}, {2, 3});
+  const double third = 1.0 / 3.0;
+  EXPECT_EQ(eval(grad(sum(max(x, {1})), x), point).to_doubles(),
+            std::vector<double>({0, 0.5, 0.5, third, third, third}));
+  EXPECT_EQ(eval(grad(sum(min(x, {1})), x), point).to_doubles(),
+            std::vector<double>({1, 0, 0, third, third, third}));
+  // Over both axes the three 2s of the second row are not the maximum.
+  EXPECT_EQ(eval(grad(max(x), x), point).to_doubles(), std::vector<double>({0, .5, .5, 0, 0, 0}));
+}
+
+TEST(ReduceGradients, LogsumexpIsFiniteWithInfiniteEntries) {
+  const Expr x = input("x", {DType::float64, {4, 3}});
+  const Tensor point = Tensor::from_doubles(
+      {-kInf, 0, std::log(3.0), -kInf, -kInf, -kInf, kInf, 1, kInf, -kInf, 2, -kInf}, {4, 3});
+  const std::vector<double> g = eval(grad(sum(logsumexp(x, {1})), x), point).to_doubles();
+  const std::vector<double> expected = {0,   0.25, 0.75, 1. / 3, 1. / 3, 1. / 3,
+                                        0.5, 0,    0.5,  0,      1,      0};
+  ASSERT_EQ(g.size(), expected.size());
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], expected[i], 1e-15) << i;
+}
+
+TEST(ReduceGradients, LogsumexpSecondDerivative) {
+  std::mt19937_64 rng(10);
+  expect_second_derivative_matches([](const Exprs& x) { return logsumexp(x[0], {-1}, true); },
+                                   {random_tensor({3, 4}, rng, -2, 2)});
+  expect_second_derivative_matches(
+      [](const Exprs& x) {
+        return logsumexp(x[0], {0, 1});
+      },
+      {random_tensor({2, 3}, rng, -2, 2)});
+}
+
+TEST(ReduceGradients, ProdSecondDerivative) {
+  std::mt19937_64 rng(11);
+  expect_second_derivative_matches([](const Exprs& x) { return prod(x[0], {1}); },
+                                   {random_tensor({2, 3}, rng, 0.5, 1.5)});
+}
+
+TEST(ReduceGradients, CumsumAndCumprod) {
+  std::mt19937_64 rng(12);
+  for (std::int64_t axis : {0, 1, -1}) {
+    for (bool reverse : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "axis " << axis << " reverse " << reverse);
+      expect_gradient_matches([&](const Exprs& x) { return cumsum(x[0], axis, reverse); },
+                              {random_tensor({3, 4, 2}, rng)});
+      expect_gradient_matches([&](const Exprs& x) { return cumprod(x[0], axis, reverse); },
+                              {random_tensor({3, 4, 2}, rng, 0.5, 1.5)});
+    }
+  }
+}
+
+TEST(ReduceGradients, CumprodWithZeros) {
+  std::mt19937_64 rng(13);
+  // Rows of a (4, 5): one zero in the middle, two zeros, a zero at each end, none.
+  const Tensor point = with_zeros(random_tensor({4, 5}, rng, 0.5, 1.5), {2, 6, 8, 10, 14});
+  for (bool reverse : {false, true}) {
+    expect_gradient_matches([&](const Exprs& x) { return cumprod(x[0], 1, reverse); }, {point});
+    expect_gradient_matches([&](const Exprs& x) { return cumprod(x[0], 0, reverse); }, {point});
+  }
+}
+
+TEST(ReduceGradients, CumprodWithZerosIsExact) {
+  const Expr x = input("x", {DType::float64, {4}});
+  // y = (2, 0, 0, 0); d sum(y) / dx = (1 + 0, 2 + 2*5 + 2*5*7, 0, 0).
+  EXPECT_EQ(eval(grad(sum(cumprod(x, 0)), x), Tensor::from_doubles({2, 0, 5, 7}, {4})).to_doubles(),
+            std::vector<double>({1, 82, 0, 0}));
+}
+
+TEST(ReduceGradients, CumprodSecondDerivative) {
+  std::mt19937_64 rng(14);
+  expect_second_derivative_matches([](const Exprs& x) { return cumprod(x[0], 0); },
+                                   {random_tensor({4}, rng, 0.5, 1.5)});
+}
+
+TEST(ReduceGradients, ArgmaxAllAnyPassNoGradient) {
+  const Expr x = input("x", {DType::float64, {3}});
+  const Expr cost = sum(x * cast(argmax(x), DType::float64)) + sum(cast(any(x), DType::float64));
+  const Tensor g = eval(grad(cost, x), Tensor::from_doubles({1, 5, 2}, {3}));
+  EXPECT_EQ(g.to_doubles(), std::vector<double>({1, 1, 1}));
+}
+
+// ---- Bad input -------------------------------------------------------------------------------
+
+template <typename Build>
+std::string shape_error_of(Build build) {
+  try {
+    build();
+  } catch (const ShapeError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no ShapeError thrown";
+  return "";
+}
+
+void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
+  for (const std::string& part : parts) {
+    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+  }
+}
+
+TEST(ReduceErrors, AxisOutOfRangeNamesOpAxisRankAndShape) {
+  const Expr x = input("x", {DType::float64, {2, 3}});
+  using Builder = Expr (*)(const Expr&, const Axes&, bool);
+  const std::vector<std::pair<std::string, Builder>> builders = {
+      {"sum", sum}, {"prod", prod},     {"mean", mean},
+      {"max", max}, {"min", min},       {"all", all},
+      {"any", any}, {"argmax", argmax}, {"logsumexp", logsumexp}};
+  for (const auto& [name, build] : builders) {
+    expect_mentions(shape_error_of([&] { build(x, {2}, false); }),
+                    {name + ": ", "axis 2", "rank 2", "(2, 3)"});
+    expect_mentions(shape_error_of([&] { build(x, {0, -3}, false); }), {name + ": ", "axis -3"});
+  }
+  expect_mentions(shape_error_of([&] { cumsum(x, 5); }),
+                  {"cumsum: ", "axis 5", "rank 2", "(2, 3)"});
+  expect_mentions(shape_error_of([&] {
+                    cumprod(input("s", {DType::float64, {}}), 0);
+                  }),
+                  {"cumprod: ", "axis 0", "rank 0"});
+}
+
+TEST(ReduceErrors, RepeatedAxis) {
+  const Expr x = input("x", {DType::float64, {2, 3}});
+  expect_mentions(shape_error_of([&] { sum(x, {1, -1}); }), {"sum: ", "axis -1", "repeated"});
+  expect_mentions(shape_error_of([&] { max(x, {0, 0}, true); }), {"max: ", "repeated", "(2, 3)"});
+}
+
+TEST(ReduceErrors, EmptySliceWithoutIdentity) {
+  const Expr known = input("x", {DType::float64, {2, 0}});
+  expect_mentions(shape_error_of([&] { max(known, {1}); }), {"max: ", "axis 1", "(2, 0)"});
+  expect_mentions(shape_error_of([&] { argmax(known); }), {"argmax: ", "(2, 0)"});
+  const Expr unknown = input("u", {DType::float64, {2, kUnknownDim}});
+  try {
+    evaluate(min(unknown, {1}).node(), {{"u", Tensor(DType::float64, {2, 0})}});
+    ADD_FAILURE() << "no RuntimeError thrown";
+  } catch (const RuntimeError& e) {
+    expect_mentions(e.what(), {"min: ", "empty", "(2, 0)"});
+  }
+}
+
+}  // namespace
+}  // namespace hypatia
