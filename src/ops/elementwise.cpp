@@ -3,9 +3,10 @@
 
 #include "ops/elementwise.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
-#include <mutex>
 
 #include "hypatia/ops.hpp"
 #include "ops/core.hpp"
@@ -59,6 +60,13 @@ std::vector<TensorType> infer_elementwise(const ScalarFunction& fn,
   return {{result_dtype(fn, inputs), shape}};
 }
 
+// Integer rows compute on int64 when every input is an integer or a bool, so comparisons and
+// arithmetic stay exact beyond 2^53.
+bool all_integral(const std::vector<Tensor>& inputs) {
+  return std::all_of(inputs.begin(), inputs.end(),
+                     [](const Tensor& t) { return is_integral(t.dtype()); });
+}
+
 std::vector<Tensor> run_elementwise(const ScalarFunction& fn, const Node& node,
                                     const std::vector<Tensor>& inputs) {
   Shape shape = inputs[0].shape();
@@ -71,7 +79,8 @@ std::vector<Tensor> run_elementwise(const ScalarFunction& fn, const Node& node,
   }
   Tensor out(node.dtype(), shape);
   BroadcastWalker walker(shape, shapes);
-  const bool integer_path = out.dtype() == DType::int64 && fn.eval_int;
+  const bool integer_path = fn.eval_int && out.dtype() != DType::float64 &&
+                            out.dtype() != DType::float32 && all_integral(inputs);
   std::vector<double> args(inputs.size());
   std::vector<std::int64_t> int_args(inputs.size());
   for (std::int64_t i = 0; i < walker.size(); ++i) {
@@ -82,7 +91,12 @@ std::vector<Tensor> run_elementwise(const ScalarFunction& fn, const Node& node,
                           ? inputs[k].data<std::int64_t>()[offsets[k]]
                           : static_cast<std::int64_t>(inputs[k].at(offsets[k]));
       }
-      out.mutable_data<std::int64_t>()[i] = fn.eval_int(int_args.data());
+      const std::int64_t value = fn.eval_int(int_args.data());
+      if (out.dtype() == DType::int64) {
+        out.mutable_data<std::int64_t>()[i] = value;
+      } else {
+        out.set(i, static_cast<double>(value));
+      }
     } else {
       for (std::size_t k = 0; k < inputs.size(); ++k) args[k] = inputs[k].at(offsets[k]);
       out.set(i, fn.eval(args.data()));
@@ -118,19 +132,14 @@ OpDef make_elementwise_op(const ScalarFunction& fn) {
   return op;
 }
 
-Expr binary(const char* name, const Expr& a, const Expr& b) {
-  return apply_elementwise(name, {a, b});
-}
-Expr unary(const char* name, const Expr& x) {
-  return apply_elementwise(name, {x});
-}
-
-// pow's derivative in the base is exponent * base^(exponent-1); in the exponent, log(base) * out,
+// pow's derivative in the base is exponent * base^(exponent-1), taken as 0 where exponent == 0
+// (x^0 is constant; the formula would give 0 * inf at base 0); in the exponent, log(base) * out,
 // taken as 0 where base == 0 so that 0^y (y > 0) has a finite gradient.
 Exprs pow_grad(const Exprs& x, const Expr& out, const Expr& g) {
   const Expr& base = x[0];
   const Expr& exponent = x[1];
-  Expr d_base = g * exponent * pow(base, exponent - 1.0);
+  Expr slope = exponent * pow(base, exponent - 1.0);
+  Expr d_base = g * where(equal(exponent, 0.0), zeros_like(slope), slope);
   Expr safe_log = log(where(equal(base, 0.0), ones_like(base), base));
   Expr d_exponent = g * out * safe_log;
   if (is_integral(exponent.dtype())) return {d_base, Expr()};
@@ -156,7 +165,105 @@ const OpDef& cast_op() {
   return op;
 }
 
+// Two's-complement wrap-around on overflow, like numpy's int64.
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+std::int64_t wrapping_neg(std::int64_t a) {
+  return static_cast<std::int64_t>(0u - static_cast<std::uint64_t>(a));
+}
+
+// numpy's minimum and maximum: NaN in either operand gives NaN; at a tie the second operand.
+double minimum_value(double a, double b) {
+  return std::isnan(a) || a < b ? a : b;
+}
+double maximum_value(double a, double b) {
+  return std::isnan(a) || a > b ? a : b;
+}
+
+double sign_value(double x) {
+  if (x > 0.0) return 1.0;
+  if (x < 0.0) return -1.0;
+  return std::isnan(x) ? x : 0.0;  // numpy: sign(-0.0) is +0.0
+}
+
+// The gradient of minimum/maximum flows to the operand that was chosen; at a tie (a == b) it is
+// split evenly between them, so the two shares still add up to the output gradient and the rule
+// is symmetric in a and b (as in JAX and PyTorch). NaN operands get none.
+Exprs selection_grad(const Expr& a_chosen, const Expr& b_chosen, const Expr& tie, const Expr& g) {
+  Expr zero = zeros_like(g);
+  Expr half = where(tie, 0.5 * g, zero);
+  return {where(a_chosen, g, half), where(b_chosen, g, half)};
+}
+
+// clip(x, low, high) = minimum(maximum(x, low), high). The gradient goes to x on the closed
+// interval low <= x <= high (touching a bound does not stop it, as in PyTorch's clamp), to high
+// where the result is high and x is above it (or low > high), and to low where x is below low.
+// Exactly one input receives the output gradient at each point (none where anything is NaN).
+Exprs clip_grad(const Exprs& in, const Expr&, const Expr& g) {
+  const Expr& x = in[0];
+  const Expr& low = in[1];
+  const Expr& high = in[2];
+  Expr zero = zeros_like(g);
+  Expr inside = logical_and(greater_equal(x, low), less_equal(x, high));
+  Expr below = logical_and(less(x, low), less_equal(low, high));
+  Expr above = greater(maximum(x, low), high);
+  return {where(inside, g, zero), where(below, g, zero), where(above, g, zero)};
+}
+
+// A comparison row: the predicate on doubles, and on int64 so large integers compare exactly.
+template <typename Predicate>
+ScalarFunction comparison(std::string name) {
+  return {.name = std::move(name),
+          .arity = 2,
+          .result = ResultDType::boolean,
+          .eval = [](const double* a) { return Predicate{}(a[0], a[1]) ? 1.0 : 0.0; },
+          .eval_int = [](const std::int64_t* a) -> std::int64_t { return Predicate{}(a[0], a[1]); },
+          .grad = {},
+          .zero_grad = true};
+}
+
+// A logical row. Operands of any dtype are truth values the numpy way: nonzero (NaN included) is
+// true.
+template <typename Connective>
+ScalarFunction logical(std::string name) {
+  return {
+      .name = std::move(name),
+      .arity = 2,
+      .result = ResultDType::boolean,
+      .eval = [](const double* a) { return Connective{}(a[0] != 0.0, a[1] != 0.0) ? 1.0 : 0.0; },
+      .eval_int = [](const std::int64_t* a) -> std::int64_t {
+        return Connective{}(a[0] != 0, a[1] != 0);
+      },
+      .grad = {},
+      .zero_grad = true};
+}
+
 }  // namespace
+
+ScalarFunction differentiable_unary(std::string name, UnaryValue value, UnaryDerivative derivative,
+                                    ResultDType result, UnaryIntValue int_value) {
+  ScalarFunction fn;
+  fn.name = std::move(name);
+  fn.result = result;
+  fn.eval = [value](const double* a) { return value(a[0]); };
+  if (int_value) fn.eval_int = [int_value](const std::int64_t* a) { return int_value(a[0]); };
+  fn.grad = [derivative](const Exprs& x, const Expr& out, const Expr& g) {
+    return Exprs{g * derivative(x[0], out)};
+  };
+  return fn;
+}
+
+ScalarFunction piecewise_constant_unary(std::string name, UnaryValue value, UnaryIntValue int_value,
+                                        ResultDType result) {
+  ScalarFunction fn;
+  fn.name = std::move(name);
+  fn.result = result;
+  fn.zero_grad = true;
+  fn.eval = [value](const double* a) { return value(a[0]); };
+  if (int_value) fn.eval_int = [int_value](const std::int64_t* a) { return int_value(a[0]); };
+  return fn;
+}
 
 bool is_weak_scalar(const Node& node) {
   return is_constant(node) && node.dtype() == DType::float64 && node.rank() == 0;
@@ -169,7 +276,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 2,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return a[0] + a[1]; },
-       .eval_int = [](const int64_t* a) { return a[0] + a[1]; },
+       .eval_int = [](const int64_t* a) { return wrapping_add(a[0], a[1]); },
        .grad =
            [](const Exprs&, const Expr&, const Expr& g) {
              return Exprs{g, g};
@@ -178,7 +285,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 2,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return a[0] - a[1]; },
-       .eval_int = [](const int64_t* a) { return a[0] - a[1]; },
+       .eval_int = [](const int64_t* a) { return wrapping_add(a[0], wrapping_neg(a[1])); },
        .grad =
            [](const Exprs&, const Expr&, const Expr& g) {
              return Exprs{g, neg(g)};
@@ -187,7 +294,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 2,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return a[0] * a[1]; },
-       .eval_int = [](const int64_t* a) { return a[0] * a[1]; },
+       .eval_int = [](const int64_t* a) { return wrapping_mul(a[0], a[1]); },
        .grad =
            [](const Exprs& x, const Expr&, const Expr& g) {
              return Exprs{g * x[1], g * x[0]};
@@ -196,26 +303,71 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 2,
        .result = ResultDType::floating,
        .eval = [](const double* a) { return a[0] / a[1]; },
+       .eval_int = {},
        .grad =
            [](const Exprs& x, const Expr& out, const Expr& g) {
              return Exprs{g / x[1], neg(g * out / x[1])};
            }},
-      {.name = "neg",
-       .arity = 1,
-       .result = ResultDType::promote,
-       .eval = [](const double* a) { return -a[0]; },
-       .eval_int = [](const int64_t* a) { return -a[0]; },
-       .grad = [](const Exprs&, const Expr&, const Expr& g) { return Exprs{neg(g)}; }},
       {.name = "pow",
        .arity = 2,
        .result = ResultDType::floating,
        .eval = [](const double* a) { return std::pow(a[0], a[1]); },
+       .eval_int = {},
        .grad = pow_grad},
-      {.name = "equal",
+      {.name = "neg",
+       .arity = 1,
+       .result = ResultDType::promote,
+       .eval = [](const double* a) { return -a[0]; },
+       .eval_int = [](const int64_t* a) { return wrapping_neg(a[0]); },
+       .grad = [](const Exprs&, const Expr&, const Expr& g) { return Exprs{neg(g)}; }},
+      // abs'(0) is taken as sign(0) = 0, the midpoint of the subgradient.
+      differentiable_unary(
+          "abs", [](double x) { return std::fabs(x); },
+          [](const Expr& x, const Expr&) { return sign(x); }, ResultDType::promote,
+          [](int64_t x) { return x < 0 ? wrapping_neg(x) : x; }),
+      piecewise_constant_unary("sign", sign_value,
+                               [](int64_t x) -> int64_t { return (x > 0) - (x < 0); }),
+      {.name = "minimum",
        .arity = 2,
-       .result = ResultDType::boolean,
-       .eval = [](const double* a) { return double(a[0] == a[1]); },
-       .zero_grad = true},
+       .result = ResultDType::promote,
+       .eval = [](const double* a) { return minimum_value(a[0], a[1]); },
+       .eval_int = [](const int64_t* a) { return std::min(a[0], a[1]); },
+       .grad =
+           [](const Exprs& x, const Expr&, const Expr& g) {
+             return selection_grad(less(x[0], x[1]), less(x[1], x[0]), equal(x[0], x[1]), g);
+           }},
+      {.name = "maximum",
+       .arity = 2,
+       .result = ResultDType::promote,
+       .eval = [](const double* a) { return maximum_value(a[0], a[1]); },
+       .eval_int = [](const int64_t* a) { return std::max(a[0], a[1]); },
+       .grad =
+           [](const Exprs& x, const Expr&, const Expr& g) {
+             return selection_grad(greater(x[0], x[1]), greater(x[1], x[0]), equal(x[0], x[1]), g);
+           }},
+      {.name = "clip",
+       .arity = 3,
+       .result = ResultDType::promote,
+       .eval = [](const double* a) { return minimum_value(maximum_value(a[0], a[1]), a[2]); },
+       .eval_int = [](const int64_t* a) { return std::min(std::max(a[0], a[1]), a[2]); },
+       .grad = clip_grad},
+      comparison<std::equal_to<>>("equal"),
+      comparison<std::not_equal_to<>>("not_equal"),
+      comparison<std::less<>>("less"),
+      comparison<std::less_equal<>>("less_equal"),
+      comparison<std::greater<>>("greater"),
+      comparison<std::greater_equal<>>("greater_equal"),
+      logical<std::logical_and<>>("logical_and"),
+      logical<std::logical_or<>>("logical_or"),
+      piecewise_constant_unary(
+          "logical_not", [](double x) { return x == 0.0 ? 1.0 : 0.0; },
+          [](int64_t x) -> int64_t { return x == 0; }, ResultDType::boolean),
+      piecewise_constant_unary(
+          "isnan", [](double x) { return std::isnan(x) ? 1.0 : 0.0; },
+          [](int64_t) -> int64_t { return 0; }, ResultDType::boolean),
+      piecewise_constant_unary(
+          "isinf", [](double x) { return std::isinf(x) ? 1.0 : 0.0; },
+          [](int64_t) -> int64_t { return 0; }, ResultDType::boolean),
       {.name = "where",
        .arity = 3,
        .result = ResultDType::promote,
@@ -226,6 +378,8 @@ std::vector<ScalarFunction> arithmetic_functions() {
              Expr zero = zeros_like(g);
              return Exprs{Expr(), where(x[0], g, zero), where(x[0], zero, g)};
            },
+       .zero_grad = false,
+       .integer_inputs = {},
        .condition_first = true},
   };
 }
@@ -270,35 +424,37 @@ Expr apply_elementwise(const std::string& name, const Exprs& args) {
 
 namespace hypatia {
 
-using ops::apply_elementwise;
+HYPATIA_DEFINE_BINARY_BUILDER(add)
+HYPATIA_DEFINE_BINARY_BUILDER(sub)
+HYPATIA_DEFINE_BINARY_BUILDER(mul)
+HYPATIA_DEFINE_BINARY_BUILDER(div)
+HYPATIA_DEFINE_BINARY_BUILDER(pow)
+HYPATIA_DEFINE_BINARY_BUILDER(minimum)
+HYPATIA_DEFINE_BINARY_BUILDER(maximum)
+HYPATIA_DEFINE_BINARY_BUILDER(equal)
+HYPATIA_DEFINE_BINARY_BUILDER(not_equal)
+HYPATIA_DEFINE_BINARY_BUILDER(less)
+HYPATIA_DEFINE_BINARY_BUILDER(less_equal)
+HYPATIA_DEFINE_BINARY_BUILDER(greater)
+HYPATIA_DEFINE_BINARY_BUILDER(greater_equal)
+HYPATIA_DEFINE_BINARY_BUILDER(logical_and)
+HYPATIA_DEFINE_BINARY_BUILDER(logical_or)
+HYPATIA_DEFINE_UNARY_BUILDER(neg)
+HYPATIA_DEFINE_UNARY_BUILDER(abs)
+HYPATIA_DEFINE_UNARY_BUILDER(sign)
+HYPATIA_DEFINE_UNARY_BUILDER(logical_not)
+HYPATIA_DEFINE_UNARY_BUILDER(isnan)
+HYPATIA_DEFINE_UNARY_BUILDER(isinf)
 
-Expr add(const Expr& a, const Expr& b) {
-  return ops::binary("add", a, b);
+Expr clip(const Expr& x, const Expr& low, const Expr& high) {
+  return ops::apply_elementwise("clip", {x, low, high});
 }
-Expr sub(const Expr& a, const Expr& b) {
-  return ops::binary("sub", a, b);
-}
-Expr mul(const Expr& a, const Expr& b) {
-  return ops::binary("mul", a, b);
-}
-Expr div(const Expr& a, const Expr& b) {
-  return ops::binary("div", a, b);
-}
-Expr neg(const Expr& x) {
-  return ops::unary("neg", x);
-}
-Expr pow(const Expr& base, const Expr& exponent) {
-  return ops::binary("pow", base, exponent);
+Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false) {
+  return ops::apply_elementwise("where", {condition, if_true, if_false});
 }
 Expr cast(const Expr& x, DType dtype) {
   if (x.dtype() == dtype) return x;
   return make_node(ops::cast_op(), {x.node()}, Attrs{{"dtype", dtype}});
-}
-Expr equal(const Expr& a, const Expr& b) {
-  return ops::binary("equal", a, b);
-}
-Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false) {
-  return apply_elementwise("where", {condition, if_true, if_false});
 }
 
 Expr operator+(const Expr& a, const Expr& b) {

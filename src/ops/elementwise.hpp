@@ -35,6 +35,27 @@ struct ScalarFunction {
   bool condition_first = false;          // input 0 is a boolean condition, excluded from promotion
 };
 
+// Short forms for the common kinds of row, so each row states only what is particular to it.
+using UnaryValue = double (*)(double);
+using UnaryIntValue = std::int64_t (*)(std::int64_t);
+// d out / d x, written with graph ops from the input and the output.
+using UnaryDerivative = Expr (*)(const Expr& x, const Expr& out);
+
+// A differentiable one-input row: input gradient = output gradient * derivative(x, out).
+ScalarFunction differentiable_unary(std::string name, UnaryValue value, UnaryDerivative derivative,
+                                    ResultDType result = ResultDType::floating,
+                                    UnaryIntValue int_value = nullptr);
+// A piecewise-constant one-input row (floor, sign, ...): its gradient is zero.
+ScalarFunction piecewise_constant_unary(std::string name, UnaryValue value,
+                                        UnaryIntValue int_value = nullptr,
+                                        ResultDType result = ResultDType::promote);
+
+// Two's-complement wrap-around on overflow, like numpy's int64 (signed overflow is undefined in
+// C++, unsigned arithmetic is not).
+inline std::int64_t wrapping_mul(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+}
+
 // The functions of each family file, gathered into the one table.
 std::vector<ScalarFunction> arithmetic_functions();  // elementwise.cpp
 std::vector<ScalarFunction> math_functions();        // elementwise_math.cpp
@@ -52,3 +73,14 @@ Expr apply_elementwise(const std::string& name, const Exprs& args);
 bool is_weak_scalar(const Node& node);
 
 }  // namespace hypatia::ops
+
+// Defines the public builder `name` (declared in hypatia/ops/elementwise.hpp) as the table row of
+// the same name, so a builder is one line of an X-macro list rather than a copied function.
+#define HYPATIA_DEFINE_UNARY_BUILDER(name)                \
+  Expr name(const Expr& x) {                              \
+    return ::hypatia::ops::apply_elementwise(#name, {x}); \
+  }
+#define HYPATIA_DEFINE_BINARY_BUILDER(name)                  \
+  Expr name(const Expr& a, const Expr& b) {                  \
+    return ::hypatia::ops::apply_elementwise(#name, {a, b}); \
+  }

@@ -5,7 +5,10 @@
 namespace hypatia {
 
 // Elementwise ops broadcast their operands like numpy. Integer and boolean operands of the
-// floating functions (exp, log, ...) are promoted to float64.
+// floating functions (exp, log, ...) are promoted to float64; the integer-exact functions (add,
+// sub, mul, neg, abs, sign, minimum, maximum, clip, square, floor, ceil, round) keep int64, and
+// overflow wraps around as in numpy. A C++ number operand is a "weak" scalar that does not
+// promote a float32 tensor.
 
 // Arithmetic.
 Expr add(const Expr& a, const Expr& b);
@@ -14,14 +17,18 @@ Expr mul(const Expr& a, const Expr& b);
 Expr div(const Expr& a, const Expr& b);  // true division: integers give float64
 Expr neg(const Expr& x);
 Expr pow(const Expr& base, const Expr& exponent);
-Expr abs(const Expr& x);
-Expr sign(const Expr& x);
+Expr abs(const Expr& x);   // gradient 0 at x = 0
+Expr sign(const Expr& x);  // sign(NaN) = NaN, sign(-0.0) = 0.0
+// NaN in either operand gives NaN. At a tie the gradient is split evenly between the operands.
 Expr minimum(const Expr& a, const Expr& b);
 Expr maximum(const Expr& a, const Expr& b);
+// minimum(maximum(x, low), high). The gradient goes to x on the closed interval [low, high], to a
+// bound where x lies beyond it.
 Expr clip(const Expr& x, const Expr& low, const Expr& high);
 Expr cast(const Expr& x, DType dtype);
 
-// Comparisons and logic (boolean results).
+// Comparisons and logic (boolean results). The logical ops accept any dtype and, like numpy,
+// treat nonzero values (NaN included) as true.
 Expr equal(const Expr& a, const Expr& b);
 Expr not_equal(const Expr& a, const Expr& b);
 Expr less(const Expr& a, const Expr& b);
@@ -31,7 +38,7 @@ Expr greater_equal(const Expr& a, const Expr& b);
 Expr logical_and(const Expr& a, const Expr& b);
 Expr logical_or(const Expr& a, const Expr& b);
 Expr logical_not(const Expr& x);
-Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false);
+Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false);  // bool condition
 Expr isnan(const Expr& x);
 Expr isinf(const Expr& x);
 
@@ -40,7 +47,7 @@ Expr exp(const Expr& x);
 Expr expm1(const Expr& x);
 Expr log(const Expr& x);
 Expr log1p(const Expr& x);
-Expr sqrt(const Expr& x);
+Expr sqrt(const Expr& x);  // gradient inf at x = 0
 Expr square(const Expr& x);
 Expr reciprocal(const Expr& x);
 Expr sin(const Expr& x);
@@ -53,10 +60,10 @@ Expr arcsin(const Expr& x);
 Expr arccos(const Expr& x);
 Expr arctan(const Expr& x);
 Expr arctan2(const Expr& y, const Expr& x);
-Expr sigmoid(const Expr& x);
+Expr sigmoid(const Expr& x);   // 1 / (1 + exp(-x)), accurate in both tails
 Expr softplus(const Expr& x);  // log(1 + exp(x)), without overflow
-Expr log1mexp(const Expr& x);  // log(1 - exp(x)) for x <= 0
-Expr logit(const Expr& p);
+Expr log1mexp(const Expr& x);  // log(1 - exp(x)) for x <= 0 (NaN above), accurate near 0 too
+Expr logit(const Expr& p);     // log(p / (1 - p))
 Expr floor(const Expr& x);
 Expr ceil(const Expr& x);
 Expr round(const Expr& x);  // half to even, like numpy

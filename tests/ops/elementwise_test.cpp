@@ -1,0 +1,334 @@
+// Values of the elementwise ops against numpy/decimal fixtures (scripts/fixtures/elementwise.py),
+// dtype rules, and errors on bad input.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "hypatia/hypatia.hpp"
+#include "ops/elementwise.hpp"
+#include "ops/elementwise_builders.hpp"
+
+namespace hypatia {
+namespace {
+
+using testing::elementwise_builder;
+using testing::evaluate_builder;
+
+// One fixture line: the inputs of one call and the expected result, as text.
+struct FixtureRow {
+  std::vector<std::string> args;
+  std::string expected;
+};
+using Fixture = std::map<std::string, std::vector<FixtureRow>>;
+
+Fixture read_fixture(const std::string& file) {
+  std::ifstream in(std::string(HYPATIA_FIXTURE_DIR) + "/" + file);
+  EXPECT_TRUE(in) << "missing fixture " << file;
+  Fixture fixture;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> fields;
+    std::stringstream stream(line);
+    for (std::string field; std::getline(stream, field, ',');) fields.push_back(field);
+    FixtureRow row{{fields.begin() + 1, fields.end() - 1}, fields.back()};
+    fixture[fields.front()].push_back(std::move(row));
+  }
+  return fixture;
+}
+
+const Fixture& float_fixture() {
+  static const Fixture fixture = read_fixture("elementwise_float.csv");
+  return fixture;
+}
+const Fixture& int_fixture() {
+  static const Fixture fixture = read_fixture("elementwise_int.csv");
+  return fixture;
+}
+
+const std::set<std::string> kBooleanResults = {
+    "equal", "not_equal", "less",        "less_equal", "greater",    "greater_equal",
+    "isnan", "isinf",     "logical_and", "logical_or", "logical_not"};
+
+// Functions whose double result is exact (IEEE correctly rounded, or a selection or comparison):
+// these must match bit for bit, sign of zero included.
+const std::set<std::string> kExact = {
+    "add",     "sub",           "mul",   "div",   "neg",         "abs",        "sign",
+    "minimum", "maximum",       "clip",  "where", "square",      "reciprocal", "sqrt",
+    "floor",   "ceil",          "round", "equal", "not_equal",   "less",       "less_equal",
+    "greater", "greater_equal", "isnan", "isinf", "logical_and", "logical_or", "logical_not"};
+
+// The rows of the table this family owns (the special functions are tested elsewhere).
+std::vector<std::string> own_function_names() {
+  std::vector<std::string> names;
+  for (auto family : {ops::arithmetic_functions, ops::math_functions}) {
+    for (const ops::ScalarFunction& fn : family()) names.push_back(fn.name);
+  }
+  return names;
+}
+
+// Column `k` of the rows as a 1-d tensor; the condition of `where` is a bool tensor.
+Tensor column(const std::vector<FixtureRow>& rows, std::size_t k, DType dtype) {
+  const Shape shape{static_cast<std::int64_t>(rows.size())};
+  if (dtype == DType::int64) {
+    std::vector<std::int64_t> values;
+    for (const FixtureRow& row : rows) values.push_back(std::stoll(row.args[k]));
+    return Tensor::from_ints(values, shape);
+  }
+  std::vector<double> values;
+  for (const FixtureRow& row : rows) values.push_back(std::strtod(row.args[k].c_str(), nullptr));
+  return Tensor::from_doubles(values, shape, dtype);
+}
+
+std::vector<Tensor> fixture_inputs(const std::string& name, const std::vector<FixtureRow>& rows,
+                                   DType dtype) {
+  std::vector<Tensor> inputs;
+  for (std::size_t k = 0; k < rows.front().args.size(); ++k) {
+    const bool condition = name == "where" && k == 0;
+    inputs.push_back(condition ? column(rows, k, DType::float64).cast(DType::boolean)
+                               : column(rows, k, dtype));
+  }
+  return inputs;
+}
+
+std::string describe(const FixtureRow& row) {
+  std::string text = "(";
+  for (std::size_t k = 0; k < row.args.size(); ++k) text += (k ? ", " : "") + row.args[k];
+  return text + ")";
+}
+
+void expect_close(const std::string& name, const FixtureRow& row, double actual) {
+  const double expected = std::strtod(row.expected.c_str(), nullptr);
+  const std::string where = name + describe(row) + " = " + row.expected;
+  if (std::isnan(expected)) {
+    EXPECT_TRUE(std::isnan(actual)) << where << ", got " << actual;
+  } else if (kExact.count(name)) {
+    EXPECT_EQ(actual, expected) << where;
+    EXPECT_EQ(std::signbit(actual), std::signbit(expected)) << where << " (sign of zero)";
+  } else if (std::isinf(expected) || expected == 0.0) {
+    EXPECT_EQ(actual, expected) << where;
+  } else {
+    EXPECT_NEAR(actual, expected, 1e-14 * std::abs(expected)) << where;
+  }
+}
+
+TEST(ElementwiseValues, EveryOwnFunctionHasFixtureValues) {
+  for (const std::string& name : own_function_names()) {
+    EXPECT_TRUE(float_fixture().count(name)) << name << " has no float fixture";
+    EXPECT_TRUE(testing::elementwise_builders().count(name)) << name << " has no builder";
+  }
+}
+
+TEST(ElementwiseValues, MatchFloatFixtures) {
+  for (const auto& [name, rows] : float_fixture()) {
+    SCOPED_TRACE(name);
+    Tensor result =
+        evaluate_builder(elementwise_builder(name), fixture_inputs(name, rows, DType::float64));
+    EXPECT_EQ(result.dtype(), kBooleanResults.count(name) ? DType::boolean : DType::float64);
+    ASSERT_EQ(result.size(), static_cast<std::int64_t>(rows.size()));
+    for (std::size_t i = 0; i < rows.size(); ++i) expect_close(name, rows[i], result.at(i));
+  }
+}
+
+// Integer arithmetic is exact int64 (values beyond 2^53 included, overflow wraps like numpy);
+// comparisons of integers are exact too.
+TEST(ElementwiseValues, MatchIntegerFixturesExactly) {
+  for (const auto& [name, rows] : int_fixture()) {
+    SCOPED_TRACE(name);
+    Tensor result =
+        evaluate_builder(elementwise_builder(name), fixture_inputs(name, rows, DType::int64));
+    const bool boolean = kBooleanResults.count(name) > 0;
+    ASSERT_EQ(result.dtype(), boolean ? DType::boolean : DType::int64);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const std::int64_t actual =
+          boolean ? static_cast<std::int64_t>(result.at(i)) : result.data<std::int64_t>()[i];
+      EXPECT_EQ(actual, std::stoll(rows[i].expected)) << name << describe(rows[i]);
+    }
+  }
+}
+
+// float32 inputs are computed in double and rounded once to float32.
+TEST(ElementwiseValues, Float32ResultsAreRoundedDoubleResults) {
+  Tensor x = Tensor::from_doubles({-3.5, 0.1, 2.0, 100.0}, {4}, DType::float32);
+  for (const char* name : {"exp", "log1p", "sigmoid", "softplus", "tanh", "sqrt"}) {
+    Tensor out = evaluate_builder(elementwise_builder(name), {x});
+    Tensor reference = evaluate_builder(elementwise_builder(name), {x.cast(DType::float64)});
+    ASSERT_EQ(out.dtype(), DType::float32) << name;
+    for (std::int64_t i = 0; i < x.size(); ++i) {
+      if (std::isnan(reference.at(i))) continue;
+      EXPECT_EQ(out.at(i), static_cast<double>(static_cast<float>(reference.at(i)))) << name;
+    }
+  }
+}
+
+TEST(ElementwiseValues, BroadcastingPairsEveryRowWithEveryColumn) {
+  Tensor a = Tensor::from_doubles({1, 2, 3}, {3, 1});
+  Tensor b = Tensor::from_doubles({10, 20, 30, 40}, {4});
+  Tensor out = evaluate_builder(elementwise_builder("sub"), {a, b});
+  ASSERT_EQ(out.shape(), Shape({3, 4}));
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 4; ++j) EXPECT_EQ(out.at(i * 4 + j), (i + 1) - 10.0 * (j + 1));
+  }
+}
+
+// cast follows numpy's astype: floats truncate toward zero, nonzero (NaN included) is true.
+TEST(ElementwiseValues, CastTruncatesTowardZeroAndMapsNonzeroToTrue) {
+  Tensor x = Tensor::from_doubles({2.7, -2.7, 0.0, 0.5, NAN}, {5});
+  const auto cast_to = [&x](DType dtype) {
+    return evaluate_builder([dtype](const Exprs& in) { return cast(in[0], dtype); }, {x});
+  };
+  Tensor head = cast_to(DType::int64);
+  EXPECT_EQ(head.dtype(), DType::int64);
+  EXPECT_EQ(head.data<std::int64_t>()[0], 2);
+  EXPECT_EQ(head.data<std::int64_t>()[1], -2);
+  EXPECT_EQ(head.data<std::int64_t>()[3], 0);
+  EXPECT_EQ(cast_to(DType::boolean).to_doubles(), std::vector<double>({1, 1, 0, 1, 1}));
+  Tensor narrow = cast_to(DType::float32);
+  EXPECT_EQ(narrow.dtype(), DType::float32);
+  EXPECT_EQ(narrow.at(0), static_cast<double>(2.7f));
+  Expr same = input("cast_same", {DType::float64, {5}});
+  EXPECT_EQ(cast(same, DType::float64), same);  // a no-op cast adds no node
+}
+
+// ---- dtype rules -------------------------------------------------------------------------------
+
+Expr placeholder(DType dtype, Shape shape = {2}) {
+  static int counter = 0;
+  return input("p" + std::to_string(counter++), {dtype, std::move(shape)});
+}
+
+TEST(ElementwiseDTypes, IntegerArithmeticStaysInt64) {
+  Expr a = placeholder(DType::int64), b = placeholder(DType::int64);
+  for (const Expr& e : {a + b, a - b, a * b, -a, abs(a), sign(a), minimum(a, b), maximum(a, b),
+                        clip(a, b, b), square(a), floor(a), ceil(a), round(a)}) {
+    EXPECT_EQ(e.dtype(), DType::int64) << e->op_name();
+  }
+}
+
+TEST(ElementwiseDTypes, TrueDivisionAndFloatingFunctionsOfIntegersGiveFloat64) {
+  Expr a = placeholder(DType::int64), b = placeholder(DType::int64);
+  Expr q = a / b;
+  EXPECT_EQ(q.dtype(), DType::float64);
+  EXPECT_EQ(exp(a).dtype(), DType::float64);
+  EXPECT_EQ(sqrt(a).dtype(), DType::float64);
+  EXPECT_EQ(arctan2(a, b).dtype(), DType::float64);
+  Tensor value =
+      evaluate(q.node(), {{a->attrs().get_string("name"), Tensor::from_ints({7, -7}, {2})},
+                          {b->attrs().get_string("name"), Tensor::from_ints({2, 2}, {2})}});
+  EXPECT_EQ(value.to_doubles(), std::vector<double>({3.5, -3.5}));
+}
+
+TEST(ElementwiseDTypes, WeakScalarsKeepFloat32) {
+  Expr x = placeholder(DType::float32);
+  EXPECT_EQ((x * 2.0).dtype(), DType::float32);
+  EXPECT_EQ((2.0 - x).dtype(), DType::float32);
+  EXPECT_EQ(clip(x, 0.0, 1.0).dtype(), DType::float32);
+  EXPECT_EQ(pow(x, 2.0).dtype(), DType::float32);
+  EXPECT_EQ(sigmoid(x).dtype(), DType::float32);
+  // A strong float64 tensor promotes; int64 with float32 gives float64 as in numpy.
+  EXPECT_EQ((x * placeholder(DType::float64)).dtype(), DType::float64);
+  EXPECT_EQ((x * placeholder(DType::int64)).dtype(), DType::float64);
+  // A weak float with integers gives float64.
+  EXPECT_EQ((placeholder(DType::int64) * 2.0).dtype(), DType::float64);
+}
+
+TEST(ElementwiseDTypes, ComparisonsAndLogicGiveBool) {
+  Expr x = placeholder(DType::float32), n = placeholder(DType::int64);
+  for (const Expr& e : {equal(x, n), not_equal(x, 1.0), less(n, n), less_equal(x, x),
+                        greater(x, 0.0), greater_equal(n, 2.0), logical_and(x, n), logical_or(n, n),
+                        logical_not(x), isnan(x), isinf(n)}) {
+    EXPECT_EQ(e.dtype(), DType::boolean) << e->op_name();
+  }
+}
+
+TEST(ElementwiseDTypes, WherePromotesItsBranches) {
+  Expr c = placeholder(DType::boolean);
+  Expr f32 = placeholder(DType::float32), f64 = placeholder(DType::float64);
+  Expr i64 = placeholder(DType::int64);
+  EXPECT_EQ(where(c, f32, f64).dtype(), DType::float64);
+  EXPECT_EQ(where(c, i64, f32).dtype(), DType::float64);
+  EXPECT_EQ(where(c, i64, i64).dtype(), DType::int64);
+  EXPECT_EQ(where(c, f32, 0.0).dtype(), DType::float32);
+  EXPECT_EQ(where(c, i64, 0.5).dtype(), DType::float64);
+  Tensor value = evaluate(where(c, i64, 0.5).node(),
+                          {{c->attrs().get_string("name"), Tensor::from_bools({true, false}, {2})},
+                           {i64->attrs().get_string("name"), Tensor::from_ints({4, 5}, {2})}});
+  EXPECT_EQ(value.to_doubles(), std::vector<double>({4.0, 0.5}));
+}
+
+TEST(ElementwiseDTypes, LogicalOpsTreatNonzeroAsTrue) {
+  Tensor x = Tensor::from_doubles({0.0, -0.0, 2.5, NAN}, {4});
+  Tensor n = Tensor::from_ints({0, 3, 0, -1}, {4});
+  Tensor both = evaluate_builder(elementwise_builder("logical_and"), {x, n});
+  Tensor either = evaluate_builder(elementwise_builder("logical_or"), {x, n});
+  Tensor negated = evaluate_builder(elementwise_builder("logical_not"), {x});
+  EXPECT_EQ(both.to_doubles(), std::vector<double>({0, 0, 0, 1}));
+  EXPECT_EQ(either.to_doubles(), std::vector<double>({0, 1, 1, 1}));
+  EXPECT_EQ(negated.to_doubles(), std::vector<double>({1, 1, 0, 0}));
+}
+
+// ---- bad input ---------------------------------------------------------------------------------
+
+std::string shape_error_message(const std::function<void()>& build) {
+  try {
+    build();
+  } catch (const ShapeError& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "expected a ShapeError";
+  return "";
+}
+
+void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
+  for (const std::string& part : parts) {
+    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+  }
+}
+
+TEST(ElementwiseErrors, ShapeMismatchNamesTheOpAndBothShapes) {
+  Expr a = placeholder(DType::float64, {3}), b = placeholder(DType::float64, {4});
+  EXPECT_THROW(add(a, b), ShapeError);
+  expect_mentions(shape_error_message([&] { add(a, b); }), {"add", "(3,)", "(4,)"});
+  expect_mentions(shape_error_message([&] { arctan2(a, b); }), {"arctan2", "(3,)", "(4,)"});
+  expect_mentions(shape_error_message([&] { less(a, b); }), {"less", "(3,)", "(4,)"});
+  Expr m = placeholder(DType::float64, {2, 3});
+  expect_mentions(shape_error_message([&] { clip(m, 0.0, b); }), {"clip", "(2, 3)", "(4,)"});
+}
+
+TEST(ElementwiseErrors, WhereNeedsABooleanCondition) {
+  Expr c = placeholder(DType::float64), x = placeholder(DType::float64);
+  EXPECT_THROW(where(c, x, x), ShapeError);
+  expect_mentions(shape_error_message([&] { where(c, x, x); }), {"where", "bool", "float64(2,)"});
+  Expr n = placeholder(DType::int64);
+  expect_mentions(shape_error_message([&] { where(n, x, x); }), {"where", "bool", "int64(2,)"});
+}
+
+TEST(ElementwiseErrors, WrongArityNamesTheOp) {
+  Expr x = placeholder(DType::float64);
+  expect_mentions(shape_error_message([&] { ops::apply_elementwise("maximum", {x}); }),
+                  {"maximum", "expected 2 inputs"});
+}
+
+TEST(ElementwiseErrors, UnknownDimensionsAreCheckedAtRunTime) {
+  Expr a = input("a_unknown", {DType::float64, {kUnknownDim}});
+  Expr b = input("b_three", {DType::float64, {3}});
+  Expr sum_ab = a + b;
+  EXPECT_EQ(sum_ab.shape(), Shape({3}));
+  Tensor ok = evaluate(sum_ab.node(), {{"a_unknown", Tensor::from_doubles({1, 2, 3}, {3})},
+                                       {"b_three", Tensor::from_doubles({1, 1, 1}, {3})}});
+  EXPECT_EQ(ok.to_doubles(), std::vector<double>({2, 3, 4}));
+  try {
+    evaluate(sum_ab.node(), {{"a_unknown", Tensor::from_doubles({1, 2, 3, 4}, {4})},
+                             {"b_three", Tensor::from_doubles({1, 1, 1}, {3})}});
+    ADD_FAILURE() << "expected a RuntimeError";
+  } catch (const RuntimeError& error) {
+    expect_mentions(error.what(), {"add", "(4,)", "(3,)"});
+  }
+}
+
+}  // namespace
+}  // namespace hypatia
