@@ -41,9 +41,13 @@ constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
 constexpr double kInvSqrtPi = std::numbers::inv_sqrtpi;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kTwoOverSqrtPi = 2.0 * std::numbers::inv_sqrtpi;
+constexpr double kLogSqrtTwoPi = 0.91893853320467274178;
 // Iteration cap of the series and continued fractions below: they need about sqrt(parameter)
 // terms, so parameters up to ~1e10 converge; beyond that the result is NaN.
 constexpr int kMaxTerms = 1000000;
+// A continued fraction has converged when a step changes its value and derivatives by less than
+// this (relative); a few ulps, since rounding in the recurrence can keep the last bit moving.
+constexpr double kConvergedChange = 4.0 * kEpsilon;
 
 bool is_nonpositive_integer(double x) {
   return x <= 0.0 && x == std::floor(x);
@@ -254,7 +258,8 @@ std::array<double, 3> continued_fraction_with_derivatives(double b1, std::array<
     const std::array<double, 3> updated = value_of(next);
     bool converged = true;
     for (int i = 0; i < 3; ++i) {
-      converged = converged && std::abs(updated[i] - result[i]) <= kEpsilon * std::abs(updated[i]);
+      converged =
+          converged && std::abs(updated[i] - result[i]) <= kConvergedChange * std::abs(updated[i]);
     }
     result = updated;
     if (converged) return result;
@@ -418,9 +423,19 @@ Exprs i1e_grad(const Exprs& in, const Expr& out, const Expr& g) {
   return {g * where(at_zero, full_like(away_from_zero, 0.5), away_from_zero)};
 }
 
-// (log Phi)' = phi / Phi = sqrt(2/pi) / erfcx(-x/sqrt2): no cancellation or underflow anywhere.
+// (log Phi)' = phi / Phi: for x < 0 as sqrt(2/pi) / erfcx(-x/sqrt2), which neither cancels nor
+// underflows however far left; for x >= 0 as exp(log phi - log Phi), where log Phi is small.
+// Each branch gets a harmless stand-in argument where the other is selected, so that no inf
+// (erfcx(-x/sqrt2) for large x, exp(-log Phi) for very negative x) meets a zero gradient when
+// differentiating again.
 Exprs normal_logcdf_grad(const Exprs& in, const Expr&, const Expr& g) {
-  return {g * (std::sqrt(2.0 / std::numbers::pi) / erfcx(-in[0] * kInvSqrt2))};
+  const Expr& x = in[0];
+  Expr right = is_nonnegative(x);
+  Expr x_left = where(right, zeros_like(x), x);
+  Expr x_right = where(right, x, zeros_like(x));
+  Expr left_slope = std::sqrt(2.0 / std::numbers::pi) / erfcx(-x_left * kInvSqrt2);
+  Expr right_slope = exp(-0.5 * (x_right * x_right) - kLogSqrtTwoPi - normal_logcdf(x_right));
+  return {g * where(right, right_slope, left_slope)};
 }
 
 using GradRule = std::function<Exprs(const Exprs&, const Expr&, const Expr&)>;
