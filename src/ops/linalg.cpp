@@ -222,18 +222,6 @@ std::pair<double, double> log_abs_det_and_sign(const ConstMatrixView& a) {
   return {log_abs, sign};
 }
 
-// Copies x, keeping the entries whose offset (column - row) from the main diagonal satisfies
-// `keep`; the rest become 0.
-template <typename Keep>
-void copy_band(const CoreBlock& x, double* out, Keep keep) {
-  const std::int64_t rows = x.core[0], cols = x.core[1];
-  for (std::int64_t i = 0; i < rows; ++i) {
-    for (std::int64_t j = 0; j < cols; ++j) {
-      out[i * cols + j] = keep(j - i) ? x.data[i * cols + j] : 0.0;
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The ops.
 
@@ -458,40 +446,43 @@ const OpDef& diagonal_op() {
   return op;
 }
 
-// tril and triu keep a band of the matrix; the gradient keeps the same band of the cotangent.
+// The gradient of a band (tril, triu) is the same band of the cotangent.
 std::vector<NodePtr> band_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
   return {make_node(node->op(), {grads[0]}, node->attrs())};
 }
 
-const OpDef& tril_op() {
-  static const OpDef op = make_batched_op({
-      .name = "tril",
+// tril and triu: keep the entries whose offset (column - row) from the main diagonal passes
+// `keep(offset, k)`, zero the rest.
+BatchedOpSpec band_spec(std::string name, bool (*keep)(std::int64_t offset, std::int64_t k)) {
+  return {
+      .name = std::move(name),
       .core_ranks = {2},
       .floating_only = false,
       .core_shape = same_shape,
       .compute =
-          [](const std::vector<CoreBlock>& in, double* out, const Shape&, const Attrs& attrs) {
+          [keep](const std::vector<CoreBlock>& in, double* out, const Shape& core,
+                 const Attrs& attrs) {
             const std::int64_t k = attrs.get_int("k");
-            copy_band(in[0], out, [k](std::int64_t offset) { return offset <= k; });
+            const std::int64_t rows = core[0], cols = core[1];
+            for (std::int64_t i = 0; i < rows; ++i) {
+              for (std::int64_t j = 0; j < cols; ++j) {
+                out[i * cols + j] = keep(j - i, k) ? in[0].data[i * cols + j] : 0.0;
+              }
+            }
           },
       .grad = band_grad,
-  });
+  };
+}
+
+const OpDef& tril_op() {
+  static const OpDef op = make_batched_op(
+      band_spec("tril", [](std::int64_t offset, std::int64_t k) { return offset <= k; }));
   return op;
 }
 
 const OpDef& triu_op() {
-  static const OpDef op = make_batched_op({
-      .name = "triu",
-      .core_ranks = {2},
-      .floating_only = false,
-      .core_shape = same_shape,
-      .compute =
-          [](const std::vector<CoreBlock>& in, double* out, const Shape&, const Attrs& attrs) {
-            const std::int64_t k = attrs.get_int("k");
-            copy_band(in[0], out, [k](std::int64_t offset) { return offset >= k; });
-          },
-      .grad = band_grad,
-  });
+  static const OpDef op = make_batched_op(
+      band_spec("triu", [](std::int64_t offset, std::int64_t k) { return offset >= k; }));
   return op;
 }
 
@@ -513,12 +504,14 @@ std::pair<Expr, Expr> as_common_floating(const Expr& a, const Expr& b) {
   return {cast(a, common), cast(b, common)};
 }
 
-void expect_rank_at_least(const std::string& op, const Exprs& operands, int rank) {
-  for (const Expr& x : operands) {
-    if (x.rank() < rank) {
+// Checks each operand's rank against its minimum; the message shows all the operands.
+void expect_min_ranks(const std::string& op, const Exprs& operands,
+                      const std::vector<int>& min_ranks) {
+  for (std::size_t i = 0; i < operands.size(); ++i) {
+    if (operands[i].rank() < min_ranks[i]) {
       fail(op,
-           "operands must have at least " + std::to_string(rank) + " dimension" +
-               (rank == 1 ? "" : "s"),
+           "input " + std::to_string(i) + " must have at least " + std::to_string(min_ranks[i]) +
+               " dimension" + (min_ranks[i] == 1 ? "" : "s"),
            as_nodes(operands));
     }
   }
@@ -534,8 +527,7 @@ Expr drop_unit_axes(const Expr& x, const std::vector<std::int64_t>& axes) {
 // Applies a (matrix, matrix) solve op to b, treating a 1-d b as a column vector.
 Expr solve_with(const OpDef& op, const std::string& name, const Expr& a, const Expr& b,
                 Attrs attrs) {
-  expect_rank_at_least(name, {a}, 2);
-  expect_rank_at_least(name, {b}, 1);
+  expect_min_ranks(name, {a, b}, {2, 1});
   const auto [a_f, b_f] = as_common_floating(a, b);
   if (b.rank() != 1) return make_node(op, {a_f, b_f}, std::move(attrs));
   if (!dims_agree(a.shape().back(), b.shape()[0])) {
@@ -549,7 +541,7 @@ Expr solve_with(const OpDef& op, const std::string& name, const Expr& a, const E
 }
 
 Expr unary_numeric(const OpDef& op, const Expr& x) {
-  expect_rank_at_least(op.name, {x}, 2);
+  expect_min_ranks(op.name, {x}, {2});
   return make_node(op, {as_floating(x)});
 }
 
@@ -559,7 +551,7 @@ Expr unary_numeric(const OpDef& op, const Expr& x) {
 namespace hypatia {
 
 Expr matmul(const Expr& a, const Expr& b) {
-  ops::expect_rank_at_least("matmul", {a, b}, 1);
+  ops::expect_min_ranks("matmul", {a, b}, {1, 1});
   // Check the inner dimension here, so that the message shows the shapes as given (before 1-d
   // operands become matrices).
   const std::int64_t b_rows = b.shape()[static_cast<std::size_t>(std::max(b.rank() - 2, 0))];
@@ -593,7 +585,7 @@ Expr outer(const Expr& a, const Expr& b) {
 }
 
 Expr matrix_transpose(const Expr& x) {
-  ops::expect_rank_at_least("matrix_transpose", {x}, 2);
+  ops::expect_min_ranks("matrix_transpose", {x}, {2});
   return make_node(ops::matrix_transpose_op(), {x});
 }
 
@@ -627,12 +619,12 @@ Expr cholesky_logdet(const Expr& l) {
 }
 
 Expr diag(const Expr& x) {
-  ops::expect_rank_at_least("diag", {x}, 1);
+  ops::expect_min_ranks("diag", {x}, {1});
   return make_node(ops::diag_op(), {x});
 }
 
 Expr diagonal(const Expr& x) {
-  ops::expect_rank_at_least("diagonal", {x}, 2);
+  ops::expect_min_ranks("diagonal", {x}, {2});
   return make_node(ops::diagonal_op(), {x});
 }
 
@@ -648,12 +640,12 @@ Expr eye(std::int64_t n, DType dtype) {
 }
 
 Expr tril(const Expr& x, std::int64_t k) {
-  ops::expect_rank_at_least("tril", {x}, 2);
+  ops::expect_min_ranks("tril", {x}, {2});
   return make_node(ops::tril_op(), {x}, Attrs{{"k", k}});
 }
 
 Expr triu(const Expr& x, std::int64_t k) {
-  ops::expect_rank_at_least("triu", {x}, 2);
+  ops::expect_min_ranks("triu", {x}, {2});
   return make_node(ops::triu_op(), {x}, Attrs{{"k", k}});
 }
 

@@ -235,6 +235,23 @@ TEST(LinalgValues, EyeAndStructuralOpsKeepDtype) {
   EXPECT_THROW(eye(-1), ShapeError);
 }
 
+TEST(LinalgValues, EmptyBatchesAndMatrices) {
+  Expr empty_batch = constant(Tensor(DType::float64, {0, 3, 3}));
+  EXPECT_EQ(evaluate(cholesky(empty_batch).node()).shape(), Shape({0, 3, 3}));
+  Expr empty = constant(Tensor(DType::float64, {0, 0}));
+  EXPECT_EQ(evaluate(logdet(empty).node()).at(0), 0.0);  // det of a 0 x 0 matrix is 1
+  EXPECT_EQ(evaluate(det_sign(empty).node()).at(0), 1.0);
+  EXPECT_EQ(evaluate(inverse(empty).node()).shape(), Shape({0, 0}));
+}
+
+TEST(LinalgValues, Float32ComputesInFloat32Type) {
+  const Case& c = fixture("cholesky_batch");
+  Expr a32 = constant(c.at("a").cast(DType::float32));
+  Expr factor = cholesky(a32);
+  EXPECT_EQ(factor.dtype(), DType::float32);
+  expect_tensor_near(evaluate(factor.node()).cast(DType::float64), c.at("out"), 1e-6);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors.
 
