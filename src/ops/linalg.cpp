@@ -146,7 +146,7 @@ std::int64_t known_of(std::int64_t a, std::int64_t b) {
 
 CoreShape square_problem(const Shape& core, const std::string& what) {
   if (dims_agree(core[0], core[1])) return {};
-  return {{}, what + " must be square, got core shape " + shape_to_string(core)};
+  return {{}, what + " must be square, not " + shape_to_string(core)};
 }
 
 // (n, n) -> (n, n)
