@@ -15,6 +15,9 @@ namespace hypatia {
 class Node;
 using NodePtr = std::shared_ptr<const Node>;
 struct OpDef;
+namespace native {
+class Lowering;
+}
 
 // A graph used as an attribute (the body of a scan): placeholders in, results out.
 struct Subgraph {
@@ -69,6 +72,9 @@ struct OpDef {
   using GradFn = std::function<std::vector<NodePtr>(const NodePtr& node,
                                                     const std::vector<NodePtr>& output_grads)>;
 
+  // The native backend's emitter: appends kernel-form steps computing the node's outputs.
+  using LowerFn = std::function<void(const NodePtr& node, native::Lowering& lowering)>;
+
   std::string name;
   InferFn infer;
   KernelFn kernel;
@@ -76,6 +82,7 @@ struct OpDef {
   bool tuple_output = false;  // outputs are read through tuple_get nodes
   bool zero_grad = false;     // piecewise constant (floor, sign, comparisons): gradient is zero
   bool reads_tuple = false;   // takes a tuple node as input (tuple_get only)
+  LowerFn lower;              // empty: the native backend rejects the op, naming it
 };
 
 // An immutable, hash-consed graph node. Equal (op, attrs, inputs) give the same object, so

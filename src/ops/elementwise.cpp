@@ -3,6 +3,8 @@
 
 #include "ops/elementwise.hpp"
 
+#include "backend/native/lowering.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -114,6 +116,16 @@ std::vector<NodePtr> grad_elementwise(const ScalarFunction& fn, const NodePtr& n
   return as_nodes(grads);
 }
 
+// One loop nest over the output, the scalar function applied to broadcast loads of the inputs.
+void lower_elementwise(const NodePtr& node, native::Lowering& lowering) {
+  std::vector<native::BufferId> inputs;
+  for (std::size_t i = 0; i < node->inputs().size(); ++i) inputs.push_back(lowering.input_buffer(*node, i));
+  native::emit_elementwise(lowering, lowering.define(*node), inputs,
+                           [&node](const std::vector<native::Scalar>& loaded) {
+                             return lower_scalar(*node, loaded);
+                           });
+}
+
 OpDef make_elementwise_op(const ScalarFunction& fn) {
   OpDef op;
   op.name = fn.name;
@@ -129,6 +141,7 @@ OpDef make_elementwise_op(const ScalarFunction& fn) {
     };
   }
   op.zero_grad = fn.zero_grad;
+  op.lower = lower_elementwise;
   return op;
 }
 
@@ -161,6 +174,7 @@ const OpDef& cast_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {cast(grads[0], node->input(0)->dtype())};
       },
+      .lower = lower_elementwise,
   };
   return op;
 }
@@ -265,6 +279,15 @@ ScalarFunction piecewise_constant_unary(std::string name, UnaryValue value, Unar
   return fn;
 }
 
+native::Scalar lower_scalar(const Node& node, std::vector<native::Scalar> args) {
+  if (node.op_name() == "cast") return native::apply("cast", "{0}", std::move(args), node.dtype(), "{0}");
+  const ScalarFunction& fn = scalar_function(node.op_name());
+  if (fn.cpp.empty()) {
+    throw Error("native backend: elementwise op '" + fn.name + "' has no C++ emitter");
+  }
+  return native::apply(fn.name, fn.cpp, std::move(args), node.dtype(), fn.cpp_int);
+}
+
 bool is_weak_scalar(const Node& node) {
   return is_constant(node) && node.dtype() == DType::float64 && node.rank() == 0;
 }
@@ -280,7 +303,9 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .grad =
            [](const Exprs&, const Expr&, const Expr& g) {
              return Exprs{g, g};
-           }},
+           },
+       .cpp = "{0} + {1}",
+       .cpp_int = "hr_wrapping_add({0}, {1})"},
       {.name = "sub",
        .arity = 2,
        .result = ResultDType::promote,
@@ -289,7 +314,9 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .grad =
            [](const Exprs&, const Expr&, const Expr& g) {
              return Exprs{g, neg(g)};
-           }},
+           },
+       .cpp = "{0} - {1}",
+       .cpp_int = "hr_wrapping_sub({0}, {1})"},
       {.name = "mul",
        .arity = 2,
        .result = ResultDType::promote,
@@ -298,7 +325,9 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .grad =
            [](const Exprs& x, const Expr&, const Expr& g) {
              return Exprs{g * x[1], g * x[0]};
-           }},
+           },
+       .cpp = "{0} * {1}",
+       .cpp_int = "hr_wrapping_mul({0}, {1})"},
       {.name = "div",
        .arity = 2,
        .result = ResultDType::floating,
@@ -307,19 +336,23 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .grad =
            [](const Exprs& x, const Expr& out, const Expr& g) {
              return Exprs{g / x[1], neg(g * out / x[1])};
-           }},
+           },
+       .cpp = "{0} / {1}"},
       {.name = "pow",
        .arity = 2,
        .result = ResultDType::floating,
        .eval = [](const double* a) { return std::pow(a[0], a[1]); },
        .eval_int = {},
-       .grad = pow_grad},
+       .grad = pow_grad,
+       .cpp = "std::pow({0}, {1})"},
       {.name = "neg",
        .arity = 1,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return -a[0]; },
        .eval_int = [](const int64_t* a) { return wrapping_neg(a[0]); },
-       .grad = [](const Exprs&, const Expr&, const Expr& g) { return Exprs{neg(g)}; }},
+       .grad = [](const Exprs&, const Expr&, const Expr& g) { return Exprs{neg(g)}; },
+       .cpp = "-{0}",
+       .cpp_int = "hr_wrapping_sub(0, {0})"},
       // abs'(0) is taken as sign(0) = 0, the midpoint of the subgradient.
       differentiable_unary(
           "abs", [](double x) { return std::fabs(x); },

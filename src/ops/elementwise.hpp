@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/native/kernel_ir.hpp"
 #include "hypatia/expr.hpp"
 #include "hypatia/node.hpp"
 
@@ -33,6 +34,10 @@ struct ScalarFunction {
   bool zero_grad = false;                // piecewise constant: the derivative is zero
   std::vector<int> integer_inputs = {};  // inputs that must be int64 (polygamma's order)
   bool condition_first = false;          // input 0 is a boolean condition, excluded from promotion
+  // The C++ forms the native backend renders, over {0}, {1}, ...: on doubles, and (optional) on
+  // int64 arguments for rows with eval_int. They must compute exactly what eval/eval_int do.
+  std::string cpp = {};
+  std::string cpp_int = {};
 };
 
 // Short forms for the common kinds of row, so each row states only what is particular to it.
@@ -49,6 +54,13 @@ ScalarFunction differentiable_unary(std::string name, UnaryValue value, UnaryDer
 ScalarFunction piecewise_constant_unary(std::string name, UnaryValue value,
                                         UnaryIntValue int_value = nullptr,
                                         ResultDType result = ResultDType::promote);
+
+// `fn` with its C++ forms for the native backend.
+inline ScalarFunction with_cpp(ScalarFunction fn, std::string cpp, std::string cpp_int = {}) {
+  fn.cpp = std::move(cpp);
+  fn.cpp_int = std::move(cpp_int);
+  return fn;
+}
 
 // Two's-complement wrap-around on overflow, like numpy's int64 (signed overflow is undefined in
 // C++, unsigned arithmetic is not).
@@ -67,6 +79,10 @@ const ScalarFunction& scalar_function(const std::string& name);
 // The op of a table row, and the node applying it.
 const OpDef& elementwise_op(const std::string& name);
 Expr apply_elementwise(const std::string& name, const Exprs& args);
+
+// The scalar expression computing an elementwise (or cast) node from its arguments' expressions,
+// for the native backend's loops. Throws naming the op when it has no C++ form.
+native::Scalar lower_scalar(const Node& node, std::vector<native::Scalar> args);
 
 // Whether `node` is a rank-0 float64 constant: such a constant (a C++ literal) takes the dtype of
 // the other operands instead of promoting them, like numpy's Python scalars.

@@ -63,12 +63,14 @@ Exprs arctan2_grad(const Exprs& in, const Expr&, const Expr& g) {
 std::vector<ScalarFunction> math_functions() {
   using E = const Expr&;
   return {
-      differentiable_unary(
-          "exp", [](double x) { return std::exp(x); }, [](E, E out) { return out; }),
+      with_cpp(differentiable_unary(
+                   "exp", [](double x) { return std::exp(x); }, [](E, E out) { return out; }),
+               "std::exp({0})"),
       differentiable_unary(
           "expm1", [](double x) { return std::expm1(x); }, [](E, E out) { return out + 1.0; }),
-      differentiable_unary(
-          "log", [](double x) { return std::log(x); }, [](E x, E) { return reciprocal(x); }),
+      with_cpp(differentiable_unary(
+                   "log", [](double x) { return std::log(x); }, [](E x, E) { return reciprocal(x); }),
+               "std::log({0})"),
       differentiable_unary(
           "log1p", [](double x) { return std::log1p(x); },
           [](E x, E) { return reciprocal(1.0 + x); }),

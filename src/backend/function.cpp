@@ -1,0 +1,139 @@
+// The backend-independent Function: checks values and dispatches to the interpreter or to
+// compiled native code.
+
+#include "hypatia/function.hpp"
+
+#include <chrono>
+#include <cstring>
+
+#include "backend/native/native_function.hpp"
+#include "hypatia/error.hpp"
+#include "hypatia/interpreter.hpp"
+
+namespace hypatia {
+
+std::string_view backend_name(Backend backend) {
+  return backend == Backend::interp ? "interp" : "native";
+}
+
+class Function::Impl {
+ public:
+  virtual ~Impl() = default;
+  virtual void call(const void* const* inputs, void* const* outputs) = 0;
+  virtual std::vector<Tensor> run(const std::vector<Tensor>& inputs) = 0;
+  virtual std::unique_ptr<Impl> copy() const = 0;
+
+  std::vector<NodePtr> inputs;
+  std::vector<NodePtr> outputs;
+  Backend backend = Backend::interp;
+  CompileInfo info;
+};
+
+namespace {
+
+class InterpreterImpl : public Function::Impl {
+ public:
+  explicit InterpreterImpl(const std::vector<NodePtr>& in, const std::vector<NodePtr>& out)
+      : interpreter_(in, out) {}
+
+  std::vector<Tensor> run(const std::vector<Tensor>& values) override {
+    return interpreter_.run(values);
+  }
+
+  void call(const void* const* raw_inputs, void* const* raw_outputs) override {
+    std::vector<Tensor> values;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      Tensor t(inputs[i]->dtype(), inputs[i]->shape());
+      std::memcpy(const_cast<std::byte*>(t.bytes()), raw_inputs[i], t.byte_size());
+      values.push_back(t);
+    }
+    std::vector<Tensor> results = interpreter_.run(values);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      std::memcpy(raw_outputs[i], results[i].bytes(), results[i].byte_size());
+    }
+  }
+
+  std::unique_ptr<Impl> copy() const override { return std::make_unique<InterpreterImpl>(*this); }
+
+ private:
+  Interpreter interpreter_;
+};
+
+class NativeImpl : public Function::Impl {
+ public:
+  explicit NativeImpl(std::shared_ptr<const native::CompiledProgram> program)
+      : function_(std::move(program)) {}
+
+  std::vector<Tensor> run(const std::vector<Tensor>& values) override {
+    return function_.run(values);
+  }
+  void call(const void* const* raw_inputs, void* const* raw_outputs) override {
+    function_.call(raw_inputs, raw_outputs);
+  }
+  std::unique_ptr<Impl> copy() const override {
+    auto other = std::make_unique<NativeImpl>(function_.program());
+    other->inputs = inputs;
+    other->outputs = outputs;
+    other->backend = backend;
+    other->info = info;
+    return other;
+  }
+
+ private:
+  native::NativeFunction function_;
+};
+
+}  // namespace
+
+Function::Function(std::vector<NodePtr> inputs, std::vector<NodePtr> outputs,
+                   const CompileOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  for (const NodePtr& in : inputs) {
+    if (!is_input(*in))
+      throw Error("Function: '" + in->op_name() + "' given as an input is not an input node");
+  }
+  std::vector<NodePtr> graph = options.optimize ? optimize(outputs, options.rewrite) : outputs;
+  if (options.backend == Backend::interp) {
+    impl_ = std::make_unique<InterpreterImpl>(inputs, graph);
+  } else {
+    auto program = native::compile_program(inputs, graph, options);
+    auto impl = std::make_unique<NativeImpl>(program);
+    impl->info.cache_hit = program->cache_hit;
+    impl->info.source = program->source;
+    impl_ = std::move(impl);
+  }
+  impl_->inputs = std::move(inputs);
+  impl_->outputs = std::move(outputs);
+  impl_->backend = options.backend;
+  impl_->info.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+Function::Function(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Function::~Function() = default;
+Function::Function(Function&&) noexcept = default;
+Function& Function::operator=(Function&&) noexcept = default;
+
+std::vector<Tensor> Function::operator()(const std::vector<Tensor>& values) {
+  return impl_->run(values);
+}
+void Function::call(const void* const* inputs, void* const* outputs) {
+  impl_->call(inputs, outputs);
+}
+Function Function::copy() const {
+  return Function(impl_->copy());
+}
+const std::vector<NodePtr>& Function::inputs() const {
+  return impl_->inputs;
+}
+const std::vector<NodePtr>& Function::outputs() const {
+  return impl_->outputs;
+}
+Backend Function::backend() const {
+  return impl_->backend;
+}
+const CompileInfo& Function::info() const {
+  return impl_->info;
+}
+
+}  // namespace hypatia

@@ -1,0 +1,127 @@
+#pragma once
+
+// The backend-neutral kernel form a graph is lowered to once: planned buffers with static shapes,
+// loop nests whose statements are scalar expression trees, and calls into the precompiled runtime.
+// Renderers (C++ now; LLVM IR and CUDA later) turn a Program into source for one target.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "hypatia/tensor.hpp"
+
+namespace hypatia::native {
+
+using BufferId = int;
+
+struct Buffer {
+  enum class Role { input, output, constant, temporary };
+  Role role = Role::temporary;
+  DType dtype = DType::float64;
+  Shape shape;             // fully known
+  int position = -1;       // index among the function's inputs, outputs or constants
+  Tensor value;            // for constants
+  BufferId alias_of = -1;  // a view of another buffer's storage (reshape-like ops copy nothing)
+  std::int64_t size() const { return num_elements(shape); }
+};
+
+struct ScalarNode;
+using Scalar = std::shared_ptr<const ScalarNode>;
+
+// offset + sum(stride * loop variable) [+ indirect_stride * indirect]: an element of a buffer.
+// The indirect term (an integer scalar, e.g. a loaded index) serves gathers and scatters.
+struct Index {
+  std::int64_t offset = 0;
+  std::vector<std::pair<int, std::int64_t>> terms;  // (loop variable, stride), zero strides dropped
+  Scalar indirect;
+  std::int64_t indirect_stride = 0;
+};
+
+// A scalar expression, evaluated per iteration of the innermost loop.
+struct ScalarNode {
+  enum class Kind { literal, load, apply, loop_variable };
+  Kind kind = Kind::literal;
+  DType dtype = DType::float64;  // the value's type
+  double literal = 0.0;
+  BufferId buffer = -1;      // load
+  Index index;               // load
+  std::string function;      // apply: a scalar function's name ("add", "exp", "cast", ...)
+  std::string cpp_template;  // apply: its C++ form over doubles {0}, {1}, ... (C++ renderer)
+  std::string
+      cpp_int_template;      // apply: its C++ form over int64 arguments, used when all are integral
+  std::vector<Scalar> args;  // apply
+  int variable = -1;         // loop_variable
+};
+
+Scalar literal(double value, DType dtype = DType::float64);
+Scalar load(BufferId buffer, Index index, DType dtype);
+Scalar apply(std::string function, std::string cpp_template, std::vector<Scalar> args, DType dtype,
+             std::string cpp_int_template = "");
+Scalar loop_variable(int variable);
+
+// buffer[index] = value, or buffer[index] op= value for accumulations.
+struct Statement {
+  enum class Update { assign, add, multiply, maximum, minimum };
+  BufferId buffer = -1;
+  Index index;
+  Scalar value;
+  Update update = Update::assign;
+};
+
+// Nested loops over `extents` (loop variable k ranges over extents[k], outermost first); the
+// statements run in order in the innermost body.
+struct LoopNest {
+  std::vector<std::int64_t> extents;
+  std::vector<Statement> body;
+};
+
+// A call into the precompiled runtime library: `function(buffers..., ints..., doubles...)`.
+struct LibraryCall {
+  std::string function;
+  std::vector<BufferId> buffers;
+  std::vector<std::int64_t> ints;
+  std::vector<double> doubles;
+};
+
+// Fails the call with `message` when an integer buffer holds an entry outside [-size, size).
+struct IndexCheck {
+  BufferId indices = -1;
+  std::int64_t size = 0;
+  std::string message;
+};
+
+struct Program;
+
+// A loop running `body` `steps` times. Each iteration binds the body's inputs to slices of outer
+// buffers (sequences, read at step t, or at steps-1-t when reversed) or whole buffers (carries
+// and constants across steps), and copies body outputs into outer buffers.
+struct Loop {
+  std::int64_t steps = 0;
+  bool reverse = false;
+  std::shared_ptr<const Program> body;
+  struct Binding {
+    BufferId outer = -1;
+    bool sliced = false;  // read/write slice t of `outer` (its leading axis) instead of all of it
+  };
+  std::vector<Binding> inputs;   // one per body input
+  std::vector<Binding> outputs;  // one per body output
+  // Carries: body output k feeds body input carry_input[k] on the next step (-1: not a carry).
+  std::vector<int> carry_input;
+};
+
+using Step = std::variant<LoopNest, LibraryCall, IndexCheck, Loop>;
+
+struct Program {
+  std::vector<Buffer> buffers;
+  std::vector<Step> steps;
+  std::vector<BufferId> inputs;   // in the function's input order
+  std::vector<BufferId> outputs;  // in the function's output order
+};
+
+// Row-major index of a buffer shaped `shape` where loop variable k (of `rank` variables aligned to
+// the right of the shape, numpy broadcasting) walks the dimensions; size-1 dims repeat.
+Index broadcast_index(const Shape& buffer_shape, int loop_rank);
+
+}  // namespace hypatia::native

@@ -1,0 +1,99 @@
+#include "backend/native/native_function.hpp"
+
+#include <cstdint>
+
+#include "backend/native/lowering.hpp"
+#include "backend/native/render_cpp.hpp"
+#include "hypatia/error.hpp"
+
+#ifndef HYPATIA_RUNTIME_INCLUDE_DIR
+#error "HYPATIA_RUNTIME_INCLUDE_DIR must point at the runtime header's directory"
+#endif
+#ifndef HYPATIA_RUNTIME_LIBRARY
+#error "HYPATIA_RUNTIME_LIBRARY must be the runtime library's path"
+#endif
+
+namespace hypatia::native {
+namespace {
+
+constexpr std::size_t kArenaAlignment = 64;
+
+CompilerOptions compiler_options(const CompileOptions& options) {
+  CompilerOptions compiler;
+  compiler.flags = options.compiler_flags;
+  compiler.cache_dir = options.cache_dir;
+  const std::filesystem::path library = HYPATIA_RUNTIME_LIBRARY;
+  compiler.extra = {"-I" HYPATIA_RUNTIME_INCLUDE_DIR, library.string(),
+                    "-Wl,-rpath," + library.parent_path().string()};
+  return compiler;
+}
+
+}  // namespace
+
+std::shared_ptr<const CompiledProgram> compile_program(const std::vector<NodePtr>& inputs,
+                                                       const std::vector<NodePtr>& outputs,
+                                                       const CompileOptions& options) {
+  const Program program = Lowering::lower(inputs, outputs);
+  RenderedProgram rendered = render_cpp(program);
+  CompileResult compiled = compile_and_load(rendered.source, compiler_options(options));
+
+  auto result = std::make_shared<CompiledProgram>();
+  result->library = compiled.library;
+  result->entry = reinterpret_cast<EntryPoint>(compiled.library->symbol("hypatia_entry"));
+  result->arena_bytes = rendered.arena_bytes;
+  for (BufferId id : rendered.large_constants)
+    result->large_constants.push_back(program.buffers[id].value);
+  result->error_messages = std::move(rendered.error_messages);
+  for (const NodePtr& in : inputs) {
+    result->input_types.push_back(in->type());
+    result->input_names.push_back(in->attrs().get_string("name"));
+  }
+  for (const NodePtr& out : outputs) result->output_types.push_back(out->type());
+  result->source = std::move(rendered.source);
+  result->cache_hit = compiled.cache_hit;
+  return result;
+}
+
+NativeFunction::NativeFunction(std::shared_ptr<const CompiledProgram> program)
+    : program_(std::move(program)) {
+  for (const Tensor& constant : program_->large_constants) constants_.push_back(constant.bytes());
+  const std::size_t bytes = static_cast<std::size_t>(program_->arena_bytes) + kArenaAlignment;
+  arena_storage_ = std::make_unique<unsigned char[]>(bytes);
+  auto address = reinterpret_cast<std::uintptr_t>(arena_storage_.get());
+  arena_ = arena_storage_.get() + (kArenaAlignment - address % kArenaAlignment) % kArenaAlignment;
+}
+
+void NativeFunction::call(const void* const* inputs, void* const* outputs) {
+  const int status = program_->entry(const_cast<void* const*>(inputs), outputs,
+                                     const_cast<void* const*>(constants_.data()), arena_);
+  if (status != 0) {
+    throw RuntimeError(program_->error_messages.at(static_cast<std::size_t>(status - 1)));
+  }
+}
+
+std::vector<Tensor> NativeFunction::run(const std::vector<Tensor>& values) {
+  if (values.size() != program_->input_types.size()) {
+    throw RuntimeError("native function: expected " + std::to_string(program_->input_types.size()) +
+                       " input values, got " + std::to_string(values.size()));
+  }
+  std::vector<const void*> inputs;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const TensorType& expected = program_->input_types[i];
+    if (values[i].dtype() != expected.dtype || values[i].shape() != expected.shape) {
+      throw RuntimeError("input '" + program_->input_names[i] + "': expected " +
+                         type_to_string(expected) + ", got " + type_to_string(values[i].type()) +
+                         " (a native function is compiled for fixed shapes)");
+    }
+    inputs.push_back(values[i].bytes());
+  }
+  std::vector<Tensor> results;
+  std::vector<void*> outputs;
+  for (const TensorType& type : program_->output_types) {
+    results.emplace_back(type.dtype, type.shape);
+    outputs.push_back(const_cast<std::byte*>(results.back().bytes()));
+  }
+  call(reinterpret_cast<const void* const*>(inputs.data()), outputs.data());
+  return results;
+}
+
+}  // namespace hypatia::native

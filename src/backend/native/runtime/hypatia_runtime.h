@@ -1,0 +1,94 @@
+#pragma once
+
+// The runtime every generated translation unit includes, and the reference kernels share: scalar
+// helpers defined inline (so generated loops inline and vectorize them) and declarations of the
+// precompiled runtime library's functions (special functions, linear algebra, ...). One definition
+// serves both backends, so the interpreter and compiled code agree to the last bit.
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#define HR_NAN (std::numeric_limits<double>::quiet_NaN())
+#define HR_INF (std::numeric_limits<double>::infinity())
+
+// double -> int64 as numpy does on x86: truncation, and INT64_MIN for NaN and out-of-range values
+// (a plain C++ conversion of those is undefined behaviour).
+inline std::int64_t hr_to_int64(double x) {
+  constexpr double kLimit = 9223372036854775808.0;  // 2^63
+  if (!(x > -kLimit - 1024.0 && x < kLimit)) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(x);
+}
+
+// Maximum and minimum that propagate NaN, like numpy's maximum/minimum and max/min reductions.
+template <typename T>
+inline T hr_max(T a, T b) {
+  if (a != a) return a;
+  if (b != b) return b;
+  return a < b ? b : a;
+}
+template <typename T>
+inline T hr_min(T a, T b) {
+  if (a != a) return a;
+  if (b != b) return b;
+  return b < a ? b : a;
+}
+
+inline bool hr_indices_in_range(const std::int64_t* indices, std::int64_t count,
+                                std::int64_t size) {
+  bool ok = true;
+  for (std::int64_t i = 0; i < count; ++i) ok &= indices[i] >= -size && indices[i] < size;
+  return ok;
+}
+
+// Negative indices count from the end (numpy); callers check the range first.
+inline std::int64_t hr_wrap_index(std::int64_t index, std::int64_t size) {
+  return index < 0 ? index + size : index;
+}
+
+// 1 / (1 + exp(-x)), with exp taken of a non-positive argument only so it cannot overflow.
+inline double hr_sigmoid(double x) {
+  if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
+  const double e = std::exp(x);
+  return e / (1.0 + e);
+}
+
+// log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)): no overflow for large x, and for very negative
+// x log1p keeps the tiny result exp(x) accurate.
+inline double hr_softplus(double x) {
+  return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
+
+// log(1 - exp(x)) for x <= 0 (NaN above). Mächler (2012): near 0, exp(x) is close to 1 and
+// expm1 keeps 1 - exp(x) accurate; below -log 2, exp(x) is small and log1p keeps the result
+// accurate.
+inline double hr_log1mexp(double x) {
+  constexpr double kLn2 = 0.693147180559945309417232121458176568;
+  return x > -kLn2 ? std::log(-std::expm1(x)) : std::log1p(-std::exp(x));
+}
+
+// log(p / (1 - p)). Near p = 1/2 the result is small, and log(p) - log1p(-p) would cancel; there
+// log1p((2p - 1) / (1 - p)) is accurate (2p - 1 is exact for p in [1/4, 1]).
+inline double hr_logit(double p) {
+  if (p >= 0.25 && p <= 0.75) return std::log1p((2.0 * p - 1.0) / (1.0 - p));
+  return std::log(p) - std::log1p(-p);
+}
+
+// Round half to even, like numpy, independent of the floating-point rounding mode.
+inline double hr_round_half_even(double x) {
+  const double nearest = std::round(x);  // halves away from zero
+  if (std::fabs(x - nearest) == 0.5) return 2.0 * std::round(0.5 * x);
+  return nearest;
+}
+
+// Two's-complement wrap-around on overflow, like numpy's int64 (signed overflow is undefined in
+// C++, unsigned arithmetic is not).
+inline std::int64_t hr_wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+inline std::int64_t hr_wrapping_sub(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+inline std::int64_t hr_wrapping_mul(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+}

@@ -1,0 +1,62 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "hypatia/function.hpp"
+#include "hypatia/hypatia.hpp"
+
+namespace hypatia {
+namespace {
+
+CompileOptions native_options() {
+  CompileOptions options;
+  options.backend = Backend::native;
+  options.compiler_flags = {"-O1", "-std=c++20", "-fPIC", "-shared"};
+  options.cache_dir =
+      (std::filesystem::temp_directory_path() / "hypatia-native-function-test").string();
+  return options;
+}
+
+TEST(NativeFunction, ElementwiseWithBroadcastingMatchesInterpreter) {
+  Expr a = input("a", {DType::float64, {2, 1}});
+  Expr b = input("b", {DType::float64, {3}});
+  Expr y = exp(a * b - 1.0) / (b + 2.0);
+  Function native({a.node(), b.node()}, {y.node()}, native_options());
+  Function interp({a.node(), b.node()}, {y.node()}, {.backend = Backend::interp});
+  std::vector<Tensor> values = {Tensor::from_doubles({0.5, -1.0}, {2, 1}),
+                                Tensor::from_doubles({1.0, 2.0, 3.0}, {3})};
+  Tensor expected = interp(values).front();
+  Tensor got = native(values).front();
+  ASSERT_EQ(got.shape(), Shape({2, 3}));
+  for (std::int64_t i = 0; i < got.size(); ++i) EXPECT_DOUBLE_EQ(got.at(i), expected.at(i));
+  EXPECT_NE(native.info().source.find("std::exp"), std::string::npos);
+}
+
+TEST(NativeFunction, SecondCompileComesFromTheCache) {
+  Expr a = input("cached", {DType::float64, {4}});
+  Expr y = a * a + 1.0;
+  Function first({a.node()}, {y.node()}, native_options());
+  Function second({a.node()}, {y.node()}, native_options());
+  EXPECT_TRUE(second.info().cache_hit);
+}
+
+TEST(NativeFunction, MissingEmitterNamesTheOp) {
+  Expr a = input("a", {DType::float64, {3}});
+  Expr y = sum(a);
+  try {
+    Function f({a.node()}, {cumsum(a, 0).node()}, native_options());
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cumsum"), std::string::npos) << e.what();
+  }
+  (void)y;
+}
+
+TEST(NativeFunction, RejectsValuesOfOtherShapes) {
+  Expr a = input("a", {DType::float64, {3}});
+  Function f({a.node()}, {(a + a).node()}, native_options());
+  EXPECT_THROW(f({Tensor::from_doubles({1, 2}, {2})}), RuntimeError);
+}
+
+}  // namespace
+}  // namespace hypatia
