@@ -4,6 +4,7 @@
 #include "hypatia/error.hpp"
 #include "hypatia/expr.hpp"
 #include "hypatia/grad.hpp"
+#include "hypatia/function.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
 #include "hypatia/node.hpp"

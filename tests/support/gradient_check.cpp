@@ -1,5 +1,7 @@
 #include "support/gradient_check.hpp"
 
+#include "support/backends.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -94,7 +96,7 @@ Tensor evaluate_builder(const GraphBuilder& f, const std::vector<Tensor>& points
     placeholders.push_back(input("x" + std::to_string(i), points[i].type()));
     inputs.push_back(placeholders.back());
   }
-  return Interpreter(placeholders, {f(inputs).node()}).run(points).front();
+  return evaluate_on_backends(placeholders, {f(inputs).node()}, points).front();
 }
 
 void expect_gradient_matches(const GraphBuilder& f, const std::vector<Tensor>& points,
@@ -102,8 +104,8 @@ void expect_gradient_matches(const GraphBuilder& f, const std::vector<Tensor>& p
   Problem problem = build_problem(f, points);
   const std::vector<std::size_t> floating = floating_inputs(points);
   Exprs gradients = grad(problem.cost, select(problem.placeholders, floating));
-  Interpreter gradient_fn(problem.placeholders, to_nodes(gradients));
-  const std::vector<Tensor> symbolic = gradient_fn.run(points);
+  const std::vector<Tensor> symbolic =
+      evaluate_on_backends(problem.placeholders, to_nodes(gradients), points);
   Interpreter cost_fn(problem.placeholders, {problem.cost.node()});
   compare_with_differences(
       [&](const std::vector<Tensor>& v) { return evaluate_scalar(cost_fn, v); }, points, symbolic,

@@ -25,6 +25,7 @@ using GraphBuilder = std::function<Expr(const Exprs& inputs)>;
 
 // Builds f on placeholders shaped like `points`, reduces its output to a scalar with random
 // weights, and checks d cost / d input for every floating input against central differences.
+// The symbolic gradient is evaluated on every backend, which must agree (see backends.hpp).
 // Integer and boolean inputs are held fixed. Reports failures through GoogleTest.
 void expect_gradient_matches(const GraphBuilder& f, const std::vector<Tensor>& points,
                              const GradCheckOptions& options = {});
@@ -34,7 +35,7 @@ void expect_gradient_matches(const GraphBuilder& f, const std::vector<Tensor>& p
 void expect_second_derivative_matches(const GraphBuilder& f, const std::vector<Tensor>& points,
                                       const GradCheckOptions& options = {});
 
-// Evaluates f on `points` with the interpreter.
+// Evaluates f on `points` on every backend (see backends.hpp); returns the interpreter's value.
 Tensor evaluate_builder(const GraphBuilder& f, const std::vector<Tensor>& points);
 
 }  // namespace hypatia::testing
