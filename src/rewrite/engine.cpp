@@ -119,6 +119,7 @@ std::vector<NodePtr> run_phase(const std::vector<NodePtr>& outputs, const Phase&
 const std::vector<Phase>& phases() {
   static const std::vector<Phase> list = {
       {"canonicalize", canonicalize_rules()},
+      {"stabilize", stabilize_rules()},
       {"specialize", specialize_rules()},
   };
   return list;

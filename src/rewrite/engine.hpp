@@ -26,6 +26,7 @@ struct Phase {
 // The phase list, in order. Each phase file contributes its rules.
 const std::vector<Phase>& phases();
 std::vector<Rule> canonicalize_rules();  // canonicalize.cpp
+std::vector<Rule> stabilize_rules();     // stabilize.cpp
 std::vector<Rule> specialize_rules();    // specialize.cpp
 
 // Rewrites `outputs` with one phase's rules until no rule fires; counts hits per rule.
