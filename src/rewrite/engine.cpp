@@ -102,9 +102,7 @@ class PhaseRunner {
   bool changed_ = false;
 };
 
-}  // namespace
-
-std::vector<NodePtr> run_phase(const std::vector<NodePtr>& outputs, const Phase& phase,
+std::vector<NodePtr> run_rules(const std::vector<NodePtr>& outputs, const Phase& phase,
                                const RewriteOptions& options, std::map<std::string, int>& hits) {
   std::vector<NodePtr> current = outputs;
   for (int sweep = 0; sweep < kMaxSweeps; ++sweep) {
@@ -116,11 +114,20 @@ std::vector<NodePtr> run_phase(const std::vector<NodePtr>& outputs, const Phase&
               std::to_string(kMaxSweeps) + " sweeps; its rules undo each other");
 }
 
+}  // namespace
+
+std::vector<NodePtr> run_phase(const std::vector<NodePtr>& outputs, const Phase& phase,
+                               const RewriteOptions& options, std::map<std::string, int>& hits) {
+  std::vector<NodePtr> current = run_rules(outputs, phase, options, hits);
+  return phase.pass ? phase.pass(current, options, hits) : current;
+}
+
 const std::vector<Phase>& phases() {
   static const std::vector<Phase> list = {
       {"canonicalize", canonicalize_rules()},
       {"stabilize", stabilize_rules()},
       {"specialize", specialize_rules()},
+      fuse_phase(),
   };
   return list;
 }
@@ -167,6 +174,7 @@ std::vector<std::string> rewrite_rule_names(const std::string& phase_name) {
     if (phase.name != phase_name) continue;
     std::vector<std::string> names;
     for (const rewrite::Rule& rule : phase.rules) names.push_back(rule.name);
+    names.insert(names.end(), phase.pass_rule_names.begin(), phase.pass_rule_names.end());
     return names;
   }
   throw Error("no rewrite phase named '" + phase_name + "'");

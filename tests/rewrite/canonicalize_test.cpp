@@ -85,7 +85,8 @@ TEST(Canonicalize, ExpOfLogOnlyForNonnegative) {
   EXPECT_EQ(outcome.rewritten->op_name(), "mul");
   // For x of unknown sign, exp(log(x)) is NaN at negative x and must stay.
   Expr y = input("y", {DType::float64, {}});
-  EXPECT_EQ(optimize({exp(log(y)).node()}).front()->op_name(), "exp");
+  EXPECT_EQ(optimize({exp(log(y)).node()}, testing::through_phase(kPhase)).front()->op_name(),
+            "exp");
 }
 
 TEST(Canonicalize, RedundantBroadcast) {
@@ -121,10 +122,10 @@ TEST(Optimize, ReachesInsideNestedReplacementsAndReports) {
 TEST(Optimize, DisabledPhasesAndRulesDoNothing) {
   Expr x = input("x", {DType::float64, {2}});
   Expr y = -(-x);
-  RewriteOptions no_phase;
-  no_phase.disabled_phases = {"canonicalize"};
+  RewriteOptions no_phase = testing::through_phase(kPhase);  // no fusion of -(-x) either
+  no_phase.disabled_phases.insert("canonicalize");
   EXPECT_EQ(optimize({y.node()}, no_phase).front(), y.node());
-  RewriteOptions no_rule;
+  RewriteOptions no_rule = testing::through_phase(kPhase);
   no_rule.disabled_rules = {"--x -> x"};
   EXPECT_EQ(optimize({y.node()}, no_rule).front(), y.node());
 }

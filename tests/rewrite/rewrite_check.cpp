@@ -2,9 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace hypatia::testing {
+
+RewriteOptions through_phase(const std::string& phase) {
+  const std::vector<std::string> names = rewrite_phase_names();
+  auto it = std::find(names.begin(), names.end(), phase);
+  EXPECT_NE(it, names.end()) << "no rewrite phase named '" << phase << "'";
+  RewriteOptions options;
+  if (it != names.end()) options.disabled_phases.insert(it + 1, names.end());
+  return options;
+}
 
 RewriteOutcome expect_rule_preserves_values(const std::string& phase, const std::string& rule,
                                             const GraphBuilder& f,
@@ -17,7 +27,7 @@ RewriteOutcome expect_rule_preserves_values(const std::string& phase, const std:
   }
   RewriteOutcome outcome;
   outcome.original = f(inputs).node();
-  outcome.rewritten = optimize({outcome.original}, {}, &outcome.report).front();
+  outcome.rewritten = optimize({outcome.original}, through_phase(phase), &outcome.report).front();
   EXPECT_GT(outcome.report.hits[phase][rule], 0) << "rule '" << rule << "' did not fire on\n"
                                                  << print_graph(outcome.original);
   const Tensor before = Interpreter(placeholders, {outcome.original}).run(points).front();

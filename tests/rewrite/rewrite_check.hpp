@@ -18,8 +18,12 @@ struct RewriteOutcome {
   RewriteReport report;
 };
 
-// Optimizes f(placeholders like `points`), expects `rule` of `phase` to have fired, and compares
-// values (relative tolerance `rtol`, NaN matching NaN) before and after.
+// Options that stop optimize() after `phase` (later phases disabled), so that a test sees what that
+// phase made of a graph rather than what later phases (fusion) make of it in turn.
+RewriteOptions through_phase(const std::string& phase);
+
+// Optimizes f(placeholders like `points`) through `phase`, expects `rule` of `phase` to have fired,
+// and compares values (relative tolerance `rtol`, NaN matching NaN) before and after.
 RewriteOutcome expect_rule_preserves_values(const std::string& phase, const std::string& rule,
                                             const GraphBuilder& f,
                                             const std::vector<Tensor>& points, double rtol = 1e-12);

@@ -254,7 +254,7 @@ TEST(Specialize, OneOverXIsReciprocal) {
 TEST(Specialize, SelfProductIsSquare) {
   std::mt19937_64 rng(6);
   expect_rule_preserves_values(kPhase, "x*x -> square(x)",
-                               [](const Exprs& x) { return exp(x[0]) * exp(x[0]); },
+                               [](const Exprs& x) { return sin(x[0]) * sin(x[0]); },
                                {random_tensor({3}, rng)});
   EXPECT_EQ(specialized(input("x0", {DType::float64, {3}}) * input("x0", {DType::float64, {3}}))
                 ->op_name(),

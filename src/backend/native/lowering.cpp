@@ -98,15 +98,19 @@ BufferId Lowering::temporary(DType dtype, const Shape& shape) {
   return add_buffer(std::move(buffer));
 }
 
+BufferId Lowering::constant(const Tensor& value) {
+  Buffer buffer;
+  buffer.role = Buffer::Role::constant;
+  buffer.dtype = value.dtype();
+  buffer.shape = value.shape();
+  buffer.value = value;
+  buffer.position = constants_++;
+  return add_buffer(std::move(buffer));
+}
+
 void Lowering::lower_node(const NodePtr& node) {
   if (is_constant(*node)) {
-    Buffer buffer;
-    buffer.role = Buffer::Role::constant;
-    buffer.dtype = node->dtype();
-    buffer.shape = node->shape();
-    buffer.value = constant_value(*node);
-    buffer.position = constants_++;
-    buffers_[node.get()] = {add_buffer(std::move(buffer))};
+    buffers_[node.get()] = {constant(constant_value(*node))};
     return;
   }
   if (node->op().reads_tuple) {

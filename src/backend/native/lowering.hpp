@@ -25,6 +25,8 @@ class Lowering {
   // Makes output `index` of `node` a view of `source` with the node's shape (no copy).
   void define_alias(const Node& node, BufferId source, int index = 0);
   BufferId temporary(DType dtype, const Shape& shape);
+  // A buffer holding `value` (for constants inside op bodies, e.g. fused regions).
+  BufferId constant(const Tensor& value);
   void emit(Step step) { program_.steps.push_back(std::move(step)); }
 
   const Buffer& buffer_info(BufferId id) const { return program_.buffers.at(id); }

@@ -60,3 +60,36 @@ TEST(NativeFunction, RejectsValuesOfOtherShapes) {
 
 }  // namespace
 }  // namespace hypatia
+
+namespace hypatia {
+namespace {
+
+// Fused regions (elementwise chains with broadcasting and a trailing reduction) compile to one
+// loop nest and compute what the unfused graph computes on the interpreter.
+TEST(NativeFunction, FusedRegionsMatchTheUnfusedInterpreter) {
+  for (DType dtype : {DType::float64, DType::float32}) {
+    Expr a = input("a", {dtype, {3, 1}});
+    Expr b = input("b", {dtype, {4}});
+    Expr y = sum(exp(a * b) - a / (b * b + 1.0), {1}, true);
+    Expr z = max(log1p(a * a) * b, {0});
+    CompileOptions options = native_options();
+    options.optimize = true;
+    Function native({a.node(), b.node()}, {y.node(), z.node()}, options);
+    EXPECT_NE(native.info().source.find("+="), std::string::npos) << native.info().source;
+    Function interp({a.node(), b.node()}, {y.node(), z.node()},
+                    {.backend = Backend::interp, .optimize = false});
+    std::vector<Tensor> values = {Tensor::from_doubles({0.5, -1.0, 0.25}, {3, 1}, dtype),
+                                  Tensor::from_doubles({1.0, 2.0, -3.0, 0.5}, {4}, dtype)};
+    std::vector<Tensor> expected = interp(values), got = native(values);
+    for (std::size_t k = 0; k < 2; ++k) {
+      ASSERT_EQ(got[k].type(), expected[k].type());
+      for (std::int64_t i = 0; i < got[k].size(); ++i) {
+        EXPECT_NEAR(got[k].at(i), expected[k].at(i),
+                    (dtype == DType::float32 ? 1e-6 : 1e-13) * std::abs(expected[k].at(i)));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hypatia
