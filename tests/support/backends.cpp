@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -29,8 +30,11 @@ Function& native_function(const std::vector<NodePtr>& inputs, const std::vector<
   if (it == cache.end()) {
     CompileOptions options;
     options.backend = Backend::native;
-    // Op tests compare op by op: the rewrite phases are tested on their own (tests/rewrite).
-    options.optimize = false;
+    // By default op tests compare op by op. With HYPATIA_TEST_OPTIMIZE=1 (a CTest entry of its
+    // own) the native side compiles the graph after all rewrite phases, which checks that the op
+    // suite still passes on optimized graphs.
+    const char* optimized = std::getenv("HYPATIA_TEST_OPTIMIZE");
+    options.optimize = optimized != nullptr && std::string(optimized) == "1";
     it = cache.emplace(key, std::make_unique<Function>(inputs, outputs, options)).first;
   }
   return *it->second;
