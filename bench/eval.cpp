@@ -195,28 +195,23 @@ struct Record {
 };
 
 std::vector<Record> measure(const Problem& problem, const fs::path& cache_root) {
-  Expr gradient = grad(problem.logp, problem.x);
-  const std::vector<NodePtr> inputs{problem.x.node()};
-  const std::vector<NodePtr> outputs{problem.logp.node(), gradient.node()};
-  Tensor point = Tensor::from_doubles(problem.point, {static_cast<std::int64_t>(problem.point.size())});
   std::vector<Record> records;
   for (Backend backend : {Backend::interp, Backend::native}) {
-    Record record{problem.name, std::string(backend_name(backend))};
+    Record record{problem.name, std::string(backend_name(backend)), {}, {}, {}, {}};
     try {
       CompileOptions options;
       options.backend = backend;
       options.cache_dir = (cache_root / problem.name).string();
       fs::remove_all(options.cache_dir);
-      Function cold(inputs, outputs, options);
-      Function warm(inputs, outputs, options);
+      LogpGrad cold(problem.x, problem.logp, options);
+      LogpGrad warm(problem.x, problem.logp, options);
       if (backend == Backend::native) {
-        record.compile_cold_s = cold.info().seconds;
-        record.compile_warm_s = warm.info().seconds;
+        record.compile_cold_s = cold.function().info().seconds;
+        record.compile_warm_s = warm.function().info().seconds;
       }
-      std::vector<double> result(problem.point.size() + 1);
-      const void* in[] = {point.bytes()};
-      void* out[] = {result.data(), result.data() + 1};
-      record.eval_median_us = median_microseconds([&] { warm.call(in, out); });
+      std::vector<double> gradient(problem.point.size());
+      record.eval_median_us =
+          median_microseconds([&] { warm(problem.point.data(), gradient.data()); });
     } catch (const std::exception& e) {
       record.error = e.what();
     }
@@ -261,7 +256,7 @@ int main(int argc, char** argv) {
   }
   {
     std::vector<double> theta(static_cast<std::size_t>(logreg_data.d + 1), 0.05), gradient(theta.size());
-    Record record{"logreg", "handwritten"};
+    Record record{"logreg", "handwritten", {}, {}, {}, {}};
     record.eval_median_us = median_microseconds(
         [&] { logreg_handwritten(logreg_data, theta.data(), gradient.data()); });
     records.push_back(record);

@@ -7,6 +7,7 @@
 #include "hypatia/function.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
+#include "hypatia/logp_grad.hpp"
 #include "hypatia/node.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/shape.hpp"
