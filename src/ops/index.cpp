@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "backend/native/lowering.hpp"
 #include "hypatia/ops.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/op_util.hpp"
@@ -183,20 +184,18 @@ struct Region {
   Shape shape;
 };
 
-// Resolves specs against the concrete shape of values[0]; an Index out of range (possible only
-// where the dimension was unknown at build time) is a RuntimeError naming `op`.
-Region resolve_region(const std::string& op, const SliceSpecs& specs,
-                      const std::vector<Tensor>& values) {
-  const Shape& shape = values[0].shape();
+// Resolves specs against a concrete shape. An Index out of range (possible only where the
+// dimension was unknown at build time) is passed to `out_of_range(message)`, which throws.
+template <typename Throw>
+Region resolve_region(const SliceSpecs& specs, const Shape& shape, Throw out_of_range) {
   Region region;
   for (std::size_t axis = 0; axis < shape.size(); ++axis) {
     const SliceSpec spec = axis < specs.size() ? specs[axis] : SliceSpec{Slice{}};
     AxisRange range;
     if (const auto* index = std::get_if<Index>(&spec)) {
       std::optional<std::int64_t> position = resolve_index(index->position, shape[axis]);
-      if (!position)
-        fail_runtime(op, out_of_range_message(index->position, axis, shape[axis]), values);
-      range = {*position, 1, 1, false};
+      if (!position) out_of_range(out_of_range_message(index->position, axis, shape[axis]));
+      range = {position.value_or(0), 1, 1, false};
     } else {
       range = resolve_slice(std::get<Slice>(spec), shape[axis]);
     }
@@ -204,6 +203,13 @@ Region resolve_region(const std::string& op, const SliceSpecs& specs,
     if (range.kept) region.shape.push_back(range.count);
   }
   return region;
+}
+
+// The region of values[0] at run time; an Index out of range is a RuntimeError naming `op`.
+Region resolve_region(const std::string& op, const SliceSpecs& specs,
+                      const std::vector<Tensor>& values) {
+  return resolve_region(specs, values[0].shape(),
+                        [&](const std::string& message) { fail_runtime(op, message, values); });
 }
 
 // The flat offset in a row-major tensor of `shape` of each element of the region, in the region's
@@ -264,6 +270,57 @@ void expect_same_dtype(const std::string& op, const std::vector<NodePtr>& inputs
   }
 }
 
+// ---- Native emitters shared by the indexing ops.
+
+// target[index] += value, adding like the reference kernels: in the target's dtype, booleans
+// staying 0 or 1. Statements run in loop order, so repeated targets accumulate.
+native::Statement accumulate(native::BufferId target, DType dtype, const native::Index& index,
+                             native::Scalar value) {
+  if (dtype != DType::boolean) {
+    return {target, index, std::move(value), native::Statement::Update::add};
+  }
+  native::Scalar sum = native::apply(
+      "add", "{0} + {1}", {native::load(target, index, dtype), value}, dtype, "{0} + {1}");
+  return {target, index, sum};
+}
+
+// The region x[specs...] of the node's input 0; every shape is known when lowering, so an Index
+// out of range is a build-time ShapeError naming the op.
+Region lowered_region(const Node& node) {
+  return resolve_region(
+      decode_specs(node.attrs()), node.input(0)->shape(),
+      [&](const std::string& message) { fail(node.op_name(), message, node.inputs()); });
+}
+
+// Element (i_0, i_1, ...) of the region (one loop variable per kept axis) as an affine index into
+// the row-major tensor of `shape` it was cut from: negative steps give negative strides.
+native::Index region_index(const Region& region, const Shape& shape) {
+  const std::vector<std::int64_t> strides = row_major_strides(shape);
+  native::Index index;
+  int variable = 0;
+  for (std::size_t axis = 0; axis < region.axes.size(); ++axis) {
+    const AxisRange& range = region.axes[axis];
+    index.offset += range.start * strides[axis];
+    if (!range.kept) continue;
+    if (range.step * strides[axis] != 0) {
+      index.terms.emplace_back(variable, range.step * strides[axis]);
+    }
+    ++variable;
+  }
+  return index;
+}
+
+void lower_slice(const NodePtr& node, native::Lowering& lowering) {
+  const Region region = lowered_region(*node);
+  native::LoopNest nest;
+  nest.extents = region.shape;
+  nest.body.push_back({lowering.define(*node),
+                       native::broadcast_index(region.shape, static_cast<int>(region.shape.size())),
+                       native::load(lowering.input_buffer(*node, 0),
+                                    region_index(region, node->input(0)->shape()), node->dtype())});
+  lowering.emit(std::move(nest));
+}
+
 // ---- slice, set_subtensor, inc_subtensor
 
 std::vector<TensorType> infer_slice(const std::vector<NodePtr>& inputs, const Attrs& attrs) {
@@ -289,12 +346,31 @@ const OpDef& slice_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {inc_subtensor(zeros_like(node->input(0)), decode_specs(node->attrs()), grads[0])};
       },
+      .lower = lower_slice,
   };
   return op;
 }
 
 // set_subtensor replaces the region, inc_subtensor adds to it; everything else is shared.
 enum class Update { replace, increment };
+
+// A copy of x, then one loop over the region writing (or adding) the broadcast value.
+void lower_subtensor_update(const NodePtr& node, native::Lowering& lowering, Update mode) {
+  const Region region = lowered_region(*node);
+  const native::BufferId out = lowering.define(*node);
+  native::emit_copy(lowering, out, lowering.input_buffer(*node, 0));
+  const int rank = static_cast<int>(region.shape.size());
+  native::Scalar value =
+      native::load(lowering.input_buffer(*node, 1),
+                   native::broadcast_index(node->input(1)->shape(), rank), node->dtype());
+  const native::Index target = region_index(region, node->shape());
+  native::LoopNest nest;
+  nest.extents = region.shape;
+  nest.body.push_back(mode == Update::increment
+                          ? accumulate(out, node->dtype(), target, std::move(value))
+                          : native::Statement{out, target, std::move(value)});
+  lowering.emit(std::move(nest));
+}
 
 OpDef subtensor_update_def(const std::string& name, Update mode) {
   return OpDef{
@@ -342,6 +418,8 @@ OpDef subtensor_update_def(const std::string& name, Update mode) {
         const Expr x_grad = mode == Update::increment ? g : set_subtensor(g, specs, 0.0);
         return {x_grad.node(), slice(g, specs).node()};
       },
+      .lower = [mode](const NodePtr& node,
+                      native::Lowering& lowering) { lower_subtensor_update(node, lowering, mode); },
   };
 }
 
@@ -432,6 +510,80 @@ void for_each_gathered(const AxisSplit& split, const std::vector<std::int64_t>& 
   }
 }
 
+// ---- Native emitters of gather and scatter_add: one loop nest over the gathered layout, whose
+// index into x (or base) has the loaded, wrapped index as its indirect term. An IndexCheck first
+// fails the call (a RuntimeError) when an index is out of range.
+
+struct GatheredIndexing {
+  Shape extents;          // the gathered layout
+  native::Index x_index;  // the element of x named by the current index
+};
+
+GatheredIndexing gathered_indexing(const Shape& x_shape, native::BufferId indices,
+                                   const Shape& indices_shape, int axis) {
+  const std::vector<std::int64_t> x_strides = row_major_strides(x_shape);
+  const int index_rank = static_cast<int>(indices_shape.size());
+  GatheredIndexing result{gathered_shape(x_shape, indices_shape, axis), {}};
+  for (int d = 0; d < static_cast<int>(x_shape.size()); ++d) {
+    if (d == axis) continue;
+    const int variable = d < axis ? d : d - 1 + index_rank;
+    if (x_strides[d] != 0) result.x_index.terms.emplace_back(variable, x_strides[d]);
+  }
+  // The index tensor is walked by the loop variables axis .. axis + index_rank - 1.
+  native::Index position;
+  const std::vector<std::int64_t> index_strides = row_major_strides(indices_shape);
+  for (int j = 0; j < index_rank; ++j) {
+    if (indices_shape[j] != 1) position.terms.emplace_back(axis + j, index_strides[j]);
+  }
+  const std::int64_t size = x_shape[static_cast<std::size_t>(axis)];
+  result.x_index.indirect =
+      native::apply("wrap_index", "", {native::load(indices, position, DType::int64)}, DType::int64,
+                    "hr_wrap_index({0}, " + std::to_string(size) + ")");
+  result.x_index.indirect_stride = x_strides[static_cast<std::size_t>(axis)];
+  return result;
+}
+
+void emit_index_check(native::Lowering& lowering, const Node& node, native::BufferId indices) {
+  const int axis = attr_axis(node.attrs());
+  const std::int64_t size = node.input(0)->shape()[static_cast<std::size_t>(axis)];
+  lowering.emit(native::IndexCheck{
+      indices, size,
+      node.op_name() + ": an index is out of range for axis " + std::to_string(axis) + " of size " +
+          std::to_string(size) + " (valid indices are " + std::to_string(-size) + " to " +
+          std::to_string(size - 1) + "); got " + describe_inputs(node.inputs())});
+}
+
+void lower_gather(const NodePtr& node, native::Lowering& lowering) {
+  const native::BufferId indices = lowering.input_buffer(*node, 1);
+  emit_index_check(lowering, *node, indices);
+  const GatheredIndexing walk = gathered_indexing(
+      node->input(0)->shape(), indices, node->input(1)->shape(), attr_axis(node->attrs()));
+  const int rank = static_cast<int>(walk.extents.size());
+  native::LoopNest nest;
+  nest.extents = walk.extents;
+  nest.body.push_back({lowering.define(*node), native::broadcast_index(walk.extents, rank),
+                       native::load(lowering.input_buffer(*node, 0), walk.x_index, node->dtype())});
+  lowering.emit(std::move(nest));
+}
+
+// A copy of base, then the updates added in loop order (repeated indices accumulate).
+void lower_scatter_add(const NodePtr& node, native::Lowering& lowering) {
+  const native::BufferId indices = lowering.input_buffer(*node, 1);
+  emit_index_check(lowering, *node, indices);
+  const native::BufferId out = lowering.define(*node);
+  native::emit_copy(lowering, out, lowering.input_buffer(*node, 0));
+  const GatheredIndexing walk =
+      gathered_indexing(node->shape(), indices, node->input(1)->shape(), attr_axis(node->attrs()));
+  const int rank = static_cast<int>(walk.extents.size());
+  native::Scalar update =
+      native::load(lowering.input_buffer(*node, 2),
+                   native::broadcast_index(node->input(2)->shape(), rank), node->dtype());
+  native::LoopNest nest;
+  nest.extents = walk.extents;
+  nest.body.push_back(accumulate(out, node->dtype(), walk.x_index, std::move(update)));
+  lowering.emit(std::move(nest));
+}
+
 const OpDef& gather_op() {
   static const OpDef op{
       .name = "gather",
@@ -456,6 +608,7 @@ const OpDef& gather_op() {
         return {scatter_add(zeros_like(x), node->input(1), grads[0], attr_axis(node->attrs())),
                 nullptr};
       },
+      .lower = lower_gather,
   };
   return op;
 }
@@ -501,6 +654,7 @@ const OpDef& scatter_add_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {grads[0], nullptr, gather(grads[0], node->input(1), attr_axis(node->attrs()))};
       },
+      .lower = lower_scatter_add,
   };
   return op;
 }

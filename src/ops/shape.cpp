@@ -7,6 +7,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "backend/native/lowering.hpp"
 #include "hypatia/ops.hpp"
 #include "ops/op_util.hpp"
 
@@ -68,6 +69,15 @@ std::vector<std::int64_t> broadcast_strides(const Shape& from, const Shape& to) 
 std::int64_t product(const Shape& shape, std::size_t begin, std::size_t end) {
   return std::accumulate(shape.begin() + begin, shape.begin() + end, std::int64_t{1},
                          std::multiplies<>());
+}
+
+// The entries of `values` in the order `permutation` names them.
+template <typename T>
+std::vector<T> permuted(const std::vector<T>& values,
+                        const std::vector<std::int64_t>& permutation) {
+  std::vector<T> out;
+  for (std::int64_t p : permutation) out.push_back(values[p]);
+  return out;
 }
 
 // ---- Shape bookkeeping ----------------------------------------------------------------------
@@ -160,6 +170,100 @@ std::optional<Shape> resolve_reshape(Shape requested, std::int64_t count) {
   return requested;
 }
 
+// ---- Native emitters -------------------------------------------------------------------------
+// Views of contiguous data alias their input's buffer. Every other move is a loop nest over the
+// elements written, whose loads (or stores) walk a buffer with affine strides: permuted for
+// transposes, an offset along the axis for the pieces of a concatenation.
+
+// offset + sum_k i_k * strides[k] for loop variables i_k.
+native::Index strided_index(const std::vector<std::int64_t>& strides, std::int64_t offset = 0) {
+  native::Index index;
+  index.offset = offset;
+  for (std::size_t k = 0; k < strides.size(); ++k) {
+    if (strides[k] != 0) index.terms.emplace_back(static_cast<int>(k), strides[k]);
+  }
+  return index;
+}
+
+// target[target_index] = source[source_index] for every point of `extents` (converted to the
+// target's dtype by the statement, as concatenation promotes).
+void emit_strided_copy(native::Lowering& lowering, const Shape& extents, native::BufferId target,
+                       native::Index target_index, native::BufferId source,
+                       native::Index source_index) {
+  native::LoopNest nest;
+  nest.extents = extents;
+  nest.body.push_back(
+      {target, std::move(target_index),
+       native::load(source, std::move(source_index), lowering.buffer_info(source).dtype)});
+  lowering.emit(std::move(nest));
+}
+
+void lower_view(const NodePtr& node, native::Lowering& lowering) {
+  lowering.define_alias(*node, lowering.input_buffer(*node, 0));
+}
+
+void lower_broadcast(const NodePtr& node, native::Lowering& lowering) {
+  native::emit_elementwise(lowering, lowering.define(*node), {lowering.input_buffer(*node, 0)},
+                           [](const std::vector<native::Scalar>& loaded) { return loaded[0]; });
+}
+
+void lower_transpose(const NodePtr& node, native::Lowering& lowering) {
+  const std::vector<std::int64_t>& permutation = node->attrs().get_ints("permutation");
+  const Shape& out_shape = node->shape();
+  emit_strided_copy(
+      lowering, out_shape, lowering.define(*node), strided_index(row_major_strides(out_shape)),
+      lowering.input_buffer(*node, 0),
+      strided_index(permuted(row_major_strides(node->input(0)->shape()), permutation)));
+}
+
+// Each piece is copied into its block of the output: the output's strides, offset along the axis.
+void lower_concatenate(const NodePtr& node, native::Lowering& lowering) {
+  const auto axis = static_cast<std::size_t>(node->attrs().get_int("axis"));
+  const native::BufferId out = lowering.define(*node);
+  const std::vector<std::int64_t> out_strides = row_major_strides(node->shape());
+  std::int64_t start = 0;
+  for (std::size_t i = 0; i < node->inputs().size(); ++i) {
+    const Shape& piece = node->input(i)->shape();
+    emit_strided_copy(lowering, piece, out, strided_index(out_strides, start * out_strides[axis]),
+                      lowering.input_buffer(*node, i), strided_index(row_major_strides(piece)));
+    start += piece[axis];
+  }
+}
+
+void lower_concatenate_piece(const NodePtr& node, native::Lowering& lowering) {
+  const auto axis = static_cast<std::size_t>(node->attrs().get_int("axis"));
+  const auto index = static_cast<std::size_t>(node->attrs().get_int("index"));
+  std::int64_t start = 0;
+  for (std::size_t i = 1; i < index + 1; ++i) start += node->input(i)->shape()[axis];
+  const std::vector<std::int64_t> whole_strides = row_major_strides(node->input(0)->shape());
+  emit_strided_copy(lowering, node->shape(), lowering.define(*node),
+                    strided_index(row_major_strides(node->shape())),
+                    lowering.input_buffer(*node, 0),
+                    strided_index(whole_strides, start * whole_strides[axis]));
+}
+
+// The shape is static once lowered: its entries are written as literals.
+void lower_shape_of(const NodePtr& node, native::Lowering& lowering) {
+  const Shape& shape = node->input(0)->shape();
+  const native::BufferId out = lowering.define(*node);
+  native::LoopNest nest;  // no loops: the body runs once
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    native::Index entry;
+    entry.offset = static_cast<std::int64_t>(d);
+    nest.body.push_back({out, entry, native::literal(static_cast<double>(shape[d]), DType::int64)});
+  }
+  lowering.emit(std::move(nest));
+}
+
+void lower_fill_like(const NodePtr& node, native::Lowering& lowering) {
+  const native::BufferId out = lowering.define(*node);
+  native::LoopNest nest;
+  nest.extents = {num_elements(node->shape())};
+  nest.body.push_back(
+      {out, strided_index({1}), native::literal(node->attrs().get_double("value"), node->dtype())});
+  lowering.emit(std::move(nest));
+}
+
 // ---- Broadcasting ---------------------------------------------------------------------------
 
 // The static result of broadcasting input 0 (shaped `from`) to `to`; `to` may have unknown
@@ -203,6 +307,7 @@ const OpDef& broadcast_like_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {sum_to_like(grads[0], node->input(0)), nullptr};
       },
+      .lower = lower_broadcast,
   };
   return op;
 }
@@ -222,6 +327,7 @@ const OpDef& broadcast_to_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {sum_to_like(grads[0], node->input(0))};
       },
+      .lower = lower_broadcast,
   };
   return op;
 }
@@ -243,6 +349,7 @@ const OpDef& expand_dims_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {squeeze(grads[0], node->attrs().get_ints("axes"))};
       },
+      .lower = lower_view,
   };
   return op;
 }
@@ -280,6 +387,7 @@ const OpDef& squeeze_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {expand_dims(grads[0], node->attrs().get_ints("axes"))};
       },
+      .lower = lower_view,
   };
   return op;
 }
@@ -332,6 +440,7 @@ const OpDef& reshape_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {reshape_like(grads[0], node->input(0))};
       },
+      .lower = lower_view,
   };
   return op;
 }
@@ -358,6 +467,7 @@ const OpDef& reshape_like_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {reshape_like(grads[0], node->input(0)), nullptr};
       },
+      .lower = lower_view,
   };
   return op;
 }
@@ -370,14 +480,6 @@ std::vector<std::int64_t> inverse_permutation(const std::vector<std::int64_t>& p
     inverse[permutation[i]] = static_cast<std::int64_t>(i);
   }
   return inverse;
-}
-
-template <typename T>
-std::vector<T> permuted(const std::vector<T>& values,
-                        const std::vector<std::int64_t>& permutation) {
-  std::vector<T> out;
-  for (std::int64_t p : permutation) out.push_back(values[p]);
-  return out;
 }
 
 // Attribute "permutation" holds non-negative axes (normalized by the builder).
@@ -398,6 +500,7 @@ const OpDef& transpose_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {transpose(grads[0], inverse_permutation(node->attrs().get_ints("permutation")))};
       },
+      .lower = lower_transpose,
   };
   return op;
 }
@@ -489,6 +592,7 @@ const OpDef& concatenate_op() {
         }
         return pieces;
       },
+      .lower = lower_concatenate,
   };
   return op;
 }
@@ -541,6 +645,7 @@ const OpDef& concatenate_piece_op() {
         result[0] = concatenate(parts, node->attrs().get_int("axis")).node();
         return result;
       },
+      .lower = lower_concatenate_piece,
   };
   return op;
 }
@@ -559,6 +664,7 @@ const OpDef& shape_of_op() {
       },
       .grad = {},
       .zero_grad = true,  // depends on the sizes of its input, never on its values
+      .lower = lower_shape_of,
   };
   return op;
 }
@@ -575,6 +681,7 @@ const OpDef& fill_like_op() {
       },
       .grad = {},
       .zero_grad = true,
+      .lower = lower_fill_like,
   };
   return op;
 }

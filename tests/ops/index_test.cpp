@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "hypatia/hypatia.hpp"
+#include "support/backends.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -93,10 +94,29 @@ Tensor evaluate_with_unknown_dims(const Case& c) {
   return Interpreter(placeholders, {c.build(inputs).node()}).run(operands(c)).front();
 }
 
-void expect_cases_match_fixtures(const std::vector<Case>& cases) {
+// The cases' graphs as the outputs of one graph (one native compile), each case with placeholders
+// of its own, evaluated on every backend.
+std::vector<Tensor> evaluate_cases_on_backends(const std::vector<Case>& cases) {
+  std::vector<NodePtr> placeholders;
+  std::vector<Tensor> values;
+  std::vector<NodePtr> outputs;
   for (const Case& c : cases) {
-    expect_matches_fixture(c.name, testing::evaluate_builder(c.build, operands(c)));
-    expect_matches_fixture(c.name, evaluate_with_unknown_dims(c));
+    Exprs inputs;
+    for (const Tensor& value : operands(c)) {
+      placeholders.push_back(input("x" + std::to_string(placeholders.size()), value.type()));
+      inputs.push_back(placeholders.back());
+      values.push_back(value);
+    }
+    outputs.push_back(c.build(inputs).node());
+  }
+  return testing::evaluate_on_backends(placeholders, outputs, values);
+}
+
+void expect_cases_match_fixtures(const std::vector<Case>& cases) {
+  const std::vector<Tensor> results = evaluate_cases_on_backends(cases);
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    expect_matches_fixture(cases[k].name, results[k]);
+    expect_matches_fixture(cases[k].name, evaluate_with_unknown_dims(cases[k]));
   }
 }
 
@@ -180,13 +200,13 @@ TEST(SetIncSubtensor, MatchNumpy) {
 TEST(Slice, HandCheckedValues) {
   // x = [[0, 1, 2], [3, 4, 5]]; x[::-1, -1] = [5, 2]; x[1, ::-2] = [5, 3].
   Expr x = constant(ramp({2, 3}));
-  EXPECT_EQ(evaluate(slice(x, {Slice{.step = -1}, Index{-1}})).to_doubles(),
-            std::vector<double>({5, 2}));
-  EXPECT_EQ(evaluate(slice(x, {Index{1}, Slice{.step = -2}})).to_doubles(),
-            std::vector<double>({5, 3}));
-  Tensor scalar = evaluate(slice(x, {Index{1}, Index{0}}));
-  EXPECT_EQ(scalar.shape(), Shape{});
-  EXPECT_EQ(scalar.at(0), 3.0);
+  const std::vector<Tensor> values = testing::evaluate_on_backends(
+      {slice(x, {Slice{.step = -1}, Index{-1}}).node(),
+       slice(x, {Index{1}, Slice{.step = -2}}).node(), slice(x, {Index{1}, Index{0}}).node()});
+  EXPECT_EQ(values[0].to_doubles(), std::vector<double>({5, 2}));
+  EXPECT_EQ(values[1].to_doubles(), std::vector<double>({5, 3}));
+  EXPECT_EQ(values[2].shape(), Shape{});
+  EXPECT_EQ(values[2].at(0), 3.0);
 }
 
 TEST(Slice, ExtremeBoundsAndSteps) {
@@ -194,10 +214,12 @@ TEST(Slice, ExtremeBoundsAndSteps) {
   constexpr std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
   constexpr std::int64_t highest = std::numeric_limits<std::int64_t>::max();
   Expr x = input("x", {DType::float64, {kUnknownDim}});
-  Interpreter run({x.node()}, {slice(x, {Slice{highest, none, lowest}}).node(),
-                               slice(x, {Slice{lowest, highest, highest}}).node(),
-                               slice(x, {Slice{lowest, lowest}}).node()});
-  const std::vector<Tensor> values = run.run({ramp({7})});
+  const std::vector<Tensor> values =
+      testing::evaluate_on_backends({x.node()},
+                                    {slice(x, {Slice{highest, none, lowest}}).node(),
+                                     slice(x, {Slice{lowest, highest, highest}}).node(),
+                                     slice(x, {Slice{lowest, lowest}}).node()},
+                                    {ramp({7})});
   EXPECT_EQ(values[0].to_doubles(), std::vector<double>({6}));
   EXPECT_EQ(values[1].to_doubles(), std::vector<double>({0}));
   EXPECT_EQ(values[2].size(), 0);
@@ -205,13 +227,25 @@ TEST(Slice, ExtremeBoundsAndSteps) {
 
 TEST(Slice, KeepsIntegerAndBooleanDtypes) {
   Expr n = constant(Tensor::from_ints({10, 20, 30}, {3}));
-  Tensor picked = evaluate(slice(n, {Slice{.step = -2}}));
-  EXPECT_EQ(picked.dtype(), DType::int64);
-  EXPECT_EQ(picked.to_doubles(), std::vector<double>({30, 10}));
   Expr flags = constant(Tensor::from_bools({true, false, true}, {3}));
-  Tensor taken = evaluate(gather(flags, ints({1, 0}, {2})));
-  EXPECT_EQ(taken.dtype(), DType::boolean);
-  EXPECT_EQ(taken.to_doubles(), std::vector<double>({0, 1}));
+  Expr indices = ints({1, 0, 1}, {3});
+  const std::vector<Tensor> values = testing::evaluate_on_backends({
+      slice(n, {Slice{.step = -2}}).node(),
+      gather(flags, ints({1, 0}, {2})).node(),
+      scatter_add(n, indices, constant(Tensor::from_ints({5, 6, 7}, {3}))).node(),
+      // Boolean sums stay true: numpy's np.add.at on bools is a logical or.
+      scatter_add(flags, indices, constant(Tensor::from_bools({true, true, false}, {3}))).node(),
+      inc_subtensor(flags, {Slice{.step = 2}}, constant(Tensor::from_bools({true}, {1}))).node(),
+  });
+  EXPECT_EQ(values[0].dtype(), DType::int64);
+  EXPECT_EQ(values[0].to_doubles(), std::vector<double>({30, 10}));
+  EXPECT_EQ(values[1].dtype(), DType::boolean);
+  EXPECT_EQ(values[1].to_doubles(), std::vector<double>({0, 1}));
+  EXPECT_EQ(values[2].dtype(), DType::int64);
+  EXPECT_EQ(values[2].to_doubles(), std::vector<double>({16, 32, 30}));
+  EXPECT_EQ(values[3].dtype(), DType::boolean);
+  EXPECT_EQ(values[3].to_doubles(), std::vector<double>({1, 1, 1}));
+  EXPECT_EQ(values[4].to_doubles(), std::vector<double>({1, 0, 1}));
 }
 
 TEST(Slice, StaticShapes) {
@@ -447,11 +481,52 @@ TEST(IndexErrors, ValuesThatDoNotFit) {
 
 TEST(SetIncSubtensor, ValueDtypeFollowsTarget) {
   Expr n = constant(Tensor::from_ints({1, 2, 3}, {3}));
-  Tensor set = evaluate(set_subtensor(n, {Index{1}}, constant(Tensor::from_bools({true}, {}))));
+  Tensor set = testing::evaluate_on_backends(
+      set_subtensor(n, {Index{1}}, constant(Tensor::from_bools({true}, {}))).node());
   EXPECT_EQ(set.dtype(), DType::int64);
   EXPECT_EQ(set.to_doubles(), std::vector<double>({1, 1, 3}));
   Expr f = constant(Tensor::from_doubles({1, 2}, {2}, DType::float32));
   EXPECT_EQ(inc_subtensor(f, {Index{0}}, 0.5).dtype(), DType::float32);
+}
+
+// ---- Run-time errors of compiled code: an out-of-range index raises, it does not crash.
+
+Function compile_native(const std::vector<NodePtr>& inputs, const std::vector<NodePtr>& outputs) {
+  CompileOptions options;
+  options.backend = Backend::native;
+  options.optimize = false;
+  return Function(inputs, outputs, options);
+}
+
+TEST(IndexErrors, NativeGatherIndexOutOfRange) {
+  Expr x = input("x", {DType::float64, {5, 2}});
+  Expr idx = input("i", {DType::int64, {3}});
+  Function run = compile_native({x.node(), idx.node()}, {gather(x, idx).node()});
+  const Tensor values = ramp({5, 2});
+  EXPECT_THROW(run({values, Tensor::from_ints({0, 5, 1}, {3})}), RuntimeError);
+  expect_mentions(message_of([&] {
+                    run({values, Tensor::from_ints({0, 7, 1}, {3})});
+                  }),
+                  {"gather", "out of range", "axis 0", "size 5", "(5, 2)", "(3,)"});
+  expect_mentions(message_of([&] {
+                    run({values, Tensor::from_ints({-6, 0, 1}, {3})});
+                  }),
+                  {"gather", "size 5"});
+  // The function still works after a failed call; -5 is the first row.
+  EXPECT_EQ(run({values, Tensor::from_ints({-5, 4, -1}, {3})}).front().to_doubles(),
+            std::vector<double>({0, 1, 8, 9, 8, 9}));
+}
+
+TEST(IndexErrors, NativeScatterAddIndexOutOfRange) {
+  Expr base = input("b", {DType::float64, {3, 2}});
+  Expr idx = input("i", {DType::int64, {2}});
+  Function run = compile_native({base.node(), idx.node()}, {scatter_add(base, idx, 1.0, 1).node()});
+  expect_mentions(message_of([&] {
+                    run({ramp({3, 2}), Tensor::from_ints({2, 0}, {2})});
+                  }),
+                  {"scatter_add", "out of range", "axis 1", "size 2"});
+  EXPECT_EQ(run({ramp({3, 2}), Tensor::from_ints({-1, 1}, {2})}).front().to_doubles(),
+            std::vector<double>({0, 3, 2, 5, 4, 7}));
 }
 
 }  // namespace

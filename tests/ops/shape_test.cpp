@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "hypatia/hypatia.hpp"
+#include "support/backends.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -89,7 +90,8 @@ void expect_gradient_matches_declared(const std::function<Expr(const Exprs&)>& f
   Exprs gradients = grad(cost, xs);
   std::vector<NodePtr> gradient_nodes;
   for (const Expr& g : gradients) gradient_nodes.push_back(g.node());
-  const std::vector<Tensor> symbolic = Interpreter(placeholders, gradient_nodes).run(points);
+  const std::vector<Tensor> symbolic =
+      testing::evaluate_on_backends(placeholders, gradient_nodes, points);
   Interpreter cost_fn(placeholders, {cost.node()});
   for (std::size_t i = 0; i < points.size(); ++i) {
     ASSERT_EQ(symbolic[i].shape(), points[i].shape());
@@ -123,30 +125,38 @@ Expr apply_fixture_op(const std::string& op, const Exprs& xs,
   throw std::runtime_error("unknown fixture op " + op);
 }
 
+// All fixture rows are outputs of one graph (one native compile); each row's operands are
+// placeholders of their own.
 TEST(ShapeOps, MatchNumpyFixtures) {
   std::ifstream file(std::string(HYPATIA_FIXTURE_DIR) + "/shape.txt");
   ASSERT_TRUE(file.good()) << "missing fixture; run scripts/fixtures/shape.py";
-  std::string line;
-  int cases = 0;
-  while (std::getline(file, line)) {
+  std::vector<NodePtr> placeholders;
+  std::vector<Tensor> points;
+  std::vector<NodePtr> outputs;
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(file, line);) {
     const std::vector<std::string> fields = split(line, '|');
     ASSERT_EQ(fields.size(), 5u) << line;
-    std::vector<Tensor> points;
+    Exprs operands;
     for (const std::string& shape : split(fields[1], '/')) {
-      points.push_back(arange(parse_ints(shape), 100.0 * static_cast<double>(points.size())));
+      points.push_back(arange(parse_ints(shape), 100.0 * static_cast<double>(operands.size())));
+      placeholders.push_back(
+          input("x" + std::to_string(placeholders.size()), points.back().type()));
+      operands.push_back(placeholders.back());
     }
-    const std::vector<std::int64_t> params = parse_ints(fields[2]);
-    Tensor result = testing::evaluate_builder(
-        [&](const Exprs& xs) { return apply_fixture_op(fields[0], xs, params); }, points);
-    std::vector<double> expected;
-    std::istringstream values(fields[4]);
-    for (double v; values >> v;) expected.push_back(v);
-    SCOPED_TRACE(line);
-    EXPECT_EQ(result.dtype(), DType::float64);
-    expect_values(result, parse_ints(fields[3]), expected);
-    ++cases;
+    outputs.push_back(apply_fixture_op(fields[0], operands, parse_ints(fields[2])).node());
+    rows.push_back(fields);
   }
-  EXPECT_GT(cases, 30);
+  EXPECT_GT(rows.size(), 30u);
+  const std::vector<Tensor> results = testing::evaluate_on_backends(placeholders, outputs, points);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    SCOPED_TRACE(rows[r][0] + "|" + rows[r][1] + "|" + rows[r][2]);
+    std::vector<double> expected;
+    std::istringstream values(rows[r][4]);
+    for (double v; values >> v;) expected.push_back(v);
+    EXPECT_EQ(results[r].dtype(), DType::float64);
+    expect_values(results[r], parse_ints(rows[r][3]), expected);
+  }
 }
 
 // ---- Dtypes and exact data movement ---------------------------------------------------------
@@ -164,18 +174,28 @@ TEST(ShapeOps, LargeIntegersMoveExactly) {
        {big, big + 1, big + 2, big, big + 1, big + 2, big + 3, big + 4, big + 5, big + 3, big + 4,
         big + 5}},
   };
-  for (const auto& [expr, expected] : cases) {
-    Tensor value = evaluate(expr.node());
-    ASSERT_EQ(value.dtype(), DType::int64);
-    EXPECT_EQ(std::vector<std::int64_t>(value.data<std::int64_t>(),
-                                        value.data<std::int64_t>() + value.size()),
-              expected);
+  std::vector<NodePtr> outputs;
+  for (const auto& [expr, expected] : cases) outputs.push_back(expr.node());
+  // Compared exactly (the backends' agreement check goes through doubles).
+  for (Backend backend : {Backend::interp, Backend::native}) {
+    CompileOptions options;
+    options.backend = backend;
+    options.optimize = false;
+    const std::vector<Tensor> values = Function({}, outputs, options)({});
+    for (std::size_t k = 0; k < cases.size(); ++k) {
+      const Tensor& value = values[k];
+      ASSERT_EQ(value.dtype(), DType::int64);
+      EXPECT_EQ(std::vector<std::int64_t>(value.data<std::int64_t>(),
+                                          value.data<std::int64_t>() + value.size()),
+                cases[k].second)
+          << backend_name(backend) << ", case " << k;
+    }
   }
 }
 
 TEST(ShapeOps, BooleanTranspose) {
   Expr x = constant(Tensor::from_bools({true, false, false, true, true, false}, {3, 2}));
-  Tensor value = evaluate(transpose(x).node());
+  Tensor value = testing::evaluate_on_backends(transpose(x).node());
   EXPECT_EQ(value.dtype(), DType::boolean);
   expect_values(value, {2, 3}, {1, 0, 1, 0, 1, 0});
 }
@@ -186,38 +206,40 @@ TEST(ShapeOps, ConcatenatePromotesDtypes) {
   Expr b = constant(Tensor::from_bools({true}, {1}));
   Expr mixed = concatenate({f32, i64, b});
   EXPECT_EQ(mixed.dtype(), DType::float64);  // numpy: float32 with int64 gives float64
-  Tensor value = evaluate(mixed.node());
+  Tensor value = testing::evaluate_on_backends(mixed.node());
   EXPECT_EQ(value.dtype(), DType::float64);
   expect_values(value, {5}, {0.5, 1.5, 3, 4, 1});
 
   Expr ints = concatenate({i64, b});
   EXPECT_EQ(ints.dtype(), DType::int64);
-  expect_values(evaluate(ints.node()), {3}, {3, 4, 1});
+  expect_values(testing::evaluate_on_backends(ints.node()), {3}, {3, 4, 1});
   Expr singles = stack({f32, f32});
-  EXPECT_EQ(evaluate(singles.node()).dtype(), DType::float32);
+  EXPECT_EQ(testing::evaluate_on_backends(singles.node()).dtype(), DType::float32);
 }
 
 TEST(ShapeOps, ShapeOf) {
   Expr known = input("k", {DType::float64, {2, 3}});
   Expr folded = shape_of(known);
   EXPECT_TRUE(is_constant(*folded.node()));
-  expect_values(evaluate(folded.node()), {2}, {2, 3});
+  expect_values(testing::evaluate_on_backends(folded.node()), {2}, {2, 3});
 
   Expr partly = input("p", {DType::float32, {kUnknownDim, 3, kUnknownDim}});
   Expr s = shape_of(partly);
   EXPECT_EQ(s.type(), (TensorType{DType::int64, {3}}));
-  Tensor value = evaluate(s.node(), {{"p", Tensor(DType::float32, {4, 3, 0})}});
+  Tensor value =
+      testing::evaluate_on_backends(s.node(), {{"p", Tensor(DType::float32, {4, 3, 0})}});
   EXPECT_EQ(value.dtype(), DType::int64);
   expect_values(value, {3}, {4, 3, 0});
 
   Expr scalar = shape_of(input("s", {DType::float64, {}}));
-  expect_values(evaluate(scalar.node()), {0}, {});
+  expect_values(testing::evaluate_on_backends(scalar.node()), {0}, {});
 }
 
 TEST(ShapeOps, ShapeOfCarriesNoGradient) {
   Expr x = input("x", {DType::float64, {kUnknownDim}});
   Expr cost = sum(x * x) + sum(cast(shape_of(x), DType::float64));
-  Tensor g = evaluate(grad(cost, x).node(), {{"x", Tensor::from_doubles({1, -2}, {2})}});
+  Tensor g = testing::evaluate_on_backends(grad(cost, x).node(),
+                                           {{"x", Tensor::from_doubles({1, -2}, {2})}});
   expect_values(g, {2}, {2, -4});
 }
 
@@ -246,7 +268,7 @@ TEST(ShapeOps, ReshapeWithUnknownDims) {
   EXPECT_EQ(reshape(x, {2, -1}).shape(), Shape({2, kUnknownDim}));
   EXPECT_EQ(flatten(x).shape(), Shape({kUnknownDim}));
   EXPECT_EQ(reshape(x, {8}).shape(), Shape({8}));
-  Tensor value = evaluate(reshape(x, {2, -1}).node(), {{"x", arange({3, 4})}});
+  Tensor value = testing::evaluate_on_backends(reshape(x, {2, -1}).node(), {{"x", arange({3, 4})}});
   expect_values(value, {2, 6}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
   // (?, 4) holds a multiple of 4 elements, so (6,) never fits.
   expect_mentions(shape_error_message([&] { reshape(x, {6}); }), {"reshape", "(?, 4)", "(6,)"});
@@ -268,7 +290,8 @@ TEST(ShapeOps, ConcatenateWithUnknownDims) {
   EXPECT_EQ(rows.shape(), Shape({kUnknownDim, 2}));
   Expr columns = concatenate({b, b}, 1);
   EXPECT_EQ(columns.shape(), Shape({3, kUnknownDim}));
-  Tensor value = evaluate(rows.node(), {{"a", arange({1, 2})}, {"b", arange({3, 2}, 10)}});
+  Tensor value = testing::evaluate_on_backends(rows.node(),
+                                               {{"a", arange({1, 2})}, {"b", arange({3, 2}, 10)}});
   expect_values(value, {4, 2}, {0, 1, 10, 11, 12, 13, 14, 15});
   expect_mentions(runtime_error_message([&] {
                     evaluate(rows.node(), {{"a", arange({1, 2})}, {"b", arange({3, 3})}});
@@ -281,14 +304,16 @@ TEST(ShapeOps, SqueezeAndBroadcastCheckUnknownDimsWhenRun) {
   EXPECT_EQ(squeeze(x).shape(), Shape({kUnknownDim, 3}));  // only static size-1 axes by default
   Expr squeezed = squeeze(x, {0});
   EXPECT_EQ(squeezed.shape(), Shape({3}));
-  expect_values(evaluate(squeezed.node(), {{"x", arange({1, 3})}}), {3}, {0, 1, 2});
+  expect_values(testing::evaluate_on_backends(squeezed.node(), {{"x", arange({1, 3})}}), {3},
+                {0, 1, 2});
   expect_mentions(runtime_error_message([&] {
                     evaluate(squeezed.node(), {{"x", arange({2, 3})}});
                   }),
                   {"squeeze", "(2, 3)"});
 
   Expr wide = broadcast_to(x, {2, 4, 3});
-  expect_values(evaluate(sum(wide, {0, 1}).node(), {{"x", arange({1, 3})}}), {3}, {0, 8, 16});
+  expect_values(testing::evaluate_on_backends(wide.node(), {{"x", arange({1, 3})}}), {2, 4, 3},
+                {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2});
   expect_mentions(runtime_error_message([&] {
                     evaluate(wide.node(), {{"x", arange({2, 3})}});
                   }),
