@@ -228,11 +228,10 @@ TEST(ReduceValues, Float32AccumulatesInDoubleAndRoundsOnce) {
   Tensor value(DType::float32, {5});
   for (std::int64_t i = 0; i < 5; ++i) value.set(i, i == 0 ? 1.0 : tiny);
   const std::vector<Expr> outs = {sum(x), mean(x), cumsum(x, 0), logsumexp(x), prod(x + 1.0)};
+  std::vector<NodePtr> nodes;
+  for (const Expr& out : outs) nodes.push_back(out.node());
+  testing::evaluate_on_backends(nodes, {{"x", value}});
   const std::vector<Tensor> native = eval_native(outs, value);
-  for (std::size_t k = 0; k < outs.size(); ++k) {
-    testing::expect_tensors_agree(eval(outs[k], value), native[k], {},
-                                  "output " + std::to_string(k));
-  }
   EXPECT_EQ(native[0].at(0), 1.0 + 4 * tiny);
   EXPECT_EQ(native[1].at(0), static_cast<double>(static_cast<float>((1.0 + 4 * tiny) / 5)));
   EXPECT_EQ(native[2].at(4), 1.0 + 4 * tiny);
