@@ -52,11 +52,11 @@ void lower_cumulative(const NodePtr& node, native::Lowering& lowering, NativeCom
   const native::BufferId running = accumulator_for(lowering, out, type);
 
   const int rank = static_cast<int>(shape.size());
-  const std::int64_t stride = row_major_strides(shape)[static_cast<std::size_t>(axis)];
+  const std::vector<std::int64_t> strides = row_major_strides(shape);
+  const std::int64_t stride = strides[static_cast<std::size_t>(axis)];
   // The element at position `first + step * k` along the axis, k being the axis' loop variable.
   const auto along_axis = [&](std::int64_t first, std::int64_t step) {
     native::Index index;
-    const std::vector<std::int64_t> strides = row_major_strides(shape);
     for (int d = 0; d < rank; ++d) {
       if (d != axis && shape[static_cast<std::size_t>(d)] != 1) {
         index.terms.emplace_back(d, strides[static_cast<std::size_t>(d)]);
