@@ -183,6 +183,128 @@ std::vector<NodePtr> logsumexp_grad(const NodePtr& node, const std::vector<NodeP
   return {with_reduced_dims(node, grads[0]) * weights};
 }
 
+// ---- Native emitters -------------------------------------------------------------------------
+// Each computes what the slice kernels above compute, in the same order: an initialization loop
+// nest over the output, then passes over x (see NativeReduction).
+
+using native::BufferId;
+using native::Scalar;
+using native::Statement;
+
+// Folds each slice into a buffer of dtype `type` starting from `identity`: the output itself when
+// it has that dtype, else a temporary (returned) that the caller finishes into the output.
+BufferId emit_fold(native::Lowering& lowering, const NativeReduction& r, BufferId out, DType type,
+                   double identity, NativeCombine combine) {
+  const BufferId acc = accumulator_for(lowering, out, type);
+  lowering.emit(
+      fill(lowering, acc, [&](const native::Index&) { return native::literal(identity, type); }));
+  const native::Index at = r.output_index();
+  lowering.emit(r.pass({{acc, at, combine(native::load(acc, at, type), r.x_element(), type)}}));
+  return acc;
+}
+
+void emit_sum(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  const DType type = accumulator_dtype(r.dtype);
+  finish_accumulator(lowering, out, emit_fold(lowering, r, out, type, 0.0, native_add));
+}
+
+void emit_prod(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  const DType type = accumulator_dtype(r.dtype);
+  finish_accumulator(lowering, out, emit_fold(lowering, r, out, type, 1.0, native_multiply));
+}
+
+// The double sum divided by the slice size (0 / 0 = NaN for empty slices, like the reference).
+void emit_mean(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  const BufferId total = emit_fold(lowering, r, out, DType::float64, 0.0, native_add);
+  const double count = static_cast<double>(r.slice_size);
+  lowering.emit(fill(lowering, out, [&](const native::Index& at) {
+    return native::apply("divide", "{0} / {1}",
+                         {native::load(total, at, DType::float64), native::literal(count)},
+                         DType::float64);
+  }));
+}
+
+// Starts from each slice's first element; the update (hr_max / hr_min) keeps the first of equal
+// elements and propagates the first NaN, as extremum_index does.
+void emit_extremum(native::Lowering& lowering, const NativeReduction& r, BufferId out,
+                   Statement::Update update) {
+  lowering.emit(r.over_slices([&](const native::Index& at, const Scalar& first) {
+    return std::vector<Statement>{{out, at, first}};
+  }));
+  lowering.emit(r.pass({{out, r.output_index(), r.x_element(), update}}));
+}
+
+void emit_max(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  emit_extremum(lowering, r, out, Statement::Update::maximum);
+}
+
+void emit_min(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  emit_extremum(lowering, r, out, Statement::Update::minimum);
+}
+
+// Tracks the maximum so far next to its position; a later element takes over when it is greater
+// or NaN, and nothing takes over from a NaN (the first NaN wins).
+void emit_argmax(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  const Shape out_shape = lowering.buffer_info(out).shape;
+  const BufferId best = lowering.temporary(r.dtype, out_shape);
+  lowering.emit(r.over_slices([&](const native::Index& at, const Scalar& first) {
+    return std::vector<Statement>{{best, at, first}, {out, at, native::literal(0.0, DType::int64)}};
+  }));
+  const native::Index at = r.output_index();
+  const Scalar takes_over =
+      native::apply("argmax_step", "{0} == {0} && ({1} != {1} || {1} > {0}) ? {2} : {3}",
+                    {native::load(best, at, r.dtype), r.x_element(), r.position_in_slice(),
+                     native::load(out, at, DType::int64)},
+                    DType::int64, "{1} > {0} ? {2} : {3}");
+  lowering.emit(
+      r.pass({{out, at, takes_over}, {best, at, r.x_element(), Statement::Update::maximum}}));
+}
+
+// A max pass, a pass summing exp(x - max), and m + log(total); a non-finite maximum (+inf, all
+// -inf or NaN, and -inf for empty slices) is the result itself, as in slice_logsumexp.
+void emit_logsumexp(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  const Shape out_shape = lowering.buffer_info(out).shape;
+  const BufferId maximum = lowering.temporary(DType::float64, out_shape);
+  const BufferId total = lowering.temporary(DType::float64, out_shape);
+  lowering.emit(fill(lowering, maximum, [](const native::Index&) {
+    return native::literal(-std::numeric_limits<double>::infinity());
+  }));
+  lowering.emit(fill(lowering, total, [](const native::Index&) { return native::literal(0.0); }));
+  const native::Index at = r.output_index();
+  lowering.emit(r.pass({{maximum, at, r.x_element(), Statement::Update::maximum}}));
+  const Scalar shifted_exp =
+      native::apply("exp", "std::exp({0} - {1})",
+                    {r.x_element(), native::load(maximum, at, DType::float64)}, DType::float64);
+  lowering.emit(
+      r.pass({{total, at,
+               native_add(native::load(total, at, DType::float64), shifted_exp, DType::float64)}}));
+  lowering.emit(fill(lowering, out, [&](const native::Index& k) {
+    return native::apply(
+        "logsumexp", "std::isfinite({0}) ? {0} + std::log({1}) : {0}",
+        {native::load(maximum, k, DType::float64), native::load(total, k, DType::float64)},
+        DType::float64);
+  }));
+}
+
+// all: the minimum of the elements as booleans, from true; any: their maximum, from false.
+void emit_truth_fold(native::Lowering& lowering, const NativeReduction& r, BufferId out,
+                     double identity, Statement::Update update) {
+  lowering.emit(fill(lowering, out, [&](const native::Index&) {
+    return native::literal(identity, DType::boolean);
+  }));
+  lowering.emit(r.pass({{out, r.output_index(), r.x_element(), update}}));
+}
+
+void emit_all(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  emit_truth_fold(lowering, r, out, 1.0, Statement::Update::minimum);
+}
+
+void emit_any(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  emit_truth_fold(lowering, r, out, 0.0, Statement::Update::maximum);
+}
+
+using ReductionEmitter = void (*)(native::Lowering&, const NativeReduction&, BufferId out);
+
 // ---- The reduction op shape -----------------------------------------------------------------
 
 using DTypeRule = DType (*)(DType);
@@ -203,6 +325,7 @@ struct Reduction {
   std::string name;
   DTypeRule result_dtype;
   ReductionKernel kernel;
+  ReductionEmitter emit = nullptr;
   OpDef::GradFn grad = {};
   bool needs_nonempty = false;  // no identity element: reducing an empty slice is an error
   bool zero_grad = false;
@@ -262,6 +385,10 @@ OpDef make_reduction_op(Reduction reduction) {
   op.kernel = [reduction](const Node& node, const std::vector<Tensor>& inputs) {
     return run_reduction(reduction, node, inputs);
   };
+  op.lower = [emit = reduction.emit](const NodePtr& node, native::Lowering& lowering) {
+    emit(lowering, NativeReduction(lowering, lowering.input_buffer(*node, 0), attr_axes(*node)),
+         lowering.define(*node));
+  };
   return op;
 }
 
@@ -269,6 +396,7 @@ const OpDef& sum_op() {
   static const OpDef op = make_reduction_op({.name = "sum",
                                              .result_dtype = integers_to_int64,
                                              .kernel = typed_kernel(slice_sum),
+                                             .emit = emit_sum,
                                              .grad = sum_grad});
   return op;
 }
@@ -277,6 +405,7 @@ const OpDef& prod_op() {
   static const OpDef op = make_reduction_op({.name = "prod",
                                              .result_dtype = integers_to_int64,
                                              .kernel = typed_kernel(slice_prod),
+                                             .emit = emit_prod,
                                              .grad = prod_grad});
   return op;
 }
@@ -285,6 +414,7 @@ const OpDef& mean_op() {
   static const OpDef op = make_reduction_op({.name = "mean",
                                              .result_dtype = integers_to_float64,
                                              .kernel = double_kernel(slice_mean),
+                                             .emit = emit_mean,
                                              .grad = mean_grad});
   return op;
 }
@@ -293,6 +423,7 @@ const OpDef& max_op() {
   static const OpDef op = make_reduction_op({.name = "max",
                                              .result_dtype = same_dtype,
                                              .kernel = typed_kernel(slice_max),
+                                             .emit = emit_max,
                                              .grad = extremum_grad,
                                              .needs_nonempty = true});
   return op;
@@ -302,6 +433,7 @@ const OpDef& min_op() {
   static const OpDef op = make_reduction_op({.name = "min",
                                              .result_dtype = same_dtype,
                                              .kernel = typed_kernel(slice_min),
+                                             .emit = emit_min,
                                              .grad = extremum_grad,
                                              .needs_nonempty = true});
   return op;
@@ -311,6 +443,7 @@ const OpDef& logsumexp_op() {
   static const OpDef op = make_reduction_op({.name = "logsumexp",
                                              .result_dtype = integers_to_float64,
                                              .kernel = double_kernel(slice_logsumexp),
+                                             .emit = emit_logsumexp,
                                              .grad = logsumexp_grad});
   return op;
 }
@@ -319,6 +452,7 @@ const OpDef& argmax_op() {
   static const OpDef op = make_reduction_op({.name = "argmax",
                                              .result_dtype = int64_result,
                                              .kernel = typed_kernel(slice_argmax),
+                                             .emit = emit_argmax,
                                              .needs_nonempty = true,
                                              .zero_grad = true});
   return op;
@@ -328,6 +462,7 @@ const OpDef& all_op() {
   static const OpDef op = make_reduction_op({.name = "all",
                                              .result_dtype = bool_result,
                                              .kernel = double_kernel(slice_all),
+                                             .emit = emit_all,
                                              .zero_grad = true});
   return op;
 }
@@ -336,6 +471,7 @@ const OpDef& any_op() {
   static const OpDef op = make_reduction_op({.name = "any",
                                              .result_dtype = bool_result,
                                              .kernel = double_kernel(slice_any),
+                                             .emit = emit_any,
                                              .zero_grad = true});
   return op;
 }
@@ -350,6 +486,13 @@ std::vector<int> summed_axes(const Shape& from, const Shape& to) {
     if (i < lead || (to[i - lead] == 1 && from[i] != 1)) axes.push_back(static_cast<int>(i));
   }
   return axes;
+}
+
+void lower_sum_to(const NodePtr& node, native::Lowering& lowering) {
+  const Shape& from = node->input(0)->shape();
+  const NativeReduction r(lowering, lowering.input_buffer(*node, 0),
+                          summed_axes(from, node->input(1)->shape()));
+  emit_sum(lowering, r, lowering.define(*node));
 }
 
 const OpDef& sum_to_op() {
@@ -382,6 +525,7 @@ const OpDef& sum_to_op() {
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {broadcast_like(grads[0], node->input(0)), nullptr};
       },
+      .lower = lower_sum_to,
   };
   return op;
 }

@@ -36,9 +36,65 @@ std::vector<TensorType> infer_cumulative(const std::string& op, const std::vecto
   return {{integers_to_int64(x.dtype), x.shape}};
 }
 
+// The native emitter: a copy of the first element of each slice along the axis, then a loop nest
+// over the remaining positions along the axis computing running[p] = combine(running[p - 1], x[p])
+// (p running backwards when reversed; any nesting of the other dims keeps p in order per slice).
+// The running values live in int64 or double as in the reference kernel; float32 outputs round
+// from a double temporary.
+void lower_cumulative(const NodePtr& node, native::Lowering& lowering, NativeCombine combine) {
+  const native::BufferId x = lowering.input_buffer(*node, 0);
+  const native::BufferId out = lowering.define(*node);
+  const Shape shape = node->shape();
+  const int axis = static_cast<int>(node->attrs().get_int("axis"));
+  const std::int64_t n = shape[static_cast<std::size_t>(axis)];
+  if (num_elements(shape) == 0) return;
+  const DType type = accumulator_dtype(node->input(0)->dtype());
+  const native::BufferId running = accumulator_for(lowering, out, type);
+
+  const int rank = static_cast<int>(shape.size());
+  const std::vector<std::int64_t> strides = row_major_strides(shape);
+  const std::int64_t stride = strides[static_cast<std::size_t>(axis)];
+  // The element at position `first + step * k` along the axis, k being the axis' loop variable.
+  const auto along_axis = [&](std::int64_t first, std::int64_t step) {
+    native::Index index;
+    for (int d = 0; d < rank; ++d) {
+      if (d != axis && shape[static_cast<std::size_t>(d)] != 1) {
+        index.terms.emplace_back(d, strides[static_cast<std::size_t>(d)]);
+      }
+    }
+    index.offset = first * stride;
+    if (step != 0) index.terms.emplace_back(axis, step * stride);
+    return index;
+  };
+  const bool reverse = is_reverse(*node);
+  const DType x_dtype = node->input(0)->dtype();
+
+  native::LoopNest start;
+  start.extents = shape;
+  start.extents[static_cast<std::size_t>(axis)] = 1;
+  const native::Index first = along_axis(reverse ? n - 1 : 0, 0);
+  start.body.push_back({running, first, native::load(x, first, x_dtype)});
+  lowering.emit(std::move(start));
+
+  if (n > 1) {
+    native::LoopNest rest;
+    rest.extents = shape;
+    rest.extents[static_cast<std::size_t>(axis)] = n - 1;
+    const native::Index here = reverse ? along_axis(n - 2, -1) : along_axis(1, 1);
+    const native::Index previous = reverse ? along_axis(n - 1, -1) : along_axis(0, 1);
+    rest.body.push_back(
+        {running, here,
+         combine(native::load(running, previous, type), native::load(x, here, x_dtype), type)});
+    lowering.emit(std::move(rest));
+  }
+  finish_accumulator(lowering, out, running);
+}
+
 // `combine` is a generic callable (T, T) -> T, run in int64 for integer inputs, double otherwise.
+// `native_combine` is its native form.
 template <typename Combine>
-OpDef make_cumulative_op(const std::string& name, Combine combine, OpDef::GradFn grad) {
+OpDef make_cumulative_op(const std::string& name, Combine combine, NativeCombine native_combine,
+                         OpDef::GradFn grad) {
   OpDef op;
   op.name = name;
   op.infer = [name](const std::vector<NodePtr>& inputs, const Attrs& attrs) {
@@ -54,6 +110,9 @@ OpDef make_cumulative_op(const std::string& name, Combine combine, OpDef::GradFn
     return std::vector<Tensor>{out};
   };
   op.grad = std::move(grad);
+  op.lower = [native_combine](const NodePtr& node, native::Lowering& lowering) {
+    lower_cumulative(node, lowering, native_combine);
+  };
   return op;
 }
 
@@ -87,13 +146,14 @@ std::vector<NodePtr> cumprod_grad(const NodePtr& node, const std::vector<NodePtr
 
 const OpDef& cumsum_op() {
   static const OpDef op = make_cumulative_op(
-      "cumsum", []<typename T>(T a, T b) { return wrapping_add(a, b); }, cumsum_grad);
+      "cumsum", []<typename T>(T a, T b) { return wrapping_add(a, b); }, native_add, cumsum_grad);
   return op;
 }
 
 const OpDef& cumprod_op() {
   static const OpDef op = make_cumulative_op(
-      "cumprod", []<typename T>(T a, T b) { return wrapping_mul(a, b); }, cumprod_grad);
+      "cumprod", []<typename T>(T a, T b) { return wrapping_mul(a, b); }, native_multiply,
+      cumprod_grad);
   return op;
 }
 

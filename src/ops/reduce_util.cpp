@@ -87,4 +87,124 @@ std::int64_t ReductionLayout::slice_start(std::int64_t o) const {
   return start;
 }
 
+// ---- Native emitters ---------------------------------------------------------------------------
+
+namespace {
+
+bool contains(const std::vector<int>& axes, int axis) {
+  return std::find(axes.begin(), axes.end(), axis) != axes.end();
+}
+
+// Index terms (loop variable, stride) walking `dims` of `shape` row-major, loop variable k on
+// variables[k]; dims of size 1 (loop variables always 0) are dropped.
+native::Index row_major_over(const Shape& shape, const std::vector<int>& dims,
+                             const std::vector<int>& variables) {
+  native::Index index;
+  std::int64_t stride = 1;
+  for (std::size_t k = dims.size(); k-- > 0;) {
+    const std::int64_t size = shape[static_cast<std::size_t>(dims[k])];
+    if (size != 1) index.terms.insert(index.terms.begin(), {variables[k], stride});
+    stride *= size;
+  }
+  return index;
+}
+
+}  // namespace
+
+NativeReduction::NativeReduction(const native::Lowering& lowering, native::BufferId x,
+                                 std::vector<int> axes)
+    : x(x),
+      dtype(lowering.buffer_info(x).dtype),
+      shape(lowering.buffer_info(x).shape),
+      axes(std::move(axes)) {
+  for (int axis : this->axes) slice_size *= shape[static_cast<std::size_t>(axis)];
+}
+
+native::Scalar NativeReduction::x_element() const {
+  return native::load(x, native::broadcast_index(shape, static_cast<int>(shape.size())), dtype);
+}
+
+native::Index NativeReduction::output_index() const {
+  std::vector<int> kept;
+  for (int d = 0; d < static_cast<int>(shape.size()); ++d) {
+    if (!contains(axes, d)) kept.push_back(d);
+  }
+  return row_major_over(shape, kept, kept);
+}
+
+native::Scalar NativeReduction::position_in_slice() const {
+  const native::Index within = row_major_over(shape, axes, axes);
+  native::Scalar position = native::literal(0.0, DType::int64);
+  for (const auto& [variable, stride] : within.terms) {
+    const std::string term = "{1} * " + std::to_string(stride);
+    position = native::apply("add", "{0} + " + term, {position, native::loop_variable(variable)},
+                             DType::int64, "{0} + " + term);
+  }
+  return position;
+}
+
+native::LoopNest NativeReduction::pass(std::vector<native::Statement> statements) const {
+  native::LoopNest nest;
+  nest.extents = shape;
+  nest.body = std::move(statements);
+  return nest;
+}
+
+native::LoopNest NativeReduction::over_slices(
+    const std::function<std::vector<native::Statement>(const native::Index& output,
+                                                       const native::Scalar& first)>& body) const {
+  if (slice_size == 0)
+    throw Error("native lowering: a reduction without identity got empty slices");
+  native::LoopNest nest;
+  std::vector<int> kept, variables;
+  for (int d = 0; d < static_cast<int>(shape.size()); ++d) {
+    if (contains(axes, d)) continue;
+    variables.push_back(static_cast<int>(kept.size()));
+    kept.push_back(d);
+    nest.extents.push_back(shape[static_cast<std::size_t>(d)]);
+  }
+  // The first element of a slice has every reduced dim at 0: x's strides over the kept dims only.
+  native::Index first;
+  const std::vector<std::int64_t> strides = row_major_strides(shape);
+  for (std::size_t k = 0; k < kept.size(); ++k) {
+    const std::size_t d = static_cast<std::size_t>(kept[k]);
+    if (shape[d] != 1) first.terms.emplace_back(variables[k], strides[d]);
+  }
+  Shape kept_shape(nest.extents.begin(), nest.extents.end());
+  std::vector<int> all_kept(kept.size());
+  for (std::size_t k = 0; k < kept.size(); ++k) all_kept[k] = static_cast<int>(k);
+  nest.body = body(row_major_over(kept_shape, all_kept, all_kept), native::load(x, first, dtype));
+  return nest;
+}
+
+native::LoopNest fill(const native::Lowering& lowering, native::BufferId buffer,
+                      const std::function<native::Scalar(const native::Index& at)>& value) {
+  const native::Index flat{0, {{0, 1}}, nullptr, 0};
+  native::LoopNest nest;
+  nest.extents = {lowering.buffer_info(buffer).size()};
+  nest.body.push_back({buffer, flat, value(flat)});
+  return nest;
+}
+
+native::Scalar native_add(native::Scalar a, native::Scalar b, DType dtype) {
+  return native::apply("add", "{0} + {1}", {std::move(a), std::move(b)}, dtype,
+                       "hr_wrapping_add({0}, {1})");
+}
+
+native::Scalar native_multiply(native::Scalar a, native::Scalar b, DType dtype) {
+  return native::apply("multiply", "{0} * {1}", {std::move(a), std::move(b)}, dtype,
+                       "hr_wrapping_mul({0}, {1})");
+}
+
+native::BufferId accumulator_for(native::Lowering& lowering, native::BufferId out, DType dtype) {
+  if (lowering.buffer_info(out).dtype == dtype) return out;
+  const Shape shape = lowering.buffer_info(out).shape;
+  return lowering.temporary(dtype, shape);
+}
+
+void finish_accumulator(native::Lowering& lowering, native::BufferId out,
+                        native::BufferId accumulator) {
+  if (accumulator != out) native::emit_copy(lowering, out, accumulator);
+}
+
 }  // namespace hypatia::ops

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backend/native/lowering.hpp"
 #include "hypatia/node.hpp"
 #include "hypatia/ops/reduce.hpp"
 
@@ -128,5 +129,56 @@ bool is_nan(T value) {
     return false;
   }
 }
+
+// ---- Native emitters ---------------------------------------------------------------------------
+
+// A reduction of buffer `x` over `axes`, seen by the native emitters. A pass over x is one loop
+// nest over x's shape (a loop variable per dim). Each output element then combines its slice in
+// row-major order of the reduced dims, the reference kernels' order, whatever the nesting of the
+// kept dims, so results agree to the bit while the compiler vectorizes over inner kept dims.
+struct NativeReduction {
+  NativeReduction(const native::Lowering& lowering, native::BufferId x, std::vector<int> axes);
+
+  // The element of x the pass is at.
+  native::Scalar x_element() const;
+  // The element (row-major over the kept dims) of an output of the reduction that it feeds.
+  native::Index output_index() const;
+  // Its row-major position within its slice (as argmax reports it).
+  native::Scalar position_in_slice() const;
+  // The pass: `statements` run for every element of x.
+  native::LoopNest pass(std::vector<native::Statement> statements) const;
+  // A loop nest over the output elements with `first` bound to each slice's first element of x
+  // (slices must not be empty).
+  native::LoopNest over_slices(
+      const std::function<std::vector<native::Statement>(const native::Index& output,
+                                                         const native::Scalar& first)>& body) const;
+
+  native::BufferId x;
+  DType dtype;
+  Shape shape;
+  std::vector<int> axes;
+  std::int64_t slice_size = 1;
+};
+
+// The type a reduction accumulates in: int64 for integers and bools (exact), double for floats.
+inline DType accumulator_dtype(DType dtype) {
+  return is_integral(dtype) ? DType::int64 : DType::float64;
+}
+
+// buffer[k] = value(k) for every element k of `buffer` (value gets the flat index).
+native::LoopNest fill(const native::Lowering& lowering, native::BufferId buffer,
+                      const std::function<native::Scalar(const native::Index& at)>& value);
+
+// a + b and a * b: over int64 they wrap around on overflow like the reference kernels.
+using NativeCombine = native::Scalar (*)(native::Scalar a, native::Scalar b, DType dtype);
+native::Scalar native_add(native::Scalar a, native::Scalar b, DType dtype);
+native::Scalar native_multiply(native::Scalar a, native::Scalar b, DType dtype);
+
+// The buffer an emitter accumulates `node`'s output in: the output itself when it has the
+// accumulator's dtype, else a float64 temporary (float32 results round once, at the end, as in the
+// reference kernels). finish_accumulator copies such a temporary into the output.
+native::BufferId accumulator_for(native::Lowering& lowering, native::BufferId out, DType dtype);
+void finish_accumulator(native::Lowering& lowering, native::BufferId out,
+                        native::BufferId accumulator);
 
 }  // namespace hypatia::ops

@@ -6,7 +6,9 @@
 #include <map>
 #include <sstream>
 
+#include "hypatia/function.hpp"
 #include "hypatia/hypatia.hpp"
+#include "support/backends.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -64,8 +66,9 @@ struct FixtureCase {
   std::string description;
   std::string op;
   Tensor input;
-  std::string axes;  // "all", or space-separated axes
-  bool flag;         // keepdims, or reverse for the cumulative ops
+  std::string input_text;  // dtype, shape and values as written: equal texts, equal inputs
+  std::string axes;        // "all", or space-separated axes
+  bool flag;               // keepdims, or reverse for the cumulative ops
   Tensor expected;
 };
 
@@ -80,8 +83,8 @@ std::vector<FixtureCase> load_fixture() {
     if (f.size() != 10) throw std::runtime_error("bad fixture line " + std::to_string(number));
     cases.push_back({"line " + std::to_string(number) + ": " + f[0] + " " + f[1] + " axes=" + f[5] +
                          " flag=" + f[6],
-                     f[1], parse_tensor(f[2], f[3], f[4]), f[5], f[6] == "1",
-                     parse_tensor(f[7], f[8], f[9])});
+                     f[1], parse_tensor(f[2], f[3], f[4]), f[2] + "|" + f[3] + "|" + f[4], f[5],
+                     f[6] == "1", parse_tensor(f[7], f[8], f[9])});
   }
   return cases;
 }
@@ -121,21 +124,55 @@ void expect_values_match(const Tensor& actual, const Tensor& expected, const std
   }
 }
 
+// All cases of one op form one graph (one native compile): an input per distinct fixture tensor,
+// an output per case, evaluated on both backends.
 TEST(ReduceValues, MatchNumpyFixtures) {
   const std::vector<FixtureCase> cases = load_fixture();
   ASSERT_GT(cases.size(), 200u);
-  for (const FixtureCase& c : cases) {
-    const Expr x = input("x", c.input.type());
-    const Expr out = apply_op(c, x);
-    EXPECT_EQ(out.type(), c.expected.type()) << c.description;  // the static type rule
-    expect_values_match(evaluate(out.node(), {{"x", c.input}}), c.expected, c.description);
+  std::map<std::string, std::vector<const FixtureCase*>> by_op;
+  for (const FixtureCase& c : cases) by_op[c.op].push_back(&c);
+  for (const auto& [op, op_cases] : by_op) {
+    SCOPED_TRACE(op);
+    std::map<std::string, NodePtr> placeholders;  // by the input's text
+    std::vector<NodePtr> inputs, outputs;
+    std::vector<Tensor> values;
+    for (const FixtureCase* c : op_cases) {
+      const std::string& key = c->input_text;
+      if (!placeholders.count(key)) {
+        placeholders[key] = input("x" + std::to_string(inputs.size()), c->input.type());
+        inputs.push_back(placeholders[key]);
+        values.push_back(c->input);
+      }
+      const Expr out = apply_op(*c, placeholders[key]);
+      EXPECT_EQ(out.type(), c->expected.type()) << c->description;  // the static type rule
+      outputs.push_back(out.node());
+    }
+    const std::vector<Tensor> results = testing::evaluate_on_backends(inputs, outputs, values);
+    for (std::size_t k = 0; k < op_cases.size(); ++k) {
+      expect_values_match(results[k], op_cases[k]->expected, op_cases[k]->description);
+    }
   }
 }
 
 // ---- Hand-checked values ---------------------------------------------------------------------
 
 Tensor eval(const Expr& out, const Tensor& x) {
-  return evaluate(out.node(), {{"x", x}});
+  return testing::evaluate_on_backends(out.node(), {{"x", x}});
+}
+
+// The native backend's values alone, over one input "x" (the agreement check compares through
+// doubles, which would not see int64 differences beyond 2^53).
+std::vector<Tensor> eval_native(const std::vector<Expr>& outs, const Tensor& x) {
+  const Expr placeholder = input("x", x.type());
+  std::vector<NodePtr> nodes;
+  for (const Expr& out : outs) nodes.push_back(out.node());
+  Replacements replacements;
+  for (const NodePtr& in : free_inputs(nodes)) replacements[in.get()] = placeholder.node();
+  CompileOptions options;
+  options.backend = Backend::native;
+  options.optimize = false;
+  Function f({placeholder.node()}, substitute(nodes, replacements), options);
+  return f({x});
 }
 
 TEST(ReduceValues, LogsumexpOfEmptySliceIsMinusInfinity) {
@@ -151,8 +188,53 @@ TEST(ReduceValues, IntegerSumIsExactBeyondDoublePrecision) {
   // 2^62 + 1 + 1 would round to 2^62 through double.
   const std::int64_t big = std::int64_t{1} << 62;
   const Expr x = input("x", {DType::int64, {3}});
-  const Tensor out = eval(sum(x), Tensor::from_ints({big, 1, 1}, {3}));
-  EXPECT_EQ(out.data<std::int64_t>()[0], big + 2);
+  const Tensor value = Tensor::from_ints({big, 1, 1}, {3});
+  EXPECT_EQ(eval(sum(x), value).data<std::int64_t>()[0], big + 2);
+  EXPECT_EQ(eval_native({sum(x)}, value)[0].data<std::int64_t>()[0], big + 2);
+}
+
+TEST(ReduceValues, NativeIntegerResultsAreExact) {
+  // Values that double precision cannot tell apart, and products that wrap around like numpy.
+  const std::int64_t big = std::int64_t{1} << 62;
+  const std::int64_t top = std::numeric_limits<std::int64_t>::max();
+  const Expr x = input("x", {DType::int64, {2, 3}});
+  const Tensor value = Tensor::from_ints({big, big + 1, 3, top - 1, top, -top}, {2, 3});
+  const std::vector<Tensor> out = eval_native({sum(x, {1}), prod(x, {0}), max(x, {1}), min(x, {0}),
+                                               argmax(x, {1}), cumsum(x, 1), cumprod(x, 0, true)},
+                                              value);
+  const auto ints = [](const Tensor& t) {
+    return std::vector<std::int64_t>(t.data<std::int64_t>(), t.data<std::int64_t>() + t.size());
+  };
+  const auto wrap = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+  const std::uint64_t ubig = static_cast<std::uint64_t>(big);
+  const std::uint64_t utop = static_cast<std::uint64_t>(top);
+  EXPECT_EQ(ints(out[0]), std::vector<std::int64_t>({wrap(2 * ubig + 4), top - 1}));
+  EXPECT_EQ(ints(out[1]), std::vector<std::int64_t>(
+                              {wrap(ubig * (utop - 1)), wrap((ubig + 1) * utop), wrap(3 * -utop)}));
+  EXPECT_EQ(ints(out[2]), std::vector<std::int64_t>({big + 1, top}));
+  EXPECT_EQ(ints(out[3]), std::vector<std::int64_t>({big, big + 1, -top}));
+  EXPECT_EQ(ints(out[4]), std::vector<std::int64_t>({1, 1}));
+  EXPECT_EQ(ints(out[5]), std::vector<std::int64_t>({big, wrap(2 * ubig + 1), wrap(2 * ubig + 4),
+                                                     top - 1, wrap(2 * utop - 1), top - 1}));
+  EXPECT_EQ(ints(out[6]),
+            std::vector<std::int64_t>({wrap(ubig * (utop - 1)), wrap((ubig + 1) * utop),
+                                       wrap(3 * -utop), top - 1, top, -top}));
+}
+
+TEST(ReduceValues, Float32AccumulatesInDoubleAndRoundsOnce) {
+  // 1 + 2^-24 rounds back to 1 in float32: summed in float32 the small terms would vanish.
+  const double tiny = std::ldexp(1.0, -24);
+  const Expr x = input("x", {DType::float32, {5}});
+  Tensor value(DType::float32, {5});
+  for (std::int64_t i = 0; i < 5; ++i) value.set(i, i == 0 ? 1.0 : tiny);
+  const std::vector<Expr> outs = {sum(x), mean(x), cumsum(x, 0), logsumexp(x), prod(x + 1.0)};
+  std::vector<NodePtr> nodes;
+  for (const Expr& out : outs) nodes.push_back(out.node());
+  testing::evaluate_on_backends(nodes, {{"x", value}});
+  const std::vector<Tensor> native = eval_native(outs, value);
+  EXPECT_EQ(native[0].at(0), 1.0 + 4 * tiny);
+  EXPECT_EQ(native[1].at(0), static_cast<double>(static_cast<float>((1.0 + 4 * tiny) / 5)));
+  EXPECT_EQ(native[2].at(4), 1.0 + 4 * tiny);
 }
 
 TEST(ReduceValues, SumToKeepsIntegersExact) {
@@ -182,6 +264,31 @@ TEST(ReduceValues, UnknownDimensionsPropagate) {
   for (double v : g.to_doubles()) EXPECT_DOUBLE_EQ(v, 0.5);
 }
 
+TEST(ReduceValues, NativeOrderMatchesReferenceOverMixedAxes) {
+  // A larger tensor, reduced over axes interleaved with kept ones: both backends combine each
+  // slice in the same order, so they agree to the last bit.
+  std::mt19937_64 rng(21);
+  const Tensor value = testing::random_tensor({5, 7, 6, 3}, rng, -3.0, 3.0);
+  Tensor flags(DType::boolean, value.shape());
+  for (std::int64_t i = 0; i < flags.size(); ++i) flags.set(i, value.at(i) > -2.5 ? 1.0 : 0.0);
+  const Expr x = input("x", value.type());
+  const Expr b = input("b", flags.type());
+  const std::vector<NodePtr> outs = {sum(x, {0, 2}).node(),
+                                     prod(x, {1, 3}, true).node(),
+                                     mean(x, {1}).node(),
+                                     max(x, {0, 3}).node(),
+                                     min(x, {2}).node(),
+                                     logsumexp(x, {1, 2}).node(),
+                                     argmax(x, {0, 2}).node(),
+                                     any(x, {1}).node(),
+                                     all(b, {0, 3}).node(),
+                                     all(b, {1}, true).node(),
+                                     cumsum(x, 2).node(),
+                                     cumprod(x, 1, true).node(),
+                                     sum_to_like(x, sum(x, {0, 2}, true)).node()};
+  testing::evaluate_on_backends({x.node(), b.node()}, outs, {value, flags}, {.rtol = 0.0});
+}
+
 // ---- Gradients -------------------------------------------------------------------------------
 
 using testing::expect_gradient_matches;
@@ -195,18 +302,27 @@ struct AxesCase {
 const std::vector<AxesCase> kAxesCases = {{{}, false},  {{}, true},      {{1}, false},
                                           {{-1}, true}, {{0, 2}, false}, {{-3, -2}, true}};
 
+// All axes cases in one graph (one native compile): case k reduces its own input k, so each
+// input's gradient checks one case; the last input is rank 0 (the reduction over no axes).
 void expect_reduction_gradients(Expr (*reduce)(const Expr&, const Axes&, bool), double low,
                                 double high) {
   std::mt19937_64 rng(7);
-  for (const AxesCase& c : kAxesCases) {
-    SCOPED_TRACE(::testing::Message()
-                 << "axes size " << c.axes.size() << " keepdims " << c.keepdims);
-    expect_gradient_matches([&](const Exprs& x) { return reduce(x[0], c.axes, c.keepdims); },
-                            {random_tensor({2, 3, 4}, rng, low, high)});
+  std::vector<Tensor> points;
+  for (std::size_t k = 0; k < kAxesCases.size(); ++k) {
+    points.push_back(random_tensor({2, 3, 4}, rng, low, high));
   }
-  // A rank-0 input: the reduction over no axes.
-  expect_gradient_matches([&](const Exprs& x) { return reduce(x[0], {}, false); },
-                          {random_tensor({}, rng, low, high)});
+  points.push_back(random_tensor({}, rng, low, high));
+  expect_gradient_matches(
+      [&](const Exprs& x) {
+        std::mt19937_64 weights_rng(17);
+        Expr total = reduce(x.back(), {}, false);
+        for (std::size_t k = 0; k < kAxesCases.size(); ++k) {
+          const Expr out = reduce(x[k], kAxesCases[k].axes, kAxesCases[k].keepdims);
+          total = total + sum(out * constant(random_tensor(out.shape(), weights_rng, 0.5, 1.5)));
+        }
+        return total;
+      },
+      points);
 }
 
 TEST(ReduceGradients, Sum) {
@@ -234,10 +350,11 @@ TEST(ReduceGradients, Logsumexp) {
 TEST(ReduceGradients, Float32Input) {
   std::mt19937_64 rng(8);
   const testing::GradCheckOptions loose{.step = 1e-3, .rtol = 1e-2, .atol = 1e-3};
-  expect_gradient_matches([](const Exprs& x) { return logsumexp(x[0], {0}); },
-                          {random_tensor({3, 2}, rng, -1, 1, DType::float32)}, loose);
-  expect_gradient_matches([](const Exprs& x) { return prod(x[0], {1}); },
-                          {random_tensor({3, 2}, rng, 0.5, 1.5, DType::float32)}, loose);
+  expect_gradient_matches(
+      [](const Exprs& x) { return sum(logsumexp(x[0], {0})) + sum(prod(x[1], {1})); },
+      {random_tensor({3, 2}, rng, -1, 1, DType::float32),
+       random_tensor({3, 2}, rng, 0.5, 1.5, DType::float32)},
+      loose);
 }
 
 Tensor with_zeros(Tensor t, const std::vector<std::int64_t>& positions) {
@@ -249,10 +366,14 @@ TEST(ReduceGradients, ProdWithOneZeroInASlice) {
   std::mt19937_64 rng(9);
   // Slices along axis 1 of a (3, 4): row 0 has one zero, row 1 two, row 2 none.
   const Tensor point = with_zeros(random_tensor({3, 4}, rng, 0.5, 1.5), {1, 4, 6});
-  expect_gradient_matches([](const Exprs& x) { return prod(x[0], {-1}); }, {point});
-  expect_gradient_matches([](const Exprs& x) { return prod(x[0], {0}, true); }, {point});
-  expect_gradient_matches([](const Exprs& x) { return prod(x[0]); },
-                          {with_zeros(random_tensor({3, 4}, rng, 0.5, 1.5), {5})});
+  expect_gradient_matches(
+      [](const Exprs& x) {
+        return sum(prod(x[0], {-1}) * constant(Tensor::from_doubles({0.7, 1.3, 0.9}, {3}))) +
+               sum(prod(x[1], {0}, true) *
+                   constant(Tensor::from_doubles({1.1, 0.6, 1.4, 0.8}, {1, 4}))) +
+               prod(x[2]);
+      },
+      {point, point, with_zeros(random_tensor({3, 4}, rng, 0.5, 1.5), {5})});
 }
 
 TEST(ReduceGradients, ProdWithZerosIsExact) {
@@ -303,27 +424,44 @@ TEST(ReduceGradients, ProdSecondDerivative) {
                                    {random_tensor({2, 3}, rng, 0.5, 1.5)});
 }
 
+// The cumulative ops with every (axis, reverse) in one graph per op, case k on its own input k.
+void expect_cumulative_gradients(Expr (*cumulative)(const Expr&, std::int64_t, bool),
+                                 const std::vector<Tensor>& points,
+                                 const std::vector<std::pair<std::int64_t, bool>>& cases) {
+  expect_gradient_matches(
+      [&](const Exprs& x) {
+        std::mt19937_64 weights_rng(18);
+        Expr total = constant(0.0);
+        for (std::size_t k = 0; k < cases.size(); ++k) {
+          const Expr out = cumulative(x[k], cases[k].first, cases[k].second);
+          total = total + sum(out * constant(random_tensor(out.shape(), weights_rng, 0.5, 1.5)));
+        }
+        return total;
+      },
+      points);
+}
+
 TEST(ReduceGradients, CumsumAndCumprod) {
   std::mt19937_64 rng(12);
+  std::vector<std::pair<std::int64_t, bool>> cases;
+  std::vector<Tensor> sum_points, prod_points;
   for (std::int64_t axis : {0, 1, -1}) {
     for (bool reverse : {false, true}) {
-      SCOPED_TRACE(::testing::Message() << "axis " << axis << " reverse " << reverse);
-      expect_gradient_matches([&](const Exprs& x) { return cumsum(x[0], axis, reverse); },
-                              {random_tensor({3, 4, 2}, rng)});
-      expect_gradient_matches([&](const Exprs& x) { return cumprod(x[0], axis, reverse); },
-                              {random_tensor({3, 4, 2}, rng, 0.5, 1.5)});
+      cases.emplace_back(axis, reverse);
+      sum_points.push_back(random_tensor({3, 4, 2}, rng));
+      prod_points.push_back(random_tensor({3, 4, 2}, rng, 0.5, 1.5));
     }
   }
+  expect_cumulative_gradients(cumsum, sum_points, cases);
+  expect_cumulative_gradients(cumprod, prod_points, cases);
 }
 
 TEST(ReduceGradients, CumprodWithZeros) {
   std::mt19937_64 rng(13);
   // Rows of a (4, 5): one zero in the middle, two zeros, a zero at each end, none.
   const Tensor point = with_zeros(random_tensor({4, 5}, rng, 0.5, 1.5), {2, 6, 8, 10, 14});
-  for (bool reverse : {false, true}) {
-    expect_gradient_matches([&](const Exprs& x) { return cumprod(x[0], 1, reverse); }, {point});
-    expect_gradient_matches([&](const Exprs& x) { return cumprod(x[0], 0, reverse); }, {point});
-  }
+  expect_cumulative_gradients(cumprod, {point, point, point, point},
+                              {{1, false}, {1, true}, {0, false}, {0, true}});
 }
 
 TEST(ReduceGradients, CumprodWithZerosIsExact) {
@@ -401,6 +539,13 @@ TEST(ReduceErrors, EmptySliceWithoutIdentity) {
     ADD_FAILURE() << "no RuntimeError thrown";
   } catch (const RuntimeError& e) {
     expect_mentions(e.what(), {"min: ", "empty", "(2, 0)"});
+  }
+  // Compiled natively the shapes are known, so the empty slice is caught before any code runs.
+  try {
+    eval_native({min(unknown, {1})}, Tensor(DType::float64, {2, 0}));
+    ADD_FAILURE() << "no ShapeError thrown";
+  } catch (const ShapeError& e) {
+    expect_mentions(e.what(), {"min: ", "axis 1", "(2, 0)"});
   }
 }
 
