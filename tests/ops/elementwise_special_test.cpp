@@ -49,7 +49,8 @@ struct Call {
   std::vector<double> args;
 };
 
-// Evaluates the calls in one graph (one native compile, however many calls) on both backends:
+// Evaluates the calls in one graph (one native compile, however many calls) on both backends,
+// which must agree bit for bit (both call the runtime library's functions):
 // per op, one output over 1-d inputs holding the arguments of all its calls (polygamma's order
 // as int64). Returns the results in the order of `calls`.
 std::vector<double> evaluate_calls(const std::vector<Call>& calls) {
@@ -72,7 +73,8 @@ std::vector<double> evaluate_calls(const std::vector<Call>& calls) {
     }
     outputs.push_back(ops::apply_elementwise(op, args).node());
   }
-  const std::vector<Tensor> results = testing::evaluate_on_backends(placeholders, outputs, values);
+  const std::vector<Tensor> results =
+      testing::evaluate_on_backends(placeholders, outputs, values, {.rtol = 0.0});
   std::vector<double> ordered(calls.size());
   std::size_t output = 0;
   for (const auto& [op, which] : calls_of_op) {

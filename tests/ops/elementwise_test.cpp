@@ -118,6 +118,10 @@ void expect_close(const std::string& name, const FixtureRow& row, double actual)
   }
 }
 
+// Both backends call the same scalar code (the runtime's helpers and libm), so they agree to the
+// last bit.
+const testing::AgreementOptions kBitForBit{.rtol = 0.0};
+
 // One graph for a whole fixture (so the native backend compiles it once): per function, its
 // fixture columns as inputs and its builder's result as one output.
 struct FixtureResults {
@@ -141,7 +145,7 @@ FixtureResults evaluate_fixture(const Fixture& fixture, DType dtype) {
     outputs.push_back(elementwise_builder(name)(args).node());
     results.names.push_back(name);
   }
-  results.values = evaluate_on_backends(placeholders, outputs, values);
+  results.values = evaluate_on_backends(placeholders, outputs, values, kBitForBit);
   return results;
 }
 
