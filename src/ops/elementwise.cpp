@@ -11,6 +11,7 @@
 #include <map>
 
 #include "hypatia/ops.hpp"
+#include "hypatia_runtime.h"
 #include "ops/core.hpp"
 #include "ops/op_util.hpp"
 
@@ -179,28 +180,6 @@ const OpDef& cast_op() {
   return op;
 }
 
-// Two's-complement wrap-around on overflow, like numpy's int64.
-std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
-}
-std::int64_t wrapping_neg(std::int64_t a) {
-  return static_cast<std::int64_t>(0u - static_cast<std::uint64_t>(a));
-}
-
-// numpy's minimum and maximum: NaN in either operand gives NaN; at a tie the second operand.
-double minimum_value(double a, double b) {
-  return std::isnan(a) || a < b ? a : b;
-}
-double maximum_value(double a, double b) {
-  return std::isnan(a) || a > b ? a : b;
-}
-
-double sign_value(double x) {
-  if (x > 0.0) return 1.0;
-  if (x < 0.0) return -1.0;
-  return std::isnan(x) ? x : 0.0;  // numpy: sign(-0.0) is +0.0
-}
-
 // The gradient of minimum/maximum flows to the operand that was chosen; at a tie (a == b) it is
 // split evenly between them, so the two shares still add up to the output gradient and the rule
 // is symmetric in a and b (as in JAX and PyTorch). NaN operands get none.
@@ -226,21 +205,26 @@ Exprs clip_grad(const Exprs& in, const Expr&, const Expr& g) {
 }
 
 // A comparison row: the predicate on doubles, and on int64 so large integers compare exactly.
+// `cpp_operator` is the predicate's C++ operator.
 template <typename Predicate>
-ScalarFunction comparison(std::string name) {
+ScalarFunction comparison(std::string name, const std::string& cpp_operator) {
+  const std::string cpp = "{0} " + cpp_operator + " {1}";
   return {.name = std::move(name),
           .arity = 2,
           .result = ResultDType::boolean,
           .eval = [](const double* a) { return Predicate{}(a[0], a[1]) ? 1.0 : 0.0; },
           .eval_int = [](const std::int64_t* a) -> std::int64_t { return Predicate{}(a[0], a[1]); },
           .grad = {},
-          .zero_grad = true};
+          .zero_grad = true,
+          .cpp = cpp,
+          .cpp_int = cpp};
 }
 
 // A logical row. Operands of any dtype are truth values the numpy way: nonzero (NaN included) is
-// true.
+// true. `cpp_operator` is the connective's C++ operator.
 template <typename Connective>
-ScalarFunction logical(std::string name) {
+ScalarFunction logical(std::string name, const std::string& cpp_operator) {
+  const std::string cpp = "({0} != 0) " + cpp_operator + " ({1} != 0)";
   return {
       .name = std::move(name),
       .arity = 2,
@@ -250,7 +234,9 @@ ScalarFunction logical(std::string name) {
         return Connective{}(a[0] != 0, a[1] != 0);
       },
       .grad = {},
-      .zero_grad = true};
+      .zero_grad = true,
+      .cpp = cpp,
+      .cpp_int = cpp};
 }
 
 }  // namespace
@@ -299,7 +285,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 2,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return a[0] + a[1]; },
-       .eval_int = [](const int64_t* a) { return wrapping_add(a[0], a[1]); },
+       .eval_int = [](const int64_t* a) { return hr_wrapping_add(a[0], a[1]); },
        .grad =
            [](const Exprs&, const Expr&, const Expr& g) {
              return Exprs{g, g};
@@ -310,7 +296,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 2,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return a[0] - a[1]; },
-       .eval_int = [](const int64_t* a) { return wrapping_add(a[0], wrapping_neg(a[1])); },
+       .eval_int = [](const int64_t* a) { return hr_wrapping_sub(a[0], a[1]); },
        .grad =
            [](const Exprs&, const Expr&, const Expr& g) {
              return Exprs{g, neg(g)};
@@ -321,7 +307,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 2,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return a[0] * a[1]; },
-       .eval_int = [](const int64_t* a) { return wrapping_mul(a[0], a[1]); },
+       .eval_int = [](const int64_t* a) { return hr_wrapping_mul(a[0], a[1]); },
        .grad =
            [](const Exprs& x, const Expr&, const Expr& g) {
              return Exprs{g * x[1], g * x[0]};
@@ -349,58 +335,68 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .arity = 1,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return -a[0]; },
-       .eval_int = [](const int64_t* a) { return wrapping_neg(a[0]); },
+       .eval_int = [](const int64_t* a) { return hr_wrapping_sub(0, a[0]); },
        .grad = [](const Exprs&, const Expr&, const Expr& g) { return Exprs{neg(g)}; },
        .cpp = "-{0}",
        .cpp_int = "hr_wrapping_sub(0, {0})"},
       // abs'(0) is taken as sign(0) = 0, the midpoint of the subgradient.
-      differentiable_unary(
-          "abs", [](double x) { return std::fabs(x); },
-          [](const Expr& x, const Expr&) { return sign(x); }, ResultDType::promote,
-          [](int64_t x) { return x < 0 ? wrapping_neg(x) : x; }),
-      piecewise_constant_unary("sign", sign_value,
-                               [](int64_t x) -> int64_t { return (x > 0) - (x < 0); }),
+      with_cpp(differentiable_unary(
+                   "abs", [](double x) { return std::fabs(x); },
+                   [](const Expr& x, const Expr&) { return sign(x); }, ResultDType::promote,
+                   hr_wrapping_abs),
+               "std::fabs({0})", "hr_wrapping_abs({0})"),
+      with_cpp(piecewise_constant_unary("sign", hr_sign, hr_sign_int), "hr_sign({0})",
+               "hr_sign_int({0})"),
       {.name = "minimum",
        .arity = 2,
        .result = ResultDType::promote,
-       .eval = [](const double* a) { return minimum_value(a[0], a[1]); },
-       .eval_int = [](const int64_t* a) { return std::min(a[0], a[1]); },
+       .eval = [](const double* a) { return hr_minimum(a[0], a[1]); },
+       .eval_int = [](const int64_t* a) { return hr_minimum_int(a[0], a[1]); },
        .grad =
            [](const Exprs& x, const Expr&, const Expr& g) {
              return selection_grad(less(x[0], x[1]), less(x[1], x[0]), equal(x[0], x[1]), g);
-           }},
+           },
+       .cpp = "hr_minimum({0}, {1})",
+       .cpp_int = "hr_minimum_int({0}, {1})"},
       {.name = "maximum",
        .arity = 2,
        .result = ResultDType::promote,
-       .eval = [](const double* a) { return maximum_value(a[0], a[1]); },
-       .eval_int = [](const int64_t* a) { return std::max(a[0], a[1]); },
+       .eval = [](const double* a) { return hr_maximum(a[0], a[1]); },
+       .eval_int = [](const int64_t* a) { return hr_maximum_int(a[0], a[1]); },
        .grad =
            [](const Exprs& x, const Expr&, const Expr& g) {
              return selection_grad(greater(x[0], x[1]), greater(x[1], x[0]), equal(x[0], x[1]), g);
-           }},
+           },
+       .cpp = "hr_maximum({0}, {1})",
+       .cpp_int = "hr_maximum_int({0}, {1})"},
       {.name = "clip",
        .arity = 3,
        .result = ResultDType::promote,
-       .eval = [](const double* a) { return minimum_value(maximum_value(a[0], a[1]), a[2]); },
-       .eval_int = [](const int64_t* a) { return std::min(std::max(a[0], a[1]), a[2]); },
-       .grad = clip_grad},
-      comparison<std::equal_to<>>("equal"),
-      comparison<std::not_equal_to<>>("not_equal"),
-      comparison<std::less<>>("less"),
-      comparison<std::less_equal<>>("less_equal"),
-      comparison<std::greater<>>("greater"),
-      comparison<std::greater_equal<>>("greater_equal"),
-      logical<std::logical_and<>>("logical_and"),
-      logical<std::logical_or<>>("logical_or"),
-      piecewise_constant_unary(
-          "logical_not", [](double x) { return x == 0.0 ? 1.0 : 0.0; },
-          [](int64_t x) -> int64_t { return x == 0; }, ResultDType::boolean),
-      piecewise_constant_unary(
-          "isnan", [](double x) { return std::isnan(x) ? 1.0 : 0.0; },
-          [](int64_t) -> int64_t { return 0; }, ResultDType::boolean),
-      piecewise_constant_unary(
-          "isinf", [](double x) { return std::isinf(x) ? 1.0 : 0.0; },
-          [](int64_t) -> int64_t { return 0; }, ResultDType::boolean),
+       .eval = [](const double* a) { return hr_clip(a[0], a[1], a[2]); },
+       .eval_int = [](const int64_t* a) { return hr_clip_int(a[0], a[1], a[2]); },
+       .grad = clip_grad,
+       .cpp = "hr_clip({0}, {1}, {2})",
+       .cpp_int = "hr_clip_int({0}, {1}, {2})"},
+      comparison<std::equal_to<>>("equal", "=="),
+      comparison<std::not_equal_to<>>("not_equal", "!="),
+      comparison<std::less<>>("less", "<"),
+      comparison<std::less_equal<>>("less_equal", "<="),
+      comparison<std::greater<>>("greater", ">"),
+      comparison<std::greater_equal<>>("greater_equal", ">="),
+      logical<std::logical_and<>>("logical_and", "&&"),
+      logical<std::logical_or<>>("logical_or", "||"),
+      with_cpp(piecewise_constant_unary(
+                   "logical_not", [](double x) { return x == 0.0 ? 1.0 : 0.0; },
+                   [](int64_t x) -> int64_t { return x == 0; }, ResultDType::boolean),
+               "{0} == 0", "{0} == 0"),
+      with_cpp(piecewise_constant_unary(
+                   "isnan", [](double x) { return std::isnan(x) ? 1.0 : 0.0; },
+                   [](int64_t) -> int64_t { return 0; }, ResultDType::boolean),
+               "std::isnan({0})", "0"),
+      with_cpp(piecewise_constant_unary(
+                   "isinf", [](double x) { return std::isinf(x) ? 1.0 : 0.0; },
+                   [](int64_t) -> int64_t { return 0; }, ResultDType::boolean),
+               "std::isinf({0})", "0"),
       {.name = "where",
        .arity = 3,
        .result = ResultDType::promote,
@@ -413,7 +409,9 @@ std::vector<ScalarFunction> arithmetic_functions() {
            },
        .zero_grad = false,
        .integer_inputs = {},
-       .condition_first = true},
+       .condition_first = true,
+       .cpp = "({0} != 0 ? {1} : {2})",
+       .cpp_int = "({0} != 0 ? {1} : {2})"},
   };
 }
 

@@ -62,12 +62,6 @@ inline ScalarFunction with_cpp(ScalarFunction fn, std::string cpp, std::string c
   return fn;
 }
 
-// Two's-complement wrap-around on overflow, like numpy's int64 (signed overflow is undefined in
-// C++, unsigned arithmetic is not).
-inline std::int64_t wrapping_mul(std::int64_t a, std::int64_t b) {
-  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
-}
-
 // The functions of each family file, gathered into the one table.
 std::vector<ScalarFunction> arithmetic_functions();  // elementwise.cpp
 std::vector<ScalarFunction> math_functions();        // elementwise_math.cpp

@@ -10,6 +10,7 @@
 #include "hypatia/hypatia.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/elementwise_builders.hpp"
+#include "support/backends.hpp"
 
 namespace hypatia {
 namespace {
@@ -90,11 +91,39 @@ TEST(ElementwiseGrad, EveryDifferentiableRowHasACase) {
   }
 }
 
+// Checks the cases [begin, end) in one graph (one native compile): the sum of each case's function
+// of its own inputs, so the gradient in each input is its own function's.
+void expect_gradients_match(std::vector<GradientCase>::const_iterator begin,
+                            std::vector<GradientCase>::const_iterator end, std::mt19937_64& rng) {
+  std::vector<Tensor> points;
+  std::string trace = "inputs in order:";
+  for (auto c = begin; c != end; ++c) {
+    for (Tensor& point : random_points(*c, rng)) points.push_back(std::move(point));
+    trace += " " + c->name + "(" + std::to_string(c->domain.size()) + ")";
+  }
+  SCOPED_TRACE(trace);
+  testing::expect_gradient_matches(
+      [begin, end](const Exprs& x) {
+        Expr total;
+        std::size_t next = 0;
+        for (auto c = begin; c != end; ++c) {
+          const Exprs args(x.begin() + next, x.begin() + next + c->domain.size());
+          next += c->domain.size();
+          Expr value = elementwise_builder(c->name)(args);
+          total = total ? total + value : value;
+        }
+        return total;
+      },
+      points);
+}
+
 TEST(ElementwiseGrad, MatchesFiniteDifferences) {
   std::mt19937_64 rng(20261124);
-  for (const GradientCase& c : gradient_cases()) {
-    SCOPED_TRACE(c.name);
-    testing::expect_gradient_matches(elementwise_builder(c.name), random_points(c, rng));
+  constexpr std::size_t kCasesPerGraph = 8;
+  const std::vector<GradientCase>& cases = gradient_cases();
+  for (std::size_t first = 0; first < cases.size(); first += kCasesPerGraph) {
+    const std::size_t last = std::min(cases.size(), first + kCasesPerGraph);
+    expect_gradients_match(cases.begin() + first, cases.begin() + last, rng);
   }
 }
 
@@ -121,23 +150,38 @@ TEST(ElementwiseGrad, SecondDerivativesMatchFiniteDifferences) {
 
 // ---- hand-checked gradients at edges -----------------------------------------------------------
 
-// d sum(f(x)) / dx at the given points.
-std::vector<double> gradient_at(const std::function<Expr(const Expr&)>& f,
-                                const std::vector<double>& points) {
-  const Shape shape{static_cast<std::int64_t>(points.size())};
-  Expr x = input("x_edge", {DType::float64, shape});
-  Expr g = grad(sum(f(x)), x);
-  return evaluate(g.node(), {{"x_edge", Tensor::from_doubles(points, shape)}}).to_doubles();
+using UnaryGraph = std::function<Expr(const Expr&)>;
+
+// d sum(f(x)) / dx at the given points, for several (f, points) at once in one graph.
+std::vector<std::vector<double>> gradients_at(
+    const std::vector<std::pair<UnaryGraph, std::vector<double>>>& cases) {
+  std::vector<NodePtr> inputs, outputs;
+  std::vector<Tensor> values;
+  for (const auto& [f, points] : cases) {
+    const Shape shape{static_cast<std::int64_t>(points.size())};
+    Expr x = input("x_edge" + std::to_string(inputs.size()), {DType::float64, shape});
+    inputs.push_back(x.node());
+    outputs.push_back(grad(sum(f(x)), x).node());
+    values.push_back(Tensor::from_doubles(points, shape));
+  }
+  std::vector<std::vector<double>> gradients;
+  for (const Tensor& g : testing::evaluate_on_backends(inputs, outputs, values)) {
+    gradients.push_back(g.to_doubles());
+  }
+  return gradients;
 }
 
-TEST(ElementwiseGrad, AbsAtZeroIsZero) {
-  EXPECT_EQ(gradient_at([](const Expr& x) { return abs(x); }, {-2.0, 0.0, -0.0, 3.0}),
-            std::vector<double>({-1.0, 0.0, 0.0, 1.0}));
+std::vector<double> gradient_at(const UnaryGraph& f, const std::vector<double>& points) {
+  return gradients_at({{f, points}}).front();
 }
 
-TEST(ElementwiseGrad, SqrtAtZeroIsInfinite) {
-  EXPECT_EQ(gradient_at([](const Expr& x) { return sqrt(x); }, {0.0, 4.0}),
-            std::vector<double>({std::numeric_limits<double>::infinity(), 0.25}));
+// abs'(0) = 0; sqrt'(0) = inf.
+TEST(ElementwiseGrad, AbsAtZeroIsZeroAndSqrtAtZeroIsInfinite) {
+  const std::vector<std::vector<double>> g =
+      gradients_at({{[](const Expr& x) { return abs(x); }, {-2.0, 0.0, -0.0, 3.0}},
+                    {[](const Expr& x) { return sqrt(x); }, {0.0, 4.0}}});
+  EXPECT_EQ(g[0], std::vector<double>({-1.0, 0.0, 0.0, 1.0}));
+  EXPECT_EQ(g[1], std::vector<double>({std::numeric_limits<double>::infinity(), 0.25}));
 }
 
 // At a tie minimum and maximum split the gradient evenly between the operands.
@@ -147,11 +191,13 @@ TEST(ElementwiseGrad, MinimumAndMaximumSplitTiesEvenly) {
   const std::unordered_map<std::string, Tensor> values = {
       {"a_tie", Tensor::from_doubles({1.0, 2.0, 3.0}, {3})},
       {"b_tie", Tensor::from_doubles({2.0, 2.0, 1.0}, {3})}};
+  Exprs min_grads = grad(sum(minimum(a, b)), {a, b});
+  Exprs max_grads = grad(sum(maximum(a, b)), {a, b});
+  const std::vector<Tensor> grads = testing::evaluate_on_backends(
+      {min_grads[0].node(), min_grads[1].node(), max_grads[0].node(), max_grads[1].node()}, values);
   for (bool is_min : {true, false}) {
-    Expr out = is_min ? minimum(a, b) : maximum(a, b);
-    Exprs g = grad(sum(out), {a, b});
-    std::vector<double> da = evaluate(g[0].node(), values).to_doubles();
-    std::vector<double> db = evaluate(g[1].node(), values).to_doubles();
+    std::vector<double> da = grads[is_min ? 0 : 2].to_doubles();
+    std::vector<double> db = grads[is_min ? 1 : 3].to_doubles();
     EXPECT_EQ(da, is_min ? std::vector<double>({1, 0.5, 0}) : std::vector<double>({0, 0.5, 1}));
     EXPECT_EQ(db, is_min ? std::vector<double>({0, 0.5, 1}) : std::vector<double>({1, 0.5, 0}));
   }
@@ -168,40 +214,47 @@ TEST(ElementwiseGrad, ClipGivesBoundariesToX) {
       {"x_clip", Tensor::from_doubles({-2.0, -1.0, 0.0, 1.0, 2.0}, {5})},
       {"low_clip", Tensor::scalar(-1.0)},
       {"high_clip", Tensor::scalar(1.0)}};
-  EXPECT_EQ(evaluate(g[0].node(), values).to_doubles(), std::vector<double>({0, 1, 1, 1, 0}));
-  EXPECT_EQ(evaluate(g[1].node(), values).at(0), 1.0);
-  EXPECT_EQ(evaluate(g[2].node(), values).at(0), 1.0);
+  const std::vector<Tensor> grads =
+      testing::evaluate_on_backends({g[0].node(), g[1].node(), g[2].node()}, values);
+  EXPECT_EQ(grads[0].to_doubles(), std::vector<double>({0, 1, 1, 1, 0}));
+  EXPECT_EQ(grads[1].at(0), 1.0);
+  EXPECT_EQ(grads[2].at(0), 1.0);
 }
 
 TEST(ElementwiseGrad, LogisticFamilyIsFiniteAndAccurateInTheTails) {
   // sigmoid'(x) = e^-|x| / (1 + e^-|x|)^2; at +-40 that is e^-40 to double precision.
-  const std::vector<double> sig =
-      gradient_at([](const Expr& x) { return sigmoid(x); }, {-800.0, -40.0, 0.0, 40.0, 800.0});
+  const std::vector<std::vector<double>> g = gradients_at({
+      {[](const Expr& x) { return sigmoid(x); }, {-800.0, -40.0, 0.0, 40.0, 800.0}},
+      {[](const Expr& x) { return softplus(x); }, {-800.0, 0.0, 800.0}},
+      {[](const Expr& x) { return tanh(x); }, {20.0}},
+      {[](const Expr& x) { return log1mexp(x); }, {-1e-10, -50.0}},
+  });
+  const std::vector<double>& sig = g[0];
   EXPECT_EQ(sig[0], 0.0);
   EXPECT_NEAR(sig[1], std::exp(-40.0), 1e-15 * std::exp(-40.0));
   EXPECT_EQ(sig[2], 0.25);
   EXPECT_NEAR(sig[3], std::exp(-40.0), 1e-15 * std::exp(-40.0));
   EXPECT_EQ(sig[4], 0.0);
   // softplus' = sigmoid.
-  EXPECT_EQ(gradient_at([](const Expr& x) { return softplus(x); }, {-800.0, 0.0, 800.0}),
-            std::vector<double>({0.0, 0.5, 1.0}));
+  EXPECT_EQ(g[1], std::vector<double>({0.0, 0.5, 1.0}));
   // tanh'(x) = 1 / cosh(x)^2 ~ 4 e^-2|x|, not 0, at |x| = 20.
-  const double tanh_slope = gradient_at([](const Expr& x) { return tanh(x); }, {20.0})[0];
+  const double tanh_slope = g[2][0];
   EXPECT_NEAR(tanh_slope, 4.0 * std::exp(-40.0), 1e-14 * 4.0 * std::exp(-40.0));
   // log1mexp'(x) = -1 / expm1(-x): about -1/1e-10 just below 0, -exp(x) far below.
-  const std::vector<double> l1m =
-      gradient_at([](const Expr& x) { return log1mexp(x); }, {-1e-10, -50.0});
+  const std::vector<double>& l1m = g[3];
   EXPECT_NEAR(l1m[0], -1e10, 1e-5 * 1e10);
   EXPECT_NEAR(l1m[1], -std::exp(-50.0), 1e-14 * std::exp(-50.0));
 }
 
 TEST(ElementwiseGrad, PowOfZero) {
   // d/dx x^0 = 0 even at x = 0; d/dy 0^y = 0 for y > 0.
-  EXPECT_EQ(gradient_at([](const Expr& x) { return pow(x, 0.0); }, {0.0, 2.0}),
-            std::vector<double>({0.0, 0.0}));
-  EXPECT_EQ(gradient_at([](const Expr& y) { return pow(0.0, y); }, {2.0})[0], 0.0);
-  EXPECT_EQ(gradient_at([](const Expr& x) { return pow(x, 3.0); }, {0.0, 2.0}),
-            std::vector<double>({0.0, 12.0}));
+  const std::vector<std::vector<double>> g =
+      gradients_at({{[](const Expr& x) { return pow(x, 0.0); }, {0.0, 2.0}},
+                    {[](const Expr& y) { return pow(0.0, y); }, {2.0}},
+                    {[](const Expr& x) { return pow(x, 3.0); }, {0.0, 2.0}}});
+  EXPECT_EQ(g[0], std::vector<double>({0.0, 0.0}));
+  EXPECT_EQ(g[1][0], 0.0);
+  EXPECT_EQ(g[2], std::vector<double>({0.0, 12.0}));
 }
 
 // A floating cast passes the gradient (back in the input's dtype); a cast to int64 passes none.
@@ -211,20 +264,26 @@ TEST(ElementwiseGrad, CastPassesGradientBetweenFloatingTypesOnly) {
   Expr through_int = cast(cast(x, DType::int64), DType::float64);
   Expr g = grad(sum(through_float32 + through_int), x);
   EXPECT_EQ(g.dtype(), DType::float64);
-  EXPECT_EQ(evaluate(g.node(), {{"x_cast", Tensor::from_doubles({1.5, -2.0}, {2})}}).to_doubles(),
-            std::vector<double>({3.0, 3.0}));
+  EXPECT_EQ(
+      testing::evaluate_on_backends(g.node(), {{"x_cast", Tensor::from_doubles({1.5, -2.0}, {2})}})
+          .to_doubles(),
+      std::vector<double>({3.0, 3.0}));
 }
 
+// d/dx f(x) * x = f(x) when f' = 0.
 TEST(ElementwiseGrad, PiecewiseConstantFunctionsHaveZeroGradient) {
-  for (const char* name : {"sign", "floor", "ceil", "round"}) {
-    const auto f = [name](const Expr& x) { return elementwise_builder(name)({x}) * x; };
-    // d/dx f(x) * x = f(x) when f' = 0.
-    EXPECT_EQ(gradient_at(f, {-1.5, 0.3, 2.5}),
-              testing::evaluate_builder(elementwise_builder(name),
-                                        {Tensor::from_doubles({-1.5, 0.3, 2.5}, {3})})
-                  .to_doubles())
-        << name;
+  const std::vector<double> points = {-1.5, 0.3, 2.5};
+  const std::vector<std::string> names = {"sign", "floor", "ceil", "round"};
+  const std::map<std::string, std::vector<double>> values = {{"sign", {-1.0, 1.0, 1.0}},
+                                                             {"floor", {-2.0, 0.0, 2.0}},
+                                                             {"ceil", {-1.0, 1.0, 3.0}},
+                                                             {"round", {-2.0, 0.0, 2.0}}};
+  std::vector<std::pair<UnaryGraph, std::vector<double>>> cases;
+  for (const std::string& name : names) {
+    cases.push_back({[name](const Expr& x) { return elementwise_builder(name)({x}) * x; }, points});
   }
+  const std::vector<std::vector<double>> g = gradients_at(cases);
+  for (std::size_t f = 0; f < names.size(); ++f) EXPECT_EQ(g[f], values.at(names[f])) << names[f];
 }
 
 }  // namespace

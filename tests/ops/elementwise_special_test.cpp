@@ -12,6 +12,7 @@
 
 #include "hypatia/hypatia.hpp"
 #include "ops/elementwise.hpp"
+#include "support/backends.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -42,14 +43,47 @@ std::vector<FixtureRow> read_fixture(const std::string& file) {
   return rows;
 }
 
-// Evaluates op on scalar arguments through a graph (polygamma's order as int64).
-double evaluate_op(const std::string& op, const std::vector<double>& args) {
-  Exprs inputs;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const bool order = op == "polygamma" && i == 0;
-    inputs.push_back(constant(Tensor::scalar(args[i], order ? DType::int64 : DType::float64)));
+// One call of a special function on scalar arguments.
+struct Call {
+  std::string op;
+  std::vector<double> args;
+};
+
+// Evaluates the calls in one graph (one native compile, however many calls) on both backends,
+// which must agree bit for bit (both call the runtime library's functions):
+// per op, one output over 1-d inputs holding the arguments of all its calls (polygamma's order
+// as int64). Returns the results in the order of `calls`.
+std::vector<double> evaluate_calls(const std::vector<Call>& calls) {
+  std::map<std::string, std::vector<std::size_t>> calls_of_op;
+  for (std::size_t c = 0; c < calls.size(); ++c) calls_of_op[calls[c].op].push_back(c);
+  std::vector<NodePtr> placeholders, outputs;
+  std::vector<Tensor> values;
+  for (const auto& [op, which] : calls_of_op) {
+    Exprs args;
+    const Shape shape{static_cast<std::int64_t>(which.size())};
+    for (std::size_t i = 0; i < calls[which.front()].args.size(); ++i) {
+      const bool order = op == "polygamma" && i == 0;
+      Tensor column(order ? DType::int64 : DType::float64, shape);
+      for (std::size_t k = 0; k < which.size(); ++k) {
+        column.set(static_cast<std::int64_t>(k), calls[which[k]].args.at(i));
+      }
+      placeholders.push_back(input(op + "_arg" + std::to_string(i), column.type()));
+      args.push_back(placeholders.back());
+      values.push_back(std::move(column));
+    }
+    outputs.push_back(ops::apply_elementwise(op, args).node());
   }
-  return evaluate(ops::apply_elementwise(op, inputs).node()).at(0);
+  const std::vector<Tensor> results =
+      testing::evaluate_on_backends(placeholders, outputs, values, {.rtol = 0.0});
+  std::vector<double> ordered(calls.size());
+  std::size_t output = 0;
+  for (const auto& [op, which] : calls_of_op) {
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      ordered[which[k]] = results[output].at(static_cast<std::int64_t>(k));
+    }
+    ++output;
+  }
+  return ordered;
 }
 
 // Relative tolerance of each op against scipy. 1e-12 where both libraries are accurate to a few
@@ -92,12 +126,17 @@ const std::map<std::string, double>& scipy_errors() {
 TEST(SpecialFunctions, MatchScipyFixture) {
   const std::vector<FixtureRow> rows = read_fixture("special_functions.csv");
   ASSERT_GT(rows.size(), 1000u);
+  std::vector<Call> calls;
   for (const FixtureRow& row : rows) {
-    std::vector<double> args(row.numbers.begin(), row.numbers.end() - 1);
+    calls.push_back({row.op, {row.numbers.begin(), row.numbers.end() - 1}});
+  }
+  const std::vector<double> results = evaluate_calls(calls);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const FixtureRow& row = rows[r];
     auto correction = scipy_errors().find(row.line);
     const double expected =
         correction == scipy_errors().end() ? row.numbers.back() : correction->second;
-    expect_matches(evaluate_op(row.op, args), expected, value_tolerance(row.op), row.line);
+    expect_matches(results[r], expected, value_tolerance(row.op), row.line);
   }
 }
 
@@ -105,23 +144,54 @@ TEST(SpecialFunctions, MatchScipyFixture) {
 // differences of scipy's values (accurate to ~1e-10 by their own error estimate). The target is
 // 1e-8; the largest error seen is ~5e-11.
 TEST(SpecialFunctions, ParameterGradientsMatchScipyDifferences) {
-  const std::vector<FixtureRow> rows = read_fixture("special_parameter_gradients.csv");
-  ASSERT_GT(rows.size(), 200u);
-  for (const FixtureRow& row : rows) {
-    Expr a = input("a", {DType::float64, {}});
-    Expr b = input("b", {DType::float64, {}});
-    std::unordered_map<std::string, Tensor> values = {{"a", Tensor::scalar(row.numbers[0])},
-                                                      {"b", Tensor::scalar(row.numbers[1])}};
-    Expr derivative;
-    if (row.op == "gammainc_grad_a") {
-      derivative = grad(gammainc(a, constant(row.numbers[1])), a);
-    } else {
-      Expr x = constant(row.numbers[2]);
-      derivative =
-          row.op == "betainc_grad_a" ? grad(betainc(a, b, x), a) : grad(betainc(a, b, x), b);
+  const std::vector<FixtureRow> all_rows = read_fixture("special_parameter_gradients.csv");
+  ASSERT_GT(all_rows.size(), 200u);
+  // One graph: per derivative, the gradient of the sum of the function over vectors of all its
+  // rows' arguments, which is the derivative at each row.
+  const std::vector<std::string> ops = {"gammainc_grad_a", "betainc_grad_a", "betainc_grad_b"};
+  std::vector<std::vector<const FixtureRow*>> rows(ops.size());
+  std::vector<NodePtr> placeholders, derivatives;
+  std::vector<Tensor> values;
+  for (std::size_t d = 0; d < ops.size(); ++d) {
+    for (const FixtureRow& row : all_rows) {
+      if (row.op == ops[d]) rows[d].push_back(&row);
     }
-    const double expected = row.numbers[row.numbers.size() - 2];
-    expect_matches(evaluate(derivative.node(), values).at(0), expected, 1e-9, row.line);
+    const std::size_t arity = ops[d] == "gammainc_grad_a" ? 2 : 3;
+    Exprs args;
+    for (std::size_t i = 0; i < arity; ++i) {
+      Tensor column(DType::float64, {static_cast<std::int64_t>(rows[d].size())});
+      for (std::size_t r = 0; r < rows[d].size(); ++r) {
+        column.set(static_cast<std::int64_t>(r), rows[d][r]->numbers[i]);
+      }
+      placeholders.push_back(input(ops[d] + std::to_string(i), column.type()));
+      args.push_back(placeholders.back());
+      values.push_back(std::move(column));
+    }
+    Expr derivative = ops[d] == "gammainc_grad_a" ? grad(sum(gammainc(args[0], args[1])), args[0])
+                      : ops[d] == "betainc_grad_a"
+                          ? grad(sum(betainc(args[0], args[1], args[2])), args[0])
+                          : grad(sum(betainc(args[0], args[1], args[2])), args[1]);
+    derivatives.push_back(derivative.node());
+  }
+  // The gradient-only rows themselves, called directly, on both backends.
+  std::vector<Call> direct_calls;
+  for (const FixtureRow& row : all_rows) {
+    direct_calls.push_back({row.op, {row.numbers.begin(), row.numbers.end() - 2}});
+  }
+  const std::vector<double> direct = evaluate_calls(direct_calls);
+  for (std::size_t r = 0; r < all_rows.size(); ++r) {
+    expect_matches(direct[r], all_rows[r].numbers[all_rows[r].numbers.size() - 2], 1e-9,
+                   "direct " + all_rows[r].line);
+  }
+  const std::vector<Tensor> results =
+      testing::evaluate_on_backends(placeholders, derivatives, values);
+  for (std::size_t d = 0; d < ops.size(); ++d) {
+    ASSERT_FALSE(rows[d].empty()) << ops[d];
+    for (std::size_t r = 0; r < rows[d].size(); ++r) {
+      const FixtureRow& row = *rows[d][r];
+      const double expected = row.numbers[row.numbers.size() - 2];
+      expect_matches(results[d].at(static_cast<std::int64_t>(r)), expected, 1e-9, row.line);
+    }
   }
 }
 
@@ -130,29 +200,42 @@ TEST(SpecialFunctions, UpperIncompleteGammaGradientIsMinusLower) {
   Expr a = input("a", {DType::float64, {}});
   Expr x = constant(3.0);
   std::unordered_map<std::string, Tensor> values = {{"a", Tensor::scalar(2.5)}};
-  EXPECT_DOUBLE_EQ(evaluate(grad(gammaincc(a, x), a).node(), values).at(0),
-                   -evaluate(grad(gammainc(a, x), a).node(), values).at(0));
+  const std::vector<Tensor> grads = testing::evaluate_on_backends(
+      {grad(gammaincc(a, x), a).node(), grad(gammainc(a, x), a).node()}, values);
+  EXPECT_DOUBLE_EQ(grads[0].at(0), -grads[1].at(0));
 }
 
 TEST(SpecialFunctions, HandCheckedValues) {
+  const std::vector<double> v = evaluate_calls({
+      {"lbeta", {-0.5, 1.0}},
+      {"lbeta", {1.0, 1e300}},
+      {"lbeta", {1e5, 1.0}},
+      {"betainc", {1e5, 1e5, 0.5}},
+      {"betainc", {1e5, 10.0, 0.999}},
+      {"betainc", {20.0, 30.0, 0.4}},
+      {"betainc", {1000.0, 5.0, 0.995}},
+      {"betainc", {7.0, 3000.0, 0.001}},
+      {"lbeta", {1e5, 1e10}},
+      {"erfcx", {1e10}},
+      {"normal_logcdf", {-1e10}},
+  });
   // lbeta of negative arguments is NaN (scipy's betaln gives log|B| there).
-  EXPECT_TRUE(std::isnan(evaluate_op("lbeta", {-0.5, 1.0})));
+  EXPECT_TRUE(std::isnan(v[0]));
   // B(1, b) = 1/b, even where lgamma(b) - lgamma(1 + b) would cancel.
-  EXPECT_NEAR(evaluate_op("lbeta", {1.0, 1e300}), -std::log(1e300), 1e-15 * std::log(1e300));
-  EXPECT_NEAR(evaluate_op("lbeta", {1e5, 1.0}), -std::log(1e5), 1e-15 * std::log(1e5));
+  EXPECT_NEAR(v[1], -std::log(1e300), 1e-15 * std::log(1e300));
+  EXPECT_NEAR(v[2], -std::log(1e5), 1e-15 * std::log(1e5));
   // I_x(a, b) for integer a, b is the binomial tail sum_{j=a}^{a+b-1} C(a+b-1, j) x^j
   // (1-x)^(a+b-1-j), evaluated in 40-digit decimal arithmetic.
-  EXPECT_NEAR(evaluate_op("betainc", {1e5, 1e5, 0.5}), 0.5, 1e-13 * 0.5);
-  EXPECT_NEAR(evaluate_op("betainc", {1e5, 10.0, 0.999}), 1.0708050725013266784e-31, 1e-44);
-  EXPECT_NEAR(evaluate_op("betainc", {20.0, 30.0, 0.4}), 0.50770019965764800544, 1e-14);
-  EXPECT_NEAR(evaluate_op("betainc", {1000.0, 5.0, 0.995}), 0.43654411044811830221, 1e-14);
-  EXPECT_NEAR(evaluate_op("betainc", {7.0, 3000.0, 0.001}), 0.033735968556299876700, 1e-15);
+  EXPECT_NEAR(v[3], 0.5, 1e-13 * 0.5);
+  EXPECT_NEAR(v[4], 1.0708050725013266784e-31, 1e-44);
+  EXPECT_NEAR(v[5], 0.50770019965764800544, 1e-14);
+  EXPECT_NEAR(v[6], 0.43654411044811830221, 1e-14);
+  EXPECT_NEAR(v[7], 0.033735968556299876700, 1e-15);
   // lbeta(1e5, 1e10) from the Stirling series in 50-digit decimal arithmetic.
-  EXPECT_NEAR(evaluate_op("lbeta", {1e5, 1e10}), -1251297.8840137221557835, 1e-15 * 1.3e6);
+  EXPECT_NEAR(v[8], -1251297.8840137221557835, 1e-15 * 1.3e6);
   // erfcx(x) ~ 1/(x sqrt(pi)) far right; normal_logcdf(x) ~ -x^2/2 - log(-x sqrt(2 pi)) far left.
-  EXPECT_NEAR(evaluate_op("erfcx", {1e10}), 1.0 / (1e10 * std::sqrt(M_PI)), 1e-26);
-  EXPECT_NEAR(evaluate_op("normal_logcdf", {-1e10}), -0.5e20 - std::log(1e10 * std::sqrt(2 * M_PI)),
-              1e-16 * 0.5e20);
+  EXPECT_NEAR(v[9], 1.0 / (1e10 * std::sqrt(M_PI)), 1e-26);
+  EXPECT_NEAR(v[10], -0.5e20 - std::log(1e10 * std::sqrt(2 * M_PI)), 1e-16 * 0.5e20);
 }
 
 // A float32 argument keeps float32, integers become float64.
@@ -187,11 +270,12 @@ TEST(SpecialGradients, NormalLogCdfInBothTails) {
   expect_unary_gradient(normal_logcdf, -40.0, 40.0);
   expect_unary_gradient(normal_logcdf, -1e4, -10.0);
   // phi/Phi -> -x far left; evaluated where logpdf - logcdf would lose digits.
-  Expr x = input("x", {DType::float64, {}});
-  Expr slope = grad(normal_logcdf(x), x);
-  const double left = evaluate(slope.node(), {{"x", Tensor::scalar(-1e5)}}).at(0);
-  EXPECT_NEAR(left, 1e5 * (1 + 1e-10 - 2e-20), 1e-9);  // -x - 1/x + 2/x^3
-  EXPECT_EQ(evaluate(slope.node(), {{"x", Tensor::scalar(50.0)}}).at(0), 0.0);
+  Expr x = input("x", {DType::float64, {2}});
+  Expr slope = grad(sum(normal_logcdf(x)), x);
+  const Tensor slopes =
+      testing::evaluate_on_backends(slope.node(), {{"x", Tensor::from_doubles({-1e5, 50.0}, {2})}});
+  EXPECT_NEAR(slopes.at(0), 1e5 * (1 + 1e-10 - 2e-20), 1e-9);  // -x - 1/x + 2/x^3
+  EXPECT_EQ(slopes.at(1), 0.0);
 }
 
 TEST(SpecialGradients, GammaFamily) {
@@ -245,8 +329,10 @@ TEST(SpecialGradients, ScaledBessel) {
   // At 0: i0e has a kink (subgradient 0), i1e' = 1/2.
   Expr x = input("x", {DType::float64, {}});
   std::unordered_map<std::string, Tensor> zero = {{"x", Tensor::scalar(0.0)}};
-  EXPECT_EQ(evaluate(grad(i0e(x), x).node(), zero).at(0), 0.0);
-  EXPECT_EQ(evaluate(grad(i1e(x), x).node(), zero).at(0), 0.5);
+  const std::vector<Tensor> slopes =
+      testing::evaluate_on_backends({grad(i0e(x), x).node(), grad(i1e(x), x).node()}, zero);
+  EXPECT_EQ(slopes[0].at(0), 0.0);
+  EXPECT_EQ(slopes[1].at(0), 0.5);
 }
 
 TEST(SpecialGradients, SecondDerivatives) {

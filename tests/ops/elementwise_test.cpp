@@ -11,12 +11,14 @@
 #include "hypatia/hypatia.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/elementwise_builders.hpp"
+#include "support/backends.hpp"
 
 namespace hypatia {
 namespace {
 
 using testing::elementwise_builder;
 using testing::evaluate_builder;
+using testing::evaluate_on_backends;
 
 // One fixture line: the inputs of one call and the expected result, as text.
 struct FixtureRow {
@@ -116,6 +118,51 @@ void expect_close(const std::string& name, const FixtureRow& row, double actual)
   }
 }
 
+// Both backends call the same scalar code (the runtime's helpers and libm), so they agree to the
+// last bit.
+const testing::AgreementOptions kBitForBit{.rtol = 0.0};
+
+// One graph for a whole fixture (so the native backend compiles it once): per function, its
+// fixture columns as inputs and its builder's result as one output.
+struct FixtureResults {
+  std::vector<std::string> names;  // the function of each output
+  std::vector<Tensor> values;
+};
+
+FixtureResults evaluate_fixture(const Fixture& fixture, DType dtype) {
+  std::vector<NodePtr> placeholders;
+  std::vector<Tensor> values;
+  std::vector<NodePtr> outputs;
+  FixtureResults results;
+  for (const auto& [name, rows] : fixture) {
+    Exprs args;
+    for (Tensor& column : fixture_inputs(name, rows, dtype)) {
+      placeholders.push_back(
+          input("fixture_" + name + "_" + std::to_string(args.size()), column.type()));
+      args.push_back(placeholders.back());
+      values.push_back(std::move(column));
+    }
+    outputs.push_back(elementwise_builder(name)(args).node());
+    results.names.push_back(name);
+  }
+  results.values = evaluate_on_backends(placeholders, outputs, values, kBitForBit);
+  return results;
+}
+
+// The native backend renders each row's C++ form: every row has one over doubles, and rows that
+// compute on integers have one over int64 too.
+TEST(ElementwiseValues, EveryRowHasCppForms) {
+  for (const ops::ScalarFunction& fn : ops::scalar_function_table()) {
+    EXPECT_FALSE(fn.cpp.empty()) << fn.name << " has no C++ form";
+    if (fn.eval_int) EXPECT_FALSE(fn.cpp_int.empty()) << fn.name << " has no int64 C++ form";
+    for (int i = 0; i < fn.arity; ++i) {
+      const std::string placeholder = "{" + std::to_string(i) + "}";
+      EXPECT_NE(fn.cpp.find(placeholder), std::string::npos)
+          << fn.name << " ignores " << placeholder;
+    }
+  }
+}
+
 TEST(ElementwiseValues, EveryOwnFunctionHasFixtureValues) {
   for (const std::string& name : own_function_names()) {
     EXPECT_TRUE(float_fixture().count(name)) << name << " has no float fixture";
@@ -124,10 +171,12 @@ TEST(ElementwiseValues, EveryOwnFunctionHasFixtureValues) {
 }
 
 TEST(ElementwiseValues, MatchFloatFixtures) {
-  for (const auto& [name, rows] : float_fixture()) {
+  const FixtureResults results = evaluate_fixture(float_fixture(), DType::float64);
+  for (std::size_t f = 0; f < results.names.size(); ++f) {
+    const std::string& name = results.names[f];
+    const std::vector<FixtureRow>& rows = float_fixture().at(name);
+    const Tensor& result = results.values[f];
     SCOPED_TRACE(name);
-    Tensor result =
-        evaluate_builder(elementwise_builder(name), fixture_inputs(name, rows, DType::float64));
     EXPECT_EQ(result.dtype(), kBooleanResults.count(name) ? DType::boolean : DType::float64);
     ASSERT_EQ(result.size(), static_cast<std::int64_t>(rows.size()));
     for (std::size_t i = 0; i < rows.size(); ++i) expect_close(name, rows[i], result.at(i));
@@ -137,10 +186,12 @@ TEST(ElementwiseValues, MatchFloatFixtures) {
 // Integer arithmetic is exact int64 (values beyond 2^53 included, overflow wraps like numpy);
 // comparisons of integers are exact too.
 TEST(ElementwiseValues, MatchIntegerFixturesExactly) {
-  for (const auto& [name, rows] : int_fixture()) {
+  const FixtureResults results = evaluate_fixture(int_fixture(), DType::int64);
+  for (std::size_t f = 0; f < results.names.size(); ++f) {
+    const std::string& name = results.names[f];
+    const std::vector<FixtureRow>& rows = int_fixture().at(name);
+    const Tensor& result = results.values[f];
     SCOPED_TRACE(name);
-    Tensor result =
-        evaluate_builder(elementwise_builder(name), fixture_inputs(name, rows, DType::int64));
     const bool boolean = kBooleanResults.count(name) > 0;
     ASSERT_EQ(result.dtype(), boolean ? DType::boolean : DType::int64);
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -154,9 +205,20 @@ TEST(ElementwiseValues, MatchIntegerFixturesExactly) {
 // float32 inputs are computed in double and rounded once to float32.
 TEST(ElementwiseValues, Float32ResultsAreRoundedDoubleResults) {
   Tensor x = Tensor::from_doubles({-3.5, 0.1, 2.0, 100.0}, {4}, DType::float32);
-  for (const char* name : {"exp", "log1p", "sigmoid", "softplus", "tanh", "sqrt"}) {
-    Tensor out = evaluate_builder(elementwise_builder(name), {x});
-    Tensor reference = evaluate_builder(elementwise_builder(name), {x.cast(DType::float64)});
+  const std::vector<std::string> names = {"exp", "log1p", "sigmoid", "softplus", "tanh", "sqrt"};
+  Expr x32 = input("x_float32", x.type());
+  Expr x64 = input("x_float64", x.cast(DType::float64).type());
+  std::vector<NodePtr> outputs;
+  for (const std::string& name : names) {
+    outputs.push_back(elementwise_builder(name)({x32}).node());
+    outputs.push_back(elementwise_builder(name)({x64}).node());
+  }
+  const std::vector<Tensor> results =
+      evaluate_on_backends({x32.node(), x64.node()}, outputs, {x, x.cast(DType::float64)});
+  for (std::size_t f = 0; f < names.size(); ++f) {
+    const std::string& name = names[f];
+    const Tensor& out = results[2 * f];
+    const Tensor& reference = results[2 * f + 1];
     ASSERT_EQ(out.dtype(), DType::float32) << name;
     for (std::int64_t i = 0; i < x.size(); ++i) {
       if (std::isnan(reference.at(i))) continue;
@@ -178,16 +240,19 @@ TEST(ElementwiseValues, BroadcastingPairsEveryRowWithEveryColumn) {
 // cast follows numpy's astype: floats truncate toward zero, nonzero (NaN included) is true.
 TEST(ElementwiseValues, CastTruncatesTowardZeroAndMapsNonzeroToTrue) {
   Tensor x = Tensor::from_doubles({2.7, -2.7, 0.0, 0.5, NAN}, {5});
-  const auto cast_to = [&x](DType dtype) {
-    return evaluate_builder([dtype](const Exprs& in) { return cast(in[0], dtype); }, {x});
-  };
-  Tensor head = cast_to(DType::int64);
+  Expr in = input("x_cast_values", x.type());
+  const std::vector<Tensor> casts =
+      evaluate_on_backends({in.node()},
+                           {cast(in, DType::int64).node(), cast(in, DType::boolean).node(),
+                            cast(in, DType::float32).node()},
+                           {x});
+  const Tensor& head = casts[0];
   EXPECT_EQ(head.dtype(), DType::int64);
   EXPECT_EQ(head.data<std::int64_t>()[0], 2);
   EXPECT_EQ(head.data<std::int64_t>()[1], -2);
   EXPECT_EQ(head.data<std::int64_t>()[3], 0);
-  EXPECT_EQ(cast_to(DType::boolean).to_doubles(), std::vector<double>({1, 1, 0, 1, 1}));
-  Tensor narrow = cast_to(DType::float32);
+  EXPECT_EQ(casts[1].to_doubles(), std::vector<double>({1, 1, 0, 1, 1}));
+  const Tensor& narrow = casts[2];
   EXPECT_EQ(narrow.dtype(), DType::float32);
   EXPECT_EQ(narrow.at(0), static_cast<double>(2.7f));
   Expr same = input("cast_same", {DType::float64, {5}});
@@ -216,9 +281,9 @@ TEST(ElementwiseDTypes, TrueDivisionAndFloatingFunctionsOfIntegersGiveFloat64) {
   EXPECT_EQ(exp(a).dtype(), DType::float64);
   EXPECT_EQ(sqrt(a).dtype(), DType::float64);
   EXPECT_EQ(arctan2(a, b).dtype(), DType::float64);
-  Tensor value =
-      evaluate(q.node(), {{a->attrs().get_string("name"), Tensor::from_ints({7, -7}, {2})},
-                          {b->attrs().get_string("name"), Tensor::from_ints({2, 2}, {2})}});
+  Tensor value = evaluate_on_backends(
+      q.node(), {{a->attrs().get_string("name"), Tensor::from_ints({7, -7}, {2})},
+                 {b->attrs().get_string("name"), Tensor::from_ints({2, 2}, {2})}});
   EXPECT_EQ(value.to_doubles(), std::vector<double>({3.5, -3.5}));
 }
 
@@ -254,21 +319,26 @@ TEST(ElementwiseDTypes, WherePromotesItsBranches) {
   EXPECT_EQ(where(c, i64, i64).dtype(), DType::int64);
   EXPECT_EQ(where(c, f32, 0.0).dtype(), DType::float32);
   EXPECT_EQ(where(c, i64, 0.5).dtype(), DType::float64);
-  Tensor value = evaluate(where(c, i64, 0.5).node(),
-                          {{c->attrs().get_string("name"), Tensor::from_bools({true, false}, {2})},
-                           {i64->attrs().get_string("name"), Tensor::from_ints({4, 5}, {2})}});
+  Tensor value =
+      evaluate_on_backends(where(c, i64, 0.5).node(),
+                           {{c->attrs().get_string("name"), Tensor::from_bools({true, false}, {2})},
+                            {i64->attrs().get_string("name"), Tensor::from_ints({4, 5}, {2})}});
   EXPECT_EQ(value.to_doubles(), std::vector<double>({4.0, 0.5}));
 }
 
 TEST(ElementwiseDTypes, LogicalOpsTreatNonzeroAsTrue) {
   Tensor x = Tensor::from_doubles({0.0, -0.0, 2.5, NAN}, {4});
   Tensor n = Tensor::from_ints({0, 3, 0, -1}, {4});
-  Tensor both = evaluate_builder(elementwise_builder("logical_and"), {x, n});
-  Tensor either = evaluate_builder(elementwise_builder("logical_or"), {x, n});
-  Tensor negated = evaluate_builder(elementwise_builder("logical_not"), {x});
-  EXPECT_EQ(both.to_doubles(), std::vector<double>({0, 0, 0, 1}));
-  EXPECT_EQ(either.to_doubles(), std::vector<double>({0, 1, 1, 1}));
-  EXPECT_EQ(negated.to_doubles(), std::vector<double>({1, 1, 0, 0}));
+  Expr xs = input("x_logical", x.type()), ns = input("n_logical", n.type());
+  const std::vector<Tensor> results =
+      evaluate_on_backends({xs.node(), ns.node()},
+                           {logical_and(xs, ns).node(), logical_or(xs, ns).node(),
+                            logical_not(xs).node(), logical_not(ns).node()},
+                           {x, n});
+  EXPECT_EQ(results[0].to_doubles(), std::vector<double>({0, 0, 0, 1}));
+  EXPECT_EQ(results[1].to_doubles(), std::vector<double>({0, 1, 1, 1}));
+  EXPECT_EQ(results[2].to_doubles(), std::vector<double>({1, 1, 0, 0}));
+  EXPECT_EQ(results[3].to_doubles(), std::vector<double>({1, 0, 1, 0}));
 }
 
 // ---- bad input ---------------------------------------------------------------------------------
@@ -318,8 +388,9 @@ TEST(ElementwiseErrors, UnknownDimensionsAreCheckedAtRunTime) {
   Expr b = input("b_three", {DType::float64, {3}});
   Expr sum_ab = a + b;
   EXPECT_EQ(sum_ab.shape(), Shape({3}));
-  Tensor ok = evaluate(sum_ab.node(), {{"a_unknown", Tensor::from_doubles({1, 2, 3}, {3})},
-                                       {"b_three", Tensor::from_doubles({1, 1, 1}, {3})}});
+  Tensor ok =
+      evaluate_on_backends(sum_ab.node(), {{"a_unknown", Tensor::from_doubles({1, 2, 3}, {3})},
+                                           {"b_three", Tensor::from_doubles({1, 1, 1}, {3})}});
   EXPECT_EQ(ok.to_doubles(), std::vector<double>({2, 3, 4}));
   try {
     evaluate(sum_ab.node(), {{"a_unknown", Tensor::from_doubles({1, 2, 3, 4}, {4})},

@@ -81,6 +81,45 @@ inline double hr_round_half_even(double x) {
   return nearest;
 }
 
+// --- The elementwise table's scalar functions (src/ops/elementwise*.cpp): each row's `eval` and
+// its C++ form call the same helper. ---------------------------------------------------------
+
+// numpy's minimum and maximum: NaN in either operand gives NaN; at a tie the second operand (so
+// minimum(0.0, -0.0) is -0.0). Unlike hr_min/hr_max, which keep the first operand at a tie.
+inline double hr_minimum(double a, double b) {
+  return a != a || a < b ? a : b;
+}
+inline double hr_maximum(double a, double b) {
+  return a != a || a > b ? a : b;
+}
+inline std::int64_t hr_minimum_int(std::int64_t a, std::int64_t b) {
+  return a < b ? a : b;
+}
+inline std::int64_t hr_maximum_int(std::int64_t a, std::int64_t b) {
+  return a > b ? a : b;
+}
+// clip(x, low, high) = minimum(maximum(x, low), high), as numpy.
+inline double hr_clip(double x, double low, double high) {
+  return hr_minimum(hr_maximum(x, low), high);
+}
+inline std::int64_t hr_clip_int(std::int64_t x, std::int64_t low, std::int64_t high) {
+  return hr_minimum_int(hr_maximum_int(x, low), high);
+}
+
+// numpy's sign: NaN stays NaN, sign(-0.0) is +0.0.
+inline double hr_sign(double x) {
+  if (x > 0.0) return 1.0;
+  if (x < 0.0) return -1.0;
+  return x != x ? x : 0.0;
+}
+inline std::int64_t hr_sign_int(std::int64_t x) {
+  return (x > 0) - (x < 0);
+}
+
+inline double hr_square(double x) {
+  return x * x;
+}
+
 // Two's-complement wrap-around on overflow, like numpy's int64 (signed overflow is undefined in
 // C++, unsigned arithmetic is not).
 inline std::int64_t hr_wrapping_add(std::int64_t a, std::int64_t b) {
@@ -91,4 +130,34 @@ inline std::int64_t hr_wrapping_sub(std::int64_t a, std::int64_t b) {
 }
 inline std::int64_t hr_wrapping_mul(std::int64_t a, std::int64_t b) {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+}
+
+// abs and square of int64 wrap around like numpy's (abs(INT64_MIN) is INT64_MIN).
+inline std::int64_t hr_wrapping_abs(std::int64_t x) {
+  return x < 0 ? hr_wrapping_sub(0, x) : x;
+}
+inline std::int64_t hr_wrapping_square(std::int64_t x) {
+  return hr_wrapping_mul(x, x);
+}
+
+// Special functions, defined in the runtime library (runtime/special.cpp, Boost-based): NaN
+// outside the domain, +-inf at poles and on overflow, scipy.special's conventions at the edges.
+extern "C" {
+double hr_erf(double x);
+double hr_erfc(double x);
+double hr_erfcx(double x);  // exp(x^2) erfc(x)
+double hr_erfinv(double x);
+double hr_normal_logcdf(double x);  // log Phi(x)
+double hr_lgamma(double x);
+double hr_digamma(double x);
+double hr_polygamma(double order, double x);
+double hr_gammainc(double a, double x);           // regularized lower incomplete gamma P(a, x)
+double hr_gammaincc(double a, double x);          // Q(a, x) = 1 - P(a, x)
+double hr_gammainc_grad_a(double a, double x);    // dP(a, x)/da
+double hr_betainc(double a, double b, double x);  // regularized incomplete beta I_x(a, b)
+double hr_betainc_grad_a(double a, double b, double x);  // dI_x(a, b)/da
+double hr_betainc_grad_b(double a, double b, double x);  // dI_x(a, b)/db
+double hr_lbeta(double a, double b);                     // log B(a, b)
+double hr_i0e(double x);                                 // exp(-|x|) I_0(x)
+double hr_i1e(double x);                                 // exp(-|x|) I_1(x)
 }
