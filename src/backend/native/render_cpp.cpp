@@ -291,7 +291,7 @@ class Renderer {
         << (loop.reverse ? std::to_string(loop.steps - 1) + " - step" : std::string("step"))
         << ";\n";
     for (std::size_t k = 0; k < loop.outputs.size(); ++k) {
-      if (loop.carry_input[k] < 0 || loop.history[k] < 0) continue;
+      if (loop.carry_input[k] < 0 || k >= loop.history.size() || loop.history[k] < 0) continue;
       const std::int64_t n = program_.buffers.at(loop.outputs[k].outer).size();
       out << "      for (std::int64_t i = 0; i < " << n << "; ++i) b" << loop.history[k]
           << "[position * " << n << " + i] = carry" << k << "[i];\n";
