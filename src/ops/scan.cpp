@@ -15,6 +15,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "backend/native/lowering.hpp"
 #include "hypatia/grad.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
@@ -283,6 +284,71 @@ std::vector<Tensor> run_scan(const Node& node, const std::vector<Tensor>& inputs
   return results;
 }
 
+// ---- Native lowering ----------------------------------------------------------------------------
+
+// The body as a Program of its own. Its placeholders may have unknown dimensions, so it is first
+// specialized to the concrete types the scan's inputs give it; a carry that then changes type is
+// the interpreter's run-time error, found here at compile time.
+std::shared_ptr<const native::Program> lower_body(const Node& node, const ScanLayout& layout) {
+  const Subgraph& body = *node.attrs().get_subgraph("body");
+  std::vector<NodePtr> placeholders;
+  Replacements concrete;
+  for (std::size_t i = 0; i < body.inputs.size(); ++i) {
+    const TensorType& given = node.input(i)->type();
+    placeholders.push_back(input(body.inputs[i]->attrs().get_string("name"),
+                                 i < layout.sequences ? slice_type(given) : given));
+    concrete[body.inputs[i].get()] = placeholders.back();
+  }
+  const std::vector<NodePtr> outputs = substitute(body.outputs, concrete);
+  for (std::size_t i = 0; i < layout.carries; ++i) {
+    const TensorType& carry = placeholders[layout.carry_input(i)]->type();
+    if (outputs[i]->type() != carry) {
+      throw RuntimeError("scan: the body returns carry " + std::to_string(i) + " as " +
+                         type_to_string(outputs[i]->type()) + ", but the carry is " +
+                         type_to_string(carry) + " (a carry keeps its dtype and shape)");
+    }
+  }
+  auto program = std::make_shared<native::Program>(native::Lowering::lower(placeholders, outputs));
+  for (native::Step& step : program->steps) {
+    if (auto* check = std::get_if<native::IndexCheck>(&step))
+      check->message = "scan: in the body: " + check->message;
+  }
+  return program;
+}
+
+// One Loop step: sequences are read and per-step outputs written in place, slice by slice; each
+// carry lives in the node's final-carry buffer (initialized from the initial carry) and a scratch
+// buffer, swapped every step.
+void lower_scan(const NodePtr& node, native::Lowering& lowering) {
+  const ScanLayout layout = layout_of(node->attrs());
+  native::Loop loop;
+  loop.steps = static_steps(node->inputs(), layout, node->attrs().get_int("n_steps"));
+  loop.reverse = node->attrs().get_int("reverse") != 0;
+  loop.body = lower_body(*node, layout);
+  for (std::size_t i = 0; i < layout.sequences; ++i)
+    loop.inputs.push_back({lowering.input_buffer(*node, i), true});
+  for (std::size_t i = 0; i < layout.carries; ++i) {
+    const native::BufferId state = lowering.define(*node, static_cast<int>(i));
+    native::emit_copy(lowering, state, lowering.input_buffer(*node, layout.carry_input(i)));
+    loop.inputs.push_back({state, false});
+  }
+  for (std::size_t k = 0; k < layout.non_sequences; ++k)
+    loop.inputs.push_back({lowering.input_buffer(*node, layout.non_sequence_input(k)), false});
+  for (std::size_t i = 0; i < layout.carries; ++i) {
+    const TensorType& carry = node->output_types()[i];
+    loop.outputs.push_back({lowering.temporary(carry.dtype, carry.shape), false});
+    loop.carry_input.push_back(static_cast<int>(layout.carry_input(i)));
+    loop.history.push_back(lowering.define(*node, static_cast<int>(layout.history_result(i))));
+  }
+  for (std::size_t j = 0; j < layout.outputs; ++j) {
+    loop.outputs.push_back(
+        {lowering.define(*node, static_cast<int>(layout.stacked_result(j))), true});
+    loop.carry_input.push_back(-1);
+    loop.history.push_back(-1);
+  }
+  lowering.emit(std::move(loop));
+}
+
 std::vector<NodePtr> scan_grad(const NodePtr& node, const std::vector<NodePtr>& output_grads);
 
 const OpDef& scan_op() {
@@ -292,6 +358,7 @@ const OpDef& scan_op() {
       .kernel = run_scan,
       .grad = scan_grad,
       .tuple_output = true,
+      .lower = lower_scan,
   };
   return op;
 }

@@ -4,11 +4,13 @@
 #include <cmath>
 
 #include "hypatia/hypatia.hpp"
+#include "support/backends.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
 namespace {
 
+using testing::evaluate_on_backends;
 using testing::random_tensor;
 
 Tensor vector_of(const std::vector<double>& values) {
@@ -40,8 +42,8 @@ TEST(Scan, CumulativeSumAgainstLoop) {
       },
       {x}, {constant(0.0)});
   std::vector<Tensor> values =
-      evaluate({r.carries[0].node(), r.outputs[0].node(), r.carry_history[0].node()},
-               {{"x", vector_of(xs)}});
+      evaluate_on_backends({r.carries[0].node(), r.outputs[0].node(), r.carry_history[0].node()},
+                           {{"x", vector_of(xs)}});
 
   double total = 0.0;
   for (std::size_t t = 0; t < xs.size(); ++t) {
@@ -64,7 +66,7 @@ TEST(Scan, Ar1RecursionWithClosureOverOuterInput) {
         return ScanStep{{x}, {x}};
       },
       {e}, {input("x0", {DType::float64, {}})});
-  Tensor path = evaluate(
+  Tensor path = evaluate_on_backends(
       r.outputs[0].node(),
       {{"e", vector_of(shocks)}, {"phi", Tensor::scalar(phi)}, {"x0", Tensor::scalar(x0)}});
   double x = x0;
@@ -94,7 +96,7 @@ TEST(Scan, Garch11VarianceRecursionAgainstLoop) {
   const double omega = 0.1, alpha = 0.12, beta = 0.8, sigma2_0 = 0.5;
   ScanResult r = garch_variances(constant(vector_of(returns)), constant(omega), constant(alpha),
                                  constant(beta), constant(sigma2_0));
-  std::vector<Tensor> values = evaluate({r.outputs[0].node(), r.outputs[1].node()});
+  std::vector<Tensor> values = evaluate_on_backends({r.outputs[0].node(), r.outputs[1].node()});
 
   double sigma2 = sigma2_0, r_prev = 0.0;
   for (std::size_t t = 0; t < returns.size(); ++t) {
@@ -106,6 +108,7 @@ TEST(Scan, Garch11VarianceRecursionAgainstLoop) {
   }
 }
 
+// Needs the reduce family's emitter (sum) on the native backend.
 TEST(Scan, LoopInvariantsAreComputedOnceOutsideTheLoop) {
   Expr theta = input("theta", {DType::float64, {}});
   Expr rate = exp(theta);                                  // an outer non-constant subgraph
@@ -125,7 +128,8 @@ TEST(Scan, LoopInvariantsAreComputedOnceOutsideTheLoop) {
 
   double c = 1.0;
   for (int t = 0; t < 4; ++t) c = c * std::exp(0.3) + std::log(8.0);
-  EXPECT_NEAR(evaluate(r.carries[0].node(), {{"theta", Tensor::scalar(0.3)}}).at(0), c, 1e-13);
+  EXPECT_NEAR(evaluate_on_backends(r.carries[0].node(), {{"theta", Tensor::scalar(0.3)}}).at(0), c,
+              1e-13);
 }
 
 TEST(Scan, ReverseVisitsPositionsBackwardAndKeepsThem) {
@@ -136,10 +140,11 @@ TEST(Scan, ReverseVisitsPositionsBackwardAndKeepsThem) {
         return ScanStep{{next}, {next}};
       },
       {constant(vector_of(xs))}, {constant(0.0)}, {.n_steps = std::nullopt, .reverse = true});
-  Tensor suffix_sums = evaluate(r.outputs[0].node());
+  Tensor suffix_sums = evaluate_on_backends(r.outputs[0].node());
   EXPECT_EQ(suffix_sums.to_doubles(), std::vector<double>({15.0, 14.0, 12.0, 8.0}));
 }
 
+// Needs the reduce (sum) and shape (expand_dims) families' emitters on the native backend.
 // An HMM forward pass on vector state: alpha_t(j) = sum_i alpha_{t-1}(i) A(i, j) * b_t(j).
 TEST(Scan, HiddenMarkovForwardPassAgainstLoop) {
   const std::vector<double> transition{0.9, 0.1, 0.3, 0.7};
@@ -151,7 +156,7 @@ TEST(Scan, HiddenMarkovForwardPassAgainstLoop) {
         return ScanStep{{next}, {next}};
       },
       {constant(Tensor::from_doubles(emission, {3, 2}))}, {constant(vector_of({0.6, 0.4}))});
-  Tensor path = evaluate(r.outputs[0].node());
+  Tensor path = evaluate_on_backends(r.outputs[0].node());
   ASSERT_EQ(path.shape(), Shape({3, 2}));
 
   std::vector<double> alpha{0.6, 0.4};
@@ -190,8 +195,8 @@ TEST(Scan, ZeroStepsGiveEmptyOutputsAndInitialCarries) {
         return ScanStep{{c[0] + s[0]}, {s[0]}};
       },
       {input("x", {DType::float64, {kUnknownDim, 3}})}, {constant(vector_of({1, 2, 3}))});
-  std::vector<Tensor> values =
-      evaluate({r.carries[0].node(), r.outputs[0].node()}, {{"x", Tensor(DType::float64, {0, 3})}});
+  std::vector<Tensor> values = evaluate_on_backends({r.carries[0].node(), r.outputs[0].node()},
+                                                    {{"x", Tensor(DType::float64, {0, 3})}});
   EXPECT_EQ(values[0].to_doubles(), std::vector<double>({1, 2, 3}));
   EXPECT_EQ(values[1].shape(), Shape({0, 3}));
 }
@@ -216,7 +221,7 @@ TEST(Scan, NestedScanWithClosuresAgainstLoop) {
   Expr phi_in = input("phi", {DType::float64, {}});
   ScanResult r = nested_scan(constant(Tensor::from_doubles(rows, {3, 2})), phi_in, constant(1.5));
   EXPECT_NE(print_graph(r.outputs[0].node()).find("scan"), std::string::npos);
-  Tensor path = evaluate(r.outputs[0].node(), {{"phi", Tensor::scalar(phi)}});
+  Tensor path = evaluate_on_backends(r.outputs[0].node(), {{"phi", Tensor::scalar(phi)}});
 
   double outer = 1.5;
   for (int t = 0; t < 3; ++t) {
@@ -228,6 +233,8 @@ TEST(Scan, NestedScanWithClosuresAgainstLoop) {
 }
 
 // ---- Gradients ----------------------------------------------------------------------------------
+// The gradients are reverse scans whose bodies hold sums and broadcasts: on the native backend
+// they need the reduce and shape families' emitters.
 
 TEST(ScanGrad, Ar1WithRespectToInitialCarryShocksAndCoefficient) {
   std::mt19937_64 rng(3);
@@ -320,6 +327,149 @@ TEST(ScanGrad, NestedScan) {
   testing::expect_gradient_matches(
       [](const Exprs& x) { return nested_scan(x[0], x[1], x[2]).outputs[0]; },
       {random_tensor({4, 3}, rng), random_tensor({}, rng, 0.3, 0.6), random_tensor({}, rng)});
+}
+
+// ---- Native backend -----------------------------------------------------------------------------
+
+// Evaluation on both backends of a scan over `x` (n, 2) with carries that trade places each step
+// (so a carry's next value is another carry's state), an int64 counter, a float32 carry, a carry
+// returned unchanged, and a per-step output that is a body constant.
+std::vector<Tensor> trading_carries(std::int64_t steps, bool reverse) {
+  Expr x = input("x", {DType::float64, {kUnknownDim, 2}});
+  ScanResult r = scan(
+      [](const Exprs& s, const Exprs& c) {
+        Expr count = c[2] + constant(1.0, DType::int64);
+        Expr scaled = c[3] * cast(s[0], DType::float32);
+        return ScanStep{{c[1], c[0] + s[0] * cast(count, DType::float64), count, scaled, c[4]},
+                        {c[0] - c[1], constant(7.0)}};
+      },
+      {x},
+      {constant(vector_of({1, 2})), constant(vector_of({-1, 0.5})), constant(0.0, DType::int64),
+       cast(constant(vector_of({0.5, 2})), DType::float32), constant(3.0)},
+      {.n_steps = std::nullopt, .reverse = reverse});
+  std::vector<NodePtr> outputs;
+  for (const Exprs* group : {&r.carries, &r.outputs, &r.carry_history})
+    for (const Expr& e : *group) outputs.push_back(e.node());
+  std::vector<double> xs;
+  for (std::int64_t i = 0; i < 2 * steps; ++i) xs.push_back(0.25 * static_cast<double>(i) - 1.0);
+  return evaluate_on_backends(outputs, {{"x", Tensor::from_doubles(xs, {steps, 2})}});
+}
+
+TEST(ScanNative, CarriesTradingPlacesOverOddAndEvenStepCounts) {
+  for (bool reverse : {false, true}) {
+    for (std::int64_t steps : {0, 1, 4, 7}) {
+      SCOPED_TRACE("steps " + std::to_string(steps) + (reverse ? ", reversed" : ""));
+      std::vector<Tensor> values = trading_carries(steps, reverse);
+      EXPECT_EQ(values[2].at(0), static_cast<double>(steps));  // the counter
+      EXPECT_EQ(values[5].shape(), Shape({steps, 2}));         // c0 - c1, stacked
+      EXPECT_EQ(values.back().shape(), Shape({steps}));        // the unchanged carry's history
+    }
+  }
+}
+
+TEST(ScanNative, ReverseNestedScanAndCarryHistory) {
+  const std::vector<double> rows{0.5, -0.25, 1.0, 0.75, 0.1, -0.6, 0.3, 0.2};  // (4, 2)
+  ScanResult r = scan(
+      [](const Exprs& row, const Exprs& outer) {
+        ScanResult inner = scan(
+            [&](const Exprs& x, const Exprs& c) {
+              return ScanStep{{c[0] * 0.5 + x[0] * outer[0]}, {c[0]}};
+            },
+            {row[0]}, {outer[0]}, {.n_steps = std::nullopt, .reverse = true});
+        return ScanStep{{inner.carries[0]}, {inner.outputs[0], inner.carry_history[0]}};
+      },
+      {constant(Tensor::from_doubles(rows, {4, 2}))}, {input("c0", {DType::float64, {}})},
+      {.n_steps = std::nullopt, .reverse = true});
+  std::vector<Tensor> values = evaluate_on_backends(
+      {r.carries[0].node(), r.outputs[0].node(), r.outputs[1].node(), r.carry_history[0].node()},
+      {{"c0", Tensor::scalar(1.25)}});
+
+  double outer = 1.25;
+  for (int t = 3; t >= 0; --t) {
+    EXPECT_DOUBLE_EQ(values[3].at(t), outer) << "history at " << t;
+    double c = outer;
+    for (int k = 1; k >= 0; --k) {
+      EXPECT_DOUBLE_EQ(values[1].at(2 * t + k), c) << "inner output at " << t << ", " << k;
+      c = c * 0.5 + rows[2 * t + k] * outer;
+    }
+    outer = c;
+  }
+  EXPECT_DOUBLE_EQ(values[0].at(0), outer);
+}
+
+TEST(ScanNative, LargeConstantsInTheBody) {
+  std::vector<double> weights;
+  for (int i = 0; i < 40; ++i) weights.push_back(1.0 + 0.01 * i);
+  Expr w = constant(vector_of(weights));
+  ScanResult r = scan(
+      [&](const Exprs& s, const Exprs& c) {
+        Expr next = c[0] * w + s[0];
+        return ScanStep{{next}, {next * w}};
+      },
+      {input("s", {DType::float64, {3, 40}})}, {constant(Tensor(DType::float64, {40}))});
+  std::vector<double> s(120);
+  for (std::size_t i = 0; i < s.size(); ++i) s[i] = std::sin(static_cast<double>(i));
+  Tensor out = evaluate_on_backends(r.outputs[0].node(), {{"s", Tensor::from_doubles(s, {3, 40})}});
+  double c = 0.0;
+  for (int t = 0; t < 3; ++t) c = c * weights[7] + s[40 * t + 7];
+  EXPECT_NEAR(out.at(2 * 40 + 7), c * weights[7], 1e-14);
+}
+
+// The compiled loop keeps no state between calls: carries restart from their initial values.
+TEST(ScanNative, RepeatedCallsStartAfresh) {
+  Expr x = input("x", {DType::float64, {5}});
+  ScanResult r = scan(
+      [](const Exprs& s, const Exprs& c) {
+        return ScanStep{{c[0] * 0.5 + s[0]}, {}};
+      },
+      {x}, {constant(3.0)});
+  Function f({x.node()}, {r.carries[0].node()}, {.backend = Backend::native, .optimize = false});
+  EXPECT_NE(f.info().source.find("hypatia_body_0"), std::string::npos);
+  const Tensor ones = Tensor::from_doubles({1, 1, 1, 1, 1}, {5});
+  const double first = f({ones}).front().at(0);
+  EXPECT_EQ(f({ones}).front().at(0), first);
+  EXPECT_DOUBLE_EQ(first, 2.0 + 1.0 / 32);  // c -> c / 2 + 1 from 3
+}
+
+// Compiled for concrete shapes, a carry whose type the body changes is found at compile time.
+TEST(ScanNative, BodyChangingCarryShapeFailsToCompile) {
+  Expr v = input("v", {DType::float64, {kUnknownDim}});
+  Expr c = input("c", {DType::float64, {kUnknownDim}});
+  ScanResult r = scan(
+      [&](const Exprs&, const Exprs& carries) {
+        return ScanStep{{carries[0] * v}, {}};
+      },
+      {}, {c}, {.n_steps = 2});
+  NodePtr v3 = input("v", {DType::float64, {3}});
+  NodePtr c1 = input("c", {DType::float64, {1}});
+  NodePtr carry = substitute(r.carries[0].node(), {{v.node().get(), v3}, {c.node().get(), c1}});
+  std::string msg = error_message([&] {
+    Function({v3, c1}, {carry}, {.backend = Backend::native, .optimize = false});
+  });
+  EXPECT_TRUE(contains(msg, "scan")) << msg;
+  EXPECT_TRUE(contains(msg, "carry 0")) << msg;
+  EXPECT_TRUE(contains(msg, "float64(3,)")) << msg;
+  EXPECT_TRUE(contains(msg, "float64(1,)")) << msg;
+}
+
+// Needs the index family's emitter (gather) on the native backend.
+TEST(ScanNative, RunTimeErrorInTheBodyPropagates) {
+  Expr table = constant(vector_of({10, 20, 30}));
+  ScanResult r = scan(
+      [&](const Exprs& i, const Exprs& c) {
+        return ScanStep{{c[0] + gather(table, i[0])}, {}};
+      },
+      {input("i", {DType::int64, {3}})}, {constant(0.0)});
+  Function f({input("i", {DType::int64, {3}})}, {r.carries[0].node()},
+             {.backend = Backend::native, .optimize = false});
+  auto indices = [](std::vector<double> values) {
+    return Tensor::from_doubles(values, {3}).cast(DType::int64);
+  };
+  EXPECT_EQ(f({indices({0, 2, -1})}).front().at(0), 70.0);
+  std::string msg = error_message([&] { f({indices({0, 3, 1})}); });
+  EXPECT_TRUE(contains(msg, "scan")) << msg;
+  EXPECT_TRUE(contains(msg, "gather")) << msg;
+  EXPECT_THROW(f({indices({0, 1, 5})}), RuntimeError);
 }
 
 // ---- Errors -------------------------------------------------------------------------------------

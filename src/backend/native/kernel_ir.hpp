@@ -94,21 +94,28 @@ struct IndexCheck {
 
 struct Program;
 
-// A loop running `body` `steps` times. Each iteration binds the body's inputs to slices of outer
-// buffers (sequences, read at step t, or at steps-1-t when reversed) or whole buffers (carries
-// and constants across steps), and copies body outputs into outer buffers.
+// A loop running `body` (a Program of its own, with its own buffer ids) `steps` times, at
+// positions t (or steps-1-t when reversed). Each body input and output binds an outer buffer:
+// sliced, the slice at the current position of its leading axis (sequences, stacked per-step
+// outputs); whole, all of it (carries' states, non-sequences, carries' next values).
+// Carries: body output k (carry_input[k] >= 0) is the next value of body input carry_input[k].
+// Its input binds the carry's state buffer, which holds the initial carry before the loop and the
+// final one after it; its output binds a scratch buffer of the same type, and the two swap roles
+// each step (double buffering: the body never reads what it writes). history[k] >= 0 names a
+// stacked buffer receiving, at each position, the carry entering that step.
+// A nonzero status of the body ends the loop and is returned as the program's status.
 struct Loop {
   std::int64_t steps = 0;
   bool reverse = false;
   std::shared_ptr<const Program> body;
   struct Binding {
     BufferId outer = -1;
-    bool sliced = false;  // read/write slice t of `outer` (its leading axis) instead of all of it
+    bool sliced = false;  // slice t of `outer` (its leading axis) instead of all of it
   };
-  std::vector<Binding> inputs;   // one per body input
-  std::vector<Binding> outputs;  // one per body output
-  // Carries: body output k feeds body input carry_input[k] on the next step (-1: not a carry).
-  std::vector<int> carry_input;
+  std::vector<Binding> inputs;    // one per body input
+  std::vector<Binding> outputs;   // one per body output
+  std::vector<int> carry_input;   // one per body output: the body input it feeds, or -1
+  std::vector<BufferId> history;  // one per body output: the carry's history buffer, or -1
 };
 
 using Step = std::variant<LoopNest, LibraryCall, IndexCheck, Loop>;

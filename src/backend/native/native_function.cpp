@@ -41,8 +41,7 @@ std::shared_ptr<const CompiledProgram> compile_program(const std::vector<NodePtr
   result->library = compiled.library;
   result->entry = reinterpret_cast<EntryPoint>(compiled.library->symbol("hypatia_entry"));
   result->arena_bytes = rendered.arena_bytes;
-  for (BufferId id : rendered.large_constants)
-    result->large_constants.push_back(program.buffers[id].value);
+  result->large_constants = std::move(rendered.large_constants);
   result->error_messages = std::move(rendered.error_messages);
   for (const NodePtr& in : inputs) {
     result->input_types.push_back(in->type());

@@ -16,7 +16,9 @@ namespace hypatia::native {
 struct RenderedProgram {
   std::string source;
   std::int64_t arena_bytes = 0;
-  std::vector<BufferId> large_constants;  // passed at call time, in `constants` order
+  // Passed at call time, in `constants` order (loop bodies' constants too: their buffer ids are
+  // their own programs', so the values themselves are given).
+  std::vector<Tensor> large_constants;
   std::vector<std::string> error_messages;
 };
 
