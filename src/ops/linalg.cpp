@@ -2,19 +2,19 @@
 // determinant, diagonals and triangles. Every op here is "batched" in the manner of numpy's
 // generalized ufuncs: each input has a fixed number of trailing core axes that the op works on, and
 // the leading batch axes broadcast against each other. One type rule and one kernel driver serve
-// them all; each op supplies only its core shape rule and a per-problem kernel (Eigen inside).
+// them all; each op supplies only its core shape rule and either a batched function of the
+// runtime library (the numeric ops: Eigen inside, shared with the native backend so both backends
+// agree bit for bit) or a per-problem kernel and a loop-nest emitter (the structural ops).
 
 #include "hypatia/ops/linalg.hpp"
 
-#include <Eigen/Cholesky>
 #include <Eigen/Core>
-#include <Eigen/LU>
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <memory>
 
+#include "backend/native/lowering.hpp"
 #include "hypatia/ops.hpp"
+#include "hypatia_linalg.h"
 #include "ops/op_util.hpp"
 
 namespace hypatia::ops {
@@ -35,16 +35,27 @@ struct CoreShape {
   std::string problem;  // empty when the cores fit
 };
 
+// A batched function of the runtime library (see hypatia_linalg.h).
+using RuntimeFunction = int (*)(void* const* buffers, const std::int64_t* ints,
+                                const double* reals);
+
 struct BatchedOpSpec {
   std::string name;
   std::vector<int> core_ranks;  // trailing axes each input contributes to one problem
   bool floating_only = true;    // structural ops (transpose, tril, diag) accept any dtype
   // Core shapes may hold kUnknownDim while the graph is built; the rule then checks what it can.
   std::function<CoreShape(const std::vector<Shape>& cores, const Attrs& attrs)> core_shape;
-  // Solves one problem, writing the output core block (row-major) to `out`.
+  // Numeric ops: the runtime function solving the whole batch (named as generated code calls it),
+  // and the flags it reads after the operands' layout.
+  RuntimeFunction runtime = nullptr;
+  std::string runtime_name = {};
+  std::vector<std::int64_t> (*runtime_flags)(const Attrs& attrs) = nullptr;
+  // Structural ops: solves one problem, writing the output core block (row-major) to `out`, and
+  // emits the native loop nests.
   std::function<void(const std::vector<CoreBlock>& in, double* out, const Shape& out_core,
                      const Attrs& attrs)>
-      compute;
+      compute = {};
+  OpDef::LowerFn lower = {};
   OpDef::GradFn grad = {};
   bool zero_grad = false;
 };
@@ -87,7 +98,33 @@ std::vector<TensorType> infer_batched(const BatchedOpSpec& spec, const std::vect
   return {{inputs[0]->dtype(), concat(batch, out.shape)}};
 }
 
-// Runs spec.compute once per problem of the broadcast batch, in float64.
+// The runtime functions' layout (see hypatia_linalg.h) of matrices shaped `shapes` (core rank 2)
+// broadcast against the batch shape `batch`.
+std::vector<std::int64_t> runtime_layout(const Shape& batch, const std::vector<Shape>& shapes,
+                                         const std::vector<std::int64_t>& flags) {
+  const std::int64_t batch_rank = static_cast<std::int64_t>(batch.size());
+  std::vector<std::int64_t> ints{batch_rank};
+  ints.insert(ints.end(), batch.begin(), batch.end());
+  for (const Shape& shape : shapes) {
+    const Shape core = trailing(shape, 2), own_batch = leading(shape, 2);
+    ints.push_back(core[0]);
+    ints.push_back(core[1]);
+    const std::vector<std::int64_t> block_strides = row_major_strides(own_batch);
+    const std::int64_t missing = batch_rank - static_cast<std::int64_t>(own_batch.size());
+    for (std::int64_t d = 0; d < batch_rank; ++d) {
+      const bool repeats = d < missing || own_batch[d - missing] == 1;
+      ints.push_back(repeats ? 0 : block_strides[d - missing] * num_elements(core));
+    }
+  }
+  ints.insert(ints.end(), flags.begin(), flags.end());
+  return ints;
+}
+
+std::vector<std::int64_t> flags_of(const BatchedOpSpec& spec, const Attrs& attrs) {
+  return spec.runtime_flags ? spec.runtime_flags(attrs) : std::vector<std::int64_t>{};
+}
+
+// Runs spec.runtime on the whole batch, or spec.compute once per problem, in float64.
 std::vector<Tensor> run_batched(const BatchedOpSpec& spec, const Node& node,
                                 const std::vector<Tensor>& inputs) {
   std::vector<Tensor> values;
@@ -106,6 +143,18 @@ std::vector<Tensor> run_batched(const BatchedOpSpec& spec, const Node& node,
 
   Tensor out(DType::float64, concat(batch, out_core.shape));
   double* out_data = out.mutable_data<double>();
+  if (spec.runtime) {
+    std::vector<void*> buffers;
+    std::vector<Shape> shapes;
+    for (const Tensor& value : values) {
+      buffers.push_back(const_cast<double*>(value.data<double>()));
+      shapes.push_back(value.shape());
+    }
+    buffers.push_back(out_data);
+    spec.runtime(buffers.data(), runtime_layout(batch, shapes, flags_of(spec, node.attrs())).data(),
+                 nullptr);
+    return {out.cast(node.dtype())};
+  }
   const std::int64_t out_block = num_elements(out_core.shape);
   BroadcastWalker walker(batch, batches);
   for (std::int64_t b = 0; b < walker.size(); ++b) {
@@ -117,6 +166,35 @@ std::vector<Tensor> run_batched(const BatchedOpSpec& spec, const Node& node,
     spec.compute(blocks, out_data + b * out_block, out_core.shape, node.attrs());
   }
   return {out.cast(node.dtype())};
+}
+
+// The native emitter of a numeric op: one call of its runtime function, on float64 copies of
+// float32 operands (the reference kernel computes in float64 too).
+void lower_to_runtime(const BatchedOpSpec& spec, const NodePtr& node, native::Lowering& lowering) {
+  std::vector<native::BufferId> buffers;
+  std::vector<Shape> shapes;
+  Shape batch;
+  for (std::size_t i = 0; i < node->inputs().size(); ++i) {
+    native::BufferId operand = lowering.input_buffer(*node, i);
+    const Shape shape = node->input(i)->shape();
+    if (node->input(i)->dtype() != DType::float64) {
+      const native::BufferId widened = lowering.temporary(DType::float64, shape);
+      native::emit_copy(lowering, widened, operand);
+      operand = widened;
+    }
+    buffers.push_back(operand);
+    shapes.push_back(shape);
+    batch = broadcast_concrete(batch, leading(shape, 2)).value();
+  }
+  const native::BufferId out = lowering.define(*node);
+  const native::BufferId result =
+      node->dtype() == DType::float64 ? out : lowering.temporary(DType::float64, node->shape());
+  buffers.push_back(result);
+  lowering.emit(native::LibraryCall{spec.runtime_name,
+                                    buffers,
+                                    runtime_layout(batch, shapes, flags_of(spec, node->attrs())),
+                                    {}});
+  if (result != out) native::emit_copy(lowering, out, result);
 }
 
 OpDef make_batched_op(BatchedOpSpec spec_value) {
@@ -131,6 +209,12 @@ OpDef make_batched_op(BatchedOpSpec spec_value) {
   };
   op.grad = spec->grad;
   op.zero_grad = spec->zero_grad;
+  op.lower = spec->lower;
+  if (spec->runtime) {
+    op.lower = [spec](const NodePtr& node, native::Lowering& lowering) {
+      lower_to_runtime(*spec, node, lowering);
+    };
+  }
   return op;
 }
 
@@ -206,20 +290,95 @@ MatrixView view(double* out, const Shape& core) {
   return MatrixView(out, core[0], core[1]);
 }
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// ---------------------------------------------------------------------------------------------
+// Native emitters of the structural ops: loop nests of plain loads and stores, whose loop
+// variables walk the batch axes first (variable d = batch axis d).
 
-// log |det a| and the sign of det a from an LU factorization with partial pivoting: the product of
-// U's diagonal, times the permutation's sign. A zero pivot gives (-inf, 0).
-std::pair<double, double> log_abs_det_and_sign(const ConstMatrixView& a) {
-  const Eigen::PartialPivLU<RowMatrix> lu(a);
-  double log_abs = 0.0;
-  double sign = lu.permutationP().determinant();
-  for (Eigen::Index i = 0; i < a.rows(); ++i) {
-    const double pivot = lu.matrixLU()(i, i);
-    log_abs += std::log(std::abs(pivot));
-    sign *= pivot > 0 ? 1.0 : (pivot < 0 ? -1.0 : (pivot == 0 ? 0.0 : kNaN));
+using IndexTerms = std::vector<std::pair<int, std::int64_t>>;
+
+// The terms that walk the batch axes of a row-major buffer shaped `shape`.
+IndexTerms batch_terms(const Shape& shape, int core_rank) {
+  const std::vector<std::int64_t> strides = row_major_strides(shape);
+  IndexTerms terms;
+  for (std::size_t d = 0; d + core_rank < shape.size(); ++d) {
+    if (shape[d] != 1) terms.emplace_back(static_cast<int>(d), strides[d]);
   }
-  return {log_abs, sign};
+  return terms;
+}
+
+// The batch terms of `shape` plus the core terms `core`.
+native::Index batch_index(const Shape& shape, int core_rank, const IndexTerms& core) {
+  native::Index index{0, batch_terms(shape, core_rank), nullptr, 0};
+  index.terms.insert(index.terms.end(), core.begin(), core.end());
+  return index;
+}
+
+// One loop nest over the node's output shape assigning `value` to each element.
+void emit_over_output(const NodePtr& node, native::Lowering& lowering, native::BufferId out,
+                      native::Scalar value) {
+  const int rank = node->rank();
+  native::LoopNest nest;
+  nest.extents = node->shape();
+  nest.body.push_back({out, native::broadcast_index(node->shape(), rank), std::move(value)});
+  lowering.emit(std::move(nest));
+}
+
+void lower_matrix_transpose(const NodePtr& node, native::Lowering& lowering) {
+  const native::BufferId in = lowering.input_buffer(*node, 0);
+  const Shape& shape = node->input(0)->shape();
+  const int rank = node->rank();
+  const std::int64_t rows = shape[rank - 2], cols = shape[rank - 1];
+  // With a single row or column the transpose has the same row-major data: a view, no copy.
+  if (rows == 1 || cols == 1) {
+    lowering.define_alias(*node, in);
+    return;
+  }
+  // Output element (..., i, j) is input element (..., j, i).
+  const native::Index source = batch_index(shape, 2, {{rank - 2, 1}, {rank - 1, cols}});
+  emit_over_output(node, lowering, lowering.define(*node), native::load(in, source, node->dtype()));
+}
+
+// Zeros, then the vector along the diagonal.
+void lower_diag(const NodePtr& node, native::Lowering& lowering) {
+  const native::BufferId in = lowering.input_buffer(*node, 0);
+  const native::BufferId out = lowering.define(*node);
+  const Shape& shape = node->input(0)->shape();
+  const int rank = static_cast<int>(shape.size());
+  native::LoopNest zero;
+  zero.extents = {num_elements(node->shape())};
+  zero.body.push_back(
+      {out, native::Index{0, {{0, 1}}, nullptr, 0}, native::literal(0.0, node->dtype())});
+  lowering.emit(std::move(zero));
+  native::LoopNest fill;
+  fill.extents = shape;
+  const native::Index target = batch_index(node->shape(), 2, {{rank - 1, shape.back() + 1}});
+  fill.body.push_back(
+      {out, target, native::load(in, native::broadcast_index(shape, rank), node->dtype())});
+  lowering.emit(std::move(fill));
+}
+
+void lower_diagonal(const NodePtr& node, native::Lowering& lowering) {
+  const Shape& shape = node->input(0)->shape();
+  const native::Index source = batch_index(shape, 2, {{node->rank() - 1, shape.back() + 1}});
+  emit_over_output(node, lowering, lowering.define(*node),
+                   native::load(lowering.input_buffer(*node, 0), source, node->dtype()));
+}
+
+// tril / triu: each element is kept where (column - row) `comparison` k holds, else zero.
+OpDef::LowerFn band_lowering(std::string comparison) {
+  return [comparison](const NodePtr& node, native::Lowering& lowering) {
+    const int rank = node->rank();
+    const std::string keep_or_zero = "({1} - {0} " + comparison + " " +
+                                     std::to_string(node->attrs().get_int("k")) + " ? {2} : 0)";
+    const native::Scalar element =
+        native::load(lowering.input_buffer(*node, 0), native::broadcast_index(node->shape(), rank),
+                     node->dtype());
+    emit_over_output(
+        node, lowering, lowering.define(*node),
+        native::apply(node->op_name(), keep_or_zero,
+                      {native::loop_variable(rank - 2), native::loop_variable(rank - 1), element},
+                      node->dtype(), keep_or_zero));
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,17 +406,27 @@ Expr per_matrix(const Expr& value) {
   return expand_dims(value, {-2, -1});
 }
 
+// A^T G for A (m, k) and G (m, n). When A is the large operand (a data matrix times a residual
+// vector, in a regression's gradient) (G^T A)^T is cheaper: it transposes only G and the (n, k)
+// result, and transposes of a single row or column are free views.
+Expr transposed_times(const Expr& a, const Expr& g) {
+  const std::int64_t m = a.shape()[a.rank() - 2], k = a.shape().back(), n = g.shape().back();
+  const bool known = m != kUnknownDim && k != kUnknownDim && n != kUnknownDim;
+  if (known && m * n + n * k < m * k) return mT(matmul(mT(g), a));
+  return matmul(mT(a), g);
+}
+
 const OpDef& matmul_op() {
   static const OpDef op = make_batched_op({
       .name = "matmul",
       .core_ranks = {2, 2},
       .core_shape = matmul_shape,
-      .compute = [](const std::vector<CoreBlock>& in, double* out, const Shape& core,
-                    const Attrs&) { view(out, core).noalias() = view(in[0]) * view(in[1]); },
+      .runtime = hr_linalg_matmul,
+      .runtime_name = "hr_linalg_matmul",
       // C = A B: dA = dC B^T, dB = A^T dC (broadcast batch axes are summed back by the driver).
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         const Expr a = node->input(0), b = node->input(1), g = grads[0];
-        return {matmul(g, mT(b)), matmul(mT(a), g)};
+        return {matmul(g, mT(b)), transposed_times(a, g)};
       },
   });
   return op;
@@ -271,6 +440,7 @@ const OpDef& matrix_transpose_op() {
       .core_shape = swapped_shape,
       .compute = [](const std::vector<CoreBlock>& in, double* out, const Shape& core,
                     const Attrs&) { view(out, core) = view(in[0]).transpose(); },
+      .lower = lower_matrix_transpose,
       .grad = [](const NodePtr&, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {mT(grads[0])};
       },
@@ -299,15 +469,9 @@ const OpDef& cholesky_op() {
       .name = "cholesky",
       .core_ranks = {2},
       .core_shape = square_to_square,
-      .compute =
-          [](const std::vector<CoreBlock>& in, double* out, const Shape& core, const Attrs&) {
-            const Eigen::LLT<RowMatrix> llt(view(in[0]));  // reads the lower triangle only
-            if (llt.info() == Eigen::Success) {
-              view(out, core) = llt.matrixL();
-            } else {
-              view(out, core).setConstant(kNaN);  // not positive definite: a rejectable value
-            }
-          },
+      // Reads the lower triangle only; NaN (a value a sampler rejects) when not positive definite.
+      .runtime = hr_linalg_cholesky,
+      .runtime_name = "hr_linalg_cholesky",
       .grad = cholesky_grad,
   });
   return op;
@@ -328,14 +492,11 @@ const OpDef& solve_triangular_op() {
       .name = "solve_triangular",
       .core_ranks = {2, 2},
       .core_shape = solve_shape,
-      .compute =
-          [](const std::vector<CoreBlock>& in, double* out, const Shape& core, const Attrs& attrs) {
-            if (attrs.get_int("lower") != 0) {
-              view(out, core) = view(in[0]).triangularView<Eigen::Lower>().solve(view(in[1]));
-            } else {
-              view(out, core) = view(in[0]).triangularView<Eigen::Upper>().solve(view(in[1]));
-            }
-          },
+      .runtime = hr_linalg_solve_triangular,
+      .runtime_name = "hr_linalg_solve_triangular",
+      .runtime_flags = [](const Attrs& attrs) -> std::vector<std::int64_t> {
+        return {attrs.get_int("lower") != 0 ? 1 : 0};
+      },
       .grad = solve_triangular_grad,
   });
   return op;
@@ -346,11 +507,9 @@ const OpDef& solve_op() {
       .name = "solve",
       .core_ranks = {2, 2},
       .core_shape = solve_shape,
-      .compute =
-          [](const std::vector<CoreBlock>& in, double* out, const Shape& core, const Attrs&) {
-            // A zero pivot is not an error for Eigen: the substitution divides by it (inf/NaN).
-            view(out, core) = Eigen::PartialPivLU<RowMatrix>(view(in[0])).solve(view(in[1]));
-          },
+      // LU with partial pivoting; a zero pivot gives inf/NaN, not an error.
+      .runtime = hr_linalg_solve,
+      .runtime_name = "hr_linalg_solve",
       // X = A^-1 B: dB = A^-T dX, dA = -dB X^T.
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         const Expr b_bar = solve(mT(node->input(0)), grads[0]);
@@ -365,10 +524,8 @@ const OpDef& inverse_op() {
       .name = "inverse",
       .core_ranks = {2},
       .core_shape = square_to_square,
-      .compute =
-          [](const std::vector<CoreBlock>& in, double* out, const Shape& core, const Attrs&) {
-            view(out, core) = Eigen::PartialPivLU<RowMatrix>(view(in[0])).inverse();
-          },
+      .runtime = hr_linalg_inverse,
+      .runtime_name = "hr_linalg_inverse",
       // X = A^-1: dA = -X^T dX X^T.
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         const Expr xt = mT(node);
@@ -383,8 +540,9 @@ const OpDef& logdet_op() {
       .name = "logdet",
       .core_ranks = {2},
       .core_shape = square_to_scalar,
-      .compute = [](const std::vector<CoreBlock>& in, double* out, const Shape&,
-                    const Attrs&) { *out = log_abs_det_and_sign(view(in[0])).first; },
+      // log |det| from an LU factorization; -inf when singular.
+      .runtime = hr_linalg_logdet,
+      .runtime_name = "hr_linalg_logdet",
       // d log |det A| = tr(A^-1 dA): dA = g A^-T.
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {per_matrix(grads[0]) * mT(inverse(node->input(0)))};
@@ -398,8 +556,8 @@ const OpDef& det_sign_op() {
       .name = "det_sign",
       .core_ranks = {2},
       .core_shape = square_to_scalar,
-      .compute = [](const std::vector<CoreBlock>& in, double* out, const Shape&,
-                    const Attrs&) { *out = log_abs_det_and_sign(view(in[0])).second; },
+      .runtime = hr_linalg_det_sign,
+      .runtime_name = "hr_linalg_det_sign",
       .zero_grad = true,
   });
   return op;
@@ -418,6 +576,7 @@ const OpDef& diag_op() {
             view(out, core).setZero();
             for (std::int64_t i = 0; i < core[0]; ++i) out[i * core[0] + i] = in[0].data[i];
           },
+      .lower = lower_diag,
       .grad = [](const NodePtr&, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {diagonal(grads[0])};
       },
@@ -439,6 +598,7 @@ const OpDef& diagonal_op() {
           [](const std::vector<CoreBlock>& in, double* out, const Shape& core, const Attrs&) {
             for (std::int64_t i = 0; i < core[0]; ++i) out[i] = in[0].data[i * core[0] + i];
           },
+      .lower = lower_diagonal,
       .grad = [](const NodePtr&, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {diag(grads[0])};
       },
@@ -453,7 +613,8 @@ std::vector<NodePtr> band_grad(const NodePtr& node, const std::vector<NodePtr>& 
 
 // tril and triu: keep the entries whose offset (column - row) from the main diagonal passes
 // `keep(offset, k)`, zero the rest.
-BatchedOpSpec band_spec(std::string name, bool (*keep)(std::int64_t offset, std::int64_t k)) {
+BatchedOpSpec band_spec(std::string name, bool (*keep)(std::int64_t offset, std::int64_t k),
+                        std::string comparison) {
   return {
       .name = std::move(name),
       .core_ranks = {2},
@@ -470,19 +631,20 @@ BatchedOpSpec band_spec(std::string name, bool (*keep)(std::int64_t offset, std:
               }
             }
           },
+      .lower = band_lowering(std::move(comparison)),
       .grad = band_grad,
   };
 }
 
 const OpDef& tril_op() {
-  static const OpDef op = make_batched_op(
-      band_spec("tril", [](std::int64_t offset, std::int64_t k) { return offset <= k; }));
+  static const OpDef op = make_batched_op(band_spec(
+      "tril", [](std::int64_t offset, std::int64_t k) { return offset <= k; }, "<="));
   return op;
 }
 
 const OpDef& triu_op() {
-  static const OpDef op = make_batched_op(
-      band_spec("triu", [](std::int64_t offset, std::int64_t k) { return offset >= k; }));
+  static const OpDef op = make_batched_op(band_spec(
+      "triu", [](std::int64_t offset, std::int64_t k) { return offset >= k; }, ">="));
   return op;
 }
 

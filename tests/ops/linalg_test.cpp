@@ -6,11 +6,13 @@
 #include <sstream>
 
 #include "hypatia/hypatia.hpp"
+#include "support/backends.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
 namespace {
 
+using testing::evaluate_on_backends;
 using testing::expect_gradient_matches;
 using testing::expect_second_derivative_matches;
 using testing::random_tensor;
@@ -65,12 +67,32 @@ void expect_tensor_near(const Tensor& actual, const Tensor& expected, double tol
   }
 }
 
-// Evaluates build(case inputs as constants) and compares it with the case's `expected` tensor.
-void expect_fixture(const std::string& name, const std::function<Expr(const Case&)>& build,
-                    const std::string& expected = "out") {
-  SCOPED_TRACE(name);
-  const Case& c = fixture(name);
-  expect_tensor_near(evaluate(build(c).node()), c.at(expected));
+// Evaluates `values` as the outputs of one graph (one native compilation) on both backends.
+std::vector<Tensor> evaluate_all(const Exprs& values) {
+  std::vector<NodePtr> nodes;
+  for (const Expr& value : values) nodes.push_back(value.node());
+  return evaluate_on_backends(nodes);
+}
+Tensor evaluate_one(const Expr& value) {
+  return evaluate_on_backends(value.node());
+}
+
+// build(case inputs as constants), to be compared with the case's `expected` tensor.
+struct FixtureCheck {
+  std::string name;
+  std::function<Expr(const Case&)> build;
+  std::string expected = "out";
+};
+
+// Evaluates every check as an output of one graph and compares each with its fixture.
+void expect_fixtures(const std::vector<FixtureCheck>& checks) {
+  Exprs outputs;
+  for (const FixtureCheck& check : checks) outputs.push_back(check.build(fixture(check.name)));
+  const std::vector<Tensor> values = evaluate_all(outputs);
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    SCOPED_TRACE(checks[i].name + " " + checks[i].expected);
+    expect_tensor_near(values[i], fixture(checks[i].name).at(checks[i].expected));
+  }
 }
 
 Expr in(const Case& c, const std::string& name) {
@@ -111,10 +133,12 @@ bool any_non_finite(const Tensor& t) {
 // Values.
 
 TEST(LinalgValues, MatmulFollowsNumpy) {
+  std::vector<FixtureCheck> checks;
   for (const char* name : {"matmul_2d", "matmul_vec_mat", "matmul_mat_vec", "matmul_vec_vec",
                            "matmul_batch_broadcast", "matmul_batch_vec"}) {
-    expect_fixture(name, [](const Case& c) { return matmul(in(c, "a"), in(c, "b")); });
+    checks.push_back({name, [](const Case& c) { return matmul(in(c, "a"), in(c, "b")); }});
   }
+  expect_fixtures(checks);
 }
 
 TEST(LinalgValues, MatmulStaticShapes) {
@@ -134,8 +158,10 @@ TEST(LinalgValues, MatmulPromotesIntegersAndMixedFloats) {
   Expr b = constant(Tensor::from_doubles({1, 0, 0, 1}, {2, 2}, DType::float32));
   Expr product = matmul(a, b);
   EXPECT_EQ(product.dtype(), DType::float64);
-  expect_tensor_near(evaluate(product.node()), Tensor::from_doubles({1, 2, 3, 4}, {2, 2}));
-  EXPECT_EQ(matmul(b, b).dtype(), DType::float32);
+  const std::vector<Tensor> values = evaluate_all({product, matmul(b, b)});
+  expect_tensor_near(values[0], Tensor::from_doubles({1, 2, 3, 4}, {2, 2}));
+  EXPECT_EQ(values[1].dtype(), DType::float32);
+  expect_tensor_near(values[1].cast(DType::float64), Tensor::from_doubles({1, 0, 0, 1}, {2, 2}));
 }
 
 TEST(LinalgValues, UnknownInnerDimensionIsCheckedAtRunTime) {
@@ -148,100 +174,153 @@ TEST(LinalgValues, UnknownInnerDimensionIsCheckedAtRunTime) {
 }
 
 TEST(LinalgValues, DotOuterTranspose) {
-  expect_fixture("dot_vec", [](const Case& c) { return dot(in(c, "a"), in(c, "b")); });
-  expect_fixture("outer", [](const Case& c) { return outer(in(c, "a"), in(c, "b")); });
-  expect_fixture("matrix_transpose", [](const Case& c) { return matrix_transpose(in(c, "a")); });
-  // Hand-checked: a scalar operand scales, 2-d operands multiply as matrices.
+  expect_fixtures({
+      {"dot_vec", [](const Case& c) { return dot(in(c, "a"), in(c, "b")); }},
+      {"outer", [](const Case& c) { return outer(in(c, "a"), in(c, "b")); }},
+      {"matrix_transpose", [](const Case& c) { return matrix_transpose(in(c, "a")); }},
+  });
+  // Hand-checked: a scalar operand scales, 2-d operands multiply as matrices; transposing a
+  // single row or column (a view natively) and a batch of matrices.
   Expr m = constant(Tensor::from_doubles({1, 2, 3, 4}, {2, 2}));
-  expect_tensor_near(evaluate(dot(2.0, m).node()), Tensor::from_doubles({2, 4, 6, 8}, {2, 2}));
-  expect_tensor_near(evaluate(dot(m, m).node()), Tensor::from_doubles({7, 10, 15, 22}, {2, 2}));
+  Expr row = constant(Tensor::from_doubles({1, 2, 3}, {1, 3}));
+  Expr batch = constant(Tensor::from_doubles({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, {2, 2, 3}));
+  const std::vector<Tensor> values =
+      evaluate_all({dot(2.0, m), dot(m, m), matrix_transpose(row), matrix_transpose(batch)});
+  expect_tensor_near(values[0], Tensor::from_doubles({2, 4, 6, 8}, {2, 2}));
+  expect_tensor_near(values[1], Tensor::from_doubles({7, 10, 15, 22}, {2, 2}));
+  expect_tensor_near(values[2], Tensor::from_doubles({1, 2, 3}, {3, 1}));
+  expect_tensor_near(values[3],
+                     Tensor::from_doubles({1, 4, 2, 5, 3, 6, 7, 10, 8, 11, 9, 12}, {2, 3, 2}));
+}
+
+// The logistic-regression benchmark's products, X beta and X^T r, at its size: the native
+// backend's library call and the reference kernel agree (the helper checks), and spot entries
+// match sums computed here.
+TEST(LinalgValues, RegressionSizedMatrixVectorProducts) {
+  std::mt19937_64 rng(10);
+  const Tensor x = testing::random_tensor({10000, 50}, rng);
+  const Tensor beta = testing::random_tensor({50}, rng);
+  const Tensor r = testing::random_tensor({10000}, rng);
+  Expr xs = input("x", x.type()), betas = input("beta", beta.type()), rs = input("r", r.type());
+  const std::vector<Tensor> values = evaluate_on_backends(
+      {xs.node(), betas.node(), rs.node()},
+      {matmul(xs, betas).node(), matmul(matrix_transpose(xs), rs).node()}, {x, beta, r});
+  for (std::int64_t row : {0, 4321, 9999}) {
+    double expected = 0.0;
+    for (std::int64_t d = 0; d < 50; ++d) expected += x.at(row * 50 + d) * beta.at(d);
+    EXPECT_NEAR(values[0].at(row), expected, 1e-12);
+  }
+  for (std::int64_t column : {0, 49}) {
+    double expected = 0.0;
+    for (std::int64_t n = 0; n < 10000; ++n) expected += x.at(n * 50 + column) * r.at(n);
+    EXPECT_NEAR(values[1].at(column), expected, 1e-10);
+  }
 }
 
 TEST(LinalgValues, CholeskyReadsTheLowerTriangle) {
-  expect_fixture("cholesky", [](const Case& c) { return cholesky(in(c, "a")); });
-  expect_fixture("cholesky_batch", [](const Case& c) { return cholesky(in(c, "a")); });
+  auto factor = [](const Case& c) { return cholesky(in(c, "a")); };
+  expect_fixtures({{"cholesky", factor}, {"cholesky_batch", factor}});
 }
 
 TEST(LinalgValues, CholeskyOfAnIndefiniteMatrixIsNaN) {
   Expr indefinite = constant(Tensor::from_doubles({1, 2, 2, 1}, {2, 2}));
-  EXPECT_TRUE(all_nan(evaluate(cholesky(indefinite).node())));
   // In a batch only the failing matrix becomes NaN.
   Expr batch = constant(Tensor::from_doubles({4, 0, 0, 9, 1, 2, 2, 1}, {2, 2, 2}));
-  Tensor factors = evaluate(cholesky(batch).node());
+  const std::vector<Tensor> values =
+      evaluate_all({cholesky(indefinite), cholesky(batch), cholesky_logdet(cholesky(indefinite))});
+  EXPECT_TRUE(all_nan(values[0]));
+  const Tensor& factors = values[1];
   ASSERT_EQ(factors.shape(), Shape({2, 2, 2}));
   EXPECT_EQ(factors.at(0), 2.0);
   EXPECT_EQ(factors.at(1), 0.0);
   EXPECT_EQ(factors.at(3), 3.0);
   for (int i = 4; i < 8; ++i) EXPECT_TRUE(std::isnan(factors.at(i)));
   // And a non-finite log density follows, which a sampler rejects.
-  EXPECT_TRUE(std::isnan(evaluate(cholesky_logdet(cholesky(indefinite)).node()).at(0)));
+  EXPECT_TRUE(std::isnan(values[2].at(0)));
 }
 
 TEST(LinalgValues, Solves) {
   auto lower = [](const Case& c) { return solve_triangular(in(c, "a"), in(c, "b"), true); };
   auto upper = [](const Case& c) { return solve_triangular(in(c, "a"), in(c, "b"), false); };
   auto general = [](const Case& c) { return solve(in(c, "a"), in(c, "b")); };
-  expect_fixture("solve_tri_lower_vec", lower);
-  expect_fixture("solve_tri_lower_mat", lower);
-  expect_fixture("solve_tri_upper_mat", upper);
-  expect_fixture("solve_vec", general);
-  expect_fixture("solve_mat", general);
-  expect_fixture("solve_batch", general);
+  expect_fixtures({{"solve_tri_lower_vec", lower},
+                   {"solve_tri_lower_mat", lower},
+                   {"solve_tri_upper_mat", upper},
+                   {"solve_vec", general},
+                   {"solve_mat", general},
+                   {"solve_batch", general}});
 }
 
 TEST(LinalgValues, SingularSolveAndInverseAreNonFinite) {
   Expr singular = constant(Tensor::from_doubles({1, 2, 2, 4}, {2, 2}));
   Expr rhs = constant(Tensor::from_doubles({1, 1}, {2}));
-  EXPECT_TRUE(any_non_finite(evaluate(solve(singular, rhs).node())));
-  EXPECT_TRUE(any_non_finite(evaluate(inverse(singular).node())));
   Expr zero_diagonal = constant(Tensor::from_doubles({0, 0, 1, 1}, {2, 2}));
-  EXPECT_TRUE(any_non_finite(evaluate(solve_triangular(zero_diagonal, rhs).node())));
-  EXPECT_EQ(evaluate(logdet(singular).node()).at(0), -INFINITY);
-  EXPECT_EQ(evaluate(det_sign(singular).node()).at(0), 0.0);
+  const std::vector<Tensor> values =
+      evaluate_all({solve(singular, rhs), inverse(singular), solve_triangular(zero_diagonal, rhs),
+                    logdet(singular), det_sign(singular)});
+  EXPECT_TRUE(any_non_finite(values[0]));
+  EXPECT_TRUE(any_non_finite(values[1]));
+  EXPECT_TRUE(any_non_finite(values[2]));
+  EXPECT_EQ(values[3].at(0), -INFINITY);
+  EXPECT_EQ(values[4].at(0), 0.0);
 }
 
 TEST(LinalgValues, InverseAndDeterminant) {
-  expect_fixture("inverse", [](const Case& c) { return inverse(in(c, "a")); });
-  expect_fixture("inverse_batch", [](const Case& c) { return inverse(in(c, "a")); });
+  auto invert = [](const Case& c) { return inverse(in(c, "a")); };
+  std::vector<FixtureCheck> checks{{"inverse", invert}, {"inverse_batch", invert}};
   for (const char* name : {"slogdet", "slogdet_negative", "slogdet_batch"}) {
-    expect_fixture(name, [](const Case& c) { return logdet(in(c, "a")); });
-    expect_fixture(
-        name, [](const Case& c) { return det_sign(in(c, "a")); }, "sign");
+    checks.push_back({name, [](const Case& c) { return logdet(in(c, "a")); }});
+    checks.push_back({name, [](const Case& c) { return det_sign(in(c, "a")); }, "sign"});
   }
-  expect_fixture("cholesky_logdet", [](const Case& c) { return cholesky_logdet(in(c, "a")); });
+  checks.push_back({"cholesky_logdet", [](const Case& c) { return cholesky_logdet(in(c, "a")); }});
+  expect_fixtures(checks);
 }
 
 TEST(LinalgValues, DiagonalsAndTriangles) {
-  expect_fixture("diag", [](const Case& c) { return diag(in(c, "a")); });
-  expect_fixture("diag_batch", [](const Case& c) { return diag(in(c, "a")); });
-  expect_fixture("diagonal", [](const Case& c) { return diagonal(in(c, "a")); });
-  expect_fixture("trace", [](const Case& c) { return trace(in(c, "a")); });
+  auto to_matrix = [](const Case& c) { return diag(in(c, "a")); };
+  std::vector<FixtureCheck> checks{
+      {"diag", to_matrix},
+      {"diag_batch", to_matrix},
+      {"diagonal", [](const Case& c) { return diagonal(in(c, "a")); }},
+      {"trace", [](const Case& c) { return trace(in(c, "a")); }},
+  };
   for (std::int64_t k : {-1, 0, 2}) {
     const std::string suffix = k < 0 ? "m" + std::to_string(-k) : std::to_string(k);
-    expect_fixture("tril_" + suffix, [k](const Case& c) { return tril(in(c, "a"), k); });
-    expect_fixture("triu_" + suffix, [k](const Case& c) { return triu(in(c, "a"), k); });
+    checks.push_back({"tril_" + suffix, [k](const Case& c) { return tril(in(c, "a"), k); }});
+    checks.push_back({"triu_" + suffix, [k](const Case& c) { return triu(in(c, "a"), k); }});
   }
+  expect_fixtures(checks);
 }
 
 TEST(LinalgValues, EyeAndStructuralOpsKeepDtype) {
-  expect_tensor_near(evaluate(eye(3).node()),
-                     Tensor::from_doubles({1, 0, 0, 0, 1, 0, 0, 0, 1}, {3, 3}));
   EXPECT_EQ(eye(2, DType::float32).dtype(), DType::float32);
   Expr counts = constant(Tensor::from_ints({1, 2, 3, 4}, {2, 2}));
   EXPECT_EQ(tril(counts).dtype(), DType::int64);
-  EXPECT_EQ(evaluate(triu(counts).node()).to_doubles(), std::vector<double>({1, 2, 0, 4}));
-  EXPECT_EQ(evaluate(matrix_transpose(counts).node()).to_doubles(),
-            std::vector<double>({1, 3, 2, 4}));
+  Expr flags = constant(Tensor::from_ints({1, 0, 1}, {3}).cast(DType::boolean));
+  Expr halves = constant(Tensor::from_doubles({0.5, 1.5, 2.5, 3.5}, {2, 2}, DType::float32));
+  const std::vector<Tensor> values =
+      evaluate_all({eye(3), triu(counts), matrix_transpose(counts), diag(flags), tril(halves, -1),
+                    diagonal(counts)});
+  expect_tensor_near(values[0], Tensor::from_doubles({1, 0, 0, 0, 1, 0, 0, 0, 1}, {3, 3}));
+  EXPECT_EQ(values[1].to_doubles(), std::vector<double>({1, 2, 0, 4}));
+  EXPECT_EQ(values[2].to_doubles(), std::vector<double>({1, 3, 2, 4}));
+  EXPECT_EQ(values[3].dtype(), DType::boolean);
+  EXPECT_EQ(values[3].to_doubles(), std::vector<double>({1, 0, 0, 0, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(values[4].dtype(), DType::float32);
+  EXPECT_EQ(values[4].to_doubles(), std::vector<double>({0, 0, 2.5, 0}));
+  EXPECT_EQ(values[5].to_doubles(), std::vector<double>({1, 4}));
   EXPECT_THROW(eye(-1), ShapeError);
 }
 
 TEST(LinalgValues, EmptyBatchesAndMatrices) {
   Expr empty_batch = constant(Tensor(DType::float64, {0, 3, 3}));
-  EXPECT_EQ(evaluate(cholesky(empty_batch).node()).shape(), Shape({0, 3, 3}));
   Expr empty = constant(Tensor(DType::float64, {0, 0}));
-  EXPECT_EQ(evaluate(logdet(empty).node()).at(0), 0.0);  // det of a 0 x 0 matrix is 1
-  EXPECT_EQ(evaluate(det_sign(empty).node()).at(0), 1.0);
-  EXPECT_EQ(evaluate(inverse(empty).node()).shape(), Shape({0, 0}));
+  const std::vector<Tensor> values =
+      evaluate_all({cholesky(empty_batch), logdet(empty), det_sign(empty), inverse(empty)});
+  EXPECT_EQ(values[0].shape(), Shape({0, 3, 3}));
+  EXPECT_EQ(values[1].at(0), 0.0);  // det of a 0 x 0 matrix is 1
+  EXPECT_EQ(values[2].at(0), 1.0);
+  EXPECT_EQ(values[3].shape(), Shape({0, 0}));
 }
 
 TEST(LinalgValues, Float32ComputesInFloat32Type) {
@@ -249,7 +328,7 @@ TEST(LinalgValues, Float32ComputesInFloat32Type) {
   Expr a32 = constant(c.at("a").cast(DType::float32));
   Expr factor = cholesky(a32);
   EXPECT_EQ(factor.dtype(), DType::float32);
-  expect_tensor_near(evaluate(factor.node()).cast(DType::float64), c.at("out"), 1e-6);
+  expect_tensor_near(evaluate_one(factor).cast(DType::float64), c.at("out"), 1e-6);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,13 +433,14 @@ TEST(LinalgGrad, CholeskyOfRawInputReadsOnlyTheLowerTriangle) {
 
 TEST(LinalgGrad, SolveTriangular) {
   std::mt19937_64 rng(5);
-  for (bool lower : {true, false}) {
-    SCOPED_TRACE(lower ? "lower" : "upper");
-    auto f = [lower](const Exprs& x) { return solve_triangular(shifted(x[0]), x[1], lower); };
-    expect_gradient_matches(f, {random_tensor({3, 3}, rng), random_tensor({3, 2}, rng)});
-    expect_gradient_matches(f, {random_tensor({3, 3}, rng), random_tensor({3}, rng)});
-    expect_gradient_matches(f, {random_tensor({2, 3, 3}, rng), random_tensor({3, 2}, rng)});
-  }
+  // Both triangles in one graph (weighted differently, so neither gradient can hide the other).
+  auto f = [](const Exprs& x) {
+    const Expr a = shifted(x[0]);
+    return solve_triangular(a, x[1], true) + 2.0 * solve_triangular(a, x[1], false);
+  };
+  expect_gradient_matches(f, {random_tensor({3, 3}, rng), random_tensor({3, 2}, rng)});
+  expect_gradient_matches(f, {random_tensor({3, 3}, rng), random_tensor({3}, rng)});
+  expect_gradient_matches(f, {random_tensor({2, 3, 3}, rng), random_tensor({3, 2}, rng)});
 }
 
 TEST(LinalgGrad, Solve) {
@@ -394,12 +474,18 @@ TEST(LinalgGrad, DiagonalsAndTriangles) {
   expect_gradient_matches([](const Exprs& x) { return diagonal(x[0]); },
                           {random_tensor({2, 3, 3}, rng)});
   expect_gradient_matches([](const Exprs& x) { return trace(x[0]); }, {random_tensor({3, 3}, rng)});
-  for (std::int64_t k : {-1, 0, 1}) {
-    expect_gradient_matches([k](const Exprs& x) { return tril(x[0], k); },
-                            {random_tensor({3, 4}, rng)});
-    expect_gradient_matches([k](const Exprs& x) { return triu(x[0], k); },
-                            {random_tensor({3, 4}, rng)});
-  }
+  // Every band in one graph, each with its own weight.
+  expect_gradient_matches(
+      [](const Exprs& x) {
+        Expr total = tril(x[0], -1) + 1.5 * triu(x[0], -1);
+        double weight = 2.0;
+        for (std::int64_t k : {0, 1}) {
+          total = total + weight * tril(x[0], k) + (weight + 0.5) * triu(x[0], k);
+          weight += 1.0;
+        }
+        return total;
+      },
+      {random_tensor({3, 4}, rng)});
 }
 
 TEST(LinalgGrad, SecondDerivatives) {
