@@ -68,8 +68,9 @@ const ScalarFunction& scalar_function(const std::string& name);
 const OpDef& elementwise_op(const std::string& name);
 Expr apply_elementwise(const std::string& name, const Exprs& args);
 
-// Whether `node` is a rank-0 float64 constant: such a constant (a C++ literal) takes the dtype of
-// the other operands instead of promoting them, like numpy's Python scalars.
+// Whether `node` is a rank-0 float64 or int64 constant: such a constant (a C++ literal) takes the
+// dtype of the other operands unless its kind is higher (a float with integers), like numpy 2's
+// Python scalars.
 bool is_weak_scalar(const Node& node);
 
 }  // namespace hypatia::ops

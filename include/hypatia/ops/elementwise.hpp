@@ -7,8 +7,9 @@ namespace hypatia {
 // Elementwise ops broadcast their operands like numpy. Integer and boolean operands of the
 // floating functions (exp, log, ...) are promoted to float64; the integer-exact functions (add,
 // sub, mul, neg, abs, sign, minimum, maximum, clip, square, floor, ceil, round) keep int64, and
-// overflow wraps around as in numpy. A C++ number operand is a "weak" scalar that does not
-// promote a float32 tensor.
+// overflow wraps around as in numpy. A C++ number operand is a "weak" scalar, as in numpy 2: it
+// keeps the tensor's dtype unless its kind is higher (int64 + 1 is int64, float32 * 2.5 float32,
+// int64 * 2.5 float64, bool + 1 int64).
 
 // Arithmetic.
 Expr add(const Expr& a, const Expr& b);
