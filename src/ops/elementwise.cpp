@@ -42,6 +42,7 @@ DType result_dtype(const ScalarFunction& fn, const std::vector<NodePtr>& inputs)
   if (fn.result == ResultDType::boolean) return DType::boolean;
   const DType dtype = promoted_operand_dtype(fn, inputs);
   if (!is_integral(dtype)) return dtype;
+  if (dtype == DType::boolean && fn.keeps_bool) return DType::boolean;
   const bool integer_result = fn.result == ResultDType::promote && fn.eval_int;
   return integer_result ? DType::int64 : DType::float64;
 }
@@ -351,7 +352,8 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .grad =
            [](const Exprs& x, const Expr&, const Expr& g) {
              return selection_grad(less(x[0], x[1]), less(x[1], x[0]), equal(x[0], x[1]), g);
-           }},
+           },
+       .keeps_bool = true},
       {.name = "maximum",
        .arity = 2,
        .result = ResultDType::promote,
@@ -360,13 +362,15 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .grad =
            [](const Exprs& x, const Expr&, const Expr& g) {
              return selection_grad(greater(x[0], x[1]), greater(x[1], x[0]), equal(x[0], x[1]), g);
-           }},
+           },
+       .keeps_bool = true},
       {.name = "clip",
        .arity = 3,
        .result = ResultDType::promote,
        .eval = [](const double* a) { return minimum_value(maximum_value(a[0], a[1]), a[2]); },
        .eval_int = [](const int64_t* a) { return std::min(std::max(a[0], a[1]), a[2]); },
-       .grad = clip_grad},
+       .grad = clip_grad,
+       .keeps_bool = true},
       comparison<std::equal_to<>>("equal"),
       comparison<std::not_equal_to<>>("not_equal"),
       comparison<std::less<>>("less"),
@@ -396,7 +400,8 @@ std::vector<ScalarFunction> arithmetic_functions() {
            },
        .zero_grad = false,
        .integer_inputs = {},
-       .condition_first = true},
+       .condition_first = true,
+       .keeps_bool = true},
   };
 }
 

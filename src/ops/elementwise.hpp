@@ -33,6 +33,9 @@ struct ScalarFunction {
   bool zero_grad = false;                // piecewise constant: the derivative is zero
   std::vector<int> integer_inputs = {};  // inputs that must be int64 (polygamma's order)
   bool condition_first = false;          // input 0 is a boolean condition, excluded from promotion
+  // The result is one of the operands (where, minimum, maximum, clip): bool operands give bool,
+  // as in numpy, rather than int64.
+  bool keeps_bool = false;
 };
 
 // Short forms for the common kinds of row, so each row states only what is particular to it.

@@ -308,6 +308,35 @@ TEST(ElementwiseDTypes, WherePromotesItsBranches) {
   EXPECT_EQ(value.to_doubles(), std::vector<double>({4.0, 0.5}));
 }
 
+// Ops that select one of their operands keep bool operands bool, as numpy does; arithmetic on
+// bools gives int64.
+TEST(ElementwiseDTypes, SelectionsOfBoolsStayBool) {
+  Expr c = placeholder(DType::boolean), p = placeholder(DType::boolean);
+  Expr q = placeholder(DType::boolean);
+  const std::vector<std::pair<Expr, DType>> table = {
+      {where(c, p, q), DType::boolean},
+      {minimum(p, q), DType::boolean},
+      {maximum(p, q), DType::boolean},
+      {clip(c, p, q), DType::boolean},
+      {where(c, p, 0), DType::int64},
+      {where(c, p, placeholder(DType::int64)), DType::int64},
+      {where(c, p, 0.5), DType::float64},
+      {p + q, DType::int64},
+      {abs(p), DType::int64},
+  };
+  for (const auto& [result, expected] : table)
+    EXPECT_EQ(result.dtype(), expected) << result->op_name();
+  const std::unordered_map<std::string, Tensor> values = {
+      {c->attrs().get_string("name"), Tensor::from_bools({true, false}, {2})},
+      {p->attrs().get_string("name"), Tensor::from_bools({true, true}, {2})},
+      {q->attrs().get_string("name"), Tensor::from_bools({false, false}, {2})}};
+  Tensor chosen = evaluate(where(c, p, q).node(), values);
+  ASSERT_EQ(chosen.dtype(), DType::boolean);
+  EXPECT_EQ(chosen.to_doubles(), std::vector<double>({1, 0}));
+  EXPECT_EQ(evaluate(minimum(p, q).node(), values).to_doubles(), std::vector<double>({0, 0}));
+  EXPECT_EQ(evaluate(maximum(c, q).node(), values).to_doubles(), std::vector<double>({1, 0}));
+}
+
 TEST(ElementwiseDTypes, LogicalOpsTreatNonzeroAsTrue) {
   Tensor x = Tensor::from_doubles({0.0, -0.0, 2.5, NAN}, {4});
   Tensor n = Tensor::from_ints({0, 3, 0, -1}, {4});

@@ -39,7 +39,8 @@ Expr greater_equal(const Expr& a, const Expr& b);
 Expr logical_and(const Expr& a, const Expr& b);
 Expr logical_or(const Expr& a, const Expr& b);
 Expr logical_not(const Expr& x);
-Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false);  // bool condition
+// The condition must be bool. where, minimum, maximum and clip of bool operands are bool.
+Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false);
 Expr isnan(const Expr& x);
 Expr isinf(const Expr& x);
 
