@@ -8,8 +8,9 @@
 namespace hypatia {
 
 // The handle users (and gradient rules) build graphs with: a shared reference to an immutable node,
-// with arithmetic operators. A C++ number becomes a float64 scalar constant that does not promote
-// a float32 operand (numpy's "weak" Python scalars).
+// with arithmetic operators. A C++ number becomes a scalar constant (a double float64, an int
+// int64) that is "weak" like numpy 2's Python scalars: it takes the other operands' dtype unless
+// its kind is higher (float32 * 2.5 is float32, int64 + 1 int64, int64 * 2.5 float64).
 class Expr {
  public:
   Expr() = default;

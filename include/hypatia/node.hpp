@@ -75,10 +75,11 @@ struct OpDef {
   // The native backend's emitter: appends kernel-form steps computing the node's outputs.
   using LowerFn = std::function<void(const NodePtr& node, native::Lowering& lowering)>;
 
-  std::string name;
-  InferFn infer;
-  KernelFn kernel;
-  GradFn grad;                // empty: not differentiable (a gradient reaching it is an error)
+  // Every member has a default, so a designated initializer names only what an op needs.
+  std::string name = {};
+  InferFn infer = {};
+  KernelFn kernel = {};
+  GradFn grad = {};           // empty: not differentiable (a gradient reaching it is an error)
   bool tuple_output = false;  // outputs are read through tuple_get nodes
   bool zero_grad = false;     // piecewise constant (floor, sign, comparisons): gradient is zero
   bool reads_tuple = false;   // takes a tuple node as input (tuple_get only)

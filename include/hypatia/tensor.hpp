@@ -64,7 +64,9 @@ class Tensor {
   const std::byte* bytes() const { return storage_.get(); }
   std::size_t byte_size() const;
 
-  // Element access through double, for any dtype (reference kernels and tests).
+  // Element access through double, for any dtype (reference kernels and tests). Storing into int64
+  // truncates toward zero; NaN and values outside the int64 range store INT64_MIN (as numpy on
+  // x86 does). cast converts the same way.
   double at(std::int64_t flat_index) const;
   void set(std::int64_t flat_index, double value);
   std::vector<double> to_doubles() const;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include "hypatia/error.hpp"
@@ -25,6 +26,15 @@ void check_concrete(const Shape& shape) {
                   " has a negative or unknown dimension; a value needs concrete sizes");
     }
   }
+}
+
+// A double as int64 the way numpy does it on x86 (the cvttsd2si instruction): truncation toward
+// zero, and INT64_MIN for NaN and for values outside the int64 range, where C++'s conversion is
+// undefined behaviour.
+std::int64_t double_to_int64(double value) {
+  constexpr double kTwoTo63 = 9223372036854775808.0;
+  if (!(value >= -kTwoTo63 && value < kTwoTo63)) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(value);
 }
 
 }  // namespace
@@ -107,7 +117,7 @@ void Tensor::set(std::int64_t i, double value) {
       static_cast<float*>(p)[i] = static_cast<float>(value);
       break;
     case DType::int64:
-      static_cast<std::int64_t*>(p)[i] = static_cast<std::int64_t>(value);
+      static_cast<std::int64_t*>(p)[i] = double_to_int64(value);
       break;
     case DType::boolean:
       static_cast<std::uint8_t*>(p)[i] = value != 0.0;

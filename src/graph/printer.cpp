@@ -3,6 +3,7 @@
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 
 #include "hypatia/graph.hpp"
 
@@ -18,8 +19,9 @@ class Printer {
     for (const NodePtr& output : outputs) ++uses_[output.get()];
   }
 
-  void print(const Node& node, int depth) {
-    out_ << std::string(static_cast<std::size_t>(depth) * 2, ' ');
+  // Prints `node` and (once) everything it uses, `label` ahead of the node's own line.
+  void print(const Node& node, int depth, const std::string& label = "") {
+    out_ << indent(depth) << label;
     const bool shared = uses_[&node] > 1 && !is_leaf(node);
     if (shared && printed_.count(&node)) {
       out_ << "%" << node.id() << "\n";
@@ -28,6 +30,7 @@ class Printer {
     if (shared) out_ << "%" << node.id() << " = ";
     out_ << describe(node) << "\n";
     printed_.insert(&node);
+    print_subgraphs(node, depth + 1);
     for (const NodePtr& input : node.inputs()) print(*input, depth + 1);
   }
 
@@ -35,6 +38,27 @@ class Printer {
 
  private:
   static bool is_leaf(const Node& node) { return node.inputs().empty(); }
+  static std::string indent(int depth) {
+    return std::string(static_cast<std::size_t>(depth) * 2, ' ');
+  }
+
+  // The bodies held as attributes (a scan's step), each a graph of its own: its inputs, then its
+  // outputs listed like the outer graph, under a line naming the attribute.
+  void print_subgraphs(const Node& node, int depth) {
+    for (const auto& [key, value] : node.attrs().entries()) {
+      const auto* body = std::get_if<SubgraphPtr>(&value);
+      if (!body) continue;
+      out_ << indent(depth) << key << ":\n";
+      for (const NodePtr& input : (*body)->inputs) {
+        out_ << indent(depth + 1) << "in " << describe(*input) << "\n";
+      }
+      Printer inner((*body)->outputs);
+      for (std::size_t i = 0; i < (*body)->outputs.size(); ++i) {
+        inner.print(*(*body)->outputs[i], depth + 1, "out " + std::to_string(i) + ": ");
+      }
+      out_ << inner.text();
+    }
+  }
 
   static std::string describe(const Node& node) {
     std::string type_text;

@@ -110,6 +110,6 @@ bool is_constant_equal_to(const Node& node, double value) {
 }
 
 Expr::Expr(double value) : node_(constant(value)) {}
-Expr::Expr(int value) : node_(constant(static_cast<double>(value))) {}
+Expr::Expr(int value) : node_(constant(Tensor::from_ints({value}, {}))) {}
 
 }  // namespace hypatia

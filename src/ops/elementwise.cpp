@@ -9,6 +9,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "hypatia/ops.hpp"
 #include "hypatia_runtime.h"
@@ -18,28 +19,35 @@
 namespace hypatia::ops {
 namespace {
 
-DType result_dtype(const ScalarFunction& fn, const std::vector<NodePtr>& inputs) {
-  if (fn.result == ResultDType::boolean) return DType::boolean;
+// The promoted dtype of the operands that take part in promotion, with numpy 2's rule for Python
+// scalars: a weak scalar (a C++ number) contributes its kind, not its width. A weak float makes
+// integers and bools float64 but leaves float32 alone; a weak int makes bools int64. Weak scalars
+// alone give int64 or float64.
+DType promoted_operand_dtype(const ScalarFunction& fn, const std::vector<NodePtr>& inputs) {
   std::optional<DType> strong;
-  bool weak_float = false;
+  std::optional<DType> weak;
   for (std::size_t i = fn.condition_first ? 1 : 0; i < inputs.size(); ++i) {
     if (std::find(fn.integer_inputs.begin(), fn.integer_inputs.end(), static_cast<int>(i)) !=
         fn.integer_inputs.end()) {
       continue;
     }
-    if (is_weak_scalar(*inputs[i])) {
-      weak_float = true;
-      continue;
-    }
-    strong = strong ? promote_types(*strong, inputs[i]->dtype()) : inputs[i]->dtype();
+    std::optional<DType>& joined = is_weak_scalar(*inputs[i]) ? weak : strong;
+    joined = joined ? promote_types(*joined, inputs[i]->dtype()) : inputs[i]->dtype();
   }
-  DType dtype = strong.value_or(DType::float64);
-  if (weak_float && is_integral(dtype)) dtype = DType::float64;
-  if (is_integral(dtype)) {
-    const bool integer_result = fn.result == ResultDType::promote && fn.eval_int;
-    dtype = integer_result ? DType::int64 : DType::float64;
-  }
-  return dtype;
+  if (!strong) return weak.value_or(DType::float64);
+  if (!weak) return *strong;
+  if (is_floating(*weak) && is_integral(*strong)) return DType::float64;
+  if (*weak == DType::int64 && *strong == DType::boolean) return DType::int64;
+  return *strong;
+}
+
+DType result_dtype(const ScalarFunction& fn, const std::vector<NodePtr>& inputs) {
+  if (fn.result == ResultDType::boolean) return DType::boolean;
+  const DType dtype = promoted_operand_dtype(fn, inputs);
+  if (!is_integral(dtype)) return dtype;
+  if (dtype == DType::boolean && fn.keeps_bool) return DType::boolean;
+  const bool integer_result = fn.result == ResultDType::promote && fn.eval_int;
+  return integer_result ? DType::int64 : DType::float64;
 }
 
 std::vector<TensorType> infer_elementwise(const ScalarFunction& fn,
@@ -146,13 +154,21 @@ OpDef make_elementwise_op(const ScalarFunction& fn) {
   return op;
 }
 
+// exponent - 1, still a weak scalar when the exponent is one, so the slope of a float32 x^2 stays
+// float32.
+Expr exponent_minus_one(const Expr& exponent) {
+  if (!is_weak_scalar(*exponent.node())) return exponent - 1.0;
+  const Tensor& value = constant_value(*exponent.node());
+  return constant(value.at(0) - 1.0, value.dtype());
+}
+
 // pow's derivative in the base is exponent * base^(exponent-1), taken as 0 where exponent == 0
 // (x^0 is constant; the formula would give 0 * inf at base 0); in the exponent, log(base) * out,
 // taken as 0 where base == 0 so that 0^y (y > 0) has a finite gradient.
 Exprs pow_grad(const Exprs& x, const Expr& out, const Expr& g) {
   const Expr& base = x[0];
   const Expr& exponent = x[1];
-  Expr slope = exponent * pow(base, exponent - 1.0);
+  Expr slope = exponent * pow(base, exponent_minus_one(exponent));
   Expr d_base = g * where(equal(exponent, 0.0), zeros_like(slope), slope);
   Expr safe_log = log(where(equal(base, 0.0), ones_like(base), base));
   Expr d_exponent = g * out * safe_log;
@@ -275,7 +291,8 @@ native::Scalar lower_scalar(const Node& node, std::vector<native::Scalar> args) 
 }
 
 bool is_weak_scalar(const Node& node) {
-  return is_constant(node) && node.dtype() == DType::float64 && node.rank() == 0;
+  return is_constant(node) && node.rank() == 0 &&
+         (node.dtype() == DType::float64 || node.dtype() == DType::int64);
 }
 
 std::vector<ScalarFunction> arithmetic_functions() {
@@ -356,6 +373,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
            [](const Exprs& x, const Expr&, const Expr& g) {
              return selection_grad(less(x[0], x[1]), less(x[1], x[0]), equal(x[0], x[1]), g);
            },
+       .keeps_bool = true,
        .cpp = "hr_minimum({0}, {1})",
        .cpp_int = "hr_minimum_int({0}, {1})"},
       {.name = "maximum",
@@ -367,6 +385,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
            [](const Exprs& x, const Expr&, const Expr& g) {
              return selection_grad(greater(x[0], x[1]), greater(x[1], x[0]), equal(x[0], x[1]), g);
            },
+       .keeps_bool = true,
        .cpp = "hr_maximum({0}, {1})",
        .cpp_int = "hr_maximum_int({0}, {1})"},
       {.name = "clip",
@@ -375,6 +394,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .eval = [](const double* a) { return hr_clip(a[0], a[1], a[2]); },
        .eval_int = [](const int64_t* a) { return hr_clip_int(a[0], a[1], a[2]); },
        .grad = clip_grad,
+       .keeps_bool = true,
        .cpp = "hr_clip({0}, {1}, {2})",
        .cpp_int = "hr_clip_int({0}, {1}, {2})"},
       comparison<std::equal_to<>>("equal", "=="),
@@ -410,6 +430,7 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .zero_grad = false,
        .integer_inputs = {},
        .condition_first = true,
+       .keeps_bool = true,
        .cpp = "({0} != 0 ? {1} : {2})",
        .cpp_int = "({0} != 0 ? {1} : {2})"},
   };

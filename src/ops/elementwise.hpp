@@ -34,6 +34,9 @@ struct ScalarFunction {
   bool zero_grad = false;                // piecewise constant: the derivative is zero
   std::vector<int> integer_inputs = {};  // inputs that must be int64 (polygamma's order)
   bool condition_first = false;          // input 0 is a boolean condition, excluded from promotion
+  // The result is one of the operands (where, minimum, maximum, clip): bool operands give bool,
+  // as in numpy, rather than int64.
+  bool keeps_bool = false;
   // The C++ forms the native backend renders, over {0}, {1}, ...: on doubles, and (optional) on
   // int64 arguments for rows with eval_int. They must compute exactly what eval/eval_int do.
   std::string cpp = {};
@@ -78,8 +81,9 @@ Expr apply_elementwise(const std::string& name, const Exprs& args);
 // for the native backend's loops. Throws naming the op when it has no C++ form.
 native::Scalar lower_scalar(const Node& node, std::vector<native::Scalar> args);
 
-// Whether `node` is a rank-0 float64 constant: such a constant (a C++ literal) takes the dtype of
-// the other operands instead of promoting them, like numpy's Python scalars.
+// Whether `node` is a rank-0 float64 or int64 constant: such a constant (a C++ literal) takes the
+// dtype of the other operands unless its kind is higher (a float with integers), like numpy 2's
+// Python scalars.
 bool is_weak_scalar(const Node& node);
 
 }  // namespace hypatia::ops

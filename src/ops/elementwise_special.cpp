@@ -22,19 +22,6 @@ constexpr double kLogSqrtTwoPi = 0.91893853320467274178;
 
 // --- Gradient rules (graph ops only). ---------------------------------------------------------
 
-// x >= 0 as a boolean, from the ops every branch has: a negative base to a fractional power is
-// NaN, and NaN is the one value not equal to itself. (Use greater_equal once the math family has
-// it.)
-Expr is_nonnegative(const Expr& x) {
-  Expr root = pow(x, 0.5);
-  return equal(root, root);
-}
-
-// sign(x) with sign(0) = 0, the subgradient the scaled Bessel functions' kinks at 0 take.
-Expr sign_of(const Expr& x) {
-  return where(equal(x, 0.0), zeros_like(x), where(is_nonnegative(x), 1.0, -1.0));
-}
-
 Expr polygamma_of_order(std::int64_t order, const Expr& x) {
   return polygamma(constant(static_cast<double>(order), DType::int64), x);
 }
@@ -70,9 +57,9 @@ Exprs lbeta_grad(const Exprs& in, const Expr&, const Expr& g) {
   return {g * (digamma(in[0]) - digamma_sum), g * (digamma(in[1]) - digamma_sum)};
 }
 
-// i0e' = i1e - sign(x) i0e.
+// i0e' = i1e - sign(x) i0e, with sign(0) = 0 at the kink.
 Exprs i0e_grad(const Exprs& in, const Expr& out, const Expr& g) {
-  return {g * (i1e(in[0]) - sign_of(in[0]) * out)};
+  return {g * (i1e(in[0]) - sign(in[0]) * out)};
 }
 
 // i1e' = i0e - i1e/x - sign(x) i1e, whose limit at 0 is 1/2; the division uses a safe
@@ -81,7 +68,7 @@ Exprs i1e_grad(const Exprs& in, const Expr& out, const Expr& g) {
   const Expr& x = in[0];
   Expr at_zero = equal(x, 0.0);
   Expr safe_x = where(at_zero, ones_like(x), x);
-  Expr away_from_zero = i0e(x) - out / safe_x - sign_of(x) * out;
+  Expr away_from_zero = i0e(x) - out / safe_x - sign(x) * out;
   return {g * where(at_zero, full_like(away_from_zero, 0.5), away_from_zero)};
 }
 
@@ -92,7 +79,7 @@ Exprs i1e_grad(const Exprs& in, const Expr& out, const Expr& g) {
 // differentiating again.
 Exprs normal_logcdf_grad(const Exprs& in, const Expr&, const Expr& g) {
   const Expr& x = in[0];
-  Expr right = is_nonnegative(x);
+  Expr right = greater_equal(x, 0.0);
   Expr x_left = where(right, zeros_like(x), x);
   Expr x_right = where(right, x, zeros_like(x));
   Expr left_slope = std::sqrt(2.0 / std::numbers::pi) / erfcx(-x_left * kInvSqrt2);

@@ -679,13 +679,6 @@ void expect_min_ranks(const std::string& op, const Exprs& operands,
   }
 }
 
-// Removes size-1 axes (given as non-negative positions). Summing over a size-1 axis is exactly a
-// squeeze, and differentiates like one; the shape family's squeeze is not on this branch.
-Expr drop_unit_axes(const Expr& x, const std::vector<std::int64_t>& axes) {
-  if (axes.empty()) return x;
-  return sum(x, axes);
-}
-
 // Applies a (matrix, matrix) solve op to b, treating a 1-d b as a column vector.
 Expr solve_with(const OpDef& op, const std::string& name, const Expr& a, const Expr& b,
                 Attrs attrs) {
@@ -698,8 +691,7 @@ Expr solve_with(const OpDef& op, const std::string& name, const Expr& a, const E
              shape_to_string(trailing(a.shape(), 2)),
          {a, b});
   }
-  const Expr x = make_node(op, {a_f, expand_dims(b_f, {1})}, std::move(attrs));
-  return drop_unit_axes(x, {x.rank() - 1});
+  return squeeze(make_node(op, {a_f, expand_dims(b_f, {1})}, std::move(attrs)), {-1});
 }
 
 Expr unary_numeric(const OpDef& op, const Expr& x) {
@@ -727,10 +719,10 @@ Expr matmul(const Expr& a, const Expr& b) {
   const Expr a_matrix = a.rank() == 1 ? expand_dims(a_f, {0}) : a_f;
   const Expr b_matrix = b.rank() == 1 ? expand_dims(b_f, {1}) : b_f;
   const Expr product = make_node(ops::matmul_op(), {a_matrix, b_matrix});
-  std::vector<std::int64_t> added_axes;
-  if (a.rank() == 1) added_axes.push_back(product.rank() - 2);
-  if (b.rank() == 1) added_axes.push_back(product.rank() - 1);
-  return ops::drop_unit_axes(product, added_axes);
+  Axes added_axes;
+  if (a.rank() == 1) added_axes.push_back(-2);
+  if (b.rank() == 1) added_axes.push_back(-1);
+  return added_axes.empty() ? product : squeeze(product, added_axes);
 }
 
 Expr dot(const Expr& a, const Expr& b) {

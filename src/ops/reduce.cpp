@@ -136,12 +136,21 @@ Expr slice_size(const NodePtr& node) {
   return Expr(count);
 }
 
+// `value` broadcast to the shape of the node's input 0. A statically known shape becomes an
+// attribute (broadcast_to), so the gradient graph does not keep the forward input alive as a mere
+// shape reference; only unknown dims need the run-time shape of the input (broadcast_like).
+Expr broadcast_to_input(const NodePtr& node, const Expr& value) {
+  const NodePtr& x = node->input(0);
+  if (is_fully_known(x->shape())) return broadcast_to(value, x->shape());
+  return broadcast_like(value, x);
+}
+
 std::vector<NodePtr> sum_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
-  return {broadcast_like(with_reduced_dims(node, grads[0]), node->input(0))};
+  return {broadcast_to_input(node, with_reduced_dims(node, grads[0]))};
 }
 
 std::vector<NodePtr> mean_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
-  return {broadcast_like(with_reduced_dims(node, grads[0]) / slice_size(node), node->input(0))};
+  return {broadcast_to_input(node, with_reduced_dims(node, grads[0]) / slice_size(node))};
 }
 
 // d prod / d x_i is the product of the other elements. With no zero in the slice that is
@@ -523,7 +532,7 @@ const OpDef& sum_to_op() {
         return {out};
       },
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
-        return {broadcast_like(grads[0], node->input(0)), nullptr};
+        return {broadcast_to_input(node, grads[0]), nullptr};
       },
       .lower = lower_sum_to,
   };

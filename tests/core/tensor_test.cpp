@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "hypatia/error.hpp"
 #include "hypatia/tensor.hpp"
 
@@ -29,6 +31,25 @@ TEST(Tensor, DTypesAndCasts) {
   EXPECT_EQ(b.data<std::uint8_t>()[0], 0);
   EXPECT_EQ(b.data<std::uint8_t>()[1], 1);
   EXPECT_THROW(f.data<double>(), Error);
+}
+
+// C++ leaves NaN and out-of-range double-to-int64 conversions undefined; Tensor defines them as
+// numpy does on x86 (values from numpy 1.24: astype(np.int64)).
+TEST(Tensor, NanAndOutOfRangeDoublesBecomeInt64Min) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::int64_t lowest = std::numeric_limits<std::int64_t>::min();
+  const std::vector<double> values = {
+      nan,    inf,  -inf, 1e19, -1e19, 9223372036854775808.0, -9223372036854775808.0,
+      9.2e18, -2.7, 2.7};
+  const std::vector<std::int64_t> expected = {
+      lowest, lowest, lowest, lowest, lowest, lowest, lowest, 9200000000000000000, -2, 2};
+  const Tensor cast = Tensor::from_doubles(values, {10}).cast(DType::int64);
+  const Tensor stored = Tensor::from_doubles(values, {10}, DType::int64);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(cast.data<std::int64_t>()[i], expected[i]) << values[i];
+    EXPECT_EQ(stored.data<std::int64_t>()[i], expected[i]) << values[i];
+  }
 }
 
 TEST(Tensor, RejectsBadShapes) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "hypatia/hypatia.hpp"
@@ -97,6 +98,36 @@ TEST(Graph, PrinterShowsSharedSubgraphsOnce) {
     ++count;
   EXPECT_EQ(count, 3u) << text;
   EXPECT_NE(text.find("input \"x\" : float64(3,)"), std::string::npos) << text;
+}
+
+// A scan's body is printed under the scan node: its inputs, then its outputs as a listing.
+TEST(Graph, PrinterShowsSubgraphBodies) {
+  Expr xs = input("xs", {DType::float64, {4}});
+  Expr h0 = input("h0", {DType::float64, {}});
+  ScanResult r = scan(
+      [](const Exprs& x, const Exprs& h) {
+        return ScanStep{{h[0] * 0.5 + exp(x[0])}, {}};
+      },
+      {xs}, {h0});
+  const std::string text = print_graph(r.carries[0].node());
+  const auto line_of = [&](const std::string& part) {
+    const std::size_t pos = text.find(part);
+    EXPECT_NE(pos, std::string::npos) << "'" << part << "' not in:\n" << text;
+    return pos;
+  };
+  const std::size_t scan_line = line_of("scan[");
+  const std::size_t body_line = line_of("\n    body:\n");
+  const std::size_t out_line = line_of("out 0: add : float64()");
+  EXPECT_LT(scan_line, body_line);
+  EXPECT_LT(body_line, out_line);
+  // The body's inputs (placeholders for the slice and the carry) are listed with their types,
+  // and its listing reaches down to them.
+  EXPECT_GE(std::count(text.begin(), text.end(), '\n'), 8) << text;
+  line_of("in input \"");
+  line_of("exp : float64()");
+  line_of("mul : float64()");
+  // The outer inputs still follow the scan.
+  EXPECT_GT(line_of("input \"xs\" : float64(4,)"), body_line);
 }
 
 }  // namespace

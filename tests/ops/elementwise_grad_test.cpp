@@ -257,6 +257,25 @@ TEST(ElementwiseGrad, PowOfZero) {
   EXPECT_EQ(g[2], std::vector<double>({0.0, 12.0}));
 }
 
+// An int exponent (a weak int64 scalar) gets no gradient, the base does, in the base's dtype.
+TEST(ElementwiseGrad, PowWithIntegerExponent) {
+  EXPECT_EQ(gradient_at([](const Expr& x) { return pow(x, 2); }, {-1.5, 3.0}),
+            std::vector<double>({-3.0, 6.0}));
+  EXPECT_EQ(gradient_at([](const Expr& x) { return pow(x, 0); }, {0.0, 2.0}),
+            std::vector<double>({0.0, 0.0}));
+  Expr x = input("x_pow_f32", {DType::float32, {2}});
+  Expr slope = grad(sum(cast(pow(x, 3), DType::float64)), x);
+  EXPECT_EQ(slope.dtype(), DType::float32);
+  // The gradient graph computes in float32 all along: no cast back from float64.
+  EXPECT_NE(slope->op_name(), "cast");
+  EXPECT_EQ(evaluate(slope.node(),
+                     {{"x_pow_f32", Tensor::from_doubles({2.0, -1.0}, {2}, DType::float32)}})
+                .to_doubles(),
+            std::vector<double>({12.0, 3.0}));
+  testing::expect_second_derivative_matches([](const Exprs& in) { return pow(in[0], 3); },
+                                            {Tensor::from_doubles({0.7, -1.3, 2.0}, {3})});
+}
+
 // A floating cast passes the gradient (back in the input's dtype); a cast to int64 passes none.
 TEST(ElementwiseGrad, CastPassesGradientBetweenFloatingTypesOnly) {
   Expr x = input("x_cast", {DType::float64, {2}});

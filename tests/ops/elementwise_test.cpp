@@ -301,6 +301,54 @@ TEST(ElementwiseDTypes, WeakScalarsKeepFloat32) {
   EXPECT_EQ((placeholder(DType::int64) * 2.0).dtype(), DType::float64);
 }
 
+// C++ numbers are weak like numpy 2's Python scalars (NEP 50): a tensor keeps its dtype unless the
+// number's kind (integer < floating) is higher.
+TEST(ElementwiseDTypes, WeakScalarTable) {
+  Expr b = placeholder(DType::boolean), n = placeholder(DType::int64);
+  Expr f32 = placeholder(DType::float32), f64 = placeholder(DType::float64);
+  struct Row {
+    Expr result;
+    DType expected;
+    const char* what;
+  };
+  const std::vector<Row> table = {
+      {n + 1, DType::int64, "int64 + 1"},
+      {1 - n, DType::int64, "1 - int64"},
+      {n * 2.5, DType::float64, "int64 * 2.5"},
+      {b + 1, DType::int64, "bool + 1"},
+      {b * 2.5, DType::float64, "bool * 2.5"},
+      {f32 * 2, DType::float32, "float32 * 2"},
+      {f32 * 2.5, DType::float32, "float32 * 2.5"},
+      {f64 + 1, DType::float64, "float64 + 1"},
+      {clip(n, 0, 10), DType::int64, "clip(int64, 0, 10)"},
+      {clip(f32, 0, 10), DType::float32, "clip(float32, 0, 10)"},
+      {maximum(n, 0), DType::int64, "maximum(int64, 0)"},
+      {where(b, n, 0), DType::int64, "where(c, int64, 0)"},
+      {where(b, f32, 0), DType::float32, "where(c, float32, 0)"},
+      {where(b, 1, 0), DType::int64, "where(c, 1, 0)"},
+      {where(b, 1, 0.5), DType::float64, "where(c, 1, 0.5)"},
+      {n / 2, DType::float64, "int64 / 2 (true division)"},
+      {pow(f32, 2), DType::float32, "pow(float32, 2)"},
+      {pow(n, 2), DType::float64, "pow(int64, 2) (pow is floating)"},
+      {exp(f32 * 2), DType::float32, "exp(float32 * 2)"},
+      {Expr(1) + 2, DType::int64, "1 + 2"},
+      {Expr(1) + 2.5, DType::float64, "1 + 2.5"},
+  };
+  for (const Row& row : table) EXPECT_EQ(row.result.dtype(), row.expected) << row.what;
+  EXPECT_EQ(Expr(3).dtype(), DType::int64);
+  EXPECT_EQ(Expr(3).rank(), 0);
+}
+
+// A weak int keeps int64 arithmetic exact beyond 2^53, where a float64 constant would round.
+TEST(ElementwiseDTypes, WeakIntArithmeticIsExact) {
+  Expr n = placeholder(DType::int64, {1});
+  const std::int64_t big = (std::int64_t{1} << 60) + 1;
+  Tensor value =
+      evaluate((n + 2).node(), {{n->attrs().get_string("name"), Tensor::from_ints({big}, {1})}});
+  ASSERT_EQ(value.dtype(), DType::int64);
+  EXPECT_EQ(value.data<std::int64_t>()[0], big + 2);
+}
+
 TEST(ElementwiseDTypes, ComparisonsAndLogicGiveBool) {
   Expr x = placeholder(DType::float32), n = placeholder(DType::int64);
   for (const Expr& e : {equal(x, n), not_equal(x, 1.0), less(n, n), less_equal(x, x),
@@ -324,6 +372,35 @@ TEST(ElementwiseDTypes, WherePromotesItsBranches) {
                            {{c->attrs().get_string("name"), Tensor::from_bools({true, false}, {2})},
                             {i64->attrs().get_string("name"), Tensor::from_ints({4, 5}, {2})}});
   EXPECT_EQ(value.to_doubles(), std::vector<double>({4.0, 0.5}));
+}
+
+// Ops that select one of their operands keep bool operands bool, as numpy does; arithmetic on
+// bools gives int64.
+TEST(ElementwiseDTypes, SelectionsOfBoolsStayBool) {
+  Expr c = placeholder(DType::boolean), p = placeholder(DType::boolean);
+  Expr q = placeholder(DType::boolean);
+  const std::vector<std::pair<Expr, DType>> table = {
+      {where(c, p, q), DType::boolean},
+      {minimum(p, q), DType::boolean},
+      {maximum(p, q), DType::boolean},
+      {clip(c, p, q), DType::boolean},
+      {where(c, p, 0), DType::int64},
+      {where(c, p, placeholder(DType::int64)), DType::int64},
+      {where(c, p, 0.5), DType::float64},
+      {p + q, DType::int64},
+      {abs(p), DType::int64},
+  };
+  for (const auto& [result, expected] : table)
+    EXPECT_EQ(result.dtype(), expected) << result->op_name();
+  const std::unordered_map<std::string, Tensor> values = {
+      {c->attrs().get_string("name"), Tensor::from_bools({true, false}, {2})},
+      {p->attrs().get_string("name"), Tensor::from_bools({true, true}, {2})},
+      {q->attrs().get_string("name"), Tensor::from_bools({false, false}, {2})}};
+  Tensor chosen = evaluate(where(c, p, q).node(), values);
+  ASSERT_EQ(chosen.dtype(), DType::boolean);
+  EXPECT_EQ(chosen.to_doubles(), std::vector<double>({1, 0}));
+  EXPECT_EQ(evaluate(minimum(p, q).node(), values).to_doubles(), std::vector<double>({0, 0}));
+  EXPECT_EQ(evaluate(maximum(c, q).node(), values).to_doubles(), std::vector<double>({1, 0}));
 }
 
 TEST(ElementwiseDTypes, LogicalOpsTreatNonzeroAsTrue) {

@@ -153,6 +153,23 @@ TEST(LinalgValues, MatmulStaticShapes) {
   EXPECT_EQ(matmul(batch, other).type(), (TensorType{DType::float32, {2, 5, 4, 6}}));
 }
 
+// A 1-d operand is a matrix with one added axis, which the result drops again with a squeeze
+// (not a sum over it, which would read as a reduction).
+TEST(LinalgValues, VectorOperandsAddAndSqueezeOneAxis) {
+  Expr m = input("m", {DType::float64, {3, 3}});
+  Expr v = input("v", {DType::float64, {3}});
+  const std::vector<std::pair<Expr, Shape>> results = {{matmul(m, v), {3}},
+                                                       {matmul(v, m), {3}},
+                                                       {matmul(v, v), {}},
+                                                       {solve(m, v), {3}},
+                                                       {solve_triangular(m, v, true), {3}}};
+  for (const auto& [result, shape] : results) {
+    EXPECT_EQ(result->op_name(), "squeeze");
+    EXPECT_EQ(result.shape(), shape);
+  }
+  EXPECT_EQ(matmul(m, m)->op_name(), "matmul");
+}
+
 TEST(LinalgValues, MatmulPromotesIntegersAndMixedFloats) {
   Expr a = constant(Tensor::from_ints({1, 2, 3, 4}, {2, 2}));
   Expr b = constant(Tensor::from_doubles({1, 0, 0, 1}, {2, 2}, DType::float32));

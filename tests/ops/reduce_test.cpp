@@ -477,6 +477,29 @@ TEST(ReduceGradients, CumprodSecondDerivative) {
                                    {random_tensor({4}, rng, 0.5, 1.5)});
 }
 
+// With a static input shape the gradients of sum and mean broadcast to that shape as an
+// attribute: the gradient graph holds no reference to the forward input. An unknown dim still
+// needs the input's run-time shape.
+TEST(ReduceGradients, StaticShapesKeepTheForwardInputOutOfTheGradient) {
+  const Expr x = input("x", {DType::float64, {2, 3}});
+  const auto mentions = [](const Expr& graph, const Expr& node) {
+    for (const NodePtr& n : topological_order({graph.node()})) {
+      if (n == node.node()) return true;
+    }
+    return false;
+  };
+  for (const Expr& cost : {sum(sum(x, {1})), sum(mean(x, {0}, true)), sum(x)}) {
+    const Expr g = grad(cost, x);
+    EXPECT_FALSE(mentions(g, x)) << cost->op_name();
+    EXPECT_EQ(g.shape(), Shape({2, 3}));
+  }
+  EXPECT_EQ(eval(grad(sum(mean(x, {0})), x), Tensor::from_doubles({1, 2, 3, 4, 5, 6}, {2, 3}))
+                .to_doubles(),
+            std::vector<double>(6, 0.5));
+  const Expr unknown = input("x_unknown", {DType::float64, {kUnknownDim, 3}});
+  EXPECT_TRUE(mentions(grad(sum(unknown), unknown), unknown));
+}
+
 TEST(ReduceGradients, ArgmaxAllAnyPassNoGradient) {
   const Expr x = input("x", {DType::float64, {3}});
   const Expr cost = sum(x * cast(argmax(x), DType::float64)) + sum(cast(any(x), DType::float64));

@@ -207,9 +207,15 @@ TEST(Specialize, DivisionByConstantBecomesMultiplication) {
   expect_rule_preserves_values(
       kPhase, rule, [](const Exprs& x) { return x[0] / 7.0; },
       {random_tensor({4}, rng, -9, 9, DType::float32)}, 3e-7);
-  // An int64 divisor: float32 / int64 is float64, and the rewrite keeps it so.
-  auto promoted = expect_rule_preserves_values(
+  // A rank-0 int64 constant is a weak scalar (like a C++ literal 3): float32 / 3 stays float32,
+  // and the rewrite keeps it so.
+  auto weak = expect_rule_preserves_values(
       kPhase, rule, [](const Exprs& x) { return x[0] / constant(Tensor::from_ints({3}, {})); },
+      {random_tensor({4}, rng, -9, 9, DType::float32)}, 3e-7);
+  EXPECT_EQ(weak.rewritten->dtype(), DType::float32);
+  // An int64 tensor divisor is not weak: float32 / int64 is float64, and stays so.
+  auto promoted = expect_rule_preserves_values(
+      kPhase, rule, [](const Exprs& x) { return x[0] / constant(Tensor::from_ints({3, 3, 3, 3}, {4})); },
       {random_tensor({4}, rng, -9, 9, DType::float32)}, kFewUlps);
   EXPECT_EQ(promoted.rewritten->dtype(), DType::float64);
   // int64 / C++ number is float64 too.

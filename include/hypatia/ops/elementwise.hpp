@@ -7,8 +7,9 @@ namespace hypatia {
 // Elementwise ops broadcast their operands like numpy. Integer and boolean operands of the
 // floating functions (exp, log, ...) are promoted to float64; the integer-exact functions (add,
 // sub, mul, neg, abs, sign, minimum, maximum, clip, square, floor, ceil, round) keep int64, and
-// overflow wraps around as in numpy. A C++ number operand is a "weak" scalar that does not
-// promote a float32 tensor.
+// overflow wraps around as in numpy. A C++ number operand is a "weak" scalar, as in numpy 2: it
+// keeps the tensor's dtype unless its kind is higher (int64 + 1 is int64, float32 * 2.5 float32,
+// int64 * 2.5 float64, bool + 1 int64).
 
 // Arithmetic.
 Expr add(const Expr& a, const Expr& b);
@@ -38,7 +39,8 @@ Expr greater_equal(const Expr& a, const Expr& b);
 Expr logical_and(const Expr& a, const Expr& b);
 Expr logical_or(const Expr& a, const Expr& b);
 Expr logical_not(const Expr& x);
-Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false);  // bool condition
+// The condition must be bool. where, minimum, maximum and clip of bool operands are bool.
+Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false);
 Expr isnan(const Expr& x);
 Expr isinf(const Expr& x);
 
