@@ -9,8 +9,9 @@ namespace {
 Function compile_logp_grad(const Expr& x, const Expr& logp, CompileOptions options) {
   if (!is_input(*x.node()) || x.dtype() != DType::float64 || x.rank() != 1 ||
       !is_fully_known(x.shape())) {
-    throw_shape_error("LogpGrad: the parameter vector must be a float64 input of known length; got " +
-                      type_to_string(x.type()));
+    throw_shape_error(
+        "LogpGrad: the parameter vector must be a float64 input of known length; got " +
+        type_to_string(x.type()));
   }
   if (logp.dtype() != DType::float64 || logp.rank() != 0) {
     throw_shape_error("LogpGrad: the log density must be a float64 scalar; got " +
@@ -41,6 +42,8 @@ double LogpGrad::operator()(const double* x, double* grad) {
   return logp;
 }
 
-LogpGrad LogpGrad::copy() const { return LogpGrad(function_.copy(), dim_); }
+LogpGrad LogpGrad::copy() const {
+  return LogpGrad(function_.copy(), dim_);
+}
 
 }  // namespace hypatia

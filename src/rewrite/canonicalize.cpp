@@ -1,5 +1,7 @@
 // Canonicalize: constant folding, algebraic identities, shape simplifications.
 
+#include <algorithm>
+
 #include "hypatia/ops.hpp"
 #include "rewrite/engine.hpp"
 #include "rewrite/pattern.hpp"
@@ -81,6 +83,52 @@ Expr redundant_broadcast(const Expr& e) {
   return {};
 }
 
+// transpose(transpose(x, p), q) is one transpose by the composed permutation (or x itself).
+Expr transpose_chain(const Expr& e) {
+  Expr inner, x;
+  if (!match(e, op("transpose", {op("transpose", {any(x)})}))) return {};
+  inner = e->input(0);
+  const auto& outer_axes = e->attrs().get_ints("permutation");
+  const auto& inner_axes = inner->attrs().get_ints("permutation");
+  std::vector<std::int64_t> composed;
+  for (std::int64_t axis : outer_axes)
+    composed.push_back(inner_axes[static_cast<std::size_t>(axis)]);
+  return transpose(x, composed);
+}
+
+// Reshapes of reshapes (and of views that only move size-1 axes) reshape the original once.
+Expr reshape_chain(const Expr& e) {
+  static const char* const kViews[] = {"reshape", "expand_dims", "squeeze"};
+  if (e->op_name() != "reshape" && e->op_name() != "expand_dims" && e->op_name() != "squeeze") {
+    return {};
+  }
+  const Expr inner = e->input(0);
+  const bool inner_is_view = std::any_of(std::begin(kViews), std::end(kViews),
+                                         [&inner](const char* v) { return inner->op_name() == v; });
+  if (!inner_is_view || !is_fully_known(e.shape())) return {};
+  return reshape(inner->input(0), e.shape());
+}
+
+// The shape of a value whose static shape is fully known is a constant.
+Expr static_shape_of(const Expr& e) {
+  Expr x;
+  if (match(e, op("shape_of", {any(x)})) && is_fully_known(x.shape())) return shape_of(x);
+  return {};
+}
+
+// Ops that read their second input only for its shape keep the whole subgraph that computes it
+// alive (dead code for the values); with a fully known shape they need no reference at all.
+Expr static_shape_reference(const Expr& e) {
+  Expr x, like;
+  if (!is_fully_known(e.shape())) return {};
+  if (match(e, op("broadcast_like", {any(x), any(like)}))) return broadcast_to(x, e.shape());
+  if (match(e, op("reshape_like", {any(x), any(like)}))) return reshape(x, e.shape());
+  if (match(e, op("fill_like", {any(like)})) && !is_constant(*like.node())) {
+    return constant(Tensor::full(e.dtype(), e.shape(), e->attrs().get_double("value")));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<Rule> canonicalize_rules() {
@@ -93,6 +141,10 @@ std::vector<Rule> canonicalize_rules() {
       {"log(exp(x)) -> x", log_of_exp},
       {"exp(log(x)) -> x for x >= 0", exp_of_log},
       {"broadcast/sum_to of the same static shape -> x", redundant_broadcast},
+      {"transpose(transpose(x)) -> transpose(x)", transpose_chain},
+      {"reshape(reshape(x)) -> reshape(x)", reshape_chain},
+      {"shape_of(x) of a static shape -> constant", static_shape_of},
+      {"shape-only reference of a static shape -> static op", static_shape_reference},
   };
 }
 

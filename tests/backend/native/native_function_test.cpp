@@ -44,8 +44,9 @@ TEST(NativeFunction, SecondCompileComesFromTheCache) {
 const OpDef& op_without_emitter() {
   static const OpDef op{
       .name = "test_identity_without_emitter",
-      .infer = [](const std::vector<NodePtr>& inputs,
-                  const Attrs&) -> std::vector<TensorType> { return {inputs[0]->type()}; },
+      .infer = [](const std::vector<NodePtr>& inputs, const Attrs&) -> std::vector<TensorType> {
+        return {inputs[0]->type()};
+      },
       .kernel = [](const Node&, const std::vector<Tensor>& inputs) { return inputs; },
   };
   return op;
@@ -54,8 +55,8 @@ const OpDef& op_without_emitter() {
 TEST(NativeFunction, MissingEmitterNamesTheOp) {
   Expr a = input("a", {DType::float64, {3}});
   Expr y = make_node(op_without_emitter(), {a.node()});
-  EXPECT_EQ(Function({a.node()}, {y.node()}, {.backend = Backend::interp})(
-                {Tensor::from_doubles({1, 2, 3}, {3})})
+  EXPECT_EQ(Function({a.node()}, {y.node()},
+                     {.backend = Backend::interp})({Tensor::from_doubles({1, 2, 3}, {3})})
                 .front()
                 .at(2),
             3.0);
