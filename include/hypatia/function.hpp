@@ -20,9 +20,9 @@ std::string_view backend_name(Backend backend);
 struct CompileOptions {
   Backend backend = Backend::native;
   bool optimize = true;  // run the rewrite phases before compiling
-  RewriteOptions rewrite;
-  std::vector<std::string> compiler_flags;  // native: empty means -O3 -march=native ...
-  std::string cache_dir;                    // native: empty means $XDG_CACHE_HOME/hypatia
+  RewriteOptions rewrite = {};
+  std::vector<std::string> compiler_flags = {};  // native: empty means -O3 -march=native ...
+  std::string cache_dir = {};                    // native: empty means $XDG_CACHE_HOME/hypatia
 };
 
 struct CompileInfo {

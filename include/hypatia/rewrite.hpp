@@ -12,8 +12,8 @@ namespace hypatia {
 
 // Options of the graph optimizer. Phases run in order: canonicalize, stabilize, specialize, fuse.
 struct RewriteOptions {
-  std::set<std::string> disabled_phases;  // e.g. {"fuse"}
-  std::set<std::string> disabled_rules;   // by rule name
+  std::set<std::string> disabled_phases = {};  // e.g. {"fuse"}
+  std::set<std::string> disabled_rules = {};   // by rule name
   // Prints the graph before and after each phase and the rules that fired.
   bool explain = false;
   std::ostream* explain_stream = nullptr;  // std::cerr when null
