@@ -83,7 +83,7 @@ struct OpDef {
   bool tuple_output = false;  // outputs are read through tuple_get nodes
   bool zero_grad = false;     // piecewise constant (floor, sign, comparisons): gradient is zero
   bool reads_tuple = false;   // takes a tuple node as input (tuple_get only)
-  LowerFn lower;              // empty: the native backend rejects the op, naming it
+  LowerFn lower = {};         // empty: the native backend rejects the op, naming it
 };
 
 // An immutable, hash-consed graph node. Equal (op, attrs, inputs) give the same object, so
