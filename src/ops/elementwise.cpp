@@ -128,11 +128,11 @@ std::vector<NodePtr> grad_elementwise(const ScalarFunction& fn, const NodePtr& n
 // One loop nest over the output, the scalar function applied to broadcast loads of the inputs.
 void lower_elementwise(const NodePtr& node, native::Lowering& lowering) {
   std::vector<native::BufferId> inputs;
-  for (std::size_t i = 0; i < node->inputs().size(); ++i) inputs.push_back(lowering.input_buffer(*node, i));
-  native::emit_elementwise(lowering, lowering.define(*node), inputs,
-                           [&node](const std::vector<native::Scalar>& loaded) {
-                             return lower_scalar(*node, loaded);
-                           });
+  for (std::size_t i = 0; i < node->inputs().size(); ++i)
+    inputs.push_back(lowering.input_buffer(*node, i));
+  native::emit_elementwise(
+      lowering, lowering.define(*node), inputs,
+      [&node](const std::vector<native::Scalar>& loaded) { return lower_scalar(*node, loaded); });
 }
 
 OpDef make_elementwise_op(const ScalarFunction& fn) {
@@ -282,7 +282,8 @@ ScalarFunction piecewise_constant_unary(std::string name, UnaryValue value, Unar
 }
 
 native::Scalar lower_scalar(const Node& node, std::vector<native::Scalar> args) {
-  if (node.op_name() == "cast") return native::apply("cast", "{0}", std::move(args), node.dtype(), "{0}");
+  if (node.op_name() == "cast")
+    return native::apply("cast", "{0}", std::move(args), node.dtype(), "{0}");
   const ScalarFunction& fn = scalar_function(node.op_name());
   if (fn.cpp.empty()) {
     throw Error("native backend: elementwise op '" + fn.name + "' has no C++ emitter");

@@ -154,7 +154,9 @@ FixtureResults evaluate_fixture(const Fixture& fixture, DType dtype) {
 TEST(ElementwiseValues, EveryRowHasCppForms) {
   for (const ops::ScalarFunction& fn : ops::scalar_function_table()) {
     EXPECT_FALSE(fn.cpp.empty()) << fn.name << " has no C++ form";
-    if (fn.eval_int) EXPECT_FALSE(fn.cpp_int.empty()) << fn.name << " has no int64 C++ form";
+    if (fn.eval_int) {
+      EXPECT_FALSE(fn.cpp_int.empty()) << fn.name << " has no int64 C++ form";
+    }
     for (int i = 0; i < fn.arity; ++i) {
       const std::string placeholder = "{" + std::to_string(i) + "}";
       EXPECT_NE(fn.cpp.find(placeholder), std::string::npos)

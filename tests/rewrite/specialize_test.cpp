@@ -215,7 +215,10 @@ TEST(Specialize, DivisionByConstantBecomesMultiplication) {
   EXPECT_EQ(weak.rewritten->dtype(), DType::float32);
   // An int64 tensor divisor is not weak: float32 / int64 is float64, and stays so.
   auto promoted = expect_rule_preserves_values(
-      kPhase, rule, [](const Exprs& x) { return x[0] / constant(Tensor::from_ints({3, 3, 3, 3}, {4})); },
+      kPhase, rule,
+      [](const Exprs& x) {
+        return x[0] / constant(Tensor::from_ints({3, 3, 3, 3}, {4}));
+      },
       {random_tensor({4}, rng, -9, 9, DType::float32)}, kFewUlps);
   EXPECT_EQ(promoted.rewritten->dtype(), DType::float64);
   // int64 / C++ number is float64 too.

@@ -8,8 +8,8 @@
 #include <limits>
 
 #include "hypatia/hypatia.hpp"
-#include "rewrite/rewrite_check.hpp"
 #include "hypatia/rewrite.hpp"
+#include "rewrite/rewrite_check.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -99,7 +99,8 @@ TEST(StabilizeScan, HiddenMarkovForwardPassInTheFarTail) {
 
   // Stabilized (inside the scan body too), then differentiated, then optimized again.
   RewriteReport report;
-  const Expr stable = optimize({naive.node()}, testing::through_phase("stabilize"), &report).front();
+  const Expr stable =
+      optimize({naive.node()}, testing::through_phase("stabilize"), &report).front();
   EXPECT_GE(report.hits["stabilize"]["log(sum(exp(x))) -> logsumexp(x)"], 2)
       << "the scan body was not rewritten";
   const Expr gradient = optimize({grad(stable, emissions).node()}).front();

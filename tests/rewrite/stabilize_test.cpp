@@ -355,7 +355,8 @@ TEST(Stabilize, LogAddExp) {
   // The gradient is finite, also at a tie, where each side gets half.
   Expr x = input("x", {DType::float64, {3}});
   Expr y = input("y", {DType::float64, {3}});
-  Expr stable = optimize({log(exp(x) + exp(y)).node()}, testing::through_phase("stabilize")).front();
+  Expr stable =
+      optimize({log(exp(x) + exp(y)).node()}, testing::through_phase("stabilize")).front();
   Tensor dx = evaluate(grad(sum(stable), x),
                        {{"x", values({1000, -1000, 3})}, {"y", values({1000, -1001, 3})}});
   EXPECT_EQ(dx.at(0), 0.5);
