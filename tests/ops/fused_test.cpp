@@ -4,6 +4,7 @@
 
 #include "hypatia/hypatia.hpp"
 #include "ops/fused.hpp"
+#include "support/errors.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -13,18 +14,8 @@ using ops::fused_body;
 using ops::make_fused;
 using testing::random_tensor;
 
-std::string error_message(const std::function<void()>& build) {
-  try {
-    build();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::contains;
+using testing::error_message;
 
 // The fused node's value equals the unfused region's, computed by the interpreter op by op.
 void expect_same_values(const NodePtr& unfused, const NodePtr& fused,

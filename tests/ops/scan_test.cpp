@@ -5,6 +5,7 @@
 
 #include "hypatia/hypatia.hpp"
 #include "support/backends.hpp"
+#include "support/errors.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -17,18 +18,8 @@ Tensor vector_of(const std::vector<double>& values) {
   return Tensor::from_doubles(values, {static_cast<std::int64_t>(values.size())});
 }
 
-std::string error_message(const std::function<void()>& build) {
-  try {
-    build();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using testing::contains;
+using testing::error_message;
 
 // ---- Values -------------------------------------------------------------------------------------
 
