@@ -12,6 +12,7 @@
 #include "ops/elementwise.hpp"
 #include "ops/elementwise_builders.hpp"
 #include "support/backends.hpp"
+#include "support/errors.hpp"
 
 namespace hypatia {
 namespace {
@@ -432,11 +433,7 @@ std::string shape_error_message(const std::function<void()>& build) {
   return "";
 }
 
-void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
-  for (const std::string& part : parts) {
-    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
-  }
-}
+using testing::expect_mentions;
 
 TEST(ElementwiseErrors, ShapeMismatchNamesTheOpAndBothShapes) {
   Expr a = placeholder(DType::float64, {3}), b = placeholder(DType::float64, {4});

@@ -11,6 +11,7 @@
 
 #include "hypatia/hypatia.hpp"
 #include "support/backends.hpp"
+#include "support/errors.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -378,11 +379,7 @@ std::string message_of(const std::function<void()>& action) {
   return "";
 }
 
-void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
-  for (const std::string& part : parts) {
-    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
-  }
-}
+using testing::expect_mentions;
 
 TEST(IndexErrors, GatherIndexOutOfRangeAtRunTime) {
   Expr x = input("x", {DType::float64, {5, 2}});

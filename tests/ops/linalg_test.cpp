@@ -7,6 +7,7 @@
 
 #include "hypatia/hypatia.hpp"
 #include "support/backends.hpp"
+#include "support/errors.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -109,11 +110,7 @@ std::string shape_error_message(const std::function<void()>& build) {
   return "";
 }
 
-void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
-  for (const std::string& part : parts) {
-    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
-  }
-}
+using testing::expect_mentions;
 
 bool all_nan(const Tensor& t) {
   for (double v : t.to_doubles()) {

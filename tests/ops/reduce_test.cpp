@@ -9,6 +9,7 @@
 #include "hypatia/function.hpp"
 #include "hypatia/hypatia.hpp"
 #include "support/backends.hpp"
+#include "support/errors.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -520,11 +521,7 @@ std::string shape_error_of(Build build) {
   return "";
 }
 
-void expect_mentions(const std::string& message, const std::vector<std::string>& parts) {
-  for (const std::string& part : parts) {
-    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
-  }
-}
+using testing::expect_mentions;
 
 TEST(ReduceErrors, AxisOutOfRangeNamesOpAxisRankAndShape) {
   const Expr x = input("x", {DType::float64, {2, 3}});
