@@ -1,0 +1,43 @@
+#pragma once
+
+// Results of inference in memory, laid out like ArviZ's InferenceData: named groups of named
+// variables; draws are (chain, draw, ...variable shape), row-major.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace hypatia {
+
+// Values along one named dimension: labels or numbers.
+using CoordValues = std::variant<std::vector<std::string>, std::vector<double>, std::vector<std::int64_t>>;
+
+struct Variable {
+  std::string name;
+  std::vector<std::int64_t> shape;  // the variable's own shape (without chain, draw)
+  std::vector<std::string> dims;    // one name per axis of `shape`; empty means "<name>_dim_<k>"
+  bool is_integer = false;          // stored as int64 (discrete values, tree depth, flags)
+  std::vector<double> values;       // (chain, draw, ...shape) for sampled groups; shape only for
+                                    // observed_data / constant_data
+};
+
+struct Group {
+  std::vector<Variable> variables;
+  std::map<std::string, std::string> attributes;
+
+  const Variable* find(const std::string& name) const;
+};
+
+struct InferenceData {
+  std::int64_t chains = 0;
+  std::int64_t draws = 0;
+  std::map<std::string, CoordValues> coords;  // coordinate values for named dims
+  // Groups by ArviZ name: "posterior", "sample_stats", "observed_data", "prior",
+  // "prior_predictive", "posterior_predictive", "warmup_posterior", ...; only present ones.
+  std::map<std::string, Group> groups;
+  std::map<std::string, std::string> attributes;  // global (sampler settings, versions)
+};
+
+}  // namespace hypatia
