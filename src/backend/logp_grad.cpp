@@ -6,7 +6,8 @@
 namespace hypatia {
 namespace {
 
-Function compile_logp_grad(const Expr& x, const Expr& logp, CompileOptions options) {
+Function compile_logp_grad(const Expr& x, const Expr& logp, const std::vector<Expr>& data,
+                           CompileOptions options) {
   if (!is_input(*x.node()) || x.dtype() != DType::float64 || x.rank() != 1 ||
       !is_fully_known(x.shape())) {
     throw_shape_error(
@@ -26,24 +27,59 @@ Function compile_logp_grad(const Expr& x, const Expr& logp, CompileOptions optio
     stable = optimize({logp.node()}, before_grad).front();
   }
   Expr gradient = grad(stable, x);
-  return Function({x.node()}, {stable.node(), gradient.node()}, options);
+  std::vector<NodePtr> inputs = {x.node()};
+  for (const Expr& placeholder : data) inputs.push_back(placeholder.node());
+  return Function(inputs, {stable.node(), gradient.node()}, options);
+}
+
+void check_data_value(const NodePtr& placeholder, const Tensor& value) {
+  if (value.type() != placeholder->type()) {
+    throw Error("LogpGrad: data " + placeholder->attrs().get_string("name") + " must be " +
+                type_to_string(placeholder->type()) + "; got " + type_to_string(value.type()));
+  }
 }
 
 }  // namespace
 
 LogpGrad::LogpGrad(const Expr& x, const Expr& logp, const CompileOptions& options)
-    : function_(compile_logp_grad(x, logp, options)), dim_(x.shape().front()) {}
+    : LogpGrad(x, logp, {}, {}, options) {}
+
+LogpGrad::LogpGrad(const Expr& x, const Expr& logp, const std::vector<Expr>& data,
+                   const std::vector<Tensor>& data_values, const CompileOptions& options)
+    : LogpGrad(compile_logp_grad(x, logp, data, options), x.shape().front(), data_values) {
+  if (data.size() != data_values.size()) {
+    throw Error("LogpGrad: " + std::to_string(data.size()) + " data placeholders but " +
+                std::to_string(data_values.size()) + " values");
+  }
+  for (std::size_t i = 0; i < data.size(); ++i) check_data_value(data[i].node(), data_values[i]);
+}
+
+LogpGrad::LogpGrad(Function function, std::int64_t dim, std::vector<Tensor> data_values)
+    : function_(std::move(function)), dim_(dim), data_values_(std::move(data_values)) {
+  bind_pointers();
+}
+
+void LogpGrad::bind_pointers() {
+  input_pointers_.assign(1, nullptr);
+  for (const Tensor& value : data_values_) input_pointers_.push_back(value.bytes());
+}
+
+void LogpGrad::set_data(std::size_t index, const Tensor& value) {
+  check_data_value(function_.inputs().at(index + 1), value);
+  data_values_.at(index) = value;
+  bind_pointers();
+}
 
 double LogpGrad::operator()(const double* x, double* grad) {
   double logp = 0.0;
-  const void* inputs[] = {x};
+  input_pointers_[0] = x;
   void* outputs[] = {&logp, grad};
-  function_.call(inputs, outputs);
+  function_.call(input_pointers_.data(), outputs);
   return logp;
 }
 
 LogpGrad LogpGrad::copy() const {
-  return LogpGrad(function_.copy(), dim_);
+  return LogpGrad(function_.copy(), dim_, data_values_);
 }
 
 }  // namespace hypatia

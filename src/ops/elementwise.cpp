@@ -499,6 +499,14 @@ HYPATIA_DEFINE_UNARY_BUILDER(logical_not)
 HYPATIA_DEFINE_UNARY_BUILDER(isnan)
 HYPATIA_DEFINE_UNARY_BUILDER(isinf)
 
+Expr operator&(const Expr& a, const Expr& b) {
+  return logical_and(a, b);
+}
+
+Expr operator|(const Expr& a, const Expr& b) {
+  return logical_or(a, b);
+}
+
 Expr clip(const Expr& x, const Expr& low, const Expr& high) {
   return ops::apply_elementwise("clip", {x, low, high});
 }

@@ -39,6 +39,9 @@ Expr greater_equal(const Expr& a, const Expr& b);
 Expr logical_and(const Expr& a, const Expr& b);
 Expr logical_or(const Expr& a, const Expr& b);
 Expr logical_not(const Expr& x);
+// Elementwise and / or of bool graphs (both sides are always evaluated).
+Expr operator&(const Expr& a, const Expr& b);
+Expr operator|(const Expr& a, const Expr& b);
 // The condition must be bool. where, minimum, maximum and clip of bool operands are bool.
 Expr where(const Expr& condition, const Expr& if_true, const Expr& if_false);
 Expr isnan(const Expr& x);

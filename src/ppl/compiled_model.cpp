@@ -1,0 +1,196 @@
+// A model compiled for one backend, seen by samplers as a Target.
+
+#include <cmath>
+#include <optional>
+
+#include "hypatia/error.hpp"
+#include "hypatia/grad.hpp"
+#include "hypatia/graph.hpp"
+#include "hypatia/logp_grad.hpp"
+#include "hypatia/ops.hpp"
+#include "ppl/model_state.hpp"
+
+namespace hypatia {
+
+struct CompiledModel::Shared {
+  LogDensityGraph graph;
+  PointLayout layout;
+  std::vector<ModelVariable> stored;  // free variables and deterministics
+  std::vector<Expr> stored_values;    // their values as graphs of x and the data
+  CompileOptions options;
+  LogpGrad prototype;
+};
+
+struct CompiledModel::Instance {
+  LogpGrad logp_grad;
+  std::optional<Function> split;      // log prior, log likelihood
+  std::optional<Function> constrain;  // stored values
+};
+
+namespace {
+
+void reject_discrete_free_variables(const Model& model) {
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role == VariableRole::free && variable.distribution->is_discrete()) {
+      throw Error(variable.name + ": " + variable.distribution->name() +
+                  " is discrete; gradient-based samplers need continuous free variables "
+                  "(marginalize it out, or observe it)");
+    }
+  }
+}
+
+std::vector<Expr> stored_value_graphs(const Model& model, const LogDensityGraph& graph,
+                                      const PointLayout& layout) {
+  // Rebuild the free variables' constrained values from x, then every deterministic from them.
+  Replacements replacements;
+  std::vector<Expr> values;
+  std::size_t block_index = 0;
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role == VariableRole::free) {
+      const FlatBlock& block = layout.blocks[block_index++];
+      Expr unconstrained =
+          reshape(slice(graph.x, 0, Slice{block.offset, block.offset + block.size, std::nullopt}),
+                  block.unconstrained_shape);
+      Expr value = block.transform ? block.transform->constrain(unconstrained) : unconstrained;
+      replacements[variable.value.node().get()] = cast(value, variable.value.dtype()).node();
+    }
+  }
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
+      values.push_back(substitute(variable.value.node(), replacements));
+    }
+  }
+  return values;
+}
+
+std::vector<NodePtr> function_inputs(const LogDensityGraph& graph) {
+  std::vector<NodePtr> inputs = {graph.x.node()};
+  for (const Expr& placeholder : graph.data_inputs) inputs.push_back(placeholder.node());
+  return inputs;
+}
+
+std::vector<Tensor> input_values(const LogDensityGraph& graph, const double* x) {
+  std::vector<Tensor> values;
+  Tensor flat(DType::float64, graph.x.shape());
+  std::copy(x, x + flat.size(), flat.mutable_data<double>());
+  values.push_back(flat);
+  for (const Tensor& value : graph.data_values) values.push_back(value);
+  return values;
+}
+
+std::vector<NodePtr> nodes_of(const std::vector<Expr>& exprs) {
+  std::vector<NodePtr> nodes;
+  for (const Expr& expr : exprs) nodes.push_back(expr.node());
+  return nodes;
+}
+
+std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
+                                                            const CompileOptions& options) {
+  reject_discrete_free_variables(model);
+  LogDensityGraph graph = model.log_density();
+  PointLayout layout = model.layout();
+  if (layout.dim == 0) {
+    throw Error("the model has no free random variables to sample");
+  }
+  LogpGrad prototype(graph.x, graph.logp, graph.data_inputs, graph.data_values, options);
+  std::vector<ModelVariable> stored;
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
+      stored.push_back(variable);
+    }
+  }
+  std::vector<Expr> stored_values = stored_value_graphs(model, graph, layout);
+  return std::make_shared<const CompiledModel::Shared>(
+      CompiledModel::Shared{std::move(graph), std::move(layout), std::move(stored),
+                            std::move(stored_values), options, std::move(prototype)});
+}
+
+}  // namespace
+
+CompiledModel::CompiledModel(const Model& model, const CompileOptions& options)
+    : CompiledModel(compile_shared(model, options)) {}
+
+CompiledModel::CompiledModel(std::shared_ptr<const Shared> shared)
+    : shared_(std::move(shared)),
+      instance_(std::make_unique<Instance>(Instance{shared_->prototype.copy(), {}, {}})) {}
+
+CompiledModel::~CompiledModel() = default;
+
+std::int64_t CompiledModel::dim() const {
+  return shared_->layout.dim;
+}
+
+double CompiledModel::logp_grad(const double* x, double* grad) {
+  return instance_->logp_grad(x, grad);
+}
+
+std::unique_ptr<Target> CompiledModel::clone() const {
+  return std::unique_ptr<Target>(new CompiledModel(shared_));
+}
+
+std::vector<std::string> CompiledModel::coordinate_names() const {
+  return shared_->layout.coordinate_names();
+}
+
+std::vector<std::string> CompiledModel::nonfinite_variables(const double* x) {
+  // Rare (a failed initialization), so the interpreter evaluates each term and its gradient.
+  const LogDensityGraph& graph = shared_->graph;
+  std::vector<NodePtr> outputs;
+  for (const auto& [name, term] : graph.terms) {
+    outputs.push_back(term.node());
+    outputs.push_back(grad(term, graph.x).node());
+  }
+  Function terms(function_inputs(graph), outputs, {.backend = Backend::interp});
+  const std::vector<Tensor> values = terms(input_values(graph, x));
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < graph.terms.size(); ++i) {
+    bool finite = std::isfinite(values[2 * i].at(0));
+    const Tensor& gradient = values[2 * i + 1];
+    for (std::int64_t k = 0; finite && k < gradient.size(); ++k) {
+      finite = std::isfinite(gradient.at(k));
+    }
+    if (!finite) names.push_back(graph.terms[i].first);
+  }
+  return names;
+}
+
+void CompiledModel::ensure_split_function() {
+  if (instance_->split) return;
+  const LogDensityGraph& graph = shared_->graph;
+  instance_->split.emplace(
+      function_inputs(graph),
+      std::vector<NodePtr>{graph.log_prior.node(), graph.log_likelihood.node()}, shared_->options);
+}
+
+bool CompiledModel::log_prior_likelihood(const double* x, double* log_prior,
+                                         double* log_likelihood) {
+  ensure_split_function();
+  std::vector<const void*> inputs = {x};
+  for (const Tensor& value : shared_->graph.data_values) inputs.push_back(value.bytes());
+  void* outputs[] = {log_prior, log_likelihood};
+  instance_->split->call(inputs.data(), outputs);
+  return true;
+}
+
+const std::vector<ModelVariable>& CompiledModel::stored_variables() const {
+  return shared_->stored;
+}
+
+std::vector<std::vector<double>> CompiledModel::constrain(const double* x) {
+  const LogDensityGraph& graph = shared_->graph;
+  if (!instance_->constrain) {
+    instance_->constrain.emplace(function_inputs(graph), nodes_of(shared_->stored_values),
+                                 shared_->options);
+  }
+  std::vector<std::vector<double>> stored;
+  for (const Tensor& value : (*instance_->constrain)(input_values(graph, x))) {
+    stored.push_back(value.to_doubles());
+  }
+  return stored;
+}
+
+std::unique_ptr<CompiledModel> Model::compile(const CompileOptions& options) const {
+  return std::make_unique<CompiledModel>(*this, options);
+}
+
+}  // namespace hypatia

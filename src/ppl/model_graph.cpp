@@ -1,0 +1,161 @@
+// The model as graphs of one flat unconstrained vector: each free variable is a slice of it
+// passed through its transform, substituted for the variable's placeholder everywhere.
+
+#include "hypatia/error.hpp"
+#include "hypatia/graph.hpp"
+#include "hypatia/interpreter.hpp"
+#include "hypatia/ops.hpp"
+#include "ppl/model_state.hpp"
+
+namespace hypatia {
+namespace {
+
+std::int64_t element_count(const Shape& shape) {
+  std::int64_t count = 1;
+  for (std::int64_t dim : shape) count *= dim;
+  return count;
+}
+
+Expr unconstrained_block(const Expr& x, const FlatBlock& block) {
+  return reshape(slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt}),
+                 block.unconstrained_shape);
+}
+
+Expr constrained_block(const Expr& x, const FlatBlock& block) {
+  Expr unconstrained = unconstrained_block(x, block);
+  return block.transform ? block.transform->constrain(unconstrained) : unconstrained;
+}
+
+Expr sum_all(const Expr& term) {
+  return cast(term.rank() == 0 ? term : sum(term), DType::float64);
+}
+
+}  // namespace
+
+PointLayout Model::layout() const {
+  PointLayout layout;
+  for (const ModelVariable& variable : state_->variables) {
+    if (variable.role != VariableRole::free) continue;
+    FlatBlock block{.name = variable.name,
+                    .offset = layout.dim,
+                    .shape = variable.shape,
+                    .transform = variable.transform};
+    block.unconstrained_shape = variable.transform
+                                    ? variable.transform->unconstrained_shape(variable.shape)
+                                    : variable.shape;
+    block.size = element_count(block.unconstrained_shape);
+    layout.dim += block.size;
+    layout.blocks.push_back(std::move(block));
+  }
+  return layout;
+}
+
+LogDensityGraph Model::log_density() const {
+  const PointLayout point_layout = layout();
+  LogDensityGraph graph;
+  graph.x = input("model:unconstrained", TensorType{DType::float64, {point_layout.dim}});
+  Replacements replacements;
+  Expr log_prior = Expr(0.0);
+  Expr log_likelihood = Expr(0.0);
+  std::size_t block_index = 0;
+  for (const ModelVariable& variable : state_->variables) {
+    ProvenanceScope scope(variable.name);
+    Expr term;
+    switch (variable.role) {
+      case VariableRole::free: {
+        const FlatBlock& block = point_layout.blocks[block_index++];
+        replacements[variable.value.node().get()] =
+            cast(constrained_block(graph.x, block), variable.value.dtype()).node();
+        // A transform keeps the value in the support, so only the parameters need guarding.
+        term = sum_all(variable.distribution->logp(
+            variable.value, {.check_support = !variable.transform, .check_parameters = true}));
+        if (variable.transform) {
+          term = term + variable.transform->log_jacobian(unconstrained_block(graph.x, block));
+        }
+        log_prior = log_prior + term;
+        break;
+      }
+      case VariableRole::observed:
+        term = sum_all(variable.distribution->logp(variable.value));
+        log_likelihood = log_likelihood + term;
+        break;
+      case VariableRole::potential:
+        term = sum_all(variable.value);
+        log_likelihood = log_likelihood + term;
+        break;
+      case VariableRole::data:
+        graph.data_inputs.push_back(variable.value);
+        graph.data_values.push_back(state_->data_values.at(variable.name));
+        continue;
+      case VariableRole::deterministic:
+        continue;
+    }
+    graph.terms.emplace_back(variable.name, term);
+  }
+  graph.log_prior = substitute(log_prior.node(), replacements);
+  graph.log_likelihood = substitute(log_likelihood.node(), replacements);
+  graph.logp = graph.log_prior + graph.log_likelihood;
+  for (auto& [name, term] : graph.terms) term = substitute(term.node(), replacements);
+  return graph;
+}
+
+Point Model::constrain(const std::vector<double>& x) const {
+  const PointLayout point_layout = layout();
+  if (static_cast<std::int64_t>(x.size()) != point_layout.dim) {
+    throw Error("Model::constrain: the model has " + std::to_string(point_layout.dim) +
+                " unconstrained coordinates; got a vector of " + std::to_string(x.size()));
+  }
+  const Expr flat = constant(Tensor::from_doubles(x, {point_layout.dim}));
+  Replacements replacements;
+  std::vector<std::string> names;
+  std::vector<NodePtr> outputs;
+  std::size_t block_index = 0;
+  for (const ModelVariable& variable : state_->variables) {
+    if (variable.role == VariableRole::free) {
+      Expr value = constrained_block(flat, point_layout.blocks[block_index++]);
+      replacements[variable.value.node().get()] = cast(value, variable.value.dtype()).node();
+    }
+    if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
+      names.push_back(variable.name);
+      outputs.push_back(variable.value.node());
+    }
+  }
+  const std::vector<Tensor> values =
+      evaluate(substitute(outputs, replacements), state_->data_bindings());
+  Point point;
+  for (std::size_t i = 0; i < names.size(); ++i) point.emplace(names[i], values[i]);
+  return point;
+}
+
+std::vector<double> Model::unconstrain(const Point& point) const {
+  const PointLayout point_layout = layout();
+  Replacements replacements;  // bounds of a transform may depend on other free variables
+  for (const FlatBlock& block : point_layout.blocks) {
+    auto found = point.find(block.name);
+    if (found == point.end()) {
+      throw Error("Model::unconstrain: the point has no value for free variable '" + block.name +
+                  "'");
+    }
+    if (found->second.shape() != block.shape) {
+      throw Error("Model::unconstrain: " + block.name + " must have shape " +
+                  shape_to_string(block.shape) + "; got " + shape_to_string(found->second.shape()));
+    }
+    const ModelVariable& variable = this->variable(block.name);
+    replacements[variable.value.node().get()] =
+        cast(Expr(constant(found->second)), variable.value.dtype()).node();
+  }
+  std::vector<NodePtr> outputs;
+  for (const FlatBlock& block : point_layout.blocks) {
+    Expr value = cast(this->variable(block.name).value, DType::float64);
+    outputs.push_back((block.transform ? block.transform->unconstrain(value) : value).node());
+  }
+  std::vector<double> x;
+  x.reserve(static_cast<std::size_t>(point_layout.dim));
+  for (const Tensor& block : evaluate(substitute(outputs, replacements), state_->data_bindings())) {
+    const std::vector<double> flat = block.to_doubles();
+    x.insert(x.end(), flat.begin(), flat.end());
+  }
+  return x;
+}
+
+}  // namespace hypatia
