@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the build and the tests need, skipping those already present.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-dev libgtest-dev)
+packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-dev libgtest-dev librandom123-dev)
 
 missing=()
 for package in "${packages[@]}"; do

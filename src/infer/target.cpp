@@ -13,10 +13,16 @@ std::vector<std::string> Target::coordinate_names() const {
 std::vector<std::string> Target::nonfinite_variables(const double* x) {
   std::vector<double> grad(static_cast<std::size_t>(dim()));
   const double logp = logp_grad(x, grad.data());
-  const std::vector<std::string> names = coordinate_names();
+  std::vector<std::string> names = coordinate_names();
+  names.resize(grad.size());  // a subclass may name fewer coordinates than it has
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i].empty()) names[i] = "x[" + std::to_string(i) + "]";
+  }
+  // A non-finite log density is not attributable to one coordinate without the model's terms.
+  if (!std::isfinite(logp)) return names;
   std::vector<std::string> nonfinite;
   for (std::size_t i = 0; i < grad.size(); ++i) {
-    if (!std::isfinite(logp) || !std::isfinite(grad[i])) nonfinite.push_back(names[i]);
+    if (!std::isfinite(grad[i])) nonfinite.push_back(names[i]);
   }
   return nonfinite;
 }

@@ -1,0 +1,93 @@
+#pragma once
+
+// The No-U-Turn Sampler as Stan runs it: multinomial sampling along trajectories doubled until the
+// generalized no-U-turn criterion fails, with step size and mass matrix adapted during warm-up.
+// Chains run in parallel threads; the same seed gives the same draws whatever the thread count.
+
+#include <cstdint>
+#include <vector>
+
+#include "hypatia/infer/target.hpp"
+
+namespace hypatia {
+
+enum class MetricKind { diagonal, dense };
+
+struct NutsOptions {
+  int chains = 4;
+  int cores = 0;              // threads running chains; 0: one per hardware thread
+  std::int64_t tune = 1000;   // warm-up iterations per chain (discarded unless save_warmup)
+  std::int64_t draws = 1000;  // kept iterations per chain
+  std::uint64_t seed = 0;
+  double target_accept = 0.8;      // mean Metropolis acceptance the step size is tuned to
+  int max_tree_depth = 10;         // at most 2^max_tree_depth leapfrog steps per draw
+  double max_energy_error = 1000;  // a larger energy error ends the trajectory as a divergence
+  MetricKind metric = MetricKind::diagonal;
+  // Starting points on the unconstrained scale: empty (uniform in +-init_radius), one point for
+  // every chain, or one point per chain.
+  std::vector<std::vector<double>> init;
+  double init_radius = 2;
+  bool progress = true;  // a progress bar on stderr when it is a terminal
+  bool save_warmup = false;
+
+  // Stan's windowed warm-up: a fast initial buffer (step size only), slow windows doubling from
+  // base_window that estimate the metric, then a fast terminal buffer. Shrunk to 15% / 75% / 10%
+  // of tune when tune is shorter than their sum; no metric estimation when tune < 20.
+  std::int64_t initial_buffer = 75;
+  std::int64_t base_window = 25;
+  std::int64_t terminal_buffer = 50;
+
+  // Where the initial step-size search starts (doubling or halving until one leapfrog step is
+  // accepted with probability about 0.8); without warm-up the draws use what it finds.
+  double initial_step_size = 1;
+  // Dual averaging of the log step size (Hoffman & Gelman 2014) towards mu = log(10 * eps0),
+  // eps0 from the search above (repeated after every metric update).
+  double adapt_gamma = 0.05;
+  double adapt_t0 = 10;
+  double adapt_kappa = 0.75;
+};
+
+// One value per iteration.
+struct NutsStats {
+  std::vector<double> lp;
+  std::vector<double> acceptance_rate;  // mean Metropolis acceptance over the trajectory
+  std::vector<double> step_size;
+  std::vector<std::int64_t> tree_depth;
+  std::vector<std::int64_t> n_steps;  // leapfrog steps (= gradient evaluations)
+  std::vector<bool> diverging;
+  std::vector<double> energy;            // Hamiltonian at the chosen point
+  std::vector<double> max_energy_error;  // the energy error of largest magnitude (signed)
+
+  std::int64_t size() const { return static_cast<std::int64_t>(lp.size()); }
+};
+
+struct Divergence {
+  std::int64_t iteration;  // index among the draws, or among warm-up iterations when warmup
+  bool warmup;
+  std::vector<double> point;  // unconstrained position where the energy error blew up
+};
+
+struct NutsChain {
+  std::vector<double> draws;  // draws x dim, row-major, unconstrained
+  NutsStats stats;
+  std::vector<double> warmup_draws;  // tune x dim when save_warmup, else empty
+  NutsStats warmup_stats;            // filled when save_warmup
+  // Every divergent transition after warm-up, and during warm-up when save_warmup.
+  std::vector<Divergence> divergences;
+  double step_size = 0;  // the adapted step size used for the draws
+  MetricKind metric = MetricKind::diagonal;
+  // The inverse mass matrix used for the draws: dim entries (diagonal) or dim x dim (dense).
+  std::vector<double> inverse_metric;
+};
+
+struct NutsResult {
+  std::int64_t dim = 0;
+  std::vector<NutsChain> chains;
+  double seconds = 0;  // wall time of the whole run
+};
+
+// Throws hypatia::Error for bad options or when a chain finds no starting point with finite log
+// density and gradient (naming target.nonfinite_variables() there).
+NutsResult sample_nuts(const Target& target, const NutsOptions& options = {});
+
+}  // namespace hypatia

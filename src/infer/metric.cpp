@@ -1,0 +1,159 @@
+#include "infer/metric.hpp"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include <cmath>
+
+#include "hypatia/error.hpp"
+
+namespace hypatia::infer {
+namespace {
+
+using Vector = Eigen::Map<Eigen::VectorXd>;
+using ConstVector = Eigen::Map<const Eigen::VectorXd>;
+using Matrix = Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+using ConstMatrix =
+    Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+
+// Shrinks an estimate from n positions towards a small multiple of the identity so that short
+// windows cannot produce a degenerate metric.
+double estimate_weight(double n) {
+  return n / (n + 5.0);
+}
+double identity_weight(double n) {
+  return 1e-3 * (5.0 / (n + 5.0));
+}
+
+[[noreturn]] void throw_overflow() {
+  throw Error(
+      "NUTS warm-up: the estimated posterior covariance is not finite; the sampler reached extreme "
+      "values on the unconstrained scale (is the posterior improper or extremely wide?)");
+}
+
+class DiagonalMetric final : public Metric {
+ public:
+  explicit DiagonalMetric(std::int64_t dim)
+      : inverse_(static_cast<std::size_t>(dim), 1.0),
+        mean_(inverse_.size()),
+        m2_(inverse_.size()) {}
+
+  MetricKind kind() const override { return MetricKind::diagonal; }
+
+  void sample_momentum(CounterRng& rng, double* p) const override {
+    for (std::size_t i = 0; i < inverse_.size(); ++i) p[i] = rng.normal() / std::sqrt(inverse_[i]);
+  }
+
+  void velocity(const double* p, double* velocity) const override {
+    for (std::size_t i = 0; i < inverse_.size(); ++i) velocity[i] = inverse_[i] * p[i];
+  }
+
+  void add_sample(const double* q) override {
+    ++count_;
+    for (std::size_t i = 0; i < mean_.size(); ++i) {
+      const double delta = q[i] - mean_[i];
+      mean_[i] += delta / static_cast<double>(count_);
+      m2_[i] += delta * (q[i] - mean_[i]);
+    }
+  }
+
+  void update_from_samples() override {
+    if (count_ >= 2) {
+      const double n = static_cast<double>(count_);
+      for (std::size_t i = 0; i < inverse_.size(); ++i) {
+        inverse_[i] = estimate_weight(n) * m2_[i] / (n - 1) + identity_weight(n);
+        if (!std::isfinite(inverse_[i])) throw_overflow();
+      }
+    }
+    count_ = 0;
+    std::fill(mean_.begin(), mean_.end(), 0.0);
+    std::fill(m2_.begin(), m2_.end(), 0.0);
+  }
+
+  const std::vector<double>& inverse() const override { return inverse_; }
+
+ private:
+  std::vector<double> inverse_;
+  std::vector<double> mean_;  // Welford's running mean and sum of squared deviations
+  std::vector<double> m2_;
+  std::int64_t count_ = 0;
+};
+
+class DenseMetric final : public Metric {
+ public:
+  explicit DenseMetric(std::int64_t dim)
+      : dim_(dim),
+        inverse_(static_cast<std::size_t>(dim * dim)),
+        cholesky_(inverse_.size()),
+        mean_(static_cast<std::size_t>(dim)),
+        m2_(inverse_.size()),
+        scratch_(mean_.size()) {
+    Matrix(inverse_.data(), dim_, dim_).setIdentity();
+    Matrix(cholesky_.data(), dim_, dim_).setIdentity();
+  }
+
+  MetricKind kind() const override { return MetricKind::dense; }
+
+  void sample_momentum(CounterRng& rng, double* p) const override {
+    // With M^{-1} = L L', p = L'^{-1} z has covariance (L L')^{-1} = M.
+    Vector momentum(p, dim_);
+    for (std::int64_t i = 0; i < dim_; ++i) momentum[i] = rng.normal();
+    ConstMatrix(cholesky_.data(), dim_, dim_)
+        .transpose()
+        .triangularView<Eigen::Upper>()
+        .solveInPlace(momentum);
+  }
+
+  void velocity(const double* p, double* velocity) const override {
+    Vector(velocity, dim_).noalias() =
+        ConstMatrix(inverse_.data(), dim_, dim_) * ConstVector(p, dim_);
+  }
+
+  void add_sample(const double* q) override {
+    ++count_;
+    Vector mean(mean_.data(), dim_);
+    Vector delta(scratch_.data(), dim_);
+    delta = ConstVector(q, dim_) - mean;
+    mean += delta / static_cast<double>(count_);
+    Matrix(m2_.data(), dim_, dim_).noalias() += delta * (ConstVector(q, dim_) - mean).transpose();
+  }
+
+  void update_from_samples() override {
+    if (count_ >= 2) {
+      const double n = static_cast<double>(count_);
+      Matrix inverse(inverse_.data(), dim_, dim_);
+      inverse = (estimate_weight(n) / (n - 1)) * Matrix(m2_.data(), dim_, dim_);
+      // Fewer positions than dimensions span only a subspace: the regularized estimate would
+      // then be nearly singular and force tiny steps until the next window. Keep its diagonal.
+      if (count_ <= dim_) inverse = Eigen::MatrixXd(inverse.diagonal().asDiagonal());
+      inverse.diagonal().array() += identity_weight(n);
+      if (!inverse.allFinite()) throw_overflow();
+      Eigen::LLT<Eigen::MatrixXd> llt(inverse);
+      if (llt.info() != Eigen::Success) throw_overflow();
+      Matrix(cholesky_.data(), dim_, dim_) = llt.matrixL();
+    }
+    count_ = 0;
+    std::fill(mean_.begin(), mean_.end(), 0.0);
+    std::fill(m2_.begin(), m2_.end(), 0.0);
+  }
+
+  const std::vector<double>& inverse() const override { return inverse_; }
+
+ private:
+  std::int64_t dim_;
+  std::vector<double> inverse_;   // M^{-1}, row-major
+  std::vector<double> cholesky_;  // lower L with L L' = M^{-1}, row-major
+  std::vector<double> mean_;
+  std::vector<double> m2_;  // sum of outer products of deviations (Welford)
+  std::vector<double> scratch_;
+  std::int64_t count_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Metric> Metric::create(MetricKind kind, std::int64_t dim) {
+  if (kind == MetricKind::dense) return std::make_unique<DenseMetric>(dim);
+  return std::make_unique<DiagonalMetric>(dim);
+}
+
+}  // namespace hypatia::infer
