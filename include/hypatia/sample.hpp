@@ -1,0 +1,40 @@
+#pragma once
+
+// Sampling a model end to end: compile its log density for a backend, run a sampler, and gather
+// the draws as constrained values, deterministics and sampler statistics in an InferenceData.
+
+#include <cstdint>
+#include <string>
+
+#include "hypatia/function.hpp"
+#include "hypatia/inference_data.hpp"
+#include "hypatia/infer/nuts.hpp"
+#include "hypatia/ppl/model.hpp"
+
+namespace hypatia {
+
+enum class SamplerKind { nuts, smc };
+
+struct SampleOptions {
+  SamplerKind sampler = SamplerKind::nuts;
+  Backend backend = Backend::native;
+  int chains = 4;
+  int cores = 0;  // 0: one thread per hardware thread
+  std::int64_t draws = 1000;
+  std::int64_t tune = 1000;  // NUTS warm-up iterations
+  std::uint64_t seed = 0;
+  double target_accept = 0.8;
+  MetricKind metric = MetricKind::diagonal;
+  int max_tree_depth = 10;
+  std::int64_t particles = 2000;  // SMC: particles per chain (its draws)
+  bool progress = true;
+};
+
+InferenceData sample(const Model& model, const SampleOptions& options = {});
+
+// The posterior (or prior) group of constrained values and deterministics from flat
+// unconstrained draws laid out (chain, draw, dim).
+Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat_draws,
+                        std::int64_t chains, std::int64_t draws);
+
+}  // namespace hypatia
