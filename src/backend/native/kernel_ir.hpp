@@ -78,11 +78,14 @@ struct LoopNest {
 };
 
 // A call into the precompiled runtime library: `function(buffers..., ints..., doubles...)`.
+// A function that can fail on its operands' values (a nonzero return) names the failure in
+// `error_message`, which the call then raises.
 struct LibraryCall {
   std::string function;
   std::vector<BufferId> buffers;
   std::vector<std::int64_t> ints;
   std::vector<double> doubles;
+  std::string error_message = {};
 };
 
 // Fails the call with `message` when an integer buffer holds an entry outside [-size, size).

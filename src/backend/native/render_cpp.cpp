@@ -258,8 +258,13 @@ class Renderer {
       for (std::size_t i = 0; i < call->doubles.size(); ++i)
         out << (i ? ", " : "") << number(call->doubles[i]);
       out << (call->doubles.empty() ? "0" : "") << "};\n";
+      std::string failure_status = "status";
+      if (!call->error_message.empty()) {
+        unit_.result.error_messages.push_back(call->error_message);
+        failure_status = std::to_string(unit_.result.error_messages.size());
+      }
       out << "    if (int status = " << call->function
-          << "(buffers, ints, reals); status != 0) return status;\n  }\n";
+          << "(buffers, ints, reals); status != 0) return " << failure_status << ";\n  }\n";
     } else if (const auto* check = std::get_if<IndexCheck>(&step)) {
       unit_.result.error_messages.push_back(check->message);
       const Buffer& indices = program_.buffers.at(check->indices);
