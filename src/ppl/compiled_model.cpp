@@ -8,6 +8,7 @@
 #include "hypatia/graph.hpp"
 #include "hypatia/logp_grad.hpp"
 #include "hypatia/ops.hpp"
+#include "hypatia/ppl/predictive.hpp"
 #include "ppl/model_state.hpp"
 
 namespace hypatia {
@@ -19,12 +20,15 @@ struct CompiledModel::Shared {
   std::vector<Expr> stored_values;    // their values as graphs of x and the data
   CompileOptions options;
   LogpGrad prototype;
+  Expr prior_state;  // forward sampling of the free variables, unconstrained and flattened
+  Expr prior_flat;
 };
 
 struct CompiledModel::Instance {
   LogpGrad logp_grad;
   std::optional<Function> split;      // log prior, log likelihood
   std::optional<Function> constrain;  // stored values
+  std::optional<Function> prior;      // a prior draw on the unconstrained scale
 };
 
 namespace {
@@ -84,6 +88,21 @@ std::vector<NodePtr> nodes_of(const std::vector<Expr>& exprs) {
   return nodes;
 }
 
+// A prior draw of every free variable, mapped to the flat unconstrained vector.
+std::pair<Expr, Expr> prior_draw_graph(const Model& model, const PointLayout& layout) {
+  const ForwardGraph forward = forward_graph(model);
+  Exprs pieces;
+  std::size_t block_index = 0;
+  for (const auto& [name, value] : forward.values) {
+    if (model.variable(name).role != VariableRole::free) continue;
+    const FlatBlock& block = layout.blocks[block_index++];
+    Expr real = cast(value, DType::float64);
+    Expr unconstrained = block.transform ? block.transform->unconstrain(real) : real;
+    pieces.push_back(reshape(unconstrained, {block.size}));
+  }
+  return {forward.state, concatenate(pieces, 0)};
+}
+
 std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
                                                             const CompileOptions& options) {
   reject_discrete_free_variables(model);
@@ -100,9 +119,10 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
     }
   }
   std::vector<Expr> stored_values = stored_value_graphs(model, graph, layout);
-  return std::make_shared<const CompiledModel::Shared>(
-      CompiledModel::Shared{std::move(graph), std::move(layout), std::move(stored),
-                            std::move(stored_values), options, std::move(prototype)});
+  auto [prior_state, prior_flat] = prior_draw_graph(model, layout);
+  return std::make_shared<const CompiledModel::Shared>(CompiledModel::Shared{
+      std::move(graph), std::move(layout), std::move(stored), std::move(stored_values), options,
+      std::move(prototype), std::move(prior_state), std::move(prior_flat)});
 }
 
 }  // namespace
@@ -112,7 +132,7 @@ CompiledModel::CompiledModel(const Model& model, const CompileOptions& options)
 
 CompiledModel::CompiledModel(std::shared_ptr<const Shared> shared)
     : shared_(std::move(shared)),
-      instance_(std::make_unique<Instance>(Instance{shared_->prototype.copy(), {}, {}})) {}
+      instance_(std::make_unique<Instance>(Instance{shared_->prototype.copy(), {}, {}, {}})) {}
 
 CompiledModel::~CompiledModel() = default;
 
@@ -169,6 +189,23 @@ bool CompiledModel::log_prior_likelihood(const double* x, double* log_prior,
   for (const Tensor& value : shared_->graph.data_values) inputs.push_back(value.bytes());
   void* outputs[] = {log_prior, log_likelihood};
   instance_->split->call(inputs.data(), outputs);
+  return true;
+}
+
+bool CompiledModel::sample_prior(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter,
+                                 double* x) {
+  const LogDensityGraph& graph = shared_->graph;
+  if (!instance_->prior) {
+    std::vector<NodePtr> inputs = {shared_->prior_state.node()};
+    for (const Expr& placeholder : graph.data_inputs) inputs.push_back(placeholder.node());
+    instance_->prior.emplace(inputs, std::vector<NodePtr>{shared_->prior_flat.node()},
+                             shared_->options);
+  }
+  const Tensor state = random_state(seed, stream, counter);
+  std::vector<const void*> inputs = {state.bytes()};
+  for (const Tensor& value : graph.data_values) inputs.push_back(value.bytes());
+  void* outputs[] = {x};
+  instance_->prior->call(inputs.data(), outputs);
   return true;
 }
 

@@ -1,36 +1,49 @@
-// TEMPORARY until the Philox random ops land (branch rng): draws are not yet available.
+// Threads the Philox state through a forward-sampling graph: each primitive draw consumes the
+// current state and leaves the advanced one for the next.
+
 #include "hypatia/ppl/random_stream.hpp"
 
-#include "hypatia/error.hpp"
+#include "hypatia/ops.hpp"
 
 namespace hypatia {
-namespace {
-[[noreturn]] void unavailable() {
-  throw Error("random draws are not available yet");
-}
-}  // namespace
 
 RandomStream::RandomStream(Expr state) : state_(std::move(state)) {}
-Expr RandomStream::uniform(const Shape&) {
-  unavailable();
+
+namespace {
+
+Expr take(Expr& state, const RandomDraw& draw) {
+  state = draw.next_state;
+  return draw.draws;
 }
-Expr RandomStream::normal(const Shape&) {
-  unavailable();
+
+}  // namespace
+
+Expr RandomStream::uniform(const Shape& shape) {
+  return take(state_, random_uniform(state_, shape));
 }
-Expr RandomStream::exponential(const Shape&) {
-  unavailable();
+
+Expr RandomStream::normal(const Shape& shape) {
+  return take(state_, random_normal(state_, shape));
 }
-Expr RandomStream::gamma(const Expr&, const Shape&) {
-  unavailable();
+
+Expr RandomStream::exponential(const Shape& shape) {
+  return take(state_, random_exponential(state_, shape));
 }
-Expr RandomStream::poisson(const Expr&, const Shape&) {
-  unavailable();
+
+Expr RandomStream::gamma(const Expr& alpha, const Shape& shape) {
+  return take(state_, random_gamma(state_, alpha, shape));
 }
-Expr RandomStream::binomial(const Expr&, const Expr&, const Shape&) {
-  unavailable();
+
+Expr RandomStream::poisson(const Expr& rate, const Shape& shape) {
+  return take(state_, random_poisson(state_, rate, shape));
 }
-Expr RandomStream::categorical(const Expr&, const Shape&) {
-  unavailable();
+
+Expr RandomStream::binomial(const Expr& n, const Expr& p, const Shape& shape) {
+  return take(state_, random_binomial(state_, n, p, shape));
+}
+
+Expr RandomStream::categorical(const Expr& p, const Shape& shape) {
+  return take(state_, random_categorical(state_, p, shape));
 }
 
 }  // namespace hypatia

@@ -159,6 +159,8 @@ class CompiledModel : public Target {
   std::vector<std::string> coordinate_names() const override;
   std::vector<std::string> nonfinite_variables(const double* x) override;
   bool log_prior_likelihood(const double* x, double* log_prior, double* log_likelihood) override;
+  bool sample_prior(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter,
+                    double* x) override;
 
   // Names, shapes and dims of what constrain() returns: free variables, then deterministics.
   const std::vector<ModelVariable>& stored_variables() const;
