@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages the build and the tests need, skipping those already present.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-dev libgtest-dev librandom123-dev)
+packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-dev libgtest-dev librandom123-dev
+  pkg-config libnetcdf-dev nlohmann-json3-dev python3-xarray python3-netcdf4 libcli11-dev)
 
 missing=()
 for package in "${packages[@]}"; do
