@@ -35,9 +35,15 @@ struct CoreShape {
   std::string problem;  // empty when the cores fit
 };
 
-// A batched function of the runtime library (see hypatia_linalg.h).
-using RuntimeFunction = int (*)(void* const* buffers, const std::int64_t* ints,
-                                const double* reals);
+// A batched function of the runtime library (see hypatia_linalg.h): its name (as generated code
+// calls it), the function, and the function planning its scratch buffers.
+struct RuntimeFunction {
+  const char* name = nullptr;
+  int (*run)(void* const* buffers, const std::int64_t* ints, const double* reals) = nullptr;
+  void (*plan_workspace)(const std::int64_t* ints, std::int64_t* sizes) = nullptr;
+};
+// The binding of runtime function `name` (its planner is `name`_workspace).
+#define HYPATIA_RUNTIME_FUNCTION(name) (RuntimeFunction{#name, name, name##_workspace})
 
 struct BatchedOpSpec {
   std::string name;
@@ -45,10 +51,9 @@ struct BatchedOpSpec {
   bool floating_only = true;    // structural ops (transpose, tril, diag) accept any dtype
   // Core shapes may hold kUnknownDim while the graph is built; the rule then checks what it can.
   std::function<CoreShape(const std::vector<Shape>& cores, const Attrs& attrs)> core_shape;
-  // Numeric ops: the runtime function solving the whole batch (named as generated code calls it),
-  // and the flags it reads after the operands' layout.
-  RuntimeFunction runtime = nullptr;
-  std::string runtime_name = {};
+  // Numeric ops: the runtime function solving the whole batch, and the flags it reads after the
+  // operands' layout.
+  RuntimeFunction runtime = {};
   std::vector<std::int64_t> (*runtime_flags)(const Attrs& attrs) = nullptr;
   // Structural ops: solves one problem, writing the output core block (row-major) to `out`, and
   // emits the native loop nests.
@@ -124,6 +129,18 @@ std::vector<std::int64_t> flags_of(const BatchedOpSpec& spec, const Attrs& attrs
   return spec.runtime_flags ? spec.runtime_flags(attrs) : std::vector<std::int64_t>{};
 }
 
+// The runtime function's scratch buffers for a layout: float64 and int64 element counts.
+struct WorkspaceSizes {
+  std::int64_t reals = 0;
+  std::int64_t indices = 0;
+};
+
+WorkspaceSizes plan_workspace(const BatchedOpSpec& spec, const std::vector<std::int64_t>& layout) {
+  std::int64_t sizes[2] = {0, 0};
+  spec.runtime.plan_workspace(layout.data(), sizes);
+  return {sizes[0], sizes[1]};
+}
+
 // Runs spec.runtime on the whole batch, or spec.compute once per problem, in float64.
 std::vector<Tensor> run_batched(const BatchedOpSpec& spec, const Node& node,
                                 const std::vector<Tensor>& inputs) {
@@ -143,7 +160,7 @@ std::vector<Tensor> run_batched(const BatchedOpSpec& spec, const Node& node,
 
   Tensor out(DType::float64, concat(batch, out_core.shape));
   double* out_data = out.mutable_data<double>();
-  if (spec.runtime) {
+  if (spec.runtime.run) {
     std::vector<void*> buffers;
     std::vector<Shape> shapes;
     for (const Tensor& value : values) {
@@ -151,8 +168,14 @@ std::vector<Tensor> run_batched(const BatchedOpSpec& spec, const Node& node,
       shapes.push_back(value.shape());
     }
     buffers.push_back(out_data);
-    spec.runtime(buffers.data(), runtime_layout(batch, shapes, flags_of(spec, node.attrs())).data(),
-                 nullptr);
+    const std::vector<std::int64_t> layout =
+        runtime_layout(batch, shapes, flags_of(spec, node.attrs()));
+    const WorkspaceSizes sizes = plan_workspace(spec, layout);
+    std::vector<double> reals(static_cast<std::size_t>(sizes.reals));
+    std::vector<std::int64_t> indices(static_cast<std::size_t>(sizes.indices));
+    buffers.push_back(reals.data());
+    buffers.push_back(indices.data());
+    spec.runtime.run(buffers.data(), layout.data(), nullptr);
     return {out.cast(node.dtype())};
   }
   const std::int64_t out_block = num_elements(out_core.shape);
@@ -190,10 +213,12 @@ void lower_to_runtime(const BatchedOpSpec& spec, const NodePtr& node, native::Lo
   const native::BufferId result =
       node->dtype() == DType::float64 ? out : lowering.temporary(DType::float64, node->shape());
   buffers.push_back(result);
-  lowering.emit(native::LibraryCall{spec.runtime_name,
-                                    buffers,
-                                    runtime_layout(batch, shapes, flags_of(spec, node->attrs())),
-                                    {}});
+  std::vector<std::int64_t> layout = runtime_layout(batch, shapes, flags_of(spec, node->attrs()));
+  // The scratch is planned here, once, into the function's arena.
+  const WorkspaceSizes sizes = plan_workspace(spec, layout);
+  buffers.push_back(lowering.temporary(DType::float64, {sizes.reals}));
+  buffers.push_back(lowering.temporary(DType::int64, {sizes.indices}));
+  lowering.emit(native::LibraryCall{spec.runtime.name, buffers, std::move(layout), {}});
   if (result != out) native::emit_copy(lowering, out, result);
 }
 
@@ -210,7 +235,7 @@ OpDef make_batched_op(BatchedOpSpec spec_value) {
   op.grad = spec->grad;
   op.zero_grad = spec->zero_grad;
   op.lower = spec->lower;
-  if (spec->runtime) {
+  if (spec->runtime.run) {
     op.lower = [spec](const NodePtr& node, native::Lowering& lowering) {
       lower_to_runtime(*spec, node, lowering);
     };
@@ -421,8 +446,7 @@ const OpDef& matmul_op() {
       .name = "matmul",
       .core_ranks = {2, 2},
       .core_shape = matmul_shape,
-      .runtime = hr_linalg_matmul,
-      .runtime_name = "hr_linalg_matmul",
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_matmul),
       // C = A B: dA = dC B^T, dB = A^T dC (broadcast batch axes are summed back by the driver).
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         const Expr a = node->input(0), b = node->input(1), g = grads[0];
@@ -470,8 +494,7 @@ const OpDef& cholesky_op() {
       .core_ranks = {2},
       .core_shape = square_to_square,
       // Reads the lower triangle only; NaN (a value a sampler rejects) when not positive definite.
-      .runtime = hr_linalg_cholesky,
-      .runtime_name = "hr_linalg_cholesky",
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_cholesky),
       .grad = cholesky_grad,
   });
   return op;
@@ -492,8 +515,7 @@ const OpDef& solve_triangular_op() {
       .name = "solve_triangular",
       .core_ranks = {2, 2},
       .core_shape = solve_shape,
-      .runtime = hr_linalg_solve_triangular,
-      .runtime_name = "hr_linalg_solve_triangular",
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_solve_triangular),
       .runtime_flags = [](const Attrs& attrs) -> std::vector<std::int64_t> {
         return {attrs.get_int("lower") != 0 ? 1 : 0};
       },
@@ -508,8 +530,7 @@ const OpDef& solve_op() {
       .core_ranks = {2, 2},
       .core_shape = solve_shape,
       // LU with partial pivoting; a zero pivot gives inf/NaN, not an error.
-      .runtime = hr_linalg_solve,
-      .runtime_name = "hr_linalg_solve",
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_solve),
       // X = A^-1 B: dB = A^-T dX, dA = -dB X^T.
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         const Expr b_bar = solve(mT(node->input(0)), grads[0]);
@@ -524,8 +545,7 @@ const OpDef& inverse_op() {
       .name = "inverse",
       .core_ranks = {2},
       .core_shape = square_to_square,
-      .runtime = hr_linalg_inverse,
-      .runtime_name = "hr_linalg_inverse",
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_inverse),
       // X = A^-1: dA = -X^T dX X^T.
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         const Expr xt = mT(node);
@@ -541,8 +561,7 @@ const OpDef& logdet_op() {
       .core_ranks = {2},
       .core_shape = square_to_scalar,
       // log |det| from an LU factorization; -inf when singular.
-      .runtime = hr_linalg_logdet,
-      .runtime_name = "hr_linalg_logdet",
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_logdet),
       // d log |det A| = tr(A^-1 dA): dA = g A^-T.
       .grad = [](const NodePtr& node, const std::vector<NodePtr>& grads) -> std::vector<NodePtr> {
         return {per_matrix(grads[0]) * mT(inverse(node->input(0)))};
@@ -556,8 +575,7 @@ const OpDef& det_sign_op() {
       .name = "det_sign",
       .core_ranks = {2},
       .core_shape = square_to_scalar,
-      .runtime = hr_linalg_det_sign,
-      .runtime_name = "hr_linalg_det_sign",
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_det_sign),
       .zero_grad = true,
   });
   return op;

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "hypatia/hypatia.hpp"
@@ -288,6 +290,116 @@ TEST(LinalgValues, InverseAndDeterminant) {
   }
   checks.push_back({"cholesky_logdet", [](const Case& c) { return cholesky_logdet(in(c, "a")); }});
   expect_fixtures(checks);
+}
+
+// Sizes that take the runtime's blocked factorizations and level-3 kernels, with partial last
+// blocks (see src/backend/native/runtime/linalg.cpp).
+TEST(LinalgValues, BlockedSizesFollowNumpy) {
+  auto product = [](const Case& c) { return matmul(in(c, "a"), in(c, "b")); };
+  expect_fixtures({
+      {"blocked_cholesky", [](const Case& c) { return cholesky(in(c, "a")); }},
+      {"blocked_solve_tri_lower",
+       [](const Case& c) { return solve_triangular(in(c, "a"), in(c, "b"), true); }},
+      {"blocked_solve_tri_upper",
+       [](const Case& c) { return solve_triangular(in(c, "a"), in(c, "b"), false); }},
+      {"blocked_solve", [](const Case& c) { return solve(in(c, "a"), in(c, "b")); }},
+      {"blocked_inverse", [](const Case& c) { return inverse(in(c, "a")); }},
+      {"blocked_slogdet", [](const Case& c) { return logdet(in(c, "a")); }},
+      {"blocked_slogdet", [](const Case& c) { return det_sign(in(c, "a")); }, "sign"},
+      {"blocked_matmul", product},
+      {"blocked_matmul_column", product},
+      {"blocked_matmul_row", product},
+  });
+}
+
+// Row-major matrices as plain vectors, for residuals computed here with plain loops.
+using Matrix = std::vector<double>;
+
+// (n x n) times (n x k), the first factor optionally transposed.
+Matrix product_of(const Matrix& a, const Matrix& b, std::int64_t n, std::int64_t k,
+                  bool transpose_a = false) {
+  Matrix c(static_cast<std::size_t>(n * k), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t m = 0; m < n; ++m) {
+      const double a_im = transpose_a ? a[m * n + i] : a[i * n + m];
+      for (std::int64_t j = 0; j < k; ++j) c[i * k + j] += a_im * b[m * k + j];
+    }
+  }
+  return c;
+}
+
+Matrix transposed(const Matrix& a, std::int64_t n) {
+  Matrix t(a.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = 0; j < n; ++j) t[j * n + i] = a[i * n + j];
+  }
+  return t;
+}
+
+Matrix identity(std::int64_t n) {
+  Matrix eye(static_cast<std::size_t>(n * n), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) eye[i * n + i] = 1.0;
+  return eye;
+}
+
+double largest_difference(const Matrix& a, const Matrix& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double largest = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) largest = std::max(largest, std::abs(a[i] - b[i]));
+  return largest;
+}
+
+// Many panels of the blocked factorizations (block size 32 at n = 300) and kernels whose packed
+// operands exceed the 128 KB Eigen would put on the stack: every op's residual is small.
+TEST(LinalgValues, LargeMatricesHaveSmallResiduals) {
+  const std::int64_t n = 300, k = 7;
+  std::mt19937_64 rng(300);
+  const Matrix m = testing::random_tensor({n, n}, rng).to_doubles();
+  Matrix sigma = product_of(m, m, n, n, true);  // M^T M / n + I: well conditioned
+  for (double& entry : sigma) entry /= static_cast<double>(n);
+  for (std::int64_t i = 0; i < n; ++i) sigma[i * n + i] += 1.0;
+  const Matrix b = testing::random_tensor({n, k}, rng).to_doubles();
+  Matrix swapped = sigma;  // the first two rows exchanged: the determinant changes sign
+  std::swap_ranges(swapped.begin(), swapped.begin() + n, swapped.begin() + n);
+
+  Expr sigma_value = constant(Tensor::from_doubles(sigma, {n, n}));
+  Expr swapped_value = constant(Tensor::from_doubles(swapped, {n, n}));
+  Expr b_value = constant(Tensor::from_doubles(b, {n, k}));
+  Expr l = cholesky(sigma_value);
+  const std::vector<Tensor> values = evaluate_all({
+      l,
+      solve_triangular(l, b_value, true),
+      solve_triangular(matrix_transpose(l), b_value, false),
+      solve(sigma_value, b_value),
+      inverse(sigma_value),
+      matmul(sigma_value, sigma_value),
+      stack({logdet(sigma_value), logdet(swapped_value)}),
+      stack({det_sign(sigma_value), det_sign(swapped_value)}),
+      cholesky(stack({sigma_value, 4.0 * sigma_value})),
+  });
+  const Matrix factor = values[0].to_doubles();
+  EXPECT_LT(largest_difference(product_of(factor, transposed(factor, n), n, n), sigma), 1e-12);
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = i + 1; j < n; ++j) ASSERT_EQ(factor[i * n + j], 0.0);
+  }
+  EXPECT_LT(largest_difference(product_of(factor, values[1].to_doubles(), n, k), b), 1e-12);
+  EXPECT_LT(largest_difference(product_of(factor, values[2].to_doubles(), n, k, true), b), 1e-12);
+  EXPECT_LT(largest_difference(product_of(sigma, values[3].to_doubles(), n, k), b), 1e-12);
+  EXPECT_LT(largest_difference(product_of(sigma, values[4].to_doubles(), n, n), identity(n)),
+            1e-12);
+  EXPECT_LT(largest_difference(values[5].to_doubles(), product_of(sigma, sigma, n, n)), 1e-12);
+  // log det from the LU factorization against the Cholesky factor's diagonal.
+  double cholesky_logdet = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) cholesky_logdet += 2.0 * std::log(factor[i * n + i]);
+  EXPECT_NEAR(values[6].at(0), cholesky_logdet, 1e-10 * std::abs(cholesky_logdet));
+  EXPECT_NEAR(values[6].at(1), cholesky_logdet, 1e-10 * std::abs(cholesky_logdet));
+  EXPECT_EQ(values[7].to_doubles(), std::vector<double>({1.0, -1.0}));
+  // A batch: chol(4 Sigma) = 2 L, exactly (scaling by 4 and taking roots are exact).
+  const Matrix batch = values[8].to_doubles();
+  for (std::int64_t i = 0; i < n * n; ++i) {
+    ASSERT_EQ(batch[i], factor[i]);
+    ASSERT_EQ(batch[n * n + i], 2.0 * factor[i]);
+  }
 }
 
 TEST(LinalgValues, DiagonalsAndTriangles) {

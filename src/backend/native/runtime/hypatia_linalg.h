@@ -9,12 +9,18 @@
 //   then per input: core rows, core cols, one element stride per batch dim (0 = broadcast),
 //   then the op's flags (solve_triangular: 1 for lower).
 // buffers = inputs (float64, row-major cores), then the output (float64, contiguous: the batch
-// in row-major order, one core block per problem).
+// in row-major order, one core block per problem), then two scratch buffers: float64 and int64.
+//
+// The functions allocate nothing: all their scratch memory (factorizations' copies, pivots,
+// Eigen's packed GEMM panels) is in those two buffers. `<name>_workspace(ints, sizes)` plans them
+// for a layout: sizes[0] float64 and sizes[1] int64 elements (either may be 0). Callers plan once
+// per layout (the native backend puts the scratch in the compiled function's arena).
 
 #include <cstdint>
 
-#define HR_LINALG_FUNCTION(name) \
-  extern "C" int name(void* const* buffers, const std::int64_t* ints, const double* reals)
+#define HR_LINALG_FUNCTION(name)                                                            \
+  extern "C" int name(void* const* buffers, const std::int64_t* ints, const double* reals); \
+  extern "C" void name##_workspace(const std::int64_t* ints, std::int64_t* sizes)
 
 HR_LINALG_FUNCTION(hr_linalg_matmul);            // (m, k), (k, n) -> (m, n)
 HR_LINALG_FUNCTION(hr_linalg_cholesky);          // (n, n) -> (n, n); NaN when not positive definite

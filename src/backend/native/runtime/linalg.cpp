@@ -1,24 +1,348 @@
 // Batched dense linear algebra for both backends (see hypatia_linalg.h for the calling
-// convention). Each function walks the broadcast batch and solves one problem per core block
-// with Eigen on row-major maps of the blocks.
+// convention). Each function walks the broadcast batch and solves one problem per core block, in
+// place on Eigen maps of the caller's memory.
+//
+// Why not Eigen's LLT and PartialPivLU: those classes own storage they allocate, and Eigen's
+// level-3 kernels (matrix products, triangular solves with many right-hand sides, rank updates)
+// pack their operands into cache-sized panels that go on the stack up to 128 KB and on the heap
+// beyond. So the factorizations here are blocked algorithms built from Eigen's unblocked in-place
+// steps and its level-3 kernels, and every kernel gets its panels from the caller's workspace. The
+// planning functions size that workspace with the blocking rule Eigen itself uses
+// (computeProductBlockingSizes), so the kernels run exactly as Eigen would run them, whatever the
+// matrix size.
 
 #include "hypatia_linalg.h"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <Eigen/LU>
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
-#include <vector>
+#include <utility>
 
 namespace {
 
+using Eigen::Index;
 using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstMatrixView = Eigen::Map<const RowMatrix>;
-using MatrixView = Eigen::Map<RowMatrix>;
+// A row-major matrix, or a block of one, whose rows are outerStride() elements apart.
+using MatrixView = Eigen::Map<RowMatrix, 0, Eigen::OuterStride<>>;
+using ConstMatrixView = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kMaxInputs = 2;
+
+MatrixView matrix(double* data, Index rows, Index cols) {
+  return MatrixView(data, rows, cols, Eigen::OuterStride<>(cols));
+}
+ConstMatrixView matrix(const double* data, Index rows, Index cols) {
+  return ConstMatrixView(data, rows, cols, Eigen::OuterStride<>(cols));
+}
+MatrixView block(MatrixView m, Index row, Index col, Index rows, Index cols) {
+  return MatrixView(m.data() + row * m.outerStride() + col, rows, cols,
+                    Eigen::OuterStride<>(m.outerStride()));
+}
+ConstMatrixView read_only(const MatrixView& m) {
+  return ConstMatrixView(m.data(), m.rows(), m.cols(), Eigen::OuterStride<>(m.outerStride()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workspace.
+
+// Pieces of the float64 workspace start on 64-byte boundaries: Eigen's kernels read packed panels
+// with aligned vector loads.
+constexpr std::int64_t kAlignmentDoubles = 8;
+
+std::int64_t aligned_size(std::int64_t doubles) {
+  return (doubles + kAlignmentDoubles - 1) / kAlignmentDoubles * kAlignmentDoubles;
+}
+
+// The caller's scratch buffers; `reals` already aligned.
+struct Scratch {
+  double* reals;
+  std::int64_t* indices;
+};
+
+Scratch scratch_of(void* const* buffers, int first) {
+  const auto address = reinterpret_cast<std::uintptr_t>(buffers[first]);
+  constexpr std::uintptr_t bytes = kAlignmentDoubles * sizeof(double);
+  return {reinterpret_cast<double*>((address + bytes - 1) / bytes * bytes),
+          static_cast<std::int64_t*>(buffers[first + 1])};
+}
+
+// Records a plan: `reals` float64 elements after alignment (plus the slack aligning needs) and
+// `indices` int64 elements.
+void plan(std::int64_t* sizes, std::int64_t reals, std::int64_t indices = 0) {
+  sizes[0] = reals == 0 ? 0 : reals + kAlignmentDoubles;
+  sizes[1] = indices;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Eigen's level-3 kernels with their packed panels in the workspace.
+
+// A kernel's cache blocking: it packs kc x mc blocks of one operand and kc x nc of the other.
+struct PanelSizes {
+  Index kc = 0, mc = 0, nc = 0;
+  std::int64_t doubles() const { return aligned_size(kc * mc) + kc * nc; }
+};
+
+// Eigen's blocking for a kernel with (at most) mc x kc and kc x nc blocks. The triangular kernels
+// block only mc and kc and pack all nc columns at once (`blocks_nc` false).
+template <int KcFactor>
+PanelSizes eigen_panel_sizes(Index mc, Index nc, Index kc, bool blocks_nc) {
+  Index blocked_nc = nc;
+  Eigen::internal::computeProductBlockingSizes<double, double, KcFactor>(kc, mc, blocked_nc,
+                                                                         Index{1});
+  return {kc, mc, blocks_nc ? blocked_nc : nc};
+}
+
+// Eigen's blocking object, pointing at panels in the workspace (so the kernels allocate none).
+class WorkspacePanels : public Eigen::internal::level3_blocking<double, double> {
+ public:
+  WorkspacePanels(const PanelSizes& sizes, double* space) {
+    m_kc = sizes.kc;
+    m_mc = sizes.mc;
+    m_nc = sizes.nc;
+    m_blockA = space;
+    m_blockB = space + aligned_size(sizes.kc * sizes.mc);
+  }
+};
+
+// The blockings below are those Eigen's own expressions pass for the same operations (it treats a
+// row-major problem as the column-major transposed one, hence the swapped roles).
+
+// C += alpha A B, for row-major C (m x n), A (m x k), B (k x n).
+PanelSizes product_panels(Index m, Index n, Index k) {
+  return eigen_panel_sizes<1>(n, m, k, true);
+}
+void add_product(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, double alpha,
+                 double* space) {
+  using Kernel =
+      Eigen::internal::general_matrix_matrix_product<Index, double, Eigen::RowMajor, false, double,
+                                                     Eigen::RowMajor, false, Eigen::RowMajor, 1>;
+  WorkspacePanels panels(product_panels(c.rows(), c.cols(), a.cols()), space);
+  Kernel::run(c.rows(), c.cols(), a.cols(), a.data(), a.outerStride(), b.data(), b.outerStride(),
+              c.data(), 1, c.outerStride(), alpha, panels);
+}
+
+// X <- T^-1 X for T (n x n) triangular as `Mode` says (Eigen::Lower, Upper, UnitLower), X (n x k).
+PanelSizes left_solve_panels(Index n, Index k) {
+  return eigen_panel_sizes<4>(k, n, n, false);
+}
+template <int Mode>
+void left_solve(const ConstMatrixView& t, MatrixView x, double* space) {
+  using Kernel =
+      Eigen::internal::triangular_solve_matrix<double, Index, Eigen::OnTheLeft, Mode, false,
+                                               Eigen::RowMajor, Eigen::RowMajor, 1>;
+  WorkspacePanels panels(left_solve_panels(t.rows(), x.cols()), space);
+  Kernel::run(t.rows(), x.cols(), t.data(), t.outerStride(), x.data(), 1, x.outerStride(), panels);
+}
+
+// X <- X L^-T for L (n x n) lower triangular, X (m x n).
+PanelSizes right_solve_panels(Index n, Index m) {
+  return eigen_panel_sizes<4>(n, m, n, false);
+}
+void right_solve_transposed_lower(const ConstMatrixView& l, MatrixView x, double* space) {
+  // L^T is upper triangular, and L's row-major storage is L^T's column-major storage.
+  using Kernel =
+      Eigen::internal::triangular_solve_matrix<double, Index, Eigen::OnTheRight, Eigen::Upper,
+                                               false, Eigen::ColMajor, Eigen::RowMajor, 1>;
+  WorkspacePanels panels(right_solve_panels(l.rows(), x.rows()), space);
+  Kernel::run(l.rows(), x.rows(), l.data(), l.outerStride(), x.data(), 1, x.outerStride(), panels);
+}
+
+// The lower triangle of C (n x n) <- that of C - A A^T, for A (n x k).
+PanelSizes rank_update_panels(Index n, Index k) {
+  return eigen_panel_sizes<1>(n, n, k, false);
+}
+void subtract_rank_update(const ConstMatrixView& a, MatrixView c, double* space) {
+  // A^T's column-major storage is A's row-major storage.
+  using Kernel = Eigen::internal::general_matrix_matrix_triangular_product<
+      Index, double, Eigen::RowMajor, false, double, Eigen::ColMajor, false, Eigen::RowMajor, 1,
+      Eigen::Lower>;
+  WorkspacePanels panels(rank_update_panels(a.rows(), a.cols()), space);
+  Kernel::run(a.rows(), a.cols(), a.data(), a.outerStride(), a.data(), a.outerStride(), c.data(), 1,
+              c.outerStride(), -1.0, panels);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocked factorizations (right-looking: factor a panel of columns, then update what is right of
+// and below it with level-3 kernels). Block sizes follow Eigen's own heuristics.
+
+// Calls step(k, width) for the column panels [k, k + width) of an n-column matrix.
+template <typename Step>
+void for_each_panel(Index n, Index block_size, Step step) {
+  for (Index k = 0; k < n; k += block_size) step(k, std::min(block_size, n - k));
+}
+
+// The largest workspace any step of a blocked factorization needs: panel_doubles(width, rest)
+// for the panel steps that leave `rest` columns to update.
+template <typename PanelDoubles>
+std::int64_t largest_panel_space(Index n, Index block_size, PanelDoubles panel_doubles) {
+  std::int64_t doubles = 0;
+  for_each_panel(n, block_size, [&](Index k, Index width) {
+    const Index rest = n - k - width;
+    if (rest > 0) doubles = std::max(doubles, panel_doubles(width, rest));
+  });
+  return doubles;
+}
+
+constexpr Index kUnblockedCholeskyBelow = 32;
+
+Index cholesky_block_size(Index n) {
+  return std::clamp<Index>(n / 8 / 16 * 16, 8, 128);
+}
+
+std::int64_t cholesky_panel_space(Index n) {
+  if (n < kUnblockedCholeskyBelow) return 0;
+  return largest_panel_space(n, cholesky_block_size(n), [](Index width, Index rest) {
+    return std::max(right_solve_panels(width, rest).doubles(),
+                    rank_update_panels(rest, width).doubles());
+  });
+}
+
+// Overwrites the lower triangle of `a` with L, L L^T = A (reading only that triangle); false when
+// A is not positive definite.
+bool cholesky_in_place(MatrixView a, double* space) {
+  using Unblocked = Eigen::internal::llt_inplace<double, Eigen::Lower>;
+  const Index n = a.rows();
+  if (n < kUnblockedCholeskyBelow) return Unblocked::unblocked(a) < 0;
+  bool positive_definite = true;
+  for_each_panel(n, cholesky_block_size(n), [&](Index k, Index width) {
+    if (!positive_definite) return;
+    MatrixView diagonal = block(a, k, k, width, width);
+    positive_definite = Unblocked::unblocked(diagonal) < 0;
+    const Index rest = n - k - width;
+    if (!positive_definite || rest == 0) return;
+    MatrixView below = block(a, k + width, k, rest, width);
+    right_solve_transposed_lower(read_only(diagonal), below, space);
+    subtract_rank_update(read_only(below), block(a, k + width, k + width, rest, rest), space);
+  });
+  return positive_definite;
+}
+
+constexpr Index kUnblockedLuUpTo = 16;
+
+Index lu_block_size(Index n) {
+  return std::clamp<Index>(n / 8 / 16 * 16, 8, 256);
+}
+
+std::int64_t lu_panel_space(Index n) {
+  if (n <= kUnblockedLuUpTo) return 0;
+  return largest_panel_space(n, lu_block_size(n), [](Index width, Index rest) {
+    return std::max(left_solve_panels(width, rest).doubles(),
+                    product_panels(rest, rest, width).doubles());
+  });
+}
+
+// Eigen's unblocked LU with partial pivoting of a (tall) panel, in place; pivots[i] is the panel
+// row swapped with row i (relative to the panel).
+void factor_panel(MatrixView panel, std::int64_t* pivots) {
+  using Unblocked = Eigen::internal::partial_lu_impl<double, Eigen::RowMajor, std::int64_t>;
+  Unblocked::BlockType lu(panel);
+  std::int64_t swaps = 0;
+  Unblocked::unblocked_lu(lu, pivots, swaps);
+}
+
+// P A = L U in place (L unit lower below the diagonal, U upper), where P swaps rows i and
+// pivots[i] for i = 0, 1, ... in turn. A zero pivot is left in U (solves then give inf/NaN).
+void lu_in_place(MatrixView a, std::int64_t* pivots, double* space) {
+  const Index n = a.rows();
+  if (n <= kUnblockedLuUpTo) {
+    factor_panel(a, pivots);
+    return;
+  }
+  for_each_panel(n, lu_block_size(n), [&](Index k, Index width) {
+    const Index rest = n - k - width;
+    factor_panel(block(a, k, k, n - k, width), pivots + k);
+    // The panel swapped its part of the rows; swap the parts left and right of it likewise.
+    for (Index i = k; i < k + width; ++i) {
+      pivots[i] += k;
+      if (pivots[i] == i) continue;
+      a.row(i).head(k).swap(a.row(pivots[i]).head(k));
+      a.row(i).tail(rest).swap(a.row(pivots[i]).tail(rest));
+    }
+    if (rest == 0) return;
+    MatrixView right = block(a, k, k + width, width, rest);
+    left_solve<Eigen::UnitLower>(read_only(block(a, k, k, width, width)), right, space);
+    add_product(read_only(block(a, k + width, k, rest, width)), read_only(right),
+                block(a, k + width, k + width, rest, rest), -1.0, space);
+  });
+}
+
+// An LU factorization of a copy of an n x n matrix in the scratch: the copy, the pivots (n
+// indices), then panel space for the factorization and for `solve_space` doubles of later solves.
+struct Factorization {
+  MatrixView lu;
+  const std::int64_t* pivots;
+  double* space;
+};
+
+void plan_factorization(std::int64_t n, std::int64_t solve_space, std::int64_t* sizes) {
+  plan(sizes, aligned_size(n * n) + std::max(lu_panel_space(n), solve_space), n);
+}
+
+Factorization factor_copy(const ConstMatrixView& a, const Scratch& scratch) {
+  const Index n = a.rows();
+  Factorization result{matrix(scratch.reals, n, n), scratch.indices,
+                       scratch.reals + aligned_size(n * n)};
+  result.lu = a;
+  lu_in_place(result.lu, scratch.indices, result.space);
+  return result;
+}
+
+// X <- A^-1 X from the factorization of A.
+void solve_in_place(const Factorization& factorization, MatrixView x) {
+  for (Index i = 0; i < x.rows(); ++i) {
+    if (factorization.pivots[i] != i) x.row(i).swap(x.row(factorization.pivots[i]));
+  }
+  left_solve<Eigen::UnitLower>(read_only(factorization.lu), x, factorization.space);
+  left_solve<Eigen::Upper>(read_only(factorization.lu), x, factorization.space);
+}
+
+// log |det a| and the sign of det a: the product of U's diagonal, times the permutation's sign. A
+// zero pivot gives (-inf, 0).
+std::pair<double, double> log_abs_det_and_sign(const ConstMatrixView& a, const Scratch& scratch) {
+  const Factorization factorization = factor_copy(a, scratch);
+  double log_abs = 0.0, sign = 1.0;
+  for (Index i = 0; i < a.rows(); ++i) {
+    const double pivot = factorization.lu(i, i);
+    if (factorization.pivots[i] != i) sign = -sign;
+    log_abs += std::log(std::abs(pivot));
+    sign *= pivot > 0 ? 1.0 : (pivot < 0 ? -1.0 : (pivot == 0 ? 0.0 : kNaN));
+  }
+  return {log_abs, sign};
+}
+
+// C = A B: a coefficient loop for tiny products, a matrix-vector product for a single row or
+// column, else the blocked product; the same choices Eigen's `noalias() = A * B` makes.
+constexpr Index kCoefficientProductBelow = 20;
+
+bool uses_blocked_product(Index m, Index n, Index k) {
+  return k > 0 && m + n + k >= kCoefficientProductBelow && m > 1 && n > 1;
+}
+
+void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, double* space) {
+  const Index m = c.rows(), n = c.cols(), k = a.cols();
+  if (k == 0) {
+    c.setZero();
+  } else if (m + n + k < kCoefficientProductBelow) {
+    c.noalias() = a.lazyProduct(b);
+  } else if (n == 1) {
+    Eigen::Map<Eigen::VectorXd>(c.data(), m).noalias() =
+        a * Eigen::Map<const Eigen::VectorXd>(b.data(), k);
+  } else if (m == 1) {
+    Eigen::Map<Eigen::RowVectorXd>(c.data(), n).noalias() =
+        Eigen::Map<const Eigen::RowVectorXd>(a.data(), k) * b;
+  } else {
+    c.setZero();
+    add_product(a, b, c, 1.0, space);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The batch.
 
 // The layout `ints` describes, for a function of `inputs` operands.
 struct Layout {
@@ -45,16 +369,23 @@ Layout parse_layout(const std::int64_t* ints, int inputs) {
   return layout;
 }
 
-const double* input(void* const* buffers, int i) {
-  return static_cast<const double*>(buffers[i]);
-}
-
 ConstMatrixView input_view(const Layout& layout, const double* data, int i) {
-  return ConstMatrixView(data, layout.rows[i], layout.cols[i]);
+  return matrix(data, layout.rows[i], layout.cols[i]);
 }
 
-// Calls solve_one(input block pointers, output block pointer) for every problem of the batch,
-// in row-major batch order; the output blocks are `out_block` elements apart.
+// The element offset of input i's block in problem `problem` (row-major batch order).
+std::int64_t block_offset(const Layout& layout, int i, std::int64_t problem) {
+  std::int64_t offset = 0;
+  for (std::int64_t d = layout.batch_rank - 1; d >= 0; --d) {
+    offset += problem % layout.batch_dims[d] * layout.strides[i][d];
+    problem /= layout.batch_dims[d];
+  }
+  return offset;
+}
+
+// Calls solve_one(layout, input block pointers, output block pointer, scratch) for every problem
+// of the batch in row-major batch order; the output blocks are `out_block` elements apart. The
+// problems run one after another, so they share the scratch.
 template <typename SolveOne>
 int for_each_problem(void* const* buffers, const std::int64_t* ints, int inputs,
                      std::int64_t (*out_block)(const Layout&), SolveOne solve_one) {
@@ -63,19 +394,13 @@ int for_each_problem(void* const* buffers, const std::int64_t* ints, int inputs,
   for (std::int64_t d = 0; d < layout.batch_rank; ++d) problems *= layout.batch_dims[d];
   const std::int64_t block = out_block(layout);
   double* out = static_cast<double*>(buffers[inputs]);
-  std::vector<std::int64_t> counter(static_cast<std::size_t>(layout.batch_rank), 0);
-  const double* blocks[kMaxInputs] = {};
-  for (int i = 0; i < inputs; ++i) blocks[i] = input(buffers, i);
+  const Scratch scratch = scratch_of(buffers, inputs + 1);
   for (std::int64_t p = 0; p < problems; ++p) {
-    solve_one(layout, blocks, out + p * block);
-    // Advance the batch counter (last axis fastest) and every input's block pointer with it.
-    for (std::int64_t d = layout.batch_rank - 1; d >= 0; --d) {
-      const std::int64_t extent = layout.batch_dims[d];
-      for (int i = 0; i < inputs; ++i) blocks[i] += layout.strides[i][d];
-      if (++counter[d] < extent) break;
-      for (int i = 0; i < inputs; ++i) blocks[i] -= layout.strides[i][d] * extent;
-      counter[d] = 0;
+    const double* blocks[kMaxInputs] = {};
+    for (int i = 0; i < inputs; ++i) {
+      blocks[i] = static_cast<const double*>(buffers[i]) + block_offset(layout, i, p);
     }
+    solve_one(layout, blocks, out + p * block, scratch);
   }
   return 0;
 }
@@ -90,86 +415,113 @@ std::int64_t scalar_block(const Layout&) {
   return 1;
 }
 
-// log |det a| and the sign of det a from an LU factorization with partial pivoting: the product of
-// U's diagonal, times the permutation's sign. A zero pivot gives (-inf, 0).
-std::pair<double, double> log_abs_det_and_sign(const ConstMatrixView& a) {
-  const Eigen::PartialPivLU<RowMatrix> lu(a);
-  double log_abs = 0.0;
-  double sign = lu.permutationP().determinant();
-  for (Eigen::Index i = 0; i < a.rows(); ++i) {
-    const double pivot = lu.matrixLU()(i, i);
-    log_abs += std::log(std::abs(pivot));
-    sign *= pivot > 0 ? 1.0 : (pivot < 0 ? -1.0 : (pivot == 0 ? 0.0 : kNaN));
-  }
-  return {log_abs, sign};
-}
-
 }  // namespace
 
+extern "C" void hr_linalg_matmul_workspace(const std::int64_t* ints, std::int64_t* sizes) {
+  const Layout layout = parse_layout(ints, 2);
+  const Index m = layout.rows[0], k = layout.cols[0], n = layout.cols[1];
+  plan(sizes, uses_blocked_product(m, n, k) ? product_panels(m, n, k).doubles() : 0);
+}
+
 extern "C" int hr_linalg_matmul(void* const* buffers, const std::int64_t* ints, const double*) {
-  return for_each_problem(buffers, ints, 2, product_block,
-                          [](const Layout& layout, const double** in, double* out) {
-                            MatrixView(out, layout.rows[0], layout.cols[1]).noalias() =
-                                input_view(layout, in[0], 0) * input_view(layout, in[1], 1);
-                          });
+  return for_each_problem(
+      buffers, ints, 2, product_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        multiply(input_view(layout, in[0], 0), input_view(layout, in[1], 1),
+                 matrix(out, layout.rows[0], layout.cols[1]), scratch.reals);
+      });
+}
+
+extern "C" void hr_linalg_cholesky_workspace(const std::int64_t* ints, std::int64_t* sizes) {
+  plan(sizes, cholesky_panel_space(parse_layout(ints, 1).rows[0]));
 }
 
 extern "C" int hr_linalg_cholesky(void* const* buffers, const std::int64_t* ints, const double*) {
   return for_each_problem(
-      buffers, ints, 1, square_block, [](const Layout& layout, const double** in, double* out) {
-        MatrixView factor(out, layout.rows[0], layout.rows[0]);
-        const Eigen::LLT<RowMatrix> llt(input_view(layout, in[0], 0));  // reads the lower triangle
-        if (llt.info() == Eigen::Success) {
-          factor = llt.matrixL();
-        } else {
+      buffers, ints, 1, square_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        MatrixView factor = matrix(out, layout.rows[0], layout.rows[0]);
+        factor.triangularView<Eigen::Lower>() = input_view(layout, in[0], 0);
+        factor.triangularView<Eigen::StrictlyUpper>().setZero();
+        if (!cholesky_in_place(factor, scratch.reals)) {
           factor.setConstant(kNaN);  // not positive definite: a value a sampler rejects
         }
       });
 }
 
+extern "C" void hr_linalg_solve_triangular_workspace(const std::int64_t* ints,
+                                                     std::int64_t* sizes) {
+  const Layout layout = parse_layout(ints, 2);
+  plan(sizes, left_solve_panels(layout.rows[0], layout.cols[1]).doubles());
+}
+
 extern "C" int hr_linalg_solve_triangular(void* const* buffers, const std::int64_t* ints,
                                           const double*) {
   return for_each_problem(
-      buffers, ints, 2, product_block, [](const Layout& layout, const double** in, double* out) {
-        MatrixView x(out, layout.rows[0], layout.cols[1]);
-        const ConstMatrixView a = input_view(layout, in[0], 0), b = input_view(layout, in[1], 1);
+      buffers, ints, 2, product_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        MatrixView x = matrix(out, layout.rows[1], layout.cols[1]);
+        x = input_view(layout, in[1], 1);
+        const ConstMatrixView a = input_view(layout, in[0], 0);
         if (layout.flags[0] != 0) {
-          x = a.triangularView<Eigen::Lower>().solve(b);
+          left_solve<Eigen::Lower>(a, x, scratch.reals);
         } else {
-          x = a.triangularView<Eigen::Upper>().solve(b);
+          left_solve<Eigen::Upper>(a, x, scratch.reals);
         }
       });
 }
 
+extern "C" void hr_linalg_solve_workspace(const std::int64_t* ints, std::int64_t* sizes) {
+  const Layout layout = parse_layout(ints, 2);
+  const Index n = layout.rows[0];
+  plan_factorization(n, left_solve_panels(n, layout.cols[1]).doubles(), sizes);
+}
+
 extern "C" int hr_linalg_solve(void* const* buffers, const std::int64_t* ints, const double*) {
-  return for_each_problem(buffers, ints, 2, product_block,
-                          [](const Layout& layout, const double** in, double* out) {
-                            // A zero pivot is not an error for Eigen: the substitution divides by
-                            // it (inf/NaN).
-                            MatrixView(out, layout.rows[0], layout.cols[1]) =
-                                Eigen::PartialPivLU<RowMatrix>(input_view(layout, in[0], 0))
-                                    .solve(input_view(layout, in[1], 1));
-                          });
+  return for_each_problem(
+      buffers, ints, 2, product_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        MatrixView x = matrix(out, layout.rows[1], layout.cols[1]);
+        x = input_view(layout, in[1], 1);
+        solve_in_place(factor_copy(input_view(layout, in[0], 0), scratch), x);
+      });
+}
+
+extern "C" void hr_linalg_inverse_workspace(const std::int64_t* ints, std::int64_t* sizes) {
+  const Index n = parse_layout(ints, 1).rows[0];
+  plan_factorization(n, left_solve_panels(n, n).doubles(), sizes);
 }
 
 extern "C" int hr_linalg_inverse(void* const* buffers, const std::int64_t* ints, const double*) {
   return for_each_problem(
-      buffers, ints, 1, square_block, [](const Layout& layout, const double** in, double* out) {
-        MatrixView(out, layout.rows[0], layout.rows[0]) =
-            Eigen::PartialPivLU<RowMatrix>(input_view(layout, in[0], 0)).inverse();
+      buffers, ints, 1, square_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        MatrixView x = matrix(out, layout.rows[0], layout.rows[0]);
+        x.setIdentity();
+        solve_in_place(factor_copy(input_view(layout, in[0], 0), scratch), x);
       });
 }
 
+extern "C" void hr_linalg_logdet_workspace(const std::int64_t* ints, std::int64_t* sizes) {
+  plan_factorization(parse_layout(ints, 1).rows[0], 0, sizes);
+}
+
 extern "C" int hr_linalg_logdet(void* const* buffers, const std::int64_t* ints, const double*) {
-  return for_each_problem(buffers, ints, 1, scalar_block,
-                          [](const Layout& layout, const double** in, double* out) {
-                            *out = log_abs_det_and_sign(input_view(layout, in[0], 0)).first;
-                          });
+  return for_each_problem(
+      buffers, ints, 1, scalar_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        *out = log_abs_det_and_sign(input_view(layout, in[0], 0), scratch).first;
+      });
+}
+
+extern "C" void hr_linalg_det_sign_workspace(const std::int64_t* ints, std::int64_t* sizes) {
+  hr_linalg_logdet_workspace(ints, sizes);
 }
 
 extern "C" int hr_linalg_det_sign(void* const* buffers, const std::int64_t* ints, const double*) {
-  return for_each_problem(buffers, ints, 1, scalar_block,
-                          [](const Layout& layout, const double** in, double* out) {
-                            *out = log_abs_det_and_sign(input_view(layout, in[0], 0)).second;
-                          });
+  return for_each_problem(
+      buffers, ints, 1, scalar_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        *out = log_abs_det_and_sign(input_view(layout, in[0], 0), scratch).second;
+      });
 }
