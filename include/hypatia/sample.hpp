@@ -7,8 +7,8 @@
 #include <string>
 
 #include "hypatia/function.hpp"
-#include "hypatia/inference_data.hpp"
 #include "hypatia/infer/nuts.hpp"
+#include "hypatia/inference_data.hpp"
 #include "hypatia/ppl/model.hpp"
 
 namespace hypatia {

@@ -19,7 +19,7 @@ const Variable* Group::find(const std::string& name) const {
 
 bool has_chain_and_draw(const std::string& group_name) {
   static const std::set<std::string> unsampled = {"observed_data", "constant_data",
-                                                  "predictions_constant_data"};
+                                                  "predictions_constant_data", "divergences"};
   return unsampled.count(group_name) == 0;
 }
 

@@ -8,9 +8,9 @@ namespace {
 
 Model build() {
   Model m;
-  m.add_coord("school", std::vector<std::string>{"Choate", "Deerfield", "Phillips Andover",
-                                                 "Phillips Exeter", "Hotchkiss", "Lawrenceville",
-                                                 "St. Paul's", "Mt. Hermon"});
+  m.add_coord("school",
+              std::vector<std::string>{"Choate", "Deerfield", "Phillips Andover", "Phillips Exeter",
+                                       "Hotchkiss", "Lawrenceville", "St. Paul's", "Mt. Hermon"});
   // Estimated coaching effects and their standard errors (Gelman et al., BDA3, table 5.2).
   auto y = m.data("y", {28., 8., -3., 7., -1., 1., 18., 12.}, {.dims = {"school"}});
   auto sigma = m.data("sigma", {15., 10., 16., 11., 9., 11., 10., 18.}, {.dims = {"school"}});

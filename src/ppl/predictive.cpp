@@ -135,8 +135,8 @@ void sample_posterior_predictive(const Model& model, InferenceData& data,
       if (candidate.name == variable.name) draws = &candidate;
     }
     if (!draws) {
-      throw Error("sample_posterior_predictive: the posterior has no draws of '" +
-                  variable.name + "'");
+      throw Error("sample_posterior_predictive: the posterior has no draws of '" + variable.name +
+                  "'");
     }
     free_draws.push_back(draws);
     inputs.push_back(variable.value.node());

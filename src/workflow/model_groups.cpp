@@ -55,8 +55,8 @@ Group constant_data_group(const Model& model) {
 
 Group divergence_group(CompiledModel& compiled, const NutsResult& result) {
   Group group;
-  Variable chain_index{.name = "chain", .dims = {"divergence"}, .is_integer = true};
-  Variable draw_index{.name = "draw", .dims = {"divergence"}, .is_integer = true};
+  Variable chain_index{.name = "chain_index", .dims = {"divergence"}, .is_integer = true};
+  Variable draw_index{.name = "draw_index", .dims = {"divergence"}, .is_integer = true};
   for (const ModelVariable& stored : compiled.stored_variables()) {
     std::vector<std::string> dims = {"divergence"};
     dims.insert(dims.end(), stored.dims.begin(), stored.dims.end());

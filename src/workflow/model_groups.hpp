@@ -2,8 +2,8 @@
 
 // InferenceData groups taken from the model itself rather than from a sampler.
 
-#include "hypatia/inference_data.hpp"
 #include "hypatia/infer/nuts.hpp"
+#include "hypatia/inference_data.hpp"
 #include "hypatia/ppl/model.hpp"
 #include "hypatia/sample.hpp"
 

@@ -63,7 +63,7 @@ std::string now_iso8601() {
   return text;
 }
 
-void add_settings(InferenceData& data, const SampleOptions& options, double seconds) {
+void add_settings(InferenceData& data, const SampleOptions& options) {
   data.attributes["sampler"] = options.sampler == SamplerKind::nuts ? "nuts" : "smc";
   data.attributes["backend"] = std::string(backend_name(options.backend));
   data.attributes["chains"] = std::to_string(options.chains);
@@ -73,12 +73,13 @@ void add_settings(InferenceData& data, const SampleOptions& options, double seco
   data.attributes["target_accept"] = std::to_string(options.target_accept);
   data.attributes["max_tree_depth"] = std::to_string(options.max_tree_depth);
   data.attributes["metric"] = options.metric == MetricKind::dense ? "dense" : "diagonal";
-  data.attributes["sampling_time_seconds"] = std::to_string(seconds);
+  if (options.sampler == SamplerKind::smc) {
+    data.attributes["particles"] = std::to_string(options.particles);
+  }
   data.attributes["created_at"] = now_iso8601();
 }
 
-InferenceData sample_with_nuts(CompiledModel& compiled,
-                               const SampleOptions& options) {
+InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& options) {
   const NutsResult result = sample_nuts(compiled, nuts_options(options));
   std::vector<double> flat;
   for (const NutsChain& chain : result.chains) {
@@ -90,7 +91,7 @@ InferenceData sample_with_nuts(CompiledModel& compiled,
   data.groups["posterior"] = constrained_draws(compiled, flat, options.chains, options.draws);
   data.groups["sample_stats"] = nuts_sample_stats(result);
   data.groups["divergences"] = divergence_group(compiled, result);
-  add_settings(data, options, result.seconds);
+  data.attributes["sampling_time_seconds"] = std::to_string(result.seconds);
   return data;
 }
 
@@ -119,9 +120,9 @@ Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat
 
 InferenceData sample(const Model& model, const SampleOptions& options) {
   auto compiled = model.compile({.backend = options.backend});
-  InferenceData data = options.sampler == SamplerKind::nuts
-                           ? sample_with_nuts(*compiled, options)
-                           : sample_with_smc(*compiled, options);
+  InferenceData data = options.sampler == SamplerKind::nuts ? sample_with_nuts(*compiled, options)
+                                                            : sample_with_smc(*compiled, options);
+  add_settings(data, options);
   data.coords = model.coords();
   data.groups["observed_data"] = observed_data_group(model);
   data.groups["constant_data"] = constant_data_group(model);

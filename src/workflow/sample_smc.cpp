@@ -1,9 +1,51 @@
-// TEMPORARY until the SMC branch lands.
-#include "hypatia/error.hpp"
+// SMC through the same path as NUTS: particles become draws, the evidence and the temperature
+// schedule become sample statistics and attributes.
+
+#include <chrono>
+
+#include "hypatia/infer/smc.hpp"
 #include "workflow/model_groups.hpp"
 
 namespace hypatia {
-InferenceData sample_with_smc(CompiledModel&, const SampleOptions&) {
-  throw Error("SMC is not available yet");
+namespace {
+
+Group smc_sample_stats(const SmcResult& result) {
+  // One value per chain, repeated over its draws so the group keeps the (chain, draw) layout.
+  Variable evidence{.name = "log_marginal_likelihood"};
+  Variable stages{.name = "stages", .is_integer = true};
+  for (const SmcChain& chain : result.chains) {
+    for (std::int64_t i = 0; i < result.particles; ++i) {
+      evidence.values.push_back(chain.log_marginal_likelihood);
+      stages.values.push_back(static_cast<double>(chain.betas.size() - 1));
+    }
+  }
+  return {.variables = {evidence, stages}};
 }
+
+}  // namespace
+
+InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& options) {
+  SmcOptions smc;
+  smc.chains = options.chains;
+  smc.cores = options.cores;
+  smc.particles = options.particles;
+  smc.seed = options.seed;
+  smc.progress = options.progress;
+  const auto start = std::chrono::steady_clock::now();
+  const SmcResult result = sample_smc(compiled, smc);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<double> flat;
+  for (const SmcChain& chain : result.chains) {
+    flat.insert(flat.end(), chain.draws.begin(), chain.draws.end());
+  }
+  InferenceData data;
+  data.chains = options.chains;
+  data.draws = options.particles;
+  data.groups["posterior"] = constrained_draws(compiled, flat, options.chains, options.particles);
+  data.groups["sample_stats"] = smc_sample_stats(result);
+  data.attributes["sampling_time_seconds"] = std::to_string(seconds);
+  return data;
+}
+
 }  // namespace hypatia
