@@ -12,20 +12,21 @@
 namespace hypatia {
 
 // Values along one named dimension: labels or numbers.
-using CoordValues = std::variant<std::vector<std::string>, std::vector<double>, std::vector<std::int64_t>>;
+using CoordValues =
+    std::variant<std::vector<std::string>, std::vector<double>, std::vector<std::int64_t>>;
 
 struct Variable {
-  std::string name;
-  std::vector<std::int64_t> shape;  // the variable's own shape (without chain, draw)
-  std::vector<std::string> dims;    // one name per axis of `shape`; empty means "<name>_dim_<k>"
-  bool is_integer = false;          // stored as int64 (discrete values, tree depth, flags)
-  std::vector<double> values;       // (chain, draw, ...shape) for sampled groups; shape only for
-                                    // observed_data / constant_data
+  std::string name = {};
+  std::vector<std::int64_t> shape = {};  // the variable's own shape (without chain, draw)
+  std::vector<std::string> dims = {};  // one name per axis of `shape`; empty means "<name>_dim_<k>"
+  bool is_integer = false;             // stored as int64 (discrete values, tree depth, flags)
+  std::vector<double> values = {};     // (chain, draw, ...shape) for sampled groups; shape only for
+                                       // observed_data / constant_data
 };
 
 struct Group {
-  std::vector<Variable> variables;
-  std::map<std::string, std::string> attributes;
+  std::vector<Variable> variables = {};
+  std::map<std::string, std::string> attributes = {};
 
   const Variable* find(const std::string& name) const;
 };

@@ -7,5 +7,6 @@
 namespace hypatia::models {
 
 BundledModel eight_schools();
+BundledModel radon();
 
 }  // namespace hypatia::models

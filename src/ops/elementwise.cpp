@@ -432,8 +432,8 @@ std::vector<ScalarFunction> arithmetic_functions() {
        .integer_inputs = {},
        .condition_first = true,
        .keeps_bool = true,
-       .cpp = "({0} != 0 ? {1} : {2})",
-       .cpp_int = "({0} != 0 ? {1} : {2})"},
+       .cpp = "hr_select({0}, {1}, {2})",
+       .cpp_int = "hr_select_int({0}, {1}, {2})"},
   };
 }
 

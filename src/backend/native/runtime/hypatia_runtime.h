@@ -47,6 +47,16 @@ inline std::int64_t hr_wrap_index(std::int64_t index, std::int64_t size) {
 }
 
 // 1 / (1 + exp(-x)), with exp taken of a non-positive argument only so it cannot overflow.
+// where(c, a, b) as a call, so both operands are evaluated unconditionally: GCC 12's if-conversion
+// of `c ? load_a : load_b` in vectorized loops miscompiled such selects (wrong lanes) at -O3.
+inline double hr_select(double condition, double if_true, double if_false) {
+  return condition != 0 ? if_true : if_false;
+}
+inline std::int64_t hr_select_int(std::int64_t condition, std::int64_t if_true,
+                                  std::int64_t if_false) {
+  return condition != 0 ? if_true : if_false;
+}
+
 inline double hr_sigmoid(double x) {
   if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
   const double e = std::exp(x);

@@ -1,0 +1,147 @@
+// End-to-end sampling through the model API: known posteriors, the eight-schools reference
+// posterior, determinism, and a log density that is NaN in part of the space.
+
+#include "hypatia/sample.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <span>
+
+#include "hypatia/diagnostics.hpp"
+#include "hypatia/models.hpp"
+#include "hypatia/ops.hpp"
+#include "hypatia/ppl/distributions.hpp"
+#include "hypatia/validation.hpp"
+
+namespace hypatia {
+namespace {
+
+const Variable& variable_of(const InferenceData& data, const std::string& group,
+                            const std::string& name) {
+  const Variable* variable = data.groups.at(group).find(name);
+  EXPECT_NE(variable, nullptr) << name;
+  return *variable;
+}
+
+std::int64_t divergences(const InferenceData& data) {
+  std::int64_t count = 0;
+  for (double flag : variable_of(data, "sample_stats", "diverging").values) count += flag != 0;
+  return count;
+}
+
+TEST(SampleEightSchools, MatchesThePosteriordbReference) {
+  const Model model = find_bundled_model("eight_schools").build();
+  const InferenceData data =
+      sample(model, {.chains = 4, .draws = 1000, .tune = 1000, .seed = 11, .progress = false});
+  EXPECT_EQ(divergences(data), 0);
+  const auto reference = load_reference_posterior("eight_schools-eight_schools_noncentered");
+  for (const ParameterComparison& row : compare_with_reference(data, reference)) {
+    EXPECT_LT(row.rhat, 1.01) << row.name;
+    EXPECT_LT(row.z_mean, 4.0) << row.name << ": mean " << row.mean << " vs " << row.reference_mean
+                               << " (mcse " << row.mcse_mean << ")";
+    EXPECT_LT(row.z_sd, 4.0) << row.name << ": sd " << row.sd << " vs " << row.reference_sd;
+  }
+}
+
+// mu ~ Normal(m0, s0); y_i ~ Normal(mu, s): the posterior of mu is normal with known moments and
+// the evidence is a multivariate normal density of y.
+struct NormalNormal {
+  double prior_mean = 1.0, prior_sd = 3.0, noise_sd = 2.0;
+  std::vector<double> y = {2.1, 3.4, 0.2, 1.9, 4.4, 2.8, 1.1, 3.0, 2.2, 5.1,
+                           0.7, 2.6, 3.9, 1.4, 2.0, 3.3, 2.5, 1.8, 4.0, 2.9};
+
+  Model model() const {
+    Model m;
+    auto mu = m.normal("mu", prior_mean, prior_sd);
+    m.observe("y_obs", Normal(mu, noise_sd), Tensor::from_doubles(y, {20}));
+    return m;
+  }
+  double posterior_precision() const {
+    return 1 / (prior_sd * prior_sd) + y.size() / (noise_sd * noise_sd);
+  }
+  double posterior_mean() const {
+    double sum = 0;
+    for (double value : y) sum += value;
+    return (prior_mean / (prior_sd * prior_sd) + sum / (noise_sd * noise_sd)) /
+           posterior_precision();
+  }
+  double posterior_sd() const { return 1 / std::sqrt(posterior_precision()); }
+  // log N(y | m0 1, s^2 I + s0^2 11^T) via the matrix determinant lemma and Sherman-Morrison.
+  double log_evidence() const {
+    const double n = static_cast<double>(y.size());
+    const double s2 = noise_sd * noise_sd, p2 = prior_sd * prior_sd;
+    double sum = 0, sum_squares = 0;
+    for (double value : y) {
+      sum += value - prior_mean;
+      sum_squares += (value - prior_mean) * (value - prior_mean);
+    }
+    const double log_det = n * std::log(s2) + std::log1p(n * p2 / s2);
+    const double quadratic = sum_squares / s2 - (p2 / (s2 * (s2 + n * p2))) * sum * sum;
+    return -0.5 * (n * std::log(2 * std::numbers::pi) + log_det + quadratic);
+  }
+};
+
+TEST(SampleKnownPosteriors, NormalNormalWithNuts) {
+  const NormalNormal problem;
+  const InferenceData data = sample(problem.model(), {.draws = 1000, .seed = 3, .progress = false});
+  const std::vector<double>& draws = variable_of(data, "posterior", "mu").values;
+  const double mcse = diagnostics::mcse_mean(draws, data.chains);
+  EXPECT_NEAR(diagnostics::mean(draws), problem.posterior_mean(), 4 * mcse);
+  EXPECT_NEAR(diagnostics::sd(draws), problem.posterior_sd(),
+              4 * diagnostics::mcse_sd(draws, data.chains));
+}
+
+TEST(SampleKnownPosteriors, NormalNormalEvidenceWithSmc) {
+  const NormalNormal problem;
+  const InferenceData data = sample(
+      problem.model(),
+      {.sampler = SamplerKind::smc, .chains = 4, .seed = 5, .particles = 2000, .progress = false});
+  const std::vector<double>& evidence =
+      variable_of(data, "sample_stats", "log_marginal_likelihood").values;
+  double mean_evidence = 0;
+  for (std::int64_t chain = 0; chain < data.chains; ++chain) {
+    mean_evidence += evidence[chain * data.draws] / data.chains;
+  }
+  EXPECT_NEAR(mean_evidence, problem.log_evidence(), 0.1);
+  const std::vector<double>& draws = variable_of(data, "posterior", "mu").values;
+  EXPECT_NEAR(diagnostics::mean(draws), problem.posterior_mean(),
+              0.05 * problem.posterior_sd() * 4);
+}
+
+TEST(SampleDeterminism, SameSeedSameDrawsWhateverTheThreadCount) {
+  const Model model = find_bundled_model("eight_schools").build();
+  SampleOptions options{.chains = 4, .draws = 100, .tune = 100, .seed = 99, .progress = false};
+  options.cores = 1;
+  const InferenceData one = sample(model, options);
+  options.cores = 4;
+  const InferenceData four = sample(model, options);
+  for (const char* name : {"mu", "tau", "theta"}) {
+    EXPECT_EQ(variable_of(one, "posterior", name).values,
+              variable_of(four, "posterior", name).values)
+        << name;
+  }
+}
+
+TEST(SampleRobustness, LogDensityThatIsNaNInPartOfTheSpace) {
+  // x ~ Normal(0, 1) restricted by a potential that is NaN above 1: the sampler must treat those
+  // proposals as divergent and still sample the truncated normal.
+  Model m;
+  auto x = m.normal("x", 0, 1);
+  m.potential("wall",
+              where(greater(x, 1.0), Expr(std::numeric_limits<double>::quiet_NaN()), Expr(0.0)));
+  const InferenceData data = sample(m, {.draws = 1000, .seed = 8, .progress = false});
+  EXPECT_GT(divergences(data), 0);
+  const std::vector<double>& draws = variable_of(data, "posterior", "x").values;
+  for (double value : draws) EXPECT_LE(value, 1.0);
+  // E[X | X <= 1] for a standard normal: -phi(1) / Phi(1).
+  const double phi = std::exp(-0.5) / std::sqrt(2 * std::numbers::pi);
+  const double big_phi = 0.5 * std::erfc(-1 / std::numbers::sqrt2);
+  EXPECT_NEAR(diagnostics::mean(draws), -phi / big_phi,
+              5 * diagnostics::mcse_mean(draws, data.chains));
+}
+
+}  // namespace
+}  // namespace hypatia
