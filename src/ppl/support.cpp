@@ -128,6 +128,8 @@ TransformPtr Support::default_transform() const {
       return positive_ordered_transform();
     case SupportKind::corr_cholesky:
       return corr_cholesky_transform();
+    case SupportKind::correlation:
+      return correlation_transform();
     case SupportKind::cov_cholesky:
       return cov_cholesky_transform();
     case SupportKind::zero_sum:

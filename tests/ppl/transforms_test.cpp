@@ -2,13 +2,15 @@
 // log-Jacobians against log |det| of central-difference Jacobians (Eigen), and their gradients
 // against finite differences.
 //
-// A transform into a lower-dimensional set (simplex, corr_cholesky, zero_sum) has a non-square
-// Jacobian, so "log |det J|" needs a choice of coordinates on the constrained set. We use the
-// coordinates the densities of the matching families are written in:
+// A transform into a lower-dimensional set (simplex, corr_cholesky, correlation, zero_sum) has a
+// non-square Jacobian, so "log |det J|" needs a choice of coordinates on the constrained set. We
+// use the coordinates the densities of the matching families are written in:
 //   simplex        the first K-1 entries of each simplex (Dirichlet's density, Stan's
 //                  simplex_constrain; the last entry is 1 minus their sum),
 //   corr_cholesky  the strictly lower entries of each factor (Stan's lkj_corr_cholesky; the
 //                  diagonal is determined by the unit row lengths),
+//   correlation    the strictly lower entries of each correlation matrix (LKJCorr's density;
+//                  the rest follows by symmetry and the unit diagonal),
 //   zero_sum       an orthonormal basis of the zero-sum subspace: ZeroSumNormal's density (PyMC's)
 //                  is with respect to Lebesgue measure on the subspace, for which the volume
 //                  factor is sqrt(det(J^T J)) of the full Jacobian, whatever the basis.
@@ -120,6 +122,25 @@ Tensor random_lower(const Shape& shape, std::mt19937_64& rng, bool unit_rows) {
   });
 }
 
+// L L^T for random correlation Cholesky factors L.
+Tensor random_correlation(const Shape& shape, std::mt19937_64& rng) {
+  const Tensor l = random_lower(shape, rng, true);
+  const std::int64_t n = shape.back();
+  Tensor c(DType::float64, shape);
+  for (std::int64_t start = 0; start < c.size(); start += n * n) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t j = 0; j < n; ++j) {
+        double entry = 0.0;
+        for (std::int64_t k = 0; k < n; ++k) {
+          entry += l.at(start + i * n + k) * l.at(start + j * n + k);
+        }
+        c.set(start + i * n + j, entry);
+      }
+    }
+  }
+  return c;
+}
+
 // Normal draws with the mean over each of the last `axes` axes removed.
 Tensor random_zero_sum(const Shape& shape, std::mt19937_64& rng, int axes) {
   Tensor t = normal_tensor(shape, rng);
@@ -172,6 +193,17 @@ std::vector<TransformSpec> specs() {
            },
        .random_point = [](const Shape& s,
                           std::mt19937_64& rng) { return random_lower(s, rng, true); }},
+      {.label = "correlation",
+       .transform = correlation_transform(),
+       .support = {SupportKind::correlation},
+       .constrained_shapes = {{2, 2}, {3, 3}, {4, 4}, {2, 3, 3}},
+       .is_free_coordinate =
+           [](const Shape& s, std::int64_t i) {
+             auto [row, column] = matrix_position(s, i);
+             return column < row;
+           },
+       .random_point = [](const Shape& s,
+                          std::mt19937_64& rng) { return random_correlation(s, rng); }},
       {.label = "cov_cholesky",
        .transform = cov_cholesky_transform(),
        .support = {SupportKind::cov_cholesky},

@@ -311,8 +311,9 @@ TEST(MultivariateDistributions, FreeVariablesSampleThroughTheirTransforms) {
   m.rv("weights", Dirichlet(constant(Tensor::from_doubles({1.0, 2.0, 3.0}, {3}))));
   m.rv("effects", ZeroSumNormal(1.0), {.shape = {4}});
   m.rv("chol", LKJCholeskyCov(2, 1.5, Exponential(1.0)));
+  m.rv("correlation", LKJCorr(3, 0.8));
   auto compiled = m.compile({.backend = Backend::interp});
-  EXPECT_EQ(compiled->dim(), 3 + 2 + 3 + 3);
+  EXPECT_EQ(compiled->dim(), 3 + 2 + 3 + 3 + 3);
   std::vector<double> x(static_cast<std::size_t>(compiled->dim()), 0.1);
   std::vector<double> gradient(x.size());
   const double logp = compiled->logp_grad(x.data(), gradient.data());
