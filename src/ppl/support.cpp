@@ -93,7 +93,8 @@ Expr Support::contains(const Expr& value, double tolerance) const {
       return is_lower_triangular(value, tolerance) & positive_diagonal(value);
     case SupportKind::correlation:
       return all(less_equal(abs(value - matrix_transpose(value)), tolerance), {-2, -1}) &
-             all(less_equal(abs(diagonal(value) - 1.0), tolerance), {-1});
+             all(less_equal(abs(diagonal(value) - 1.0), tolerance), {-1}) &
+             positive_diagonal(cholesky(value));  // positive definite
     case SupportKind::zero_sum: {
       Axes axes;
       for (int k = 1; k <= zero_sum_axes; ++k) axes.push_back(-k);
@@ -127,6 +128,8 @@ TransformPtr Support::default_transform() const {
       return positive_ordered_transform();
     case SupportKind::corr_cholesky:
       return corr_cholesky_transform();
+    case SupportKind::correlation:
+      return correlation_transform();
     case SupportKind::cov_cholesky:
       return cov_cholesky_transform();
     case SupportKind::zero_sum:

@@ -43,6 +43,8 @@ TransformPtr ordered_transform();
 TransformPtr positive_ordered_transform();
 // Cholesky factors of correlation matrices (n x n from n(n-1)/2 coordinates).
 TransformPtr corr_cholesky_transform();
+// Correlation matrices C = L L^T, L from corr_cholesky_transform (for LKJCorr).
+TransformPtr correlation_transform();
 // Cholesky factors of covariance matrices: lower triangular with positive diagonal.
 TransformPtr cov_cholesky_transform();
 // Values that sum to zero over the last `n_axes` axes (n-1 free coordinates per axis).
