@@ -9,7 +9,7 @@ namespace hypatia {
 namespace {
 
 std::vector<BundledModel> catalog() {
-  std::vector<BundledModel> models = {models::eight_schools(), models::radon()};
+  std::vector<BundledModel> models = {models::eight_schools(), models::logreg(), models::radon()};
   std::sort(models.begin(), models.end(),
             [](const BundledModel& a, const BundledModel& b) { return a.name < b.name; });
   return models;

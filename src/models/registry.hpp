@@ -7,6 +7,7 @@
 namespace hypatia::models {
 
 BundledModel eight_schools();
+BundledModel logreg();
 BundledModel radon();
 
 }  // namespace hypatia::models
