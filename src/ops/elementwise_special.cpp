@@ -93,7 +93,8 @@ Exprs owens_t_grad(const Exprs& in, const Expr&, const Expr& g) {
   Expr half_h_squared = 0.5 * (h * h);
   Expr one_plus_a_squared = 1.0 + a * a;
   Expr d_h = -0.5 * exp(-half_h_squared - kLogSqrtTwoPi) * erf(a * h * kInvSqrt2);
-  Expr d_a = exp(-half_h_squared * one_plus_a_squared) / (2.0 * std::numbers::pi * one_plus_a_squared);
+  Expr d_a =
+      exp(-half_h_squared * one_plus_a_squared) / (2.0 * std::numbers::pi * one_plus_a_squared);
   return {g * d_h, g * d_a};
 }
 

@@ -31,8 +31,9 @@ Expr log_sub_exp(const Expr& a, const Expr& b) {
 // P(|T| > |t|) = I_{nu/(nu+t^2)}(nu/2, 1/2) and P(|T| <= |t|) = I_{t^2/(nu+t^2)}(1/2, nu/2). The
 // first's argument lies below the mean nu/(nu+1) of its beta distribution exactly where t^2 > 1,
 // making it the smaller tail: there it is taken directly, elsewhere the second, and the other is
-// log1p of minus the small one (the ratio test nu vs t^2 would lose the tail for large nu). Each branch sees t^2 clamped to its own side, so the branch not taken stays finite and
-// passes no NaN into the gradient.
+// log1p of minus the small one (the ratio test nu vs t^2 would lose the tail for large nu). Each
+// branch sees t^2 clamped to its own side, so the branch not taken stays finite and passes no NaN
+// into the gradient.
 namespace {
 
 struct StudentTTails {

@@ -49,8 +49,7 @@ class ExGaussianDistribution final : public DistributionImpl {
     Expr below = less(w, 0.0);
     Expr z_below = where(below, z, s - 1.0);
     Expr z_above = where(below, s, z);
-    Expr via_erfcx = -0.5 * square(z_below) +
-                     log(0.5 * erfcx((s - z_below) / std::numbers::sqrt2));
+    Expr via_erfcx = -0.5 * square(z_below) + log(0.5 * erfcx((s - z_below) / std::numbers::sqrt2));
     Expr direct = s * (0.5 * s - z_above) + normal_logcdf(z_above - s);
     return where(below, via_erfcx, direct);
   }

@@ -18,9 +18,7 @@ class GammaDistribution final : public DistributionImpl {
   std::vector<ParameterCondition> parameter_conditions() const override {
     return {parameters::positive("alpha", alpha_), parameters::positive("beta", beta_)};
   }
-  Expr unchecked_logp(const Expr& value) const override {
-    return gamma_logp(alpha_, beta_, value);
-  }
+  Expr unchecked_logp(const Expr& value) const override { return gamma_logp(alpha_, beta_, value); }
   Expr logcdf(const Expr& value) const override { return gamma_logcdf(alpha_, beta_, value); }
   Expr logccdf(const Expr& value) const override { return gamma_logccdf(alpha_, beta_, value); }
   Expr random(RandomStream& rng, const Shape& shape) const override {

@@ -23,17 +23,15 @@ class StudentTDistribution final : public DistributionImpl {
     return {parameters::positive("nu", nu_), parameters::finite("mu", mu_),
             parameters::positive("sigma", sigma_)};
   }
-  // The normalizing constant Gamma((nu+1)/2) / (Gamma(nu/2) sqrt(nu pi)) is written with log B(nu/2,
-  // 1/2), which stays accurate for large nu where the two lgamma terms would cancel.
+  // The normalizing constant Gamma((nu+1)/2) / (Gamma(nu/2) sqrt(nu pi)) is written with log
+  // B(nu/2, 1/2), which stays accurate for large nu where the two lgamma terms would cancel.
   Expr unchecked_logp(const Expr& value) const override {
     Expr z = (value - mu_) / sigma_;
     return -lbeta(0.5 * nu_, 0.5) - 0.5 * log(nu_) - log(sigma_) -
            0.5 * (nu_ + 1.0) * log1p(square(z) / nu_);
   }
   Expr logcdf(const Expr& value) const override { return standard_logcdf((value - mu_) / sigma_); }
-  Expr logccdf(const Expr& value) const override {
-    return standard_logcdf((mu_ - value) / sigma_);
-  }
+  Expr logccdf(const Expr& value) const override { return standard_logcdf((mu_ - value) / sigma_); }
   // mu + sigma Z / sqrt(V / nu) with V ~ chi^2_nu = 2 Gamma(nu/2, 1).
   Expr random(RandomStream& rng, const Shape& shape) const override {
     Expr chi_square_over_nu = 2.0 * rng.gamma(0.5 * nu_, shape) / nu_;

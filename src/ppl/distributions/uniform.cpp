@@ -9,7 +9,8 @@ namespace {
 
 class UniformDistribution final : public DistributionImpl {
  public:
-  UniformDistribution(Expr lower, Expr upper) : lower_(std::move(lower)), upper_(std::move(upper)) {}
+  UniformDistribution(Expr lower, Expr upper)
+      : lower_(std::move(lower)), upper_(std::move(upper)) {}
 
   std::string name() const override { return "Uniform"; }
   Shape default_shape() const override { return batch_shape({lower_, upper_}); }

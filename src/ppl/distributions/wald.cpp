@@ -34,8 +34,7 @@ class WaldDistribution final : public DistributionImpl {
   // log space (exp(2 lam/mu) alone may overflow).
   Expr logcdf(const Expr& value) const override {
     CdfTerms terms = cdf_terms(value);
-    return where(terms.positive, log_add_exp(terms.log_first, terms.log_second),
-                 kNegativeInfinity);
+    return where(terms.positive, log_add_exp(terms.log_first, terms.log_second), kNegativeInfinity);
   }
   // 1 - P(X <= x) = Phi(-r (x/mu - 1)) - exp(2 lam/mu) Phi(-r (x/mu + 1)).
   Expr logccdf(const Expr& value) const override {
@@ -44,10 +43,12 @@ class WaldDistribution final : public DistributionImpl {
   }
   // Michael, Schucany & Haas (1976): the smaller root x of the quadratic that the chi-square(1)
   // statistic y = lam (x - mu)^2 / (mu^2 x) solves, or mu^2 / x, with probability mu / (mu + x).
+  // The root mu + mu (mu y - S) / (2 lam), S = sqrt(4 lam mu y + (mu y)^2), is rationalized to
+  // 4 lam mu (mu y) / (S + mu y)^2, which does not cancel when mu y >> lam.
   Expr random(RandomStream& rng, const Shape& shape) const override {
-    Expr y = square(rng.normal(shape));
-    Expr mu_y = mu_ * y;
-    Expr root = mu_ + mu_ * (mu_y - sqrt(4.0 * lam_ * mu_y + square(mu_y))) / (2.0 * lam_);
+    Expr mu_y = mu_ * square(rng.normal(shape));
+    Expr s = sqrt(4.0 * lam_ * mu_y + square(mu_y));
+    Expr root = where(greater(mu_y, 0.0), 4.0 * lam_ * mu_ * mu_y / square(s + mu_y), mu_);
     return where(less_equal(rng.uniform(shape) * (mu_ + root), mu_), root, square(mu_) / root);
   }
 

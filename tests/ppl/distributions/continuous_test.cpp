@@ -64,15 +64,15 @@ TEST(ContinuousDistributions, StudentTGradient) {
 }
 
 TEST(ContinuousDistributions, GammaGradient) {
-  testing::expect_gradient_matches([](const Exprs& x) { return Gamma(x[0], x[1]).logp(x[2]); },
-                                   {column({0.4, 2.0, 60.0}), column({1.0, 0.2, 7.0}),
-                                    column({0.05, 3.0, 9.0})});
+  testing::expect_gradient_matches(
+      [](const Exprs& x) { return Gamma(x[0], x[1]).logp(x[2]); },
+      {column({0.4, 2.0, 60.0}), column({1.0, 0.2, 7.0}), column({0.05, 3.0, 9.0})});
 }
 
 TEST(ContinuousDistributions, BetaGradient) {
-  testing::expect_gradient_matches([](const Exprs& x) { return Beta(x[0], x[1]).logp(x[2]); },
-                                   {column({0.5, 2.0, 30.0}), column({0.7, 5.0, 1.5}),
-                                    column({0.01, 0.3, 0.97})});
+  testing::expect_gradient_matches(
+      [](const Exprs& x) { return Beta(x[0], x[1]).logp(x[2]); },
+      {column({0.5, 2.0, 30.0}), column({0.7, 5.0, 1.5}), column({0.01, 0.3, 0.97})});
 }
 
 TEST(ContinuousDistributions, TruncatedNormalGradient) {
@@ -101,8 +101,44 @@ TEST(ContinuousDistributions, SkewNormalGradient) {
 TEST(ContinuousDistributions, SkewNormalLogcdfGradient) {
   testing::expect_gradient_matches(
       [](const Exprs& x) { return SkewNormal(x[0], x[1], x[2]).logcdf(x[3]); },
-      {column({0.0, 0.0, 0.0, 1.0}), column({1.0, 1.0, 1.0, 0.5}),
-       column({0.5, 3.0, -0.5, -4.0}), column({-0.3, -2.0, -40.0, 2.0})});
+      {column({0.0, 0.0, 0.0, 1.0}), column({1.0, 1.0, 1.0, 0.5}), column({0.5, 3.0, -0.5, -4.0}),
+       column({-0.3, -2.0, -40.0, 2.0})});
+}
+
+// logccdf is written separately from logcdf for every family (tail accuracy); the two must be
+// complements. The fixture checks logcdf against scipy.
+TEST(ContinuousDistributions, LogccdfComplementsLogcdf) {
+  const Expr values =
+      constant(Tensor::from_doubles({-3.0, -0.7, 0.0, 0.2, 0.5, 0.9, 1.3, 4.0}, {8}));
+  const std::vector<Distribution> families = {TruncatedNormal(0.5, 2.0, -1.0, 3.0),
+                                              TruncatedNormal(0.0, 1.0, std::nullopt, 0.4),
+                                              TruncatedNormal(0.0, 1.0, 0.1, std::nullopt),
+                                              StudentT(2.5, 0.3, 1.5),
+                                              HalfStudentT(3.0, 0.8),
+                                              Cauchy(-0.5, 2.0),
+                                              Gamma(2.5, 1.5),
+                                              InverseGamma(2.0, 1.0),
+                                              Beta(2.0, 3.0),
+                                              Uniform(-1.0, 2.0),
+                                              LogNormal(0.0, 0.7),
+                                              Laplace(0.2, 0.5),
+                                              Logistic(0.1, 0.4),
+                                              Weibull(1.7, 1.2),
+                                              ChiSquared(3.0),
+                                              Pareto(2.0, 0.3),
+                                              SkewNormal(0.2, 1.1, 2.5),
+                                              SkewNormal(0.0, 0.5, -4.0),
+                                              Gumbel(0.3, 0.6),
+                                              Wald(0.8, 2.0),
+                                              ExGaussian(0.0, 0.5, 0.8),
+                                              Kumaraswamy(2.0, 3.0)};
+  for (const Distribution& distribution : families) {
+    const Tensor total =
+        evaluate((exp(distribution.logcdf(values)) + exp(distribution.logccdf(values))).node());
+    for (std::int64_t i = 0; i < total.size(); ++i) {
+      EXPECT_NEAR(total.at(i), 1.0, 1e-12) << distribution.name() << " at element " << i;
+    }
+  }
 }
 
 TEST(ContinuousDistributions, ConstantInvalidParameterIsABuildError) {
