@@ -28,6 +28,10 @@ Expr log_sub_exp(const Expr& a, const Expr& b) {
   return a + log1mexp(b - a);
 }
 
+Expr student_t_standard_logp(const Expr& nu, const Expr& z) {
+  return -lbeta(0.5 * nu, 0.5) - 0.5 * log(nu) - 0.5 * (nu + 1.0) * log1p(square(z) / nu);
+}
+
 // P(|T| > |t|) = I_{nu/(nu+t^2)}(nu/2, 1/2) and P(|T| <= |t|) = I_{t^2/(nu+t^2)}(1/2, nu/2). The
 // first's argument lies below the mean nu/(nu+1) of its beta distribution exactly where t^2 > 1,
 // making it the smaller tail: there it is taken directly, elsewhere the second, and the other is

@@ -17,7 +17,11 @@ Expr log_add_exp(const Expr& a, const Expr& b);
 // log(exp(a) - exp(b)) for a >= b, without cancelling to 0; -inf where a == b.
 Expr log_sub_exp(const Expr& a, const Expr& b);
 
-// Student's t with nu degrees of freedom: log P(|T| > |t|) and log P(|T| <= |t|). Each is computed
+// Student's t with nu degrees of freedom: the log density of the standardized value z (the
+// normalizing constant through log B(nu/2, 1/2), which stays accurate for large nu where
+// lgamma((nu+1)/2) - lgamma(nu/2) would cancel).
+Expr student_t_standard_logp(const Expr& nu, const Expr& z);
+// log P(|T| > |t|) and log P(|T| <= |t|). Each is computed
 // from the incomplete beta function whose argument keeps it accurate where it is small.
 Expr student_t_log_two_sided_tail(const Expr& nu, const Expr& t);
 Expr student_t_log_central(const Expr& nu, const Expr& t);

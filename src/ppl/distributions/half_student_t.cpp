@@ -22,9 +22,7 @@ class HalfStudentTDistribution final : public DistributionImpl {
     return {parameters::positive("nu", nu_), parameters::positive("sigma", sigma_)};
   }
   Expr unchecked_logp(const Expr& value) const override {
-    Expr z = value / sigma_;
-    return std::numbers::ln2 - lbeta(0.5 * nu_, 0.5) - 0.5 * log(nu_) - log(sigma_) -
-           0.5 * (nu_ + 1.0) * log1p(square(z) / nu_);
+    return std::numbers::ln2 + student_t_standard_logp(nu_, value / sigma_) - log(sigma_);
   }
   Expr logcdf(const Expr& value) const override {
     return student_t_log_central(nu_, maximum(value, 0.0) / sigma_);

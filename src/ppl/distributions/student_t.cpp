@@ -1,4 +1,3 @@
-#include <cmath>
 #include <numbers>
 
 #include "hypatia/ops.hpp"
@@ -23,12 +22,8 @@ class StudentTDistribution final : public DistributionImpl {
     return {parameters::positive("nu", nu_), parameters::finite("mu", mu_),
             parameters::positive("sigma", sigma_)};
   }
-  // The normalizing constant Gamma((nu+1)/2) / (Gamma(nu/2) sqrt(nu pi)) is written with log
-  // B(nu/2, 1/2), which stays accurate for large nu where the two lgamma terms would cancel.
   Expr unchecked_logp(const Expr& value) const override {
-    Expr z = (value - mu_) / sigma_;
-    return -lbeta(0.5 * nu_, 0.5) - 0.5 * log(nu_) - log(sigma_) -
-           0.5 * (nu_ + 1.0) * log1p(square(z) / nu_);
+    return student_t_standard_logp(nu_, (value - mu_) / sigma_) - log(sigma_);
   }
   Expr logcdf(const Expr& value) const override { return standard_logcdf((value - mu_) / sigma_); }
   Expr logccdf(const Expr& value) const override { return standard_logcdf((mu_ - value) / sigma_); }
