@@ -87,6 +87,17 @@ Exprs normal_logcdf_grad(const Exprs& in, const Expr&, const Expr& g) {
   return {g * where(right, right_slope, left_slope)};
 }
 
+// dT/dh = -phi(h) erf(a h / sqrt 2) / 2 and dT/da = exp(-h^2 (1 + a^2) / 2) / (2 pi (1 + a^2)).
+Exprs owens_t_grad(const Exprs& in, const Expr&, const Expr& g) {
+  const Expr &h = in[0], &a = in[1];
+  Expr half_h_squared = 0.5 * (h * h);
+  Expr one_plus_a_squared = 1.0 + a * a;
+  Expr d_h = -0.5 * exp(-half_h_squared - kLogSqrtTwoPi) * erf(a * h * kInvSqrt2);
+  Expr d_a =
+      exp(-half_h_squared * one_plus_a_squared) / (2.0 * std::numbers::pi * one_plus_a_squared);
+  return {g * d_h, g * d_a};
+}
+
 using GradRule = std::function<Exprs(const Exprs&, const Expr&, const Expr&)>;
 
 // A floating-result row of the given arity whose value is the runtime function hr_<name> (`eval`
@@ -160,6 +171,7 @@ std::vector<ScalarFunction> special_functions() {
       binary_row("lbeta", hr_lbeta, lbeta_grad),
       unary_row("i0e", hr_i0e, i0e_grad),
       unary_row("i1e", hr_i1e, i1e_grad),
+      binary_row("owens_t", hr_owens_t, owens_t_grad),
   };
   // The order is an int64 input without a gradient; polygamma(n)' = polygamma(n + 1).
   ScalarFunction polygamma_row =
@@ -213,6 +225,9 @@ Expr betainc(const Expr& a, const Expr& b, const Expr& x) {
 }
 Expr lbeta(const Expr& a, const Expr& b) {
   return apply_elementwise("lbeta", {a, b});
+}
+Expr owens_t(const Expr& h, const Expr& a) {
+  return apply_elementwise("owens_t", {h, a});
 }
 Expr i0e(const Expr& x) {
   return apply_elementwise("i0e", {x});

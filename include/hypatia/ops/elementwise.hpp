@@ -88,5 +88,7 @@ Expr betainc(const Expr& a, const Expr& b, const Expr& x);  // regularized I_x(a
 Expr lbeta(const Expr& a, const Expr& b);
 Expr i0e(const Expr& x);  // exp(-|x|) I0(x)
 Expr i1e(const Expr& x);  // exp(-|x|) I1(x)
+// Owen's T(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx (skew-normal CDF).
+Expr owens_t(const Expr& h, const Expr& a);
 
 }  // namespace hypatia

@@ -170,4 +170,5 @@ double hr_betainc_grad_b(double a, double b, double x);  // dI_x(a, b)/db
 double hr_lbeta(double a, double b);                     // log B(a, b)
 double hr_i0e(double x);                                 // exp(-|x|) I_0(x)
 double hr_i1e(double x);                                 // exp(-|x|) I_1(x)
+double hr_owens_t(double h, double a);                   // Owen's T(h, a)
 }

@@ -12,6 +12,7 @@
 #include <boost/math/special_functions/erf.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <boost/math/special_functions/log1p.hpp>
+#include <boost/math/special_functions/owens_t.hpp>
 #include <boost/math/special_functions/polygamma.hpp>
 #include <cmath>
 #include <limits>
@@ -351,6 +352,15 @@ std::array<double, 2> betainc_grads(double a, double b, double x) {
       betainc_grads_continued_fraction(b, a, 1.0 - x, log_y, log_x);
   return {-mirrored[1], -mirrored[0]};
 }
+// Owen's T(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx. Boost needs finite
+// arguments; the limits are T(+-inf, a) = 0 and T(h, +-inf) = +-Phi(-|h|) / 2.
+double owens_t_value(double h, double a) {
+  if (std::isnan(h) || std::isnan(a)) return kNaN;
+  if (std::isinf(h)) return 0.0;
+  if (std::isinf(a)) return std::copysign(0.25 * bm::erfc(std::abs(h) * kInvSqrt2, kPolicy), a);
+  return bm::owens_t(h, a, kPolicy);
+}
+
 }  // namespace
 
 extern "C" {
@@ -405,6 +415,9 @@ double hr_i0e(double x) {
 }
 double hr_i1e(double x) {
   return i1e_value(x);
+}
+double hr_owens_t(double h, double a) {
+  return owens_t_value(h, a);
 }
 
 }  // extern "C"

@@ -1,0 +1,93 @@
+#include "ppl/distributions/continuous.hpp"
+
+#include <numbers>
+
+#include "hypatia/ops.hpp"
+
+namespace hypatia {
+
+// The where() around the logarithm's argument keeps its gradient finite (0 * inf would be NaN)
+// where m == 0 and the result is the constant 0.
+Expr xlogy(const Expr& m, const Expr& x) {
+  Expr vanishes = equal(m, 0.0);
+  return where(vanishes, 0.0, m * log(where(vanishes, 1.0, x)));
+}
+
+Expr xlog1py(const Expr& m, const Expr& y) {
+  Expr vanishes = equal(m, 0.0);
+  return where(vanishes, 0.0, m * log1p(where(vanishes, 0.0, y)));
+}
+
+Expr log_add_exp(const Expr& a, const Expr& b) {
+  // Equal arguments (both -inf included) would give inf - inf in the difference.
+  Expr gap = where(equal(a, b), 0.0, -abs(a - b));
+  return maximum(a, b) + log1p(exp(gap));
+}
+
+Expr log_sub_exp(const Expr& a, const Expr& b) {
+  return a + log1mexp(b - a);
+}
+
+Expr student_t_standard_logp(const Expr& nu, const Expr& z) {
+  return -lbeta(0.5 * nu, 0.5) - 0.5 * log(nu) - 0.5 * (nu + 1.0) * log1p(square(z) / nu);
+}
+
+// P(|T| > |t|) = I_{nu/(nu+t^2)}(nu/2, 1/2) and P(|T| <= |t|) = I_{t^2/(nu+t^2)}(1/2, nu/2). The
+// first's argument lies below the mean nu/(nu+1) of its beta distribution exactly where t^2 > 1,
+// making it the smaller tail: there it is taken directly, elsewhere the second, and the other is
+// log1p of minus the small one (the ratio test nu vs t^2 would lose the tail for large nu). Each
+// branch sees t^2 clamped to its own side, so the branch not taken stays finite and passes no NaN
+// into the gradient.
+namespace {
+
+struct StudentTTails {
+  Expr far;           // t^2 > 1
+  Expr tail_far;      // P(|T| > |t|) where far
+  Expr central_near;  // P(|T| <= |t|) where not far
+};
+
+StudentTTails student_t_tails(const Expr& nu, const Expr& t) {
+  Expr t2 = square(t);
+  Expr t2_far = maximum(t2, 1.0);
+  Expr t2_near = minimum(t2, 1.0);
+  return {greater(t2, 1.0), betainc(0.5 * nu, 0.5, nu / (nu + t2_far)),
+          betainc(0.5, 0.5 * nu, t2_near / (nu + t2_near))};
+}
+
+}  // namespace
+
+Expr student_t_log_two_sided_tail(const Expr& nu, const Expr& t) {
+  StudentTTails tails = student_t_tails(nu, t);
+  return where(tails.far, log(tails.tail_far), log1p(-tails.central_near));
+}
+
+Expr student_t_log_central(const Expr& nu, const Expr& t) {
+  StudentTTails tails = student_t_tails(nu, t);
+  return where(tails.far, log1p(-tails.tail_far), log(tails.central_near));
+}
+
+Expr gamma_logp(const Expr& alpha, const Expr& beta, const Expr& value) {
+  return alpha * log(beta) - lgamma(alpha) + xlogy(alpha - 1.0, value) - beta * value;
+}
+
+Expr gamma_logcdf(const Expr& alpha, const Expr& beta, const Expr& value) {
+  return log(gammainc(alpha, beta * maximum(value, 0.0)));
+}
+
+Expr gamma_logccdf(const Expr& alpha, const Expr& beta, const Expr& value) {
+  return log(gammaincc(alpha, beta * maximum(value, 0.0)));
+}
+
+// Below log_h = -700 exp(log_h) would underflow, and 1 - exp(-h) = h (1 - h/2 + ...) is h to
+// double precision; each branch sees log_h clamped to its own side.
+Expr log_cdf_from_log_hazard(const Expr& log_h) {
+  constexpr double kTiny = -700.0;
+  Expr tiny = less(log_h, kTiny);
+  return where(tiny, minimum(log_h, kTiny), log1mexp(-exp(maximum(log_h, kTiny))));
+}
+
+Expr normal_quantile(const Expr& p) {
+  return std::numbers::sqrt2 * erfinv(2.0 * p - 1.0);
+}
+
+}  // namespace hypatia

@@ -1,0 +1,52 @@
+#include <cmath>
+#include <numbers>
+
+#include "hypatia/ops.hpp"
+#include "hypatia/ppl/distributions.hpp"
+#include "hypatia/ppl/random_stream.hpp"
+#include "ppl/distributions/parameters.hpp"
+#include "ppl/distributions/univariate.hpp"
+
+namespace hypatia {
+namespace {
+
+const double kHalfLogTwoPi = 0.5 * std::log(2.0 * std::numbers::pi);
+
+// exp(Y) for Y ~ Normal(mu, sigma).
+class LogNormalDistribution final : public DistributionImpl {
+ public:
+  LogNormalDistribution(Expr mu, Expr sigma) : mu_(std::move(mu)), sigma_(std::move(sigma)) {}
+
+  std::string name() const override { return "LogNormal"; }
+  Shape default_shape() const override { return batch_shape({mu_, sigma_}); }
+  Support support() const override { return {SupportKind::positive}; }
+  std::vector<ParameterCondition> parameter_conditions() const override {
+    return {parameters::finite("mu", mu_), parameters::positive("sigma", sigma_)};
+  }
+  Expr unchecked_logp(const Expr& value) const override {
+    Expr log_value = log(value);
+    return -0.5 * square((log_value - mu_) / sigma_) - log(sigma_) - kHalfLogTwoPi - log_value;
+  }
+  // Values <= 0 have log -inf: probability 0 below, 1 above.
+  Expr logcdf(const Expr& value) const override {
+    return normal_logcdf((log(maximum(value, 0.0)) - mu_) / sigma_);
+  }
+  Expr logccdf(const Expr& value) const override {
+    return normal_logcdf((mu_ - log(maximum(value, 0.0))) / sigma_);
+  }
+  Expr random(RandomStream& rng, const Shape& shape) const override {
+    return exp(mu_ + sigma_ * rng.normal(shape));
+  }
+
+ private:
+  Expr mu_;
+  Expr sigma_;
+};
+
+}  // namespace
+
+Distribution LogNormal(const Expr& mu, const Expr& sigma) {
+  return make_distribution<LogNormalDistribution>(mu, sigma);
+}
+
+}  // namespace hypatia
