@@ -20,6 +20,16 @@ Expr guard(const Expr& condition, const Expr& logp) {
   return where(condition, logp, kNegativeInfinity);
 }
 
+// Support::contains is elementwise for scalar kinds: a multivariate family over such a kind
+// (MvNormal over the reals) needs it reduced over the event axes.
+Expr reduce_event_axes(const Expr& inside, const Expr& value, int event_rank) {
+  const int extra = inside.rank() - (value.rank() - event_rank);
+  if (event_rank == 0 || extra <= 0) return inside;
+  Axes axes;
+  for (int k = 1; k <= extra; ++k) axes.push_back(-k);
+  return all(inside, axes);
+}
+
 // The first element where a constant condition fails, or -1.
 std::int64_t first_violation(const Tensor& condition) {
   for (std::int64_t i = 0; i < condition.size(); ++i) {
@@ -64,7 +74,9 @@ Distribution::Distribution(std::shared_ptr<const DistributionImpl> impl) : impl_
 
 Expr Distribution::logp(const Expr& value, const LogpOptions& options) const {
   Expr logp = cast(impl_->unchecked_logp(value), DType::float64);
-  if (options.check_support) logp = guard(support().contains(value), logp);
+  if (options.check_support) {
+    logp = guard(reduce_event_axes(support().contains(value), value, event_rank()), logp);
+  }
   if (options.check_parameters) {
     for (const ParameterCondition& condition : impl_->parameter_conditions()) {
       logp = guard(condition.condition, logp);
