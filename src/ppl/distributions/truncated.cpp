@@ -1,0 +1,119 @@
+// Truncated(base, lower, upper): a univariate continuous distribution restricted to
+// [lower, upper] and renormalized by the mass it keeps there.
+
+#include <limits>
+#include <numbers>
+
+#include "hypatia/error.hpp"
+#include "hypatia/ops.hpp"
+#include "hypatia/ppl/distributions.hpp"
+#include "ppl/distributions/composite.hpp"
+#include "ppl/distributions/parameters.hpp"
+
+namespace hypatia {
+namespace {
+
+constexpr double kNegativeInfinity = -std::numeric_limits<double>::infinity();
+
+// log P(a < X <= b) for the base distribution; a missing bound is the end of the real line.
+// Between two bounds the difference of CDFs cancels badly when both sit far in the upper tail
+// (F(a) and F(b) both round to 1), so there it is taken as a difference of survival functions:
+//   log(F(b) - F(a)) = log F(b) + log1mexp(log F(a) - log F(b))
+//   log(S(a) - S(b)) = log S(a) + log1mexp(log S(b) - log S(a))
+// The branch picks log1mexp's inputs rather than its output, so the branch not taken never makes
+// an infinite derivative that would turn into NaN in the gradient.
+Expr log_mass_between(const Distribution& base, const std::optional<Expr>& a,
+                      const std::optional<Expr>& b) {
+  if (!a) return base.logcdf(*b);
+  if (!b) return base.logccdf(*a);
+  const Expr log_cdf_a = base.logcdf(*a);
+  const Expr upper_tail = greater(log_cdf_a, -std::numbers::ln2);
+  const Expr larger = where(upper_tail, base.logccdf(*a), base.logcdf(*b));
+  const Expr smaller = where(upper_tail, base.logccdf(*b), log_cdf_a);
+  // No mass up to b (below the base's support): -inf, not the NaN of -inf - -inf.
+  const Expr empty = equal(larger, kNegativeInfinity);
+  const Expr ratio = where(empty, -1.0, smaller - larger);
+  return where(empty, kNegativeInfinity, larger + log1mexp(ratio));
+}
+
+class TruncatedDistribution final : public DistributionImpl {
+ public:
+  TruncatedDistribution(Distribution base, std::optional<Expr> lower, std::optional<Expr> upper)
+      : base_(std::move(base)), lower_(std::move(lower)), upper_(std::move(upper)) {
+    composite::require_univariate("Truncated", "the base distribution", base_);
+    if (base_.is_discrete()) {
+      throw Error("Truncated: the base distribution " + base_.name() +
+                  " is discrete; only continuous distributions can be truncated");
+    }
+    if (!lower_ && !upper_) throw Error("Truncated: give a lower bound, an upper bound or both");
+    (void)base_.logcdf(lower_ ? *lower_ : *upper_);  // a base without a CDF fails now, by name
+  }
+
+  std::string name() const override { return "Truncated(" + base_.name() + ")"; }
+  Shape default_shape() const override {
+    std::vector<Shape> shapes = {base_.default_shape()};
+    if (lower_) shapes.push_back(lower_->shape());
+    if (upper_) shapes.push_back(upper_->shape());
+    return composite::broadcast_shapes(name(), shapes);
+  }
+  // The bounds, tightened by the base's own support (an Exponential truncated above lives on
+  // [0, upper]), so the default transform maps onto exactly where the density is positive.
+  Support support() const override {
+    const Support own = base_.support();
+    return {SupportKind::interval, composite::tighter_lower(lower_, composite::support_lower(own)),
+            composite::tighter_upper(upper_, composite::support_upper(own))};
+  }
+  std::vector<ParameterCondition> parameter_conditions() const override {
+    std::vector<ParameterCondition> conditions = composite::forwarded_conditions("base", base_);
+    if (lower_ && upper_) {
+      conditions.push_back(parameters::less_than("lower", *lower_, "upper", *upper_));
+    }
+    return conditions;
+  }
+  Expr unchecked_logp(const Expr& value) const override {
+    const Expr base_logp = base_.logp(value, {.check_support = true, .check_parameters = false});
+    return base_logp - log_mass();
+  }
+  Expr logcdf(const Expr& value) const override {
+    const Expr inside = clamp(value);
+    Expr result = log_mass_between(base_, lower_, inside) - log_mass();
+    if (lower_) result = where(less(value, *lower_), kNegativeInfinity, result);
+    if (upper_) result = where(greater_equal(value, *upper_), 0.0, result);
+    return result;
+  }
+  Expr logccdf(const Expr& value) const override {
+    const Expr inside = clamp(value);
+    Expr result = log_mass_between(base_, inside, upper_) - log_mass();
+    if (lower_) result = where(less_equal(value, *lower_), 0.0, result);
+    if (upper_) result = where(greater(value, *upper_), kNegativeInfinity, result);
+    return result;
+  }
+  Expr random(RandomStream&, const Shape&) const override {
+    throw Error(name() +
+                ": truncated draws need the base distribution's inverse CDF, which Hypatia's "
+                "distributions do not expose yet; use TruncatedNormal for a truncated normal");
+  }
+
+ private:
+  Expr log_mass() const { return log_mass_between(base_, lower_, upper_); }
+
+  Expr clamp(const Expr& value) const {
+    Expr inside = cast(value, DType::float64);
+    if (lower_) inside = maximum(inside, *lower_);
+    if (upper_) inside = minimum(inside, *upper_);
+    return inside;
+  }
+
+  Distribution base_;
+  std::optional<Expr> lower_;
+  std::optional<Expr> upper_;
+};
+
+}  // namespace
+
+Distribution Truncated(const Distribution& base, std::optional<Expr> lower,
+                       std::optional<Expr> upper) {
+  return make_distribution<TruncatedDistribution>(base, std::move(lower), std::move(upper));
+}
+
+}  // namespace hypatia
