@@ -1,5 +1,7 @@
 #include "ops/op_util.hpp"
 
+#include "hypatia/graph.hpp"
+
 namespace hypatia::ops {
 
 std::string describe_inputs(const std::vector<NodePtr>& inputs) {
@@ -71,6 +73,31 @@ const std::vector<std::int64_t>& BroadcastWalker::offsets(std::int64_t flat) {
     for (std::size_t k = 0; k < strides_.size(); ++k) offsets_[k] += index * strides_[k][d];
   }
   return offsets_;
+}
+
+std::vector<NodePtr> loop_invariants(const std::vector<NodePtr>& outputs,
+                                     const std::unordered_set<const Node*>& placeholders) {
+  const std::vector<NodePtr> order = topological_order(outputs);
+  std::unordered_set<const Node*> varies(placeholders);
+  for (const NodePtr& node : order) {
+    for (const NodePtr& in : node->inputs()) {
+      if (varies.count(in.get())) varies.insert(node.get());
+    }
+  }
+  std::vector<NodePtr> invariants;
+  std::unordered_set<const Node*> seen;
+  auto add = [&](const NodePtr& candidate) {
+    if (!varies.count(candidate.get()) && !is_constant(*candidate) &&
+        seen.insert(candidate.get()).second) {
+      invariants.push_back(candidate);
+    }
+  };
+  for (const NodePtr& node : order) {
+    if (!varies.count(node.get())) continue;
+    for (const NodePtr& in : node->inputs()) add(in);
+  }
+  for (const NodePtr& output : outputs) add(output);
+  return invariants;
 }
 
 Exprs as_exprs(const std::vector<NodePtr>& nodes) {

@@ -4,6 +4,7 @@
 // of broadcasting that several reference kernels need.
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "hypatia/error.hpp"
@@ -45,6 +46,13 @@ class BroadcastWalker {
   std::vector<std::int64_t> offsets_;
   std::int64_t size_;
 };
+
+// The loop invariants of a body graph (an ODE's right-hand side, ...): the largest parts of the
+// graph of `outputs` that depend on none of `placeholders` (closures over outer nodes, work on
+// constant data), in the order first used. Constant leaves are not among them: a body keeps those.
+// A body takes its invariants as extra inputs, computed once outside it.
+std::vector<NodePtr> loop_invariants(const std::vector<NodePtr>& outputs,
+                                     const std::unordered_set<const Node*>& placeholders);
 
 // Wraps a NodePtr list as Exprs and back.
 Exprs as_exprs(const std::vector<NodePtr>& nodes);

@@ -77,15 +77,29 @@ struct LoopNest {
   std::vector<Statement> body;
 };
 
+struct Program;
+
+// A program that a library function calls back (an ODE's right-hand side, ...). Each of its inputs
+// and outputs is bound to an outer buffer, or left unbound (-1) for the library function to point
+// at its own data before each call (see hr_callback in the runtime header).
+struct Callback {
+  std::shared_ptr<const Program> program;
+  std::vector<BufferId> inputs;   // one per program input
+  std::vector<BufferId> outputs;  // one per program output
+};
+
 // A call into the precompiled runtime library: `function(buffers..., ints..., doubles...)`.
 // A function that can fail on its operands' values (a nonzero return) names the failure in
-// `error_message`, which the call then raises.
+// `error_message`, which the call then raises. A function with callbacks takes them as a fourth
+// argument (an array of hr_callback); it returns a callback's nonzero status unchanged, and a
+// negative status for its own failure, which raises `error_message`.
 struct LibraryCall {
   std::string function;
   std::vector<BufferId> buffers;
   std::vector<std::int64_t> ints;
   std::vector<double> doubles;
   std::string error_message = {};
+  std::vector<Callback> callbacks = {};
 };
 
 // Fails the call with `message` when an integer buffer holds an entry outside [-size, size).
@@ -94,8 +108,6 @@ struct IndexCheck {
   std::int64_t size = 0;
   std::string message;
 };
-
-struct Program;
 
 // A loop running `body` (a Program of its own, with its own buffer ids) `steps` times, at
 // positions t (or steps-1-t when reversed). Each body input and output binds an outer buffer:

@@ -77,8 +77,8 @@ std::string fill_template(const std::string& pattern, const std::vector<std::str
 // a status passes through nested calls unchanged) and the definitions of loop bodies.
 struct Unit {
   RenderedProgram result;
-  std::set<std::string> library_functions;
-  std::string body_functions;  // definitions, each before its first use
+  std::map<std::string, bool> library_functions;  // name -> whether it takes callbacks
+  std::string body_functions;                     // definitions, each before its first use
   int bodies = 0;
 };
 
@@ -245,26 +245,7 @@ class Renderer {
       }
       out << "  }\n";
     } else if (const auto* call = std::get_if<LibraryCall>(&step)) {
-      unit_.library_functions.insert(call->function);
-      out << "  {\n    void* const buffers[] = {";
-      for (std::size_t i = 0; i < call->buffers.size(); ++i) {
-        out << (i ? ", " : "") << "(void*)b" << call->buffers[i];
-      }
-      out << (call->buffers.empty() ? "nullptr" : "")
-          << "};\n    static const std::int64_t ints[] = {";
-      for (std::size_t i = 0; i < call->ints.size(); ++i)
-        out << (i ? ", " : "") << call->ints[i] << "LL";
-      out << (call->ints.empty() ? "0" : "") << "};\n    static const double reals[] = {";
-      for (std::size_t i = 0; i < call->doubles.size(); ++i)
-        out << (i ? ", " : "") << number(call->doubles[i]);
-      out << (call->doubles.empty() ? "0" : "") << "};\n";
-      std::string failure_status = "status";
-      if (!call->error_message.empty()) {
-        unit_.result.error_messages.push_back(call->error_message);
-        failure_status = std::to_string(unit_.result.error_messages.size());
-      }
-      out << "    if (int status = " << call->function
-          << "(buffers, ints, reals); status != 0) return " << failure_status << ";\n  }\n";
+      render_call(*call, out);
     } else if (const auto* check = std::get_if<IndexCheck>(&step)) {
       unit_.result.error_messages.push_back(check->message);
       const Buffer& indices = program_.buffers.at(check->indices);
@@ -275,13 +256,70 @@ class Renderer {
     }
   }
 
+  void render_call(const LibraryCall& call, std::ostringstream& out) {
+    const bool calls_back = !call.callbacks.empty();
+    unit_.library_functions[call.function] = calls_back;
+    out << "  {\n    void* const buffers[] = {";
+    for (std::size_t i = 0; i < call.buffers.size(); ++i) {
+      out << (i ? ", " : "") << "(void*)b" << call.buffers[i];
+    }
+    out << (call.buffers.empty() ? "nullptr" : "")
+        << "};\n    static const std::int64_t ints[] = {";
+    for (std::size_t i = 0; i < call.ints.size(); ++i)
+      out << (i ? ", " : "") << call.ints[i] << "LL";
+    out << (call.ints.empty() ? "0" : "") << "};\n    static const double reals[] = {";
+    for (std::size_t i = 0; i < call.doubles.size(); ++i)
+      out << (i ? ", " : "") << number(call.doubles[i]);
+    out << (call.doubles.empty() ? "0" : "") << "};\n";
+    std::string failure_status = "status";
+    if (!call.error_message.empty()) {
+      unit_.result.error_messages.push_back(call.error_message);
+      failure_status = std::to_string(unit_.result.error_messages.size());
+      // A callback's status passes through; the function's own failures are negative.
+      if (calls_back) failure_status = "status < 0 ? " + failure_status + " : status";
+    }
+    if (calls_back) render_callbacks(call.callbacks, out);
+    out << "    if (int status = " << call.function << "(buffers, ints, reals"
+        << (calls_back ? ", callbacks" : "") << "); status != 0) return " << failure_status
+        << ";\n  }\n";
+  }
+
+  // The callbacks' programs become functions of the unit; `callbacks` lists them with their
+  // pointer arrays, bound entries pointing at this function's buffers.
+  void render_callbacks(const std::vector<Callback>& callbacks, std::ostringstream& out) {
+    std::vector<std::string> entries;
+    for (std::size_t j = 0; j < callbacks.size(); ++j) {
+      const std::string function = render_body(*callbacks[j].program);
+      const std::string name = "callback" + std::to_string(j);
+      out << "    void* " << name << "_inputs[] = {" << bound_list(callbacks[j].inputs) << "};\n"
+          << "    void* " << name << "_outputs[] = {" << bound_list(callbacks[j].outputs) << "};\n";
+      entries.push_back("{" + function + ", " + name + "_inputs, " + name +
+                        "_outputs, constants, arena}");
+    }
+    out << "    const hr_callback callbacks[] = {";
+    for (std::size_t j = 0; j < entries.size(); ++j) out << (j ? ", " : "") << entries[j];
+    out << "};\n";
+  }
+
+  static std::string bound_list(const std::vector<BufferId>& buffers) {
+    std::vector<std::string> pointers;
+    for (BufferId id : buffers) pointers.push_back(id < 0 ? "nullptr" : "b" + std::to_string(id));
+    return pointer_list(pointers);
+  }
+
+  // A program run by the generated code itself (a loop body, a callback) as a static function of
+  // the unit, with the entry point's parameters; returns its name.
+  std::string render_body(const Program& body) {
+    const std::string function = "hypatia_body_" + std::to_string(unit_.bodies++);
+    unit_.body_functions +=
+        Renderer(body, unit_).render_function("static int " + function + kParameters) + "\n";
+    return function;
+  }
+
   // The body becomes a static function of the unit, called once per step with pointers to the
   // slices and buffers it binds; carries swap their state and scratch pointers after each step.
   void render_loop(const Loop& loop, std::ostringstream& out) {
-    const std::string function = "hypatia_body_" + std::to_string(unit_.bodies++);
-    const std::string definition =
-        Renderer(*loop.body, unit_).render_function("static int " + function + kParameters);
-    unit_.body_functions += definition + "\n";
+    const std::string function = render_body(*loop.body);
 
     std::vector<int> carry_of_input(loop.inputs.size(), -1);
     out << "  {\n";
@@ -362,9 +400,10 @@ RenderedProgram render_cpp(const Program& program) {
           .render_function(std::string("extern \"C\" int hypatia_entry") + kParameters);
   std::ostringstream source;
   source << "// Generated by Hypatia's native backend.\n#include \"hypatia_runtime.h\"\n\n";
-  for (const std::string& function : unit.library_functions) {
+  for (const auto& [function, calls_back] : unit.library_functions) {
     source << "extern \"C\" int " << function
-           << "(void* const* buffers, const std::int64_t* ints, const double* reals);\n";
+           << "(void* const* buffers, const std::int64_t* ints, const double* reals"
+           << (calls_back ? ", const hr_callback* callbacks" : "") << ");\n";
   }
   source << "\n" << unit.body_functions << entry;
   unit.result.source = source.str();

@@ -34,6 +34,20 @@ inline T hr_min(T a, T b) {
   return b < a ? b : a;
 }
 
+// A generated program that a runtime function calls back (an ODE's right-hand side, ...), with the
+// signature of every generated function. `inputs` and `outputs` hold its buffer pointers: the
+// generated caller fills those bound to its own buffers, and the runtime function points the
+// others at its own data before each call.
+typedef int (*hr_program)(void* const* inputs, void* const* outputs, void* const* constants,
+                          unsigned char* arena);
+struct hr_callback {
+  hr_program function;
+  void** inputs;
+  void** outputs;
+  void* const* constants;
+  unsigned char* arena;
+};
+
 inline bool hr_indices_in_range(const std::int64_t* indices, std::int64_t count,
                                 std::int64_t size) {
   bool ok = true;

@@ -1,0 +1,49 @@
+#pragma once
+
+// The ode_solve op's solver in the precompiled runtime library: adaptive Dormand–Prince 4(5)
+// Runge–Kutta. The reference kernel (src/ops/ode.cpp, right-hand side run by the interpreter) and
+// generated code (right-hand side compiled) call this same function, so both backends take the same
+// steps and do the solver's arithmetic identically.
+//
+// Numerical failure is a value, never an error, so a sampler can reject the proposal: when the
+// solver needs more than max_num_steps steps between two output times, when the step size
+// underflows, or when the initial state, t0 or a time is not finite, every output state is NaN.
+
+#include <cstdint>
+
+#include "hypatia_runtime.h"
+
+// dy/dt at (t, y) into `dydt`; a nonzero status is a failure the solver returns unchanged.
+typedef int (*hr_ode_rhs)(void* context, double t, const double* y, double* dydt);
+
+struct hr_ode_problem {
+  std::int64_t states = 0;         // N, the length of y
+  std::int64_t controlled = 0;     // the leading states the error control looks at (<= N)
+  std::int64_t times = 0;          // T, the number of output times
+  std::int64_t max_num_steps = 0;  // attempted steps allowed between consecutive output times
+  double rtol = 0.0;
+  double atol = 0.0;
+};
+
+// The solver's own failure: the output times are not sorted, or one is before t0.
+#define HR_ODE_TIMES_NOT_SORTED (-1)
+
+// Scratch doubles the solver needs for `states` states.
+inline std::int64_t hr_ode_scratch_size(std::int64_t states) {
+  return 10 * states;
+}
+
+// Integrates from (t0, y0) to each of times[0..T-1] (non-decreasing, none before t0) and writes
+// the states there to `states` (T x N, row-major). Steps end exactly at each output time.
+// Returns 0 (numerical failure included), HR_ODE_TIMES_NOT_SORTED, or the right-hand side's
+// failure status.
+extern "C" int hr_ode_dopri5(const hr_ode_problem* problem, hr_ode_rhs rhs, void* context,
+                             double t0, const double* y0, const double* times, double* states,
+                             double* scratch);
+
+// The entry generated code calls: buffers = y0 (N), t0 (), times (T), states (T, N), scratch
+// (hr_ode_scratch_size(N)); ints = N, controlled, T, max_num_steps; reals = rtol, atol;
+// callbacks[0] = the right-hand side program, inputs (t, y, parameters...) and output dy/dt (N),
+// whose inputs 0 and 1 and output 0 this function points at its own data before each call.
+extern "C" int hr_ode_dopri5_program(void* const* buffers, const std::int64_t* ints,
+                                     const double* reals, const hr_callback* callbacks);
