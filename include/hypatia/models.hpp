@@ -12,9 +12,9 @@
 namespace hypatia {
 
 struct BundledModel {
-  std::string name;
-  std::string description;
-  std::function<Model()> build;
+  std::string name = {};
+  std::string description = {};
+  std::function<Model()> build = {};
   double target_accept = 0.8;  // what the model needs (some posteriors need more)
 };
 

@@ -11,7 +11,7 @@
 namespace hypatia {
 
 struct ReferenceParameter {
-  std::string name;  // Stan naming, 1-based: "tau", "theta[3]", "L[2,1]"
+  std::string name = {};  // Stan naming, 1-based: "tau", "theta[3]", "L[2,1]"
   double mean = 0;
   double sd = 0;
   double mcse_mean = 0;
@@ -19,8 +19,8 @@ struct ReferenceParameter {
 };
 
 struct ReferencePosterior {
-  std::string name;
-  std::vector<ReferenceParameter> parameters;
+  std::string name = {};
+  std::vector<ReferenceParameter> parameters = {};
   double adapt_delta = 0.8;  // the target acceptance the reference run used
 };
 
@@ -28,7 +28,7 @@ struct ReferencePosterior {
 ReferencePosterior load_reference_posterior(const std::string& name);
 
 struct ParameterComparison {
-  std::string name;
+  std::string name = {};
   double mean = 0, sd = 0, mcse_mean = 0, mcse_sd = 0, ess_bulk = 0, rhat = 0;
   double reference_mean = 0, reference_sd = 0;
   // |mean - ref| / sqrt(mcse^2 + ref_mcse^2); for the sd the reference's MCSE of the sd is

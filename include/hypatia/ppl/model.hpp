@@ -40,7 +40,7 @@ struct DataOptions {
 enum class VariableRole { free, observed, deterministic, data, potential };
 
 struct ModelVariable {
-  std::string name;
+  std::string name = {};
   VariableRole role = VariableRole::free;
   std::optional<Distribution> distribution = {};  // free and observed variables
   TransformPtr transform = nullptr;               // free variables
@@ -53,7 +53,7 @@ struct ModelVariable {
 
 // Where each free variable sits in the flat unconstrained vector.
 struct FlatBlock {
-  std::string name;
+  std::string name = {};
   std::int64_t offset = 0;
   std::int64_t size = 0;
   Shape unconstrained_shape = {};
@@ -62,7 +62,7 @@ struct FlatBlock {
 };
 
 struct PointLayout {
-  std::vector<FlatBlock> blocks;
+  std::vector<FlatBlock> blocks = {};
   std::int64_t dim = 0;
 
   // "mu", "theta[3]", "tau (log)": one per flat coordinate.
@@ -75,13 +75,13 @@ using Point = std::map<std::string, Tensor>;
 // The model's log density as graphs of one flat unconstrained vector `x` and the data
 // placeholders (whose current values the model holds).
 struct LogDensityGraph {
-  Expr x;
-  Expr logp;            // log_prior + log_likelihood
-  Expr log_prior;       // free variables, with the transforms' log-Jacobians
-  Expr log_likelihood;  // observed variables and potentials
-  std::vector<std::pair<std::string, Expr>> terms;  // each variable's scalar contribution
-  std::vector<Expr> data_inputs;
-  std::vector<Tensor> data_values;  // in the order of data_inputs
+  Expr x = {};
+  Expr logp = {};            // log_prior + log_likelihood
+  Expr log_prior = {};       // free variables, with the transforms' log-Jacobians
+  Expr log_likelihood = {};  // observed variables and potentials
+  std::vector<std::pair<std::string, Expr>> terms = {};  // each variable's scalar contribution
+  std::vector<Expr> data_inputs = {};
+  std::vector<Tensor> data_values = {};  // in the order of data_inputs
 };
 
 class CompiledModel;

@@ -30,8 +30,9 @@ void sample_posterior_predictive(const Model& model, InferenceData& data,
 
 // The forward-sampling graph: every variable's value as a draw from an explicit state input.
 struct ForwardGraph {
-  Expr state;                                        // int64 (3,): seed, stream, counter
-  std::vector<std::pair<std::string, Expr>> values;  // free, deterministic and observed, in order
+  Expr state = {};  // int64 (3,): seed, stream, counter
+  std::vector<std::pair<std::string, Expr>> values =
+      {};  // free, deterministic and observed, in order
 };
 ForwardGraph forward_graph(const Model& model);
 

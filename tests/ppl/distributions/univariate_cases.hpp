@@ -20,11 +20,11 @@
 namespace hypatia::testing {
 
 struct UnivariateCase {
-  std::string family;
-  std::vector<double> parameters;
+  std::string family = {};
+  std::vector<double> parameters = {};
   double value = 0.0;
   double logp = 0.0;
-  std::optional<double> logcdf;
+  std::optional<double> logcdf = {};
 };
 
 std::vector<UnivariateCase> read_univariate_cases(const std::string& fixture_file);
