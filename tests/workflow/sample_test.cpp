@@ -111,6 +111,23 @@ TEST(SampleKnownPosteriors, NormalNormalEvidenceWithSmc) {
               0.05 * problem.posterior_sd() * 4);
 }
 
+// p ~ Beta(2, 3); k ~ Binomial(n, p): the posterior is Beta(2 + k, 3 + n - k).
+TEST(SampleKnownPosteriors, BetaBinomialWithNuts) {
+  const double a = 2, b = 3, n = 40, k = 13;
+  Model m;
+  auto p = m.rv("p", Beta(a, b));
+  m.observe("k_obs", Binomial(n, p), Tensor::from_ints({13}, {}));
+  const InferenceData data = sample(m, {.draws = 1000, .seed = 21, .progress = false});
+  const std::vector<double>& draws = variable_of(data, "posterior", "p").values;
+  const double alpha = a + k, beta = b + n - k;
+  const double mean = alpha / (alpha + beta);
+  const double sd =
+      std::sqrt(alpha * beta / ((alpha + beta) * (alpha + beta) * (alpha + beta + 1)));
+  EXPECT_NEAR(diagnostics::mean(draws), mean, 4 * diagnostics::mcse_mean(draws, data.chains));
+  EXPECT_NEAR(diagnostics::sd(draws), sd, 4 * diagnostics::mcse_sd(draws, data.chains));
+  EXPECT_EQ(divergences(data), 0);
+}
+
 TEST(SampleDeterminism, SameSeedSameDrawsWhateverTheThreadCount) {
   const Model model = find_bundled_model("eight_schools").build();
   SampleOptions options{.chains = 4, .draws = 100, .tune = 100, .seed = 99, .progress = false};
