@@ -94,8 +94,12 @@ std::string join(const std::vector<std::string>& parts) {
 
 }  // namespace
 
+// -ffp-contract=off: GCC would otherwise fuse a * b + c into one FMA instruction (rounded once),
+// so that generated code differed in the last bit from the interpreter (built without FMA) and
+// the same seed would not give the same draws on every backend.
 std::vector<std::string> default_flags() {
-  return {"-O3", "-march=native", "-std=c++20", "-fPIC", "-shared", "-fno-math-errno"};
+  return {"-O3",     "-march=native",   "-std=c++20",       "-fPIC",
+          "-shared", "-fno-math-errno", "-ffp-contract=off"};
 }
 
 fs::path default_cache_dir() {

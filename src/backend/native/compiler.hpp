@@ -17,7 +17,8 @@ struct CompilerOptions {
   std::filesystem::path cache_dir;  // empty: default_cache_dir()
 };
 
-std::vector<std::string> default_flags();  // -O3 -march=native -std=c++20 -fPIC ...
+// -O3 -march=native -std=c++20 -fPIC ... -ffp-contract=off
+std::vector<std::string> default_flags();
 // $HYPATIA_CACHE_DIR, else $XDG_CACHE_HOME/hypatia, else ~/.cache/hypatia.
 std::filesystem::path default_cache_dir();
 

@@ -28,10 +28,12 @@ class BetaDistribution final : public DistributionImpl {
   Expr logccdf(const Expr& value) const override {
     return log(betainc(beta_, alpha_, 1.0 - clip(value, 0.0, 1.0)));
   }
+  // G1 / (G1 + G2) = sigmoid(log G1 - log G2), in logs so that small shapes, whose gamma draws
+  // underflow to 0, do not give 0 / 0.
   Expr random(RandomStream& rng, const Shape& shape) const override {
-    Expr first = rng.gamma(alpha_, shape);
-    Expr second = rng.gamma(beta_, shape);
-    return first / (first + second);
+    Expr first = log_gamma_draws(rng, alpha_, shape);
+    Expr second = log_gamma_draws(rng, beta_, shape);
+    return sigmoid(first - second);
   }
 
  private:

@@ -1,6 +1,7 @@
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/random_stream.hpp"
+#include "ppl/distributions/continuous.hpp"
 #include "ppl/distributions/discrete.hpp"
 #include "ppl/distributions/parameters.hpp"
 #include "ppl/distributions/univariate.hpp"
@@ -25,11 +26,12 @@ class BetaBinomialDistribution final : public DistributionImpl {
     return discrete::log_binomial_coefficient(n_, value) +
            lbeta(value + alpha_, n_ - value + beta_) - lbeta(alpha_, beta_);
   }
-  // A binomial draw with a Beta(alpha, beta) probability, the Beta as G1 / (G1 + G2).
+  // A binomial draw with a Beta(alpha, beta) probability, the Beta as G1 / (G1 + G2) formed in
+  // logs (small shapes' gamma draws underflow to 0, and 0 / 0 is no probability).
   Expr random(RandomStream& rng, const Shape& shape) const override {
-    Expr successes = rng.gamma(alpha_, shape);
-    Expr failures = rng.gamma(beta_, shape);
-    return cast(rng.binomial(n_, successes / (successes + failures), shape), DType::int64);
+    Expr successes = log_gamma_draws(rng, alpha_, shape);
+    Expr failures = log_gamma_draws(rng, beta_, shape);
+    return cast(rng.binomial(n_, sigmoid(successes - failures), shape), DType::int64);
   }
 
  private:

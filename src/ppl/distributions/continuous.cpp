@@ -3,6 +3,7 @@
 #include <numbers>
 
 #include "hypatia/ops.hpp"
+#include "hypatia/ppl/random_stream.hpp"
 
 namespace hypatia {
 
@@ -88,6 +89,12 @@ Expr log_cdf_from_log_hazard(const Expr& log_h) {
 
 Expr normal_quantile(const Expr& p) {
   return std::numbers::sqrt2 * erfinv(2.0 * p - 1.0);
+}
+
+// G = G' U^(1/alpha) with G' ~ Gamma(alpha + 1) and U uniform (Stuart 1962), taken in logs.
+Expr log_gamma_draws(RandomStream& rng, const Expr& alpha, const Shape& shape) {
+  Expr boosted = rng.gamma(alpha + 1.0, shape);
+  return log(boosted) + log(rng.uniform(shape)) / alpha;
 }
 
 }  // namespace hypatia

@@ -6,6 +6,8 @@
 
 namespace hypatia {
 
+class RandomStream;
+
 // m * log(x), taken as 0 where m == 0 even at x = 0 (scipy's xlogy): this keeps densities such as
 // Gamma(1, beta) or Beta(1, b) finite at the end of their support.
 Expr xlogy(const Expr& m, const Expr& x);
@@ -39,5 +41,10 @@ Expr log_cdf_from_log_hazard(const Expr& log_h);
 
 // The standard normal quantile function Phi^-1(p).
 Expr normal_quantile(const Expr& p);
+
+// log G for draws G ~ Gamma(alpha, rate 1) of `shape`. It stays finite where G itself underflows
+// to 0, which small shapes make common (P(G < 1e-308) is 0.49 at alpha = 0.001), so ratios such
+// as G1 / (G1 + G2) can be formed from it without 0 / 0.
+Expr log_gamma_draws(RandomStream& rng, const Expr& alpha, const Shape& shape);
 
 }  // namespace hypatia

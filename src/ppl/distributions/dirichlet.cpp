@@ -4,6 +4,7 @@
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/random_stream.hpp"
+#include "ppl/distributions/continuous.hpp"
 #include "ppl/distributions/multivariate.hpp"
 
 namespace hypatia {
@@ -29,9 +30,11 @@ class DirichletDistribution final : public DistributionImpl {
     return sum(weighted_log - lgamma(a_), {-1}) + lgamma(sum(a_, {-1}));
   }
 
+  // Gamma draws normalized to sum 1, in logs: with small concentrations every gamma draw of a
+  // row can underflow to 0.
   Expr random(RandomStream& rng, const Shape& shape) const override {
-    Expr draws = rng.gamma(a_, shape);
-    return draws / sum(draws, {-1}, /*keepdims=*/true);
+    Expr log_draws = log_gamma_draws(rng, a_, shape);
+    return exp(log_draws - logsumexp(log_draws, {-1}, /*keepdims=*/true));
   }
 
  private:

@@ -12,6 +12,7 @@
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/tensor.hpp"
+#include "ppl/distributions/continuous.hpp"
 #include "ppl/distributions/parameters.hpp"
 
 namespace hypatia {
@@ -52,7 +53,8 @@ Expr random_corr_cholesky(RandomStream& rng, const Expr& eta, std::int64_t dim,
   Shape draws_shape(shape.begin(), shape.end() - 2);
   draws_shape.push_back(count);
   Expr b = expand_dims(eta, {-1}) + constant(Tensor::from_doubles(offsets, {count}));
-  Expr atanh_partial = 0.5 * (log(rng.gamma(b, draws_shape)) - log(rng.gamma(b, draws_shape)));
+  Expr atanh_partial =
+      0.5 * (log_gamma_draws(rng, b, draws_shape) - log_gamma_draws(rng, b, draws_shape));
   return corr_cholesky_transform()->constrain(atanh_partial);
 }
 
