@@ -1,7 +1,9 @@
-// The hypatia command-line tool: list the bundled models, sample one and print its summary.
+// The hypatia command-line tool: list the bundled models, sample one and print its summary, or
+// validate the posteriordb posteriors against their references.
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <iostream>
 #include <map>
 
@@ -10,6 +12,7 @@
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
 #include "hypatia/sample.hpp"
+#include "hypatia/validation.hpp"
 
 namespace {
 
@@ -19,6 +22,7 @@ struct SampleCommand {
   std::string output;
   std::string csv;
   bool quiet = false;
+  bool metric_given = false;  // else the model's own metric
 };
 
 void list_models() {
@@ -30,6 +34,7 @@ void list_models() {
 void run_sample(SampleCommand& command) {
   const hypatia::BundledModel& bundled = hypatia::find_bundled_model(command.model);
   if (command.options.target_accept <= 0) command.options.target_accept = bundled.target_accept;
+  if (!command.metric_given) command.options.metric = bundled.metric;
   command.options.progress = !command.quiet;
   const hypatia::Model model = bundled.build();
   hypatia::InferenceData data = hypatia::sample(model, command.options);
@@ -81,18 +86,71 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       ->default_str("nuts");
   const std::map<std::string, hypatia::MetricKind> metrics = {
       {"diag", hypatia::MetricKind::diagonal}, {"dense", hypatia::MetricKind::dense}};
-  sample->add_option("--metric", options.metric, "NUTS mass matrix: diag or dense")
-      ->transform(CLI::CheckedTransformer(metrics, CLI::ignore_case))
-      ->default_str("diag");
+  CLI::Option* metric =
+      sample->add_option("--metric", options.metric, "NUTS mass matrix: diag or dense")
+          ->transform(CLI::CheckedTransformer(metrics, CLI::ignore_case))
+          ->default_str("the model's, usually diag");
   sample->add_option("--output,-o", command.output, "Write an InferenceData NetCDF-4 file");
   sample->add_option("--csv", command.csv, "Write CmdStan-style CSV (one file per chain)");
   sample->add_flag("--quiet,-q", command.quiet, "No progress bar");
-  sample->callback([&command] {
+  sample->callback([&command, metric] {
+    command.metric_given = metric->count() > 0;
     if (command.options.sampler == hypatia::SamplerKind::smc) {
       command.options.particles = command.options.draws;
     }
     run_sample(command);
   });
+}
+
+struct ValidateCommand {
+  std::vector<std::string> names;
+  std::string output = "results/posteriordb.json";
+  hypatia::ValidationOptions options;
+  bool all_passed = true;
+};
+
+void print_validation(const hypatia::PosteriorValidation& result) {
+  std::printf("%-45s %s  max|z| %5.2f  max R-hat %.4f  divergences %4lld  %7.1f s\n",
+              result.name.c_str(), result.passed ? "pass" : "FAIL", result.max_abs_z,
+              result.max_rhat, static_cast<long long>(result.divergences), result.seconds);
+  for (const std::string& failure : result.failures) std::printf("    %s\n", failure.c_str());
+  std::fflush(stdout);
+}
+
+void run_validate(ValidateCommand& command) {
+  if (command.names.empty()) command.names = hypatia::posteriordb_model_names();
+  std::vector<const hypatia::BundledModel*> models;
+  for (const std::string& name : command.names) {
+    models.push_back(&hypatia::find_bundled_model(name));
+  }
+  std::vector<hypatia::PosteriorValidation> results;
+  for (const hypatia::BundledModel* model : models) {
+    results.push_back(hypatia::validate_posterior(*model, command.options));
+    print_validation(results.back());
+    // Rewritten after each posterior, so a long run leaves its results so far.
+    hypatia::write_validation_json(results, command.options, command.output);
+    command.all_passed = command.all_passed && results.back().passed;
+  }
+  std::size_t passed = 0;
+  for (const auto& result : results) passed += result.passed;
+  std::cout << passed << " of " << results.size() << " posteriors passed; wrote " << command.output
+            << "\n";
+}
+
+void add_validate_command(CLI::App& app, ValidateCommand& command) {
+  CLI::App* validate = app.add_subcommand(
+      "validate",
+      "Sample posteriordb posteriors (NUTS, 4 x 1000 warm-up x 1000 draws) and compare with the "
+      "reference draws; exit status 2 when one fails");
+  validate->add_option("names", command.names,
+                       "Posteriors to validate (default: every bundled posteriordb posterior)");
+  validate->add_option("--output,-o", command.output, "Where to write the JSON results")
+      ->capture_default_str();
+  validate->add_option("--seed", command.options.seed, "Random seed")->capture_default_str();
+  validate->add_option("--cores", command.options.cores, "Threads running chains (0: one per core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  validate->callback([&command] { run_validate(command); });
 }
 
 }  // namespace
@@ -103,6 +161,8 @@ int main(int argc, char** argv) {
   app.add_subcommand("list", "List the bundled models")->callback(list_models);
   SampleCommand sample_command;
   add_sample_command(app, sample_command);
+  ValidateCommand validate_command;
+  add_validate_command(app, validate_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -111,5 +171,5 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << error.what() << "\n";
     return 1;
   }
-  return 0;
+  return validate_command.all_passed ? 0 : 2;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hypatia/infer/nuts.hpp"
 #include "hypatia/ppl/model.hpp"
 
 namespace hypatia {
@@ -15,7 +16,9 @@ struct BundledModel {
   std::string name = {};
   std::string description = {};
   std::function<Model()> build = {};
-  double target_accept = 0.8;  // what the model needs (some posteriors need more)
+  // What the model needs from NUTS (some posteriors need more than the defaults).
+  double target_accept = 0.8;
+  MetricKind metric = MetricKind::diagonal;
 };
 
 // All bundled models, sorted by name.

@@ -1,12 +1,17 @@
 #pragma once
 
 // Checking a posterior against a reference (posteriordb): per reference parameter, our mean and
-// sd with their Monte Carlo errors, and z-scores against the reference's values.
+// sd with their Monte Carlo errors, and z-scores against the reference's values; and the
+// validation run over the bundled posteriordb posteriors (`hypatia validate`).
 
+#include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "hypatia/function.hpp"
 #include "hypatia/inference_data.hpp"
+#include "hypatia/models.hpp"
 
 namespace hypatia {
 
@@ -31,9 +36,10 @@ struct ParameterComparison {
   std::string name = {};
   double mean = 0, sd = 0, mcse_mean = 0, mcse_sd = 0, ess_bulk = 0, rhat = 0;
   double reference_mean = 0, reference_sd = 0;
-  // |mean - ref| / sqrt(mcse^2 + ref_mcse^2); for the sd the reference's MCSE of the sd is
-  // estimated as ref_sd / sqrt(2 ref_ess_bulk) (exact for normal draws), as posteriordb stores
-  // none.
+  // The reference's MCSE of the sd is estimated as ref_sd / sqrt(2 ref_ess_bulk) (exact for
+  // normal draws), as posteriordb stores none.
+  double reference_mcse_mean = 0, reference_mcse_sd = 0;
+  // |mean - ref| / sqrt(mcse^2 + ref_mcse^2), and the same for the sd.
   double z_mean = 0, z_sd = 0;
 };
 
@@ -41,5 +47,48 @@ struct ParameterComparison {
 // "L[2,1]" element (1, 0)) and compares; throws when one is missing.
 std::vector<ParameterComparison> compare_with_reference(const InferenceData& data,
                                                         const ReferencePosterior& reference);
+
+struct ValidationOptions {
+  int chains = 4;
+  std::int64_t tune = 1000;
+  std::int64_t draws = 1000;
+  std::uint64_t seed = 0;
+  int cores = 0;  // 0: one thread per hardware thread
+  Backend backend = Backend::native;
+  // A posterior passes when every |z| (means and sds) is below z_limit, every reference
+  // parameter's R-hat below rhat_limit, and no transition diverged.
+  double z_limit = 4;
+  double rhat_limit = 1.01;
+  bool progress = false;
+};
+
+struct PosteriorValidation {
+  std::string name;
+  double target_accept = 0.8;                // what the run used: the model's own
+  double reference_adapt_delta = 0.8;        // what the reference run used
+  MetricKind metric = MetricKind::diagonal;  // the model's own
+  std::vector<ParameterComparison> parameters = {};
+  std::int64_t divergences = 0;
+  double max_rhat = 0;
+  double max_abs_z = 0;  // over means and sds
+  double seconds = 0;    // compiling and sampling
+  bool passed = false;
+  std::vector<std::string> failures = {};  // why it did not pass, one reason per entry
+};
+
+// The bundled posteriordb posteriors: the bundled models whose name holds a '-'
+// ("earnings-logearn_height").
+std::vector<std::string> posteriordb_model_names();
+
+// Samples `model` with NUTS at its own target acceptance and metric, and compares the draws with
+// the posteriordb reference of the same name.
+PosteriorValidation validate_posterior(const BundledModel& model,
+                                       const ValidationOptions& options = {});
+
+// The results as JSON: the settings, then per posterior its verdict and, per reference parameter,
+// our mean, sd, MCSEs, ESS, R-hat, the reference's values and the z-scores. Written through a
+// temporary file renamed into place; parent directories are created.
+void write_validation_json(const std::vector<PosteriorValidation>& results,
+                           const ValidationOptions& options, const std::filesystem::path& path);
 
 }  // namespace hypatia

@@ -4,12 +4,16 @@
 #include <cstdlib>
 
 #include "hypatia/error.hpp"
+#include "models/posteriordb/posteriordb.hpp"
 
 namespace hypatia {
 namespace {
 
 std::vector<BundledModel> catalog() {
   std::vector<BundledModel> models = {models::eight_schools(), models::logreg(), models::radon()};
+  for (BundledModel& posterior : models::posteriordb::all_posteriors()) {
+    models.push_back(std::move(posterior));
+  }
   std::sort(models.begin(), models.end(),
             [](const BundledModel& a, const BundledModel& b) { return a.name < b.name; });
   return models;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <optional>
+#include <tuple>
 
 #include "hypatia/error.hpp"
 #include "hypatia/grad.hpp"
@@ -20,7 +21,9 @@ struct CompiledModel::Shared {
   std::vector<Expr> stored_values;    // their values as graphs of x and the data
   CompileOptions options;
   LogpGrad prototype;
-  Expr prior_state;  // forward sampling of the free variables, unconstrained and flattened
+  // Forward sampling of the free variables, unconstrained and flattened; empty when a prior has
+  // no draws (an improper Flat prior), as only SMC needs them.
+  Expr prior_state;
   Expr prior_flat;
 };
 
@@ -56,7 +59,9 @@ std::vector<Expr> stored_value_graphs(const Model& model, const LogDensityGraph&
           reshape(slice(graph.x, 0, Slice{block.offset, block.offset + block.size, std::nullopt}),
                   block.unconstrained_shape);
       Expr value = block.transform ? block.transform->constrain(unconstrained) : unconstrained;
-      replacements[variable.value.node().get()] = cast(value, variable.value.dtype()).node();
+      // The transform's bounds may use earlier free variables: replace those too.
+      replacements[variable.value.node().get()] =
+          substitute(cast(value, variable.value.dtype()).node(), replacements);
     }
   }
   for (const ModelVariable& variable : model.variables()) {
@@ -119,7 +124,12 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
     }
   }
   std::vector<Expr> stored_values = stored_value_graphs(model, graph, layout);
-  auto [prior_state, prior_flat] = prior_draw_graph(model, layout);
+  Expr prior_state, prior_flat;
+  try {
+    std::tie(prior_state, prior_flat) = prior_draw_graph(model, layout);
+  } catch (const Error&) {
+    // Left empty: sample_prior reports that the target cannot draw.
+  }
   return std::make_shared<const CompiledModel::Shared>(CompiledModel::Shared{
       std::move(graph), std::move(layout), std::move(stored), std::move(stored_values), options,
       std::move(prototype), std::move(prior_state), std::move(prior_flat)});
@@ -195,6 +205,7 @@ bool CompiledModel::log_prior_likelihood(const double* x, double* log_prior,
 bool CompiledModel::sample_prior(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter,
                                  double* x) {
   const LogDensityGraph& graph = shared_->graph;
+  if (!shared_->prior_flat) return false;
   if (!instance_->prior) {
     std::vector<NodePtr> inputs = {shared_->prior_state.node()};
     for (const Expr& placeholder : graph.data_inputs) inputs.push_back(placeholder.node());

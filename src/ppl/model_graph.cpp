@@ -64,8 +64,9 @@ LogDensityGraph Model::log_density() const {
     switch (variable.role) {
       case VariableRole::free: {
         const FlatBlock& block = point_layout.blocks[block_index++];
-        replacements[variable.value.node().get()] =
-            cast(constrained_block(graph.x, block), variable.value.dtype()).node();
+        // The transform's bounds may use earlier free variables: replace those too.
+        replacements[variable.value.node().get()] = substitute(
+            cast(constrained_block(graph.x, block), variable.value.dtype()).node(), replacements);
         // A transform keeps the value in the support, so only the parameters need guarding.
         term = sum_all(variable.distribution->logp(
             variable.value, {.check_support = !variable.transform, .check_parameters = true}));
@@ -113,7 +114,8 @@ Point Model::constrain(const std::vector<double>& x) const {
   for (const ModelVariable& variable : state_->variables) {
     if (variable.role == VariableRole::free) {
       Expr value = constrained_block(flat, point_layout.blocks[block_index++]);
-      replacements[variable.value.node().get()] = cast(value, variable.value.dtype()).node();
+      replacements[variable.value.node().get()] =
+          substitute(cast(value, variable.value.dtype()).node(), replacements);
     }
     if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
       names.push_back(variable.name);

@@ -97,11 +97,12 @@ std::vector<ParameterComparison> compare_with_reference(const InferenceData& dat
                             .ess_bulk = diagnostics::ess_bulk(view, data.chains),
                             .rhat = diagnostics::rhat(view, data.chains),
                             .reference_mean = parameter.mean,
-                            .reference_sd = parameter.sd};
-    const double reference_mcse_sd = parameter.sd / std::sqrt(2 * parameter.ess_bulk);
+                            .reference_sd = parameter.sd,
+                            .reference_mcse_mean = parameter.mcse_mean,
+                            .reference_mcse_sd = parameter.sd / std::sqrt(2 * parameter.ess_bulk)};
     row.z_mean =
-        std::abs(row.mean - parameter.mean) / std::hypot(row.mcse_mean, parameter.mcse_mean);
-    row.z_sd = std::abs(row.sd - parameter.sd) / std::hypot(row.mcse_sd, reference_mcse_sd);
+        std::abs(row.mean - parameter.mean) / std::hypot(row.mcse_mean, row.reference_mcse_mean);
+    row.z_sd = std::abs(row.sd - parameter.sd) / std::hypot(row.mcse_sd, row.reference_mcse_sd);
     comparisons.push_back(row);
   }
   return comparisons;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The hypatia command-line tool: listing, sampling with both outputs, and clear failures for a
-# wrong model name or flag. Usage: cli_test.sh PATH_TO_HYPATIA
+# The hypatia command-line tool: listing, sampling with both outputs, validating one posteriordb
+# posterior, and clear failures for a wrong model name or flag. Usage: cli_test.sh PATH_TO_HYPATIA
 set -uo pipefail
 hypatia=$1
 scratch=$(mktemp -d)
@@ -39,6 +39,25 @@ stats = xr.open_dataset(sys.argv[1], group="sample_stats")
 assert "diverging" in stats and "lp" in stats
 observed = xr.open_dataset(sys.argv[1], group="observed_data")
 assert list(observed["y_obs"].values) == [28, 8, -3, 7, -1, 1, 18, 12]
+PY
+
+out=$("$hypatia" validate no_such_posterior 2>&1) && fail "validate of an unknown name exited zero"
+grep -q "unknown model 'no_such_posterior'" <<<"$out" || fail "validate unknown name: $out"
+
+out=$("$hypatia" validate sblrc-blr --seed 2 -o "$scratch/results/pdb.json") ||
+  fail "validate sblrc-blr exited non-zero: $out"
+grep -q "^sblrc-blr  *pass" <<<"$out" || fail "validate line: $out"
+/usr/bin/python3 - "$scratch/results/pdb.json" <<'PY' || fail "validation JSON check"
+import json, sys
+results = json.load(open(sys.argv[1]))
+assert (results["chains"], results["tune"], results["draws"]) == (4, 1000, 1000), results
+[posterior] = results["posteriors"]
+assert posterior["name"] == "sblrc-blr" and posterior["pass"] is True, posterior
+names = [row["name"] for row in posterior["parameters"]]
+assert names == ["beta[1]", "beta[2]", "beta[3]", "beta[4]", "beta[5]", "sigma"], names
+for row in posterior["parameters"]:
+    z = abs(row["mean"] - row["reference_mean"]) / (row["mcse_mean"]**2 + row["reference_mcse_mean"]**2)**0.5
+    assert abs(z - row["z_mean"]) < 1e-9 and row["z_mean"] < 4 and row["rhat"] < 1.01, row
 PY
 
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"

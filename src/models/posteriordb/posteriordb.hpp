@@ -1,0 +1,42 @@
+#pragma once
+
+// The posteriordb posteriors: one builder per model family (a family's posteriors share a model
+// or a data set), and the helpers they share. Every posterior reads its data from
+// <shared_data_dir()>/posteriordb/<posterior>/data.json when it is built; the model descriptions
+// are ../shared/posteriordb/MODELS.md.
+
+#include <string>
+#include <vector>
+
+#include "hypatia/io.hpp"
+#include "hypatia/models.hpp"
+
+namespace hypatia::models::posteriordb {
+
+// The posteriors of each family, named as in posteriordb ("earnings-logearn_height").
+std::vector<BundledModel> ark();
+std::vector<BundledModel> blr();
+std::vector<BundledModel> diamonds();
+std::vector<BundledModel> earnings();
+std::vector<BundledModel> eight_schools();
+std::vector<BundledModel> garch();
+std::vector<BundledModel> gp_pois_regr();
+std::vector<BundledModel> kidiq();
+std::vector<BundledModel> low_dim_gauss_mix();
+std::vector<BundledModel> mesquite();
+std::vector<BundledModel> nes();
+
+// All of the above.
+std::vector<BundledModel> all_posteriors();
+
+// The data file of posterior `posterior`.
+DataFile load_posterior_data(const std::string& posterior);
+
+// A data value as a flat vector of reals (row-major for arrays).
+std::vector<double> real_values(const DataFile& data, const std::string& key);
+
+// A row-major (rows x columns) matrix as a float64 tensor.
+Tensor matrix_tensor(const std::vector<double>& values, std::int64_t rows, std::int64_t columns);
+Tensor vector_tensor(const std::vector<double>& values);
+
+}  // namespace hypatia::models::posteriordb
