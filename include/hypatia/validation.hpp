@@ -63,7 +63,7 @@ struct ValidationOptions {
 };
 
 struct PosteriorValidation {
-  std::string name;
+  std::string name = {};
   double target_accept = 0.8;                // what the run used: the model's own
   double reference_adapt_delta = 0.8;        // what the reference run used
   MetricKind metric = MetricKind::diagonal;  // the model's own
