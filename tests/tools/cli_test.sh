@@ -44,20 +44,29 @@ PY
 out=$("$hypatia" validate no_such_posterior 2>&1) && fail "validate of an unknown name exited zero"
 grep -q "unknown model 'no_such_posterior'" <<<"$out" || fail "validate unknown name: $out"
 
-out=$("$hypatia" validate sblrc-blr --seed 2 -o "$scratch/results/pdb.json") ||
-  fail "validate sblrc-blr exited non-zero: $out"
-grep -q "^sblrc-blr  *pass" <<<"$out" || fail "validate line: $out"
-/usr/bin/python3 - "$scratch/results/pdb.json" <<'PY' || fail "validation JSON check"
+# The verdict is checked against the criteria, not assumed: whether a given seed passes is the
+# validation test's business (ctest -L validation); here the CLI must report it faithfully.
+status=0
+out=$("$hypatia" validate sblrc-blr --seed 2 -o "$scratch/results/pdb.json") || status=$?
+[[ $status == 0 || $status == 2 ]] || fail "validate sblrc-blr exited $status: $out"
+grep -Eq "^sblrc-blr  *(pass|FAIL)" <<<"$out" || fail "validate line: $out"
+/usr/bin/python3 - "$scratch/results/pdb.json" "$status" <<'PY' || fail "validation JSON check"
 import json, sys
 results = json.load(open(sys.argv[1]))
 assert (results["chains"], results["tune"], results["draws"]) == (4, 1000, 1000), results
 [posterior] = results["posteriors"]
-assert posterior["name"] == "sblrc-blr" and posterior["pass"] is True, posterior
+assert posterior["name"] == "sblrc-blr", posterior
 names = [row["name"] for row in posterior["parameters"]]
 assert names == ["beta[1]", "beta[2]", "beta[3]", "beta[4]", "beta[5]", "sigma"], names
 for row in posterior["parameters"]:
     z = abs(row["mean"] - row["reference_mean"]) / (row["mcse_mean"]**2 + row["reference_mcse_mean"]**2)**0.5
-    assert abs(z - row["z_mean"]) < 1e-9 and row["z_mean"] < 4 and row["rhat"] < 1.01, row
+    assert abs(z - row["z_mean"]) < 1e-9, row
+rows = posterior["parameters"]
+meets = (all(r["z_mean"] < 4 and r["z_sd"] < 4 and r["rhat"] < 1.01 for r in rows)
+         and posterior["divergences"] == 0)
+assert posterior["pass"] == meets, posterior
+assert (sys.argv[2] == "0") == meets, sys.argv[2]
+assert posterior["max_rhat"] == max(r["rhat"] for r in rows), posterior
 PY
 
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"
