@@ -114,6 +114,14 @@ void print_validation(const hypatia::PosteriorValidation& result) {
               result.name.c_str(), result.passed ? "pass" : "FAIL", result.max_abs_z,
               result.max_rhat, static_cast<long long>(result.divergences), result.seconds);
   for (const std::string& failure : result.failures) std::printf("    %s\n", failure.c_str());
+  for (std::size_t run = 0; run < result.earlier_failures.size(); ++run) {
+    std::printf(
+        "    run %zu (seed %llu) had failed:\n", run + 1,
+        static_cast<unsigned long long>(result.seed - result.earlier_failures.size() + run));
+    for (const std::string& failure : result.earlier_failures[run]) {
+      std::printf("      %s\n", failure.c_str());
+    }
+  }
   std::fflush(stdout);
 }
 
@@ -147,6 +155,11 @@ void add_validate_command(CLI::App& app, ValidateCommand& command) {
   validate->add_option("--output,-o", command.output, "Where to write the JSON results")
       ->capture_default_str();
   validate->add_option("--seed", command.options.seed, "Random seed")->capture_default_str();
+  validate
+      ->add_option("--confirmation-runs", command.options.confirmation_runs,
+                   "Runs with the next seeds when a posterior fails; it is judged on the last")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   validate->add_option("--cores", command.options.cores, "Threads running chains (0: one per core)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

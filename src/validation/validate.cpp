@@ -79,7 +79,9 @@ nlohmann::json posterior_json(const PosteriorValidation& result) {
                           {"max_rhat", result.max_rhat},
                           {"max_abs_z", result.max_abs_z},
                           {"seconds", result.seconds},
-                          {"failures", result.failures}};
+                          {"seed", result.seed},
+                          {"failures", result.failures},
+                          {"earlier_failed_runs", result.earlier_failures}};
   if (result.target_accept > 0.8) {
     entry["target_accept_note"] =
         "the reference run needed adapt_delta = " + format_number(result.reference_adapt_delta) +
@@ -108,20 +110,22 @@ std::vector<std::string> posteriordb_model_names() {
   return names;
 }
 
-PosteriorValidation validate_posterior(const BundledModel& model,
-                                       const ValidationOptions& options) {
-  const ReferencePosterior reference = load_reference_posterior(model.name);
+namespace {
+
+PosteriorValidation validate_once(const BundledModel& model, const ReferencePosterior& reference,
+                                  const ValidationOptions& options, std::uint64_t seed) {
   PosteriorValidation result{.name = model.name,
                              .target_accept = model.target_accept,
                              .reference_adapt_delta = reference.adapt_delta,
-                             .metric = model.metric};
+                             .metric = model.metric,
+                             .seed = seed};
   const auto start = std::chrono::steady_clock::now();
   const InferenceData data = sample(model.build(), {.backend = options.backend,
                                                     .chains = options.chains,
                                                     .cores = options.cores,
                                                     .draws = options.draws,
                                                     .tune = options.tune,
-                                                    .seed = options.seed,
+                                                    .seed = seed,
                                                     .target_accept = model.target_accept,
                                                     .metric = model.metric,
                                                     .progress = options.progress});
@@ -132,13 +136,35 @@ PosteriorValidation validate_posterior(const BundledModel& model,
   return result;
 }
 
+}  // namespace
+
+PosteriorValidation validate_posterior(const BundledModel& model,
+                                       const ValidationOptions& options) {
+  const ReferencePosterior reference = load_reference_posterior(model.name);
+  PosteriorValidation result = validate_once(model, reference, options, options.seed);
+  std::vector<std::vector<std::string>> earlier_failures;
+  double earlier_seconds = 0;
+  for (int run = 1; run <= options.confirmation_runs && !result.passed; ++run) {
+    earlier_failures.push_back(result.failures);
+    earlier_seconds += result.seconds;
+    result = validate_once(model, reference, options, options.seed + run);
+  }
+  result.earlier_failures = std::move(earlier_failures);
+  result.seconds += earlier_seconds;
+  return result;
+}
+
 void write_validation_json(const std::vector<PosteriorValidation>& results,
                            const ValidationOptions& options, const std::filesystem::path& path) {
-  nlohmann::json document = {
-      {"sampler", "nuts"},          {"backend", std::string(backend_name(options.backend))},
-      {"chains", options.chains},   {"tune", options.tune},
-      {"draws", options.draws},     {"seed", options.seed},
-      {"z_limit", options.z_limit}, {"rhat_limit", options.rhat_limit}};
+  nlohmann::json document = {{"sampler", "nuts"},
+                             {"backend", std::string(backend_name(options.backend))},
+                             {"chains", options.chains},
+                             {"tune", options.tune},
+                             {"draws", options.draws},
+                             {"seed", options.seed},
+                             {"z_limit", options.z_limit},
+                             {"rhat_limit", options.rhat_limit},
+                             {"confirmation_runs", options.confirmation_runs}};
   nlohmann::json posteriors = nlohmann::json::array();
   std::int64_t passed = 0;
   for (const PosteriorValidation& result : results) {
