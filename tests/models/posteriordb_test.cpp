@@ -1,7 +1,9 @@
 // The posteriordb posteriors: each builds with the parameter dimensions posteriordb lists
 // (INDEX.json), exposes every reference parameter, and has a finite log density whose gradient
 // matches finite differences and agrees across backends. Two log densities are checked against
-// a hand computation from the data file, as they carry easily-missed Jacobian terms.
+// a hand computation from the data file, as they carry easily-missed Jacobian terms, and the
+// hidden Markov models against the forward algorithm in numpy
+// (scripts/fixtures/posteriordb_hmm.py).
 
 #include <gtest/gtest.h>
 
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
+#include <sstream>
 
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
@@ -70,6 +73,15 @@ double logp_and_grad(const Model& model, Backend backend, const std::vector<doub
   return compiled->logp_grad(x.data(), grad.data());
 }
 
+// A GoogleTest-safe name for a parameterized case: every non-alphanumeric character as '_'.
+std::string test_case_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string name = info.param;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
 class PosteriordbModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PosteriordbModel, HasTheReferenceParametersAndAFiniteLogDensity) {
@@ -113,14 +125,7 @@ TEST_P(PosteriordbModel, HasTheReferenceParametersAndAFiniteLogDensity) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Posteriordb, PosteriordbModel,
-                         ::testing::ValuesIn(posteriordb_model_names()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-                           }
-                           return name;
-                         });
+                         ::testing::ValuesIn(posteriordb_model_names()), test_case_name);
 
 TEST(PosteriordbCatalog, ListsTheImplementedPosteriors) {
   const std::vector<std::string> names = posteriordb_model_names();
@@ -190,6 +195,55 @@ TEST(PosteriordbLogDensity, Garch11) {
   for (const FlatBlock& block : layout.blocks) x[block.offset] = values.at(block.name);
   EXPECT_NEAR(interpreted_logp(model, x), expected, 1e-10 * std::abs(expected));
 }
+
+// ---- Hidden Markov models against scripts/fixtures/posteriordb_hmm.py -------------------------
+
+// The fields of case "<posterior>:<label>" of posteriordb_hmm.txt.
+std::map<std::string, std::vector<double>> load_hmm_case(const std::string& name) {
+  std::ifstream in(std::string(HYPATIA_FIXTURE_DIR) + "/posteriordb_hmm.txt");
+  std::map<std::string, std::vector<double>> fields;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string case_name, field;
+    words >> case_name >> field;
+    if (case_name != name) continue;
+    double value;
+    while (words >> value) fields[field].push_back(value);
+  }
+  EXPECT_FALSE(fields.empty()) << "no case '" << name << "' in posteriordb_hmm.txt";
+  return fields;
+}
+
+class PosteriordbHmm : public ::testing::TestWithParam<std::string> {};
+
+// The marginal likelihood summed over state paths by scipy, and the joint density with the
+// Dirichlet and normal priors and the simplex and positive_ordered Jacobians.
+TEST_P(PosteriordbHmm, LogDensityMatchesTheForwardAlgorithmInNumpy) {
+  const std::string& name = GetParam();
+  const auto fields = load_hmm_case(name);
+  const Model model = find_bundled_model(name.substr(0, name.find(':'))).build();
+  Point point;
+  for (const FlatBlock& block : model.layout().blocks) {
+    point[block.name] = Tensor::from_doubles(fields.at(block.name), block.shape);
+  }
+  const std::vector<double> x = model.unconstrain(point);
+
+  auto compiled = model.compile({.backend = Backend::interp});
+  double log_prior = 0, log_likelihood = 0;
+  ASSERT_TRUE(compiled->log_prior_likelihood(x.data(), &log_prior, &log_likelihood));
+  const double expected_likelihood = fields.at("log_likelihood")[0];
+  EXPECT_NEAR(log_likelihood, expected_likelihood, 1e-10 * std::abs(expected_likelihood));
+  const double expected_logp = fields.at("logp")[0];
+  EXPECT_NEAR(interpreted_logp(model, x), expected_logp, 1e-10 * std::abs(expected_logp));
+}
+
+INSTANTIATE_TEST_SUITE_P(Posteriordb, PosteriordbHmm,
+                         ::testing::Values("hmm_example-hmm_example:near_mean",
+                                           "hmm_example-hmm_example:away",
+                                           "bball_drive_event_0-hmm_drive_0:near_mean",
+                                           "bball_drive_event_0-hmm_drive_0:away"),
+                         test_case_name);
 
 }  // namespace
 }  // namespace hypatia

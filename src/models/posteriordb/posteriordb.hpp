@@ -21,6 +21,7 @@ std::vector<BundledModel> earnings();
 std::vector<BundledModel> eight_schools();
 std::vector<BundledModel> garch();
 std::vector<BundledModel> gp_pois_regr();
+std::vector<BundledModel> hmm();
 std::vector<BundledModel> kidiq();
 std::vector<BundledModel> low_dim_gauss_mix();
 std::vector<BundledModel> mesquite();
