@@ -37,6 +37,11 @@ RATIOS = [
      "Hypatia min_ess_bulk_per_s / Stan min_ess_bulk_per_s (Stan: per sampler CPU second)"),
     ("ess_per_wall_s", ess_per_wall_second, ess_per_wall_second,
      "Hypatia / Stan min_ess_bulk / wall_s"),
+    # ESS per second = 1 / (leapfrog_per_ess * seconds per leapfrog step): this ratio separates
+    # the sampler's efficiency (step size, trajectory lengths, target acceptance) from the speed
+    # of the gradient.
+    ("leapfrog_per_ess", field("leapfrog_per_ess"), field("leapfrog_per_ess"),
+     "Hypatia / Stan leapfrog steps per effective sample (below 1 favours Hypatia)"),
 ]
 
 def aliases(stan_entry):
@@ -60,6 +65,15 @@ def find_hypatia(stan_entry, hypatia_entries):
     names = aliases(stan_entry)
     matches = [entry for entry in hypatia_entries if entry["model"] in names]
     return matches[0] if matches else None
+
+
+def unavailable(hypatia_entry):
+    """Why a suite entry holds no measurements (a model not bundled yet, or a failed run)."""
+    if "skipped" in hypatia_entry:
+        return "skipped: " + hypatia_entry["skipped"]
+    if "error" in hypatia_entry:
+        return "failed: " + hypatia_entry["error"]
+    return None
 
 
 def ratio(numerator, denominator):
@@ -99,8 +113,12 @@ def compare(stan_entries, hypatia_entries):
     for stan_entry in stan_entries:
         hypatia_entry = find_hypatia(stan_entry, hypatia_entries) if hypatia_entries else None
         row = {"model": stan_entry["model"], "hypatia_model": None, "ratios": None}
-        if hypatia_entry is not None and "error" not in stan_entry:
+        if hypatia_entry is not None:
             row["hypatia_model"] = hypatia_entry["model"]
+            if unavailable(hypatia_entry):
+                row["hypatia_unavailable"] = unavailable(hypatia_entry)
+                hypatia_entry = None
+        if hypatia_entry is not None and "error" not in stan_entry:
             row["ratios"] = {label: ratio(hypatia_value(hypatia_entry), stan_value(stan_entry))
                              for label, hypatia_value, stan_value, _ in RATIOS}
         row["stan"] = {label: stan_value(stan_entry) for label, _, stan_value, _ in RATIOS}
@@ -123,16 +141,18 @@ def compare(stan_entries, hypatia_entries):
 
 
 def print_ratios(rows, medians):
-    print("\nHypatia / Stan (compile, gradient: below 1 favours Hypatia; ESS/s: above 1 does):")
-    print(f"{'model':<18}" + "".join(f"{label:>15}" for label, _, _, _ in RATIOS))
+    print("\nHypatia / Stan (compile, gradient, leapfrog per ESS: below 1 favours Hypatia; "
+          "ESS/s: above 1 does):")
+    print(f"{'model':<18}" + "".join(f"{label:>17}" for label, _, _, _ in RATIOS))
     for row in rows:
         if row["ratios"] is None:
             missing_side = "Stan" if row["stan"] is None else "Hypatia"
-            print(f"{row['model']:<18}  (no {missing_side} result)")
+            reason = f": {row['hypatia_unavailable']}" if "hypatia_unavailable" in row else ""
+            print(f"{row['model']:<18}  (no {missing_side} result{reason})")
             continue
         print(f"{row['model']:<18}" +
-              "".join(format_number(row["ratios"][label], 15) for label, _, _, _ in RATIOS))
-    print(f"{'median':<18}" + "".join(format_number(medians[label], 15) for label, _, _, _ in RATIOS))
+              "".join(format_number(row["ratios"][label], 17) for label, _, _, _ in RATIOS))
+    print(f"{'median':<18}" + "".join(format_number(medians[label], 17) for label, _, _, _ in RATIOS))
 
 
 def main(stan_path, suite_path, out_path):
