@@ -71,6 +71,9 @@ ReferencePosterior load_reference_posterior(const std::string& name) {
   if (control.contains("control") && control["control"].contains("adapt_delta")) {
     reference.adapt_delta = control["control"]["adapt_delta"].get<double>();
   }
+  if (control.contains("control") && control["control"].contains("max_treedepth")) {
+    reference.max_tree_depth = control["control"]["max_treedepth"].get<int>();
+  }
   for (const auto& parameter_name : json["parameter_names"]) {
     const auto& values = json["parameters"][parameter_name.get<std::string>()];
     ReferenceParameter parameter{.name = parameter_name.get<std::string>(),

@@ -132,8 +132,9 @@ TEST(PosteriordbCatalog, ListsTheImplementedPosteriors) {
   EXPECT_GE(names.size(), 26u);
   for (const std::string& name : names) {
     EXPECT_EQ(posteriordb_index().count(name), 1u) << name;
-    EXPECT_EQ(find_bundled_model(name).target_accept,
-              std::max(0.8, load_reference_posterior(name).adapt_delta))
+    const ReferencePosterior reference = load_reference_posterior(name);
+    EXPECT_EQ(find_bundled_model(name).target_accept, std::max(0.8, reference.adapt_delta)) << name;
+    EXPECT_LE(find_bundled_model(name).max_tree_depth, std::max(10, reference.max_tree_depth))
         << name;
   }
 }
