@@ -35,6 +35,7 @@ void run_sample(SampleCommand& command) {
   const hypatia::BundledModel& bundled = hypatia::find_bundled_model(command.model);
   if (command.options.target_accept <= 0) command.options.target_accept = bundled.target_accept;
   if (!command.metric_given) command.options.metric = bundled.metric;
+  command.options.max_tree_depth = bundled.max_tree_depth;
   command.options.progress = !command.quiet;
   const hypatia::Model model = bundled.build();
   hypatia::InferenceData data = hypatia::sample(model, command.options);

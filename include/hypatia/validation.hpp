@@ -27,6 +27,7 @@ struct ReferencePosterior {
   std::string name = {};
   std::vector<ReferenceParameter> parameters = {};
   double adapt_delta = 0.8;  // the target acceptance the reference run used
+  int max_tree_depth = 10;   // and its maximum tree depth (Stan's max_treedepth)
 };
 
 // Reads <shared_data_dir()>/posteriordb/<name>/reference.json.
@@ -72,6 +73,8 @@ struct PosteriorValidation {
   double target_accept = 0.8;                // what the run used: the model's own
   double reference_adapt_delta = 0.8;        // what the reference run used
   MetricKind metric = MetricKind::diagonal;  // the model's own
+  int max_tree_depth = 10;                   // the model's own
+  int reference_max_tree_depth = 10;         // what the reference run allowed
   std::vector<ParameterComparison> parameters = {};
   std::int64_t divergences = 0;
   double max_rhat = 0;

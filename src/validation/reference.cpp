@@ -71,13 +71,21 @@ ReferencePosterior load_reference_posterior(const std::string& name) {
   if (control.contains("control") && control["control"].contains("adapt_delta")) {
     reference.adapt_delta = control["control"]["adapt_delta"].get<double>();
   }
+  if (control.contains("control") && control["control"].contains("max_treedepth")) {
+    reference.max_tree_depth = control["control"]["max_treedepth"].get<int>();
+  }
   for (const auto& parameter_name : json["parameter_names"]) {
     const auto& values = json["parameters"][parameter_name.get<std::string>()];
-    reference.parameters.push_back({.name = parameter_name.get<std::string>(),
-                                    .mean = values["mean"].get<double>(),
-                                    .sd = values["sd"].get<double>(),
-                                    .mcse_mean = values["mcse_mean"].get<double>(),
-                                    .ess_bulk = values["ess_bulk"].get<double>()});
+    ReferenceParameter parameter{.name = parameter_name.get<std::string>(),
+                                 .mean = values["mean"].get<double>(),
+                                 .sd = values["sd"].get<double>(),
+                                 .mcse_mean = values["mcse_mean"].get<double>()};
+    // References stored as summary statistics only have no ESS; their mcse_mean is still
+    // sd / sqrt(ess_bulk) by definition, which gives it back.
+    parameter.ess_bulk = values["ess_bulk"].is_null()
+                             ? std::pow(parameter.sd / parameter.mcse_mean, 2)
+                             : values["ess_bulk"].get<double>();
+    reference.parameters.push_back(parameter);
   }
   return reference;
 }

@@ -92,6 +92,11 @@ nlohmann::json posterior_json(const PosteriorValidation& result) {
     entry["metric_note"] =
         "strongly correlated parameters: sampled with a dense mass matrix, adapted in warm-up";
   }
+  entry["max_tree_depth"] = result.max_tree_depth;
+  if (result.max_tree_depth > 10) {
+    entry["max_tree_depth_note"] = "the reference run allowed a maximum tree depth of " +
+                                   std::to_string(result.reference_max_tree_depth);
+  }
   nlohmann::json parameters = nlohmann::json::array();
   for (const ParameterComparison& row : result.parameters) {
     parameters.push_back(parameter_json(row));
@@ -118,6 +123,8 @@ PosteriorValidation validate_once(const BundledModel& model, const ReferencePost
                              .target_accept = model.target_accept,
                              .reference_adapt_delta = reference.adapt_delta,
                              .metric = model.metric,
+                             .max_tree_depth = model.max_tree_depth,
+                             .reference_max_tree_depth = reference.max_tree_depth,
                              .seed = seed};
   const auto start = std::chrono::steady_clock::now();
   const InferenceData data = sample(model.build(), {.backend = options.backend,
@@ -128,6 +135,7 @@ PosteriorValidation validate_once(const BundledModel& model, const ReferencePost
                                                     .seed = seed,
                                                     .target_accept = model.target_accept,
                                                     .metric = model.metric,
+                                                    .max_tree_depth = model.max_tree_depth,
                                                     .progress = options.progress});
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.parameters = compare_with_reference(data, reference);

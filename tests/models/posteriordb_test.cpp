@@ -1,9 +1,9 @@
 // The posteriordb posteriors: each builds with the parameter dimensions posteriordb lists
 // (INDEX.json), exposes every reference parameter, and has a finite log density whose gradient
 // matches finite differences and agrees across backends. Two log densities are checked against
-// a hand computation from the data file, as they carry easily-missed Jacobian terms, and the
-// hidden Markov models against the forward algorithm in numpy
-// (scripts/fixtures/posteriordb_hmm.py).
+// a hand computation from the data file, as they carry easily-missed Jacobian terms, the hidden
+// Markov models against the forward algorithm in numpy (scripts/fixtures/posteriordb_hmm.py), and
+// the ODE and approximate-GP models against scipy (scripts/fixtures/posteriordb_models.py).
 
 #include <gtest/gtest.h>
 
@@ -132,8 +132,9 @@ TEST(PosteriordbCatalog, ListsTheImplementedPosteriors) {
   EXPECT_GE(names.size(), 26u);
   for (const std::string& name : names) {
     EXPECT_EQ(posteriordb_index().count(name), 1u) << name;
-    EXPECT_EQ(find_bundled_model(name).target_accept,
-              std::max(0.8, load_reference_posterior(name).adapt_delta))
+    const ReferencePosterior reference = load_reference_posterior(name);
+    EXPECT_EQ(find_bundled_model(name).target_accept, std::max(0.8, reference.adapt_delta)) << name;
+    EXPECT_LE(find_bundled_model(name).max_tree_depth, std::max(10, reference.max_tree_depth))
         << name;
   }
 }
@@ -196,11 +197,12 @@ TEST(PosteriordbLogDensity, Garch11) {
   EXPECT_NEAR(interpreted_logp(model, x), expected, 1e-10 * std::abs(expected));
 }
 
-// ---- Hidden Markov models against scripts/fixtures/posteriordb_hmm.py -------------------------
+// ---- Log densities from numpy and scipy ---------------------------------------------------------
 
-// The fields of case "<posterior>:<label>" of posteriordb_hmm.txt.
-std::map<std::string, std::vector<double>> load_hmm_case(const std::string& name) {
-  std::ifstream in(std::string(HYPATIA_FIXTURE_DIR) + "/posteriordb_hmm.txt");
+// The fields of case `name` of a fixture file of lines `case field values...`.
+std::map<std::string, std::vector<double>> load_fixture_case(const std::string& file,
+                                                             const std::string& name) {
+  std::ifstream in(std::string(HYPATIA_FIXTURE_DIR) + "/" + file);
   std::map<std::string, std::vector<double>> fields;
   std::string line;
   while (std::getline(in, line)) {
@@ -211,8 +213,18 @@ std::map<std::string, std::vector<double>> load_hmm_case(const std::string& name
     double value;
     while (words >> value) fields[field].push_back(value);
   }
-  EXPECT_FALSE(fields.empty()) << "no case '" << name << "' in posteriordb_hmm.txt";
+  EXPECT_FALSE(fields.empty()) << "no case '" << name << "' in " << file;
   return fields;
+}
+
+// The model's free variables at the fixture's constrained values, on the unconstrained scale.
+std::vector<double> fixture_point(const Model& model,
+                                  const std::map<std::string, std::vector<double>>& fields) {
+  Point point;
+  for (const FlatBlock& block : model.layout().blocks) {
+    point[block.name] = Tensor::from_doubles(fields.at(block.name), block.shape);
+  }
+  return model.unconstrain(point);
 }
 
 class PosteriordbHmm : public ::testing::TestWithParam<std::string> {};
@@ -221,13 +233,9 @@ class PosteriordbHmm : public ::testing::TestWithParam<std::string> {};
 // Dirichlet and normal priors and the simplex and positive_ordered Jacobians.
 TEST_P(PosteriordbHmm, LogDensityMatchesTheForwardAlgorithmInNumpy) {
   const std::string& name = GetParam();
-  const auto fields = load_hmm_case(name);
+  const auto fields = load_fixture_case("posteriordb_hmm.txt", name);
   const Model model = find_bundled_model(name.substr(0, name.find(':'))).build();
-  Point point;
-  for (const FlatBlock& block : model.layout().blocks) {
-    point[block.name] = Tensor::from_doubles(fields.at(block.name), block.shape);
-  }
-  const std::vector<double> x = model.unconstrain(point);
+  const std::vector<double> x = fixture_point(model, fields);
 
   auto compiled = model.compile({.backend = Backend::interp});
   double log_prior = 0, log_likelihood = 0;
@@ -244,6 +252,29 @@ INSTANTIATE_TEST_SUITE_P(Posteriordb, PosteriordbHmm,
                                            "bball_drive_event_0-hmm_drive_0:near_mean",
                                            "bball_drive_event_0-hmm_drive_0:away"),
                          test_case_name);
+
+// The log density at scripts/fixtures/posteriordb_models.py's point, on both backends.
+void expect_fixture_log_density(const std::string& posterior, double tolerance) {
+  const auto fields = load_fixture_case("posteriordb_log_density.txt", posterior);
+  const Model model = find_bundled_model(posterior).build();
+  const std::vector<double> x = fixture_point(model, fields);
+  std::vector<double> grad;
+  EXPECT_NEAR(logp_and_grad(model, Backend::interp, x, grad), fields.at("logp")[0], tolerance);
+  EXPECT_NEAR(logp_and_grad(model, Backend::native, x, grad), fields.at("logp")[0], tolerance);
+}
+
+// scipy solves the ODE to 1e-13, the model at rtol = atol = 1e-8: the log density moves by
+// (log y - log z) / sigma^2 times the relative error of each z, a few 1e-7 in all. A wrong prior
+// constant or Jacobian term would be off by far more.
+TEST(PosteriordbLogDensity, LotkaVolterraOdeSolution) {
+  expect_fixture_log_density("hudson_lynx_hare-lotka_volterra", 1e-5);
+}
+
+// Normal likelihood with a GP-driven log sd, half-Student-t and inverse-gamma hyperpriors and the
+// squared-exponential spectral density at brms's basis frequencies.
+TEST(PosteriordbLogDensity, AccelApproximateGps) {
+  expect_fixture_log_density("mcycle_gp-accel_gp", 1e-11 * 2140);
+}
 
 }  // namespace
 }  // namespace hypatia

@@ -6,8 +6,8 @@ namespace hypatia::models::posteriordb {
 
 std::vector<BundledModel> all_posteriors() {
   std::vector<BundledModel> posteriors;
-  for (auto family : {ark, blr, diamonds, earnings, eight_schools, garch, gp_pois_regr, hmm, kidiq,
-                      low_dim_gauss_mix, mesquite, nes}) {
+  for (auto family : {accel_gp, ark, blr, diamonds, earnings, eight_schools, garch, gp_pois_regr,
+                      hmm, kidiq, lotka_volterra, low_dim_gauss_mix, mesquite, nes}) {
     for (BundledModel& posterior : family()) posteriors.push_back(std::move(posterior));
   }
   return posteriors;

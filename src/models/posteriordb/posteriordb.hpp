@@ -14,6 +14,7 @@
 namespace hypatia::models::posteriordb {
 
 // The posteriors of each family, named as in posteriordb ("earnings-logearn_height").
+std::vector<BundledModel> accel_gp();
 std::vector<BundledModel> ark();
 std::vector<BundledModel> blr();
 std::vector<BundledModel> diamonds();
@@ -23,6 +24,7 @@ std::vector<BundledModel> garch();
 std::vector<BundledModel> gp_pois_regr();
 std::vector<BundledModel> hmm();
 std::vector<BundledModel> kidiq();
+std::vector<BundledModel> lotka_volterra();
 std::vector<BundledModel> low_dim_gauss_mix();
 std::vector<BundledModel> mesquite();
 std::vector<BundledModel> nes();
