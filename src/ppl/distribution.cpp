@@ -10,11 +10,14 @@
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
 #include "hypatia/ops.hpp"
+#include "ppl/distributions/composite.hpp"
+#include "ppl/distributions/numeric_quantile.hpp"
 
 namespace hypatia {
 namespace {
 
 constexpr double kNegativeInfinity = -std::numeric_limits<double>::infinity();
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 Expr guard(const Expr& condition, const Expr& logp) {
   return where(condition, logp, kNegativeInfinity);
@@ -66,6 +69,15 @@ Expr DistributionImpl::logccdf(const Expr& value) const {
   return log1mexp(logcdf(value));
 }
 
+Expr DistributionImpl::quantile_of_logs(const Expr& log_p, const Expr& log_q) const {
+  if (event_rank() != 0 || support().is_discrete()) {
+    throw Error(name() +
+                " has no quantile function in Hypatia (only continuous univariate "
+                "families have one)");
+  }
+  return numeric_quantile(*this, log_p, log_q);
+}
+
 Expr DistributionImpl::random(RandomStream&, const Shape&) const {
   throw Error(name() + " has no random-draw graph; it cannot be used for predictive sampling");
 }
@@ -91,6 +103,21 @@ Expr Distribution::logcdf(const Expr& value) const {
 
 Expr Distribution::logccdf(const Expr& value) const {
   return impl_->logccdf(value);
+}
+
+Expr Distribution::quantile(const Expr& p) const {
+  const Expr probability = cast(p, DType::float64);
+  return quantile_of_logs(log(probability), log1p(-probability));
+}
+
+// The ends of the support at p = 0 and q = 0, so that families need only handle 0 < p < 1.
+Expr Distribution::quantile_of_logs(const Expr& log_p, const Expr& log_q) const {
+  const Support own = support();
+  const Expr lowest = composite::support_lower(own).value_or(Expr(kNegativeInfinity));
+  const Expr highest = composite::support_upper(own).value_or(Expr(kInfinity));
+  return where(
+      equal(log_p, kNegativeInfinity), lowest,
+      where(equal(log_q, kNegativeInfinity), highest, impl_->quantile_of_logs(log_p, log_q)));
 }
 
 Expr Distribution::random(RandomStream& rng, const Shape& shape) const {

@@ -69,8 +69,8 @@ Expr Support::contains(const Expr& value, double tolerance) const {
       return greater_equal(value, 0.0) & logical_not(isinf(value));
     case SupportKind::unit_interval:
       return greater_equal(value, 0.0) & less_equal(value, 1.0);
-    case SupportKind::interval:
-      return within_bounds(value, *this);
+    case SupportKind::interval:  // an infinite or absent bound is an open end
+      return within_bounds(value, *this) & logical_not(isinf(value));
     case SupportKind::integers:
       return is_integer_valued(value);
     case SupportKind::nonnegative_integers:

@@ -22,6 +22,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "hypatia/hypatia.hpp"
@@ -158,6 +159,26 @@ Tensor random_zero_sum(const Shape& shape, std::mt19937_64& rng, int axes) {
   return t;
 }
 
+// Constant bounds infinite in some entries: entry 0 unbounded, 1 bounded below, 2 on both sides,
+// 3 bounded above (each trailing vector of four).
+const double kInf = std::numeric_limits<double>::infinity();
+const std::vector<double> kMixedLower = {-kInf, 0.5, -1.0, -kInf};
+const std::vector<double> kMixedUpper = {kInf, kInf, 2.0, 3.0};
+
+Expr four_vector(const std::vector<double>& values) {
+  return constant(Tensor::from_doubles(values, {4}));
+}
+
+// A point inside each entry's interval: free, above 0.5, within [-1, 2], below 3.
+Tensor random_within_mixed_bounds(const Shape& shape, std::mt19937_64& rng) {
+  std::normal_distribution<double> normal(0.0, 1.5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  return per_trailing_block(shape, 4, [&](std::vector<double>& block) {
+    block = {normal(rng), 0.5 + std::exp(normal(rng)), -1.0 + 3.0 * unit(rng),
+             3.0 - std::exp(normal(rng))};
+  });
+}
+
 std::vector<TransformSpec> specs() {
   auto all = [](const Shape&, std::int64_t) { return true; };
   return {
@@ -223,6 +244,12 @@ std::vector<TransformSpec> specs() {
        .is_free_coordinate = all,
        .random_point = [](const Shape& s,
                           std::mt19937_64& rng) { return random_zero_sum(s, rng, 1); }},
+      {.label = "interval with infinite bounds in some entries",
+       .transform = interval_transform(four_vector(kMixedLower), four_vector(kMixedUpper)),
+       .support = {SupportKind::interval, four_vector(kMixedLower), four_vector(kMixedUpper)},
+       .constrained_shapes = {{4}, {3, 4}},
+       .is_free_coordinate = all,
+       .random_point = random_within_mixed_bounds},
       {.label = "zero_sum over two axes",
        .transform = zero_sum_transform(2),
        .support = {.kind = SupportKind::zero_sum, .zero_sum_axes = 2},
@@ -434,6 +461,16 @@ TEST(Transforms, ExtremeCoordinatesStayFinite) {
     EXPECT_LT(values[1].at(0), -100.0);
     for (std::int64_t i = 0; i < values[2].size(); ++i) EXPECT_EQ(values[2].at(i), 1.0);
   }
+}
+
+// A constant bound that is infinite everywhere is no bound; one infinite in some entries only gets
+// the per-entry transform (checked with the other transforms above).
+TEST(Transforms, InfiniteConstantBoundsAreNoBounds) {
+  EXPECT_EQ(interval_transform(Expr(-kInf), Expr(2.0))->name(), "upper_bound");
+  EXPECT_EQ(interval_transform(Expr(1.0), Expr(kInf))->name(), "lower_bound");
+  EXPECT_EQ(interval_transform(four_vector({-kInf, -kInf, -kInf, -kInf}), Expr(kInf)), nullptr);
+  EXPECT_EQ(interval_transform(four_vector(kMixedLower), four_vector(kMixedUpper))->name(),
+            "interval");
 }
 
 TEST(Transforms, ZeroSumUnconstrainedShapeDropsOneEntryPerAxis) {

@@ -79,6 +79,15 @@ class DistributionImpl {
   // Log CDF / log survival function, for Truncated and Censored. The default throws.
   virtual Expr logcdf(const Expr& value) const;
   virtual Expr logccdf(const Expr& value) const;  // default: log1mexp(logcdf)
+  // The quantile function (inverse CDF) of a continuous univariate family at the probability
+  // given twice, as log_p = log F(x) and log_q = log(1 - F(x)): far in the upper tail 1 - F(x)
+  // is not representable as 1 - p, so a family inverts whichever of the two is the smaller
+  // probability (callers pass both accurate where they matter, the larger one may be derived as
+  // log1mexp of the smaller). Only 0 < p < 1 reaches it (Distribution::quantile_of_logs answers
+  // p = 0 and p = 1 with the support's ends). Families with a closed form override it; the
+  // default inverts logcdf and logccdf numerically (see numeric_quantile.hpp), so every family
+  // with a CDF has one.
+  virtual Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const;
   // A draw of `shape` (batch + event axes) from `rng`; the default throws.
   virtual Expr random(RandomStream& rng, const Shape& shape) const;
 };
@@ -104,6 +113,11 @@ class Distribution {
   Expr logp(const Expr& value) const { return logp(value, LogpOptions{}); }
   Expr logcdf(const Expr& value) const;
   Expr logccdf(const Expr& value) const;
+  // The inverse CDF at probabilities p in [0, 1]: the support's ends at 0 and 1.
+  Expr quantile(const Expr& p) const;
+  // The inverse CDF at log_p = log F(x) and log_q = log(1 - F(x)), for tails beyond p's
+  // precision (see DistributionImpl::quantile_of_logs).
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const;
   Expr random(RandomStream& rng, const Shape& shape) const;
 
  private:

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "hypatia/error.hpp"
 
@@ -176,6 +177,7 @@ class Renderer {
   }
 
   std::string scalar(const Scalar& node) {
+    if (auto named = locals_.find(node.get()); named != locals_.end()) return named->second;
     switch (node->kind) {
       case ScalarNode::Kind::literal:
         return convert(number(node->literal), DType::float64, node->dtype);
@@ -203,8 +205,49 @@ class Renderer {
     return convert(value, computed, node.dtype);
   }
 
+  // A statement's value is a DAG: lowering reuses one scalar for every read of a value (a fused
+  // region's node read by several others). Rendered as a tree, each reuse would be computed again,
+  // and reuse nested k deep would repeat the innermost work exponentially often; so every
+  // function application read more than once is computed once, into a local before the statement
+  // (the same operations in the same order: the value is bit for bit the inline one's).
+  void count_reads(const Scalar& node, std::unordered_map<const ScalarNode*, int>& reads) {
+    if (!node || reads[node.get()]++ > 0) return;
+    for (const Scalar& arg : node->args) count_reads(arg, reads);
+    count_reads(node->index.indirect, reads);
+  }
+
+  void declare_locals(const Scalar& node, const std::unordered_map<const ScalarNode*, int>& reads,
+                      std::ostringstream& out, const std::string& indent) {
+    if (!node || locals_.contains(node.get())) return;
+    for (const Scalar& arg : node->args) declare_locals(arg, reads, out, indent);
+    declare_locals(node->index.indirect, reads, out, indent);
+    if (node->kind != ScalarNode::Kind::apply || reads.at(node.get()) < 2) return;
+    const std::string name = "s" + std::to_string(locals_.size());
+    out << indent << "const " << c_type(node->dtype) << " " << name << " = " << scalar(node)
+        << ";\n";
+    locals_[node.get()] = name;
+  }
+
   void render_statement(const Statement& statement, std::ostringstream& out,
                         const std::string& indent) {
+    std::unordered_map<const ScalarNode*, int> reads;
+    count_reads(statement.value, reads);
+    count_reads(statement.index.indirect, reads);
+    std::ostringstream locals;
+    declare_locals(statement.value, reads, locals, indent + "  ");
+    declare_locals(statement.index.indirect, reads, locals, indent + "  ");
+    if (locals_.empty()) {
+      render_assignment(statement, out, indent);
+      return;
+    }
+    out << indent << "{\n" << locals.str();
+    render_assignment(statement, out, indent + "  ");
+    out << indent << "}\n";
+    locals_.clear();
+  }
+
+  void render_assignment(const Statement& statement, std::ostringstream& out,
+                         const std::string& indent) {
     const Buffer& target = program_.buffers.at(statement.buffer);
     const std::string place =
         "b" + std::to_string(statement.buffer) + "[" + index(statement.index) + "]";
@@ -389,6 +432,7 @@ class Renderer {
   const Program& program_;
   Unit& unit_;
   std::vector<std::int64_t> offsets_;
+  std::unordered_map<const ScalarNode*, std::string> locals_;  // of the statement being rendered
 };
 
 }  // namespace

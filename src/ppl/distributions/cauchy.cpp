@@ -33,6 +33,11 @@ class CauchyDistribution final : public DistributionImpl {
   Expr logccdf(const Expr& value) const override {
     return log(arctan2(Expr(1.0), (value - alpha_) / beta_)) - kLogPi;
   }
+  // tan(pi (p - 1/2)) = -1 / tan(pi p): the second form keeps the precision of a small p.
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    return where(less(log_p, log_q), alpha_ - beta_ / tan(std::numbers::pi * exp(log_p)),
+                 alpha_ + beta_ / tan(std::numbers::pi * exp(log_q)));
+  }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return alpha_ + beta_ * tan(std::numbers::pi * (rng.uniform(shape) - 0.5));
   }

@@ -1,5 +1,6 @@
 #include "ppl/distributions/continuous.hpp"
 
+#include <cmath>
 #include <numbers>
 
 #include "hypatia/ops.hpp"
@@ -36,35 +37,37 @@ Expr student_t_standard_logp(const Expr& nu, const Expr& z) {
 // P(|T| > |t|) = I_{nu/(nu+t^2)}(nu/2, 1/2) and P(|T| <= |t|) = I_{t^2/(nu+t^2)}(1/2, nu/2). The
 // first's argument lies below the mean nu/(nu+1) of its beta distribution exactly where t^2 > 1,
 // making it the smaller tail: there it is taken directly, elsewhere the second, and the other is
-// log1p of minus the small one (the ratio test nu vs t^2 would lose the tail for large nu). Each
-// branch sees t^2 clamped to its own side, so the branch not taken stays finite and passes no NaN
-// into the gradient.
+// log1p of minus the small one (the ratio test nu vs t^2 would lose the tail for large nu). One
+// incomplete beta function evaluates whichever is the smaller (its arguments chosen per element),
+// so the CDF costs one evaluation, not two; each argument sees t^2 clamped to its own side, so
+// the one not chosen stays finite and passes no NaN into the gradient.
 namespace {
 
 struct StudentTTails {
-  Expr far;           // t^2 > 1
-  Expr tail_far;      // P(|T| > |t|) where far
-  Expr central_near;  // P(|T| <= |t|) where not far
+  Expr far;    // t^2 > 1
+  Expr small;  // P(|T| > |t|) where far, P(|T| <= |t|) elsewhere
 };
 
 StudentTTails student_t_tails(const Expr& nu, const Expr& t) {
   Expr t2 = square(t);
+  Expr far = greater(t2, 1.0);
   Expr t2_far = maximum(t2, 1.0);
   Expr t2_near = minimum(t2, 1.0);
-  return {greater(t2, 1.0), betainc(0.5 * nu, 0.5, nu / (nu + t2_far)),
-          betainc(0.5, 0.5 * nu, t2_near / (nu + t2_near))};
+  Expr half_nu = 0.5 * nu;
+  return {far, betainc(where(far, half_nu, 0.5), where(far, 0.5, half_nu),
+                       where(far, nu / (nu + t2_far), t2_near / (nu + t2_near)))};
 }
 
 }  // namespace
 
 Expr student_t_log_two_sided_tail(const Expr& nu, const Expr& t) {
   StudentTTails tails = student_t_tails(nu, t);
-  return where(tails.far, log(tails.tail_far), log1p(-tails.central_near));
+  return where(tails.far, log(tails.small), log1p(-tails.small));
 }
 
 Expr student_t_log_central(const Expr& nu, const Expr& t) {
   StudentTTails tails = student_t_tails(nu, t);
-  return where(tails.far, log1p(-tails.tail_far), log(tails.central_near));
+  return where(tails.far, log1p(-tails.small), log(tails.small));
 }
 
 Expr gamma_logp(const Expr& alpha, const Expr& beta, const Expr& value) {
@@ -91,10 +94,46 @@ Expr normal_quantile(const Expr& p) {
   return std::numbers::sqrt2 * erfinv(2.0 * p - 1.0);
 }
 
+namespace {
+
+const double kHalfLogTwoPi = 0.5 * std::log(2.0 * std::numbers::pi);
+
+// Below p = exp(kTailLogProbability), where erfinv(2p - 1) loses precision, Newton steps on
+// log Phi(z) = log_p from the asymptote z^2 ~ -2 log p - log(-2 log p) - log 2 pi take over (three
+// reach ~1e-12 relative error over the whole tail).
+constexpr double kTailLogProbability = -6.9;  // p ~ 1e-3
+constexpr int kNewtonSteps = 3;
+
+}  // namespace
+
+Expr normal_quantile_of_log(const Expr& log_p) {
+  Expr tail_log_p = minimum(log_p, kTailLogProbability);
+  Expr twice_minus_log_p = -2.0 * tail_log_p;
+  Expr z = -sqrt(twice_minus_log_p - log(twice_minus_log_p) - 2.0 * kHalfLogTwoPi);
+  for (int step = 0; step < kNewtonSteps; ++step) {
+    Expr log_cdf = normal_logcdf(z);
+    Expr log_density_over_cdf = -0.5 * square(z) - kHalfLogTwoPi - log_cdf;
+    z = z - (log_cdf - tail_log_p) / exp(log_density_over_cdf);
+  }
+  return where(less(log_p, kTailLogProbability), z, normal_quantile(exp(log_p)));
+}
+
+Expr normal_quantile_of_logs(const Expr& log_p, const Expr& log_q) {
+  return where(less(log_p, log_q), normal_quantile_of_log(log_p), -normal_quantile_of_log(log_q));
+}
+
 // G = G' U^(1/alpha) with G' ~ Gamma(alpha + 1) and U uniform (Stuart 1962), taken in logs.
 Expr log_gamma_draws(RandomStream& rng, const Expr& alpha, const Shape& shape) {
   Expr boosted = rng.gamma(alpha + 1.0, shape);
   return log(boosted) + log(rng.uniform(shape)) / alpha;
+}
+
+// sign(Z) exp(log|Z| + (log(nu / 2) - log G) / 2) with V = 2 G, G ~ Gamma(nu / 2, 1); a Z of 0
+// gives 0 (log|Z| = -inf), not 0 * inf.
+Expr student_t_standard_draws(RandomStream& rng, const Expr& nu, const Shape& shape) {
+  Expr log_gamma = log_gamma_draws(rng, 0.5 * nu, shape);
+  Expr z = rng.normal(shape);
+  return sign(z) * exp(log(abs(z)) + 0.5 * (log(0.5 * nu) - log_gamma));
 }
 
 }  // namespace hypatia

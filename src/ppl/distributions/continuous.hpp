@@ -41,10 +41,22 @@ Expr log_cdf_from_log_hazard(const Expr& log_h);
 
 // The standard normal quantile function Phi^-1(p).
 Expr normal_quantile(const Expr& p);
+// Phi^-1(exp(log_p)) for log_p <= log(1/2), accurate far into the lower tail (log_p down to
+// about -1e300), where p itself underflows.
+Expr normal_quantile_of_log(const Expr& log_p);
+// Phi^-1 at the probability given as log p and log(1 - p): the smaller one is inverted (the upper
+// tail by symmetry), so both tails are accurate.
+Expr normal_quantile_of_logs(const Expr& log_p, const Expr& log_q);
 
 // log G for draws G ~ Gamma(alpha, rate 1) of `shape`. It stays finite where G itself underflows
 // to 0, which small shapes make common (P(G < 1e-308) is 0.49 at alpha = 0.001), so ratios such
 // as G1 / (G1 + G2) can be formed from it without 0 / 0.
 Expr log_gamma_draws(RandomStream& rng, const Expr& alpha, const Shape& shape);
+
+// Draws of Student's t with nu degrees of freedom, location 0 and scale 1, of `shape`: Z / sqrt(V /
+// nu) with V ~ chi^2_nu, taken in logs. For small nu V often underflows to 0 (3% of the draws at
+// nu = 0.01) while Z / sqrt(V / nu) is still a double; in logs the draw is infinite only where its
+// magnitude truly exceeds the largest double.
+Expr student_t_standard_draws(RandomStream& rng, const Expr& nu, const Shape& shape);
 
 }  // namespace hypatia

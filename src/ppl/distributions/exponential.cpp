@@ -20,6 +20,8 @@ class ExponentialDistribution final : public DistributionImpl {
   Expr unchecked_logp(const Expr& value) const override { return log(lam_) - lam_ * value; }
   Expr logcdf(const Expr& value) const override { return log1mexp(-lam_ * maximum(value, 0.0)); }
   Expr logccdf(const Expr& value) const override { return -lam_ * maximum(value, 0.0); }
+  // S(x) = exp(-lam x); log_q is accurate on both sides (near 0 it is about -p).
+  Expr quantile_of_logs(const Expr&, const Expr& log_q) const override { return -log_q / lam_; }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return rng.exponential(shape) / lam_;
   }

@@ -24,6 +24,10 @@ class GumbelDistribution final : public DistributionImpl {
   }
   Expr logcdf(const Expr& value) const override { return -exp((mu_ - value) / beta_); }
   Expr logccdf(const Expr& value) const override { return log1mexp(logcdf(value)); }
+  // log F = -exp(-z); log_p is accurate in the upper tail too (there it is about -q).
+  Expr quantile_of_logs(const Expr& log_p, const Expr&) const override {
+    return mu_ - beta_ * log(-log_p);
+  }
   // -log E is Gumbel for E a standard exponential.
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return mu_ - beta_ * log(rng.exponential(shape));

@@ -28,6 +28,12 @@ class HalfCauchyDistribution final : public DistributionImpl {
   Expr logcdf(const Expr& value) const override {
     return log(arctan(maximum(value, 0.0) / beta_)) - std::log(std::numbers::pi / 2.0);
   }
+  // F = (2 / pi) arctan(x / beta) and S = (2 / pi) arctan(beta / x).
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    const double half_pi = 0.5 * std::numbers::pi;
+    return where(less(log_p, log_q), beta_ * tan(half_pi * exp(log_p)),
+                 beta_ / tan(half_pi * exp(log_q)));
+  }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return beta_ * abs(tan(std::numbers::pi * (rng.uniform(shape) - 0.5)));
   }

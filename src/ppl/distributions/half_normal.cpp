@@ -4,6 +4,7 @@
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/random_stream.hpp"
+#include "ppl/distributions/continuous.hpp"
 #include "ppl/distributions/parameters.hpp"
 #include "ppl/distributions/univariate.hpp"
 
@@ -31,6 +32,11 @@ class HalfNormalDistribution final : public DistributionImpl {
   }
   Expr logccdf(const Expr& value) const override {
     return log(erfc(maximum(value, 0.0) / (sigma_ * std::numbers::sqrt2)));
+  }
+  // F = erf(x / (sigma sqrt 2)) below the median; S = 2 Phi(-x / sigma) above.
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    return where(less(log_p, log_q), sigma_ * std::numbers::sqrt2 * erfinv(exp(log_p)),
+                 -sigma_ * normal_quantile_of_log(log_q - std::numbers::ln2));
   }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return sigma_ * abs(rng.normal(shape));

@@ -31,8 +31,7 @@ class HalfStudentTDistribution final : public DistributionImpl {
     return student_t_log_two_sided_tail(nu_, maximum(value, 0.0) / sigma_);
   }
   Expr random(RandomStream& rng, const Shape& shape) const override {
-    Expr chi_square_over_nu = 2.0 * rng.gamma(0.5 * nu_, shape) / nu_;
-    return sigma_ * abs(rng.normal(shape)) / sqrt(chi_square_over_nu);
+    return sigma_ * abs(student_t_standard_draws(rng, nu_, shape));
   }
 
  private:

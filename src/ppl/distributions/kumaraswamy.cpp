@@ -33,6 +33,10 @@ class KumaraswamyDistribution final : public DistributionImpl {
   Expr logccdf(const Expr& value) const override {
     return b_ * log1p(-pow(clip(value, 0.0, 1.0), a_));
   }
+  // log S = b log(1 - x^a); log_q is accurate on both sides (near 0 it is about -p).
+  Expr quantile_of_logs(const Expr&, const Expr& log_q) const override {
+    return pow(-expm1(log_q / b_), 1.0 / a_);
+  }
   // Inverse CDF with 1 - U = exp(-E): x = (1 - exp(-E/b))^(1/a).
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return pow(-expm1(-rng.exponential(shape) / b_), 1.0 / a_);

@@ -36,6 +36,11 @@ class LaplaceDistribution final : public DistributionImpl {
   Expr logccdf(const Expr& value) const override {
     return standard_laplace_logcdf((mu_ - value) / b_);
   }
+  // F = exp(z) / 2 below the median, S = exp(-z) / 2 above.
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    return where(less(log_p, log_q), mu_ + b_ * (log_p + std::numbers::ln2),
+                 mu_ - b_ * (log_q + std::numbers::ln2));
+  }
   // The difference of two standard exponentials is standard Laplace.
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return mu_ + b_ * (rng.exponential(shape) - rng.exponential(shape));

@@ -4,6 +4,7 @@
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/random_stream.hpp"
+#include "ppl/distributions/continuous.hpp"
 #include "ppl/distributions/parameters.hpp"
 #include "ppl/distributions/univariate.hpp"
 
@@ -33,6 +34,9 @@ class LogNormalDistribution final : public DistributionImpl {
   }
   Expr logccdf(const Expr& value) const override {
     return normal_logcdf((mu_ - log(maximum(value, 0.0))) / sigma_);
+  }
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    return exp(mu_ + sigma_ * normal_quantile_of_logs(log_p, log_q));
   }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return exp(mu_ + sigma_ * rng.normal(shape));

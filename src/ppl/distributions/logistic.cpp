@@ -24,6 +24,10 @@ class LogisticDistribution final : public DistributionImpl {
   }
   Expr logcdf(const Expr& value) const override { return -softplus((mu_ - value) / s_); }
   Expr logccdf(const Expr& value) const override { return -softplus((value - mu_) / s_); }
+  // The log-odds of the probability, exact in both tails.
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    return mu_ + s_ * (log_p - log_q);
+  }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return mu_ + s_ * logit(rng.uniform(shape));
   }

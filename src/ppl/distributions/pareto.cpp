@@ -25,6 +25,10 @@ class ParetoDistribution final : public DistributionImpl {
   Expr logccdf(const Expr& value) const override {
     return alpha_ * (log(m_) - log(maximum(value, m_)));
   }
+  // log S = alpha (log m - log x); log_q is accurate on both sides (near m it is about -p).
+  Expr quantile_of_logs(const Expr&, const Expr& log_q) const override {
+    return m_ * exp(-log_q / alpha_);
+  }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return m_ * exp(rng.exponential(shape) / alpha_);
   }

@@ -23,21 +23,27 @@ class StudentTDistribution final : public DistributionImpl {
             parameters::positive("sigma", sigma_)};
   }
   Expr unchecked_logp(const Expr& value) const override {
-    return student_t_standard_logp(nu_, (value - mu_) / sigma_) - log(sigma_);
+    return student_t_standard_logp(nu_, standardize(value)) - log(sigma_);
   }
-  Expr logcdf(const Expr& value) const override { return standard_logcdf((value - mu_) / sigma_); }
-  Expr logccdf(const Expr& value) const override { return standard_logcdf((mu_ - value) / sigma_); }
-  // mu + sigma Z / sqrt(V / nu) with V ~ chi^2_nu = 2 Gamma(nu/2, 1).
+  Expr logcdf(const Expr& value) const override {
+    const Expr t = standardize(value);
+    return where(less_equal(t, 0.0), log_half_tail(t), log1mexp(log_half_tail(t)));
+  }
+  Expr logccdf(const Expr& value) const override {
+    const Expr t = standardize(value);
+    return where(greater_equal(t, 0.0), log_half_tail(t), log1mexp(log_half_tail(t)));
+  }
   Expr random(RandomStream& rng, const Shape& shape) const override {
-    Expr chi_square_over_nu = 2.0 * rng.gamma(0.5 * nu_, shape) / nu_;
-    return mu_ + sigma_ * rng.normal(shape) / sqrt(chi_square_over_nu);
+    return mu_ + sigma_ * student_t_standard_draws(rng, nu_, shape);
   }
 
  private:
-  // Below 0 the CDF is half the two-sided tail; above, 1 minus that half.
-  Expr standard_logcdf(const Expr& t) const {
-    Expr log_half_tail = student_t_log_two_sided_tail(nu_, t) - std::numbers::ln2;
-    return where(less_equal(t, 0.0), log_half_tail, log1mexp(log_half_tail));
+  Expr standardize(const Expr& value) const { return (value - mu_) / sigma_; }
+  // log P(T > |t|): below 0 the CDF is this half of the two-sided tail, above 0 the survival
+  // function is. The log CDF and log survival function at one value share it (one evaluation of
+  // the incomplete beta function serves both).
+  Expr log_half_tail(const Expr& t) const {
+    return student_t_log_two_sided_tail(nu_, t) - std::numbers::ln2;
   }
 
   Expr nu_;

@@ -7,7 +7,9 @@
 #include "hypatia/error.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
+#include "hypatia/ppl/random_stream.hpp"
 #include "ppl/distributions/composite.hpp"
+#include "ppl/distributions/continuous.hpp"
 #include "ppl/distributions/parameters.hpp"
 
 namespace hypatia {
@@ -88,14 +90,31 @@ class TruncatedDistribution final : public DistributionImpl {
     if (upper_) result = where(greater(value, *upper_), kNegativeInfinity, result);
     return result;
   }
-  Expr random(RandomStream&, const Shape&) const override {
-    throw Error(name() +
-                ": truncated draws need the base distribution's inverse CDF, which Hypatia's "
-                "distributions do not expose yet; use TruncatedNormal for a truncated normal");
+  // The base's quantile at the base's own CDF value F(a) + p M (M the mass kept), which is also
+  // S(b) + q M in survival terms. Each sum of positive terms is accurate in its own tail; the
+  // smaller of the two is passed on as computed and the larger derived from it, so an interval
+  // far in either tail of the base maps onto probabilities the base resolves.
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    const Expr log_mass_kept = log_mass();
+    const Expr base_log_p = log_add_exp(log_cdf_below(), log_p + log_mass_kept);
+    const Expr base_log_q = log_add_exp(log_ccdf_above(), log_q + log_mass_kept);
+    const Expr lower_tail = less(base_log_p, base_log_q);
+    const Expr quantile =
+        base_.quantile_of_logs(where(lower_tail, base_log_p, log1mexp(base_log_q)),
+                               where(lower_tail, log1mexp(base_log_p), base_log_q));
+    return clamp(quantile);
+  }
+  // Inverse CDF sampling: the base's quantile at a uniform probability within [F(a), F(b)].
+  Expr random(RandomStream& rng, const Shape& shape) const override {
+    const Expr u = rng.uniform(shape);
+    return quantile_of_logs(log(u), log1p(-u));
   }
 
  private:
   Expr log_mass() const { return log_mass_between(base_, lower_, upper_); }
+  // log F(a) and log S(b) of the base: the mass cut off on either side (none without a bound).
+  Expr log_cdf_below() const { return lower_ ? base_.logcdf(*lower_) : Expr(kNegativeInfinity); }
+  Expr log_ccdf_above() const { return upper_ ? base_.logccdf(*upper_) : Expr(kNegativeInfinity); }
 
   Expr clamp(const Expr& value) const {
     Expr inside = cast(value, DType::float64);

@@ -29,24 +29,6 @@ Expr log_normal_mass(const std::optional<Expr>& a, const std::optional<Expr>& b)
                where(less_equal(*b, 0.0), lower_tail, straddling));
 }
 
-// Phi^-1(exp(log_p)). Below p = exp(kTailLogProbability), where erfinv(2p - 1) loses precision,
-// Newton steps on log Phi(z) = log_p from the asymptote z^2 ~ -2 log p - log(-2 log p) - log 2 pi
-// take over (three reach ~1e-12 relative error over the whole tail).
-constexpr double kTailLogProbability = -6.9;  // p ~ 1e-3
-constexpr int kNewtonSteps = 3;
-
-Expr normal_quantile_of_log(const Expr& log_p) {
-  Expr tail_log_p = minimum(log_p, kTailLogProbability);
-  Expr twice_minus_log_p = -2.0 * tail_log_p;
-  Expr z = -sqrt(twice_minus_log_p - log(twice_minus_log_p) - 2.0 * kHalfLogTwoPi);
-  for (int step = 0; step < kNewtonSteps; ++step) {
-    Expr log_cdf = normal_logcdf(z);
-    Expr log_density_over_cdf = -0.5 * square(z) - kHalfLogTwoPi - log_cdf;
-    z = z - (log_cdf - tail_log_p) / exp(log_density_over_cdf);
-  }
-  return where(less(log_p, kTailLogProbability), z, normal_quantile(exp(log_p)));
-}
-
 Expr clamp(const Expr& x, const std::optional<Expr>& low, const std::optional<Expr>& high) {
   Expr clamped = x;
   if (low) clamped = maximum(clamped, *low);

@@ -28,6 +28,11 @@ class UniformDistribution final : public DistributionImpl {
   Expr logccdf(const Expr& value) const override {
     return log(upper_ - clip(value, lower_, upper_)) - log(upper_ - lower_);
   }
+  // Measured from the nearer end, so that a tiny probability is not lost next to a large bound.
+  Expr quantile_of_logs(const Expr& log_p, const Expr& log_q) const override {
+    Expr width = upper_ - lower_;
+    return where(less(log_p, log_q), lower_ + width * exp(log_p), upper_ - width * exp(log_q));
+  }
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return lower_ + (upper_ - lower_) * rng.uniform(shape);
   }

@@ -29,6 +29,10 @@ class WeibullDistribution final : public DistributionImpl {
   Expr logccdf(const Expr& value) const override {
     return -pow(maximum(value, 0.0) / beta_, alpha_);
   }
+  // log S = -(x / beta)^alpha; log_q is accurate on both sides (near 0 it is about -p).
+  Expr quantile_of_logs(const Expr&, const Expr& log_q) const override {
+    return beta_ * pow(-log_q, 1.0 / alpha_);
+  }
   // Inverse survival function of a standard exponential draw.
   Expr random(RandomStream& rng, const Shape& shape) const override {
     return beta_ * pow(rng.exponential(shape), 1.0 / alpha_);

@@ -32,6 +32,21 @@ TEST(NativeFunction, ElementwiseWithBroadcastingMatchesInterpreter) {
   EXPECT_NE(native.info().source.find("std::exp"), std::string::npos);
 }
 
+// One fused loop whose values are each read three times by the next: rendered as a tree, the
+// innermost value would be computed 3^8 times (and 3^k for depth k). Each value is computed once,
+// into a local, so the source grows with the depth, and the values are the interpreter's bit for
+// bit.
+TEST(NativeFunction, ValuesReadSeveralTimesInAFusedLoopAreComputedOnce) {
+  Expr x = input("x", {DType::float64, {5}});
+  Expr y = x;
+  for (int k = 0; k < 8; ++k) y = sin(y) * y + exp(-square(y));
+  Function native({x.node()}, {y.node()}, native_options());
+  Function interp({x.node()}, {y.node()}, {.backend = Backend::interp});
+  const std::vector<Tensor> values = {Tensor::from_doubles({-2.0, -0.3, 0.0, 0.7, 3.0}, {5})};
+  EXPECT_TRUE(native(values).front().identical(interp(values).front()));
+  EXPECT_LT(native.info().source.size(), 10000u);
+}
+
 TEST(NativeFunction, SecondCompileComesFromTheCache) {
   Expr a = input("cached", {DType::float64, {4}});
   Expr y = a * a + 1.0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/quadrature/gauss_kronrod.hpp>
 #include <cmath>
 #include <map>
 
@@ -58,6 +59,20 @@ Moments moments_from_raw(double m1, double m2, double m3, double m4) {
 
 Moments affine_moments(const Moments& x, double shift, double scale) {
   return {shift + scale * x.mean, scale * scale * x.variance, x.kurtosis};
+}
+
+Moments moments_by_quadrature(const std::function<double(double)>& density, double a, double b) {
+  using Quadrature = boost::math::quadrature::gauss_kronrod<double, 61>;
+  auto integral = [&](const std::function<double(double)>& f) {
+    return Quadrature::integrate(f, a, b, 12, 1e-11);
+  };
+  const double total = integral(density);
+  const double mean = integral([&](double x) { return x * density(x); }) / total;
+  auto central = [&](int power) {
+    return integral([&](double x) { return std::pow(x - mean, power) * density(x); }) / total;
+  };
+  const double variance = central(2);
+  return {mean, variance, central(4) / (variance * variance)};
 }
 
 void expect_moments(const std::vector<double>& x, const Moments& expected,

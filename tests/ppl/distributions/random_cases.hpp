@@ -50,6 +50,11 @@ Moments moments_from_raw(double m1, double m2, double m3, double m4);
 // Of a + b X, given X's.
 Moments affine_moments(const Moments& x, double shift, double scale);
 
+// The mean, variance and kurtosis of a density on [a, b] (ends may be infinite), by adaptive
+// Gauss-Kronrod quadrature; central moments are integrated about the mean, so a distribution far
+// from 0 keeps its small variance.
+Moments moments_by_quadrature(const std::function<double(double)>& density, double a, double b);
+
 // Sample mean and variance within kStandardErrors standard errors; the variance's standard error
 // is sqrt((mu4 - sigma^4 (n - 3) / (n - 1)) / n).
 void expect_moments(const std::vector<double>& x, const Moments& expected, const std::string& what);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/cauchy.hpp>
@@ -247,6 +248,52 @@ ContinuousReference kumaraswamy_reference(double a, double b) {
           testing::moments_from_raw(raw(1), raw(2), raw(3), raw(4))};
 }
 
+// The reference of (X - shift) / scale given X's, for location-scale families Boost has only
+// in standard form.
+ContinuousReference located(const ContinuousReference& standard, double shift, double scale) {
+  ContinuousReference reference{[=](double x) { return standard.cdf((x - shift) / scale); },
+                                std::nullopt};
+  if (standard.moments)
+    reference.moments = testing::affine_moments(*standard.moments, shift, scale);
+  return reference;
+}
+
+// The base distribution restricted to [a, b] (either end may be infinite) and renormalized by the
+// mass it keeps there. An interval above the base's median takes that mass and the CDF from
+// survival functions, which keep their precision in the upper tail; the moments (only asked for
+// where they are finite) are integrals of the renormalized density.
+template <typename BoostDistribution>
+ContinuousReference truncated_reference(const BoostDistribution& base, double a, double b,
+                                        bool with_moments = true) {
+  const auto [lowest, highest] = bm::support(base);
+  auto cdf = [=](double x) { return x <= lowest ? 0.0 : x >= highest ? 1.0 : bm::cdf(base, x); };
+  auto survival = [=](double x) {
+    return x <= lowest ? 1.0 : x >= highest ? 0.0 : bm::cdf(bm::complement(base, x));
+  };
+  const bool upper_tail = cdf(a) > 0.5;
+  const double mass = upper_tail ? survival(a) - survival(b) : cdf(b) - cdf(a);
+  ContinuousReference reference{[=](double x) {
+                                  const double inside = std::clamp(x, a, b);
+                                  return upper_tail ? (survival(a) - survival(inside)) / mass
+                                                    : (cdf(inside) - cdf(a)) / mass;
+                                },
+                                std::nullopt};
+  if (with_moments) {
+    // Boost's supports end at the largest doubles where they are unbounded.
+    const double from =
+        a > lowest ? a : (lowest == -bm::tools::max_value<double>() ? -kInfinity : lowest);
+    const double to =
+        b < highest ? b : (highest == bm::tools::max_value<double>() ? kInfinity : highest);
+    reference.moments =
+        testing::moments_by_quadrature([=](double x) { return bm::pdf(base, x) / mass; }, from, to);
+  }
+  return reference;
+}
+
+bool both_finite(double a, double b) {
+  return std::isfinite(a) && std::isfinite(b);
+}
+
 std::vector<ContinuousFamily> continuous_families() {
   return {
       {"Normal",
@@ -378,6 +425,72 @@ std::vector<ContinuousFamily> continuous_families() {
        {{0.5, 0.5}, {2, 5}, {5, 1.5}},
        [](const Exprs& c) { return Kumaraswamy(c[0], c[1]); },
        [](const Parameters& p) { return kumaraswamy_reference(p[0], p[1]); }},
+      // Truncated: the base's quantile at a uniform probability between the bounds' CDF values.
+      // Each base gets intervals far in its tails (beyond double precision's epsilon, where
+      // 1 - F cannot be formed from F), besides ordinary ones; (base parameters..., lower, upper).
+      {"Truncated_Normal",
+       {{0, 1, -1, 2},
+        {1, 2, 3, 8},
+        {0, 1, 9, 10},
+        {0, 1, -kInfinity, -3},
+        {3, 2, -kInfinity, -60}},
+       [](const Exprs& c) { return Truncated(Normal(c[0], c[1]), c[2], c[3]); },
+       [](const Parameters& p) { return truncated_normal_reference(p[0], p[1], p[2], p[3]); }},
+      {"Truncated_Exponential",
+       {{1, 0.5, 2}, {0.2, -kInfinity, 3}, {1, 50, 60}, {2, 300, kInfinity}, {3, 0, 1e-10}},
+       [](const Exprs& c) { return Truncated(Exponential(c[0]), c[1], c[2]); },
+       [](const Parameters& p) {
+         return truncated_reference(bm::exponential_distribution<>(p[0]), p[1], p[2]);
+       }},
+      // No closed-form quantile: bisection on the log CDFs.
+      {"Truncated_Gamma",
+       {{2, 1, 0.5, 3},
+        {3, 1, 0, 1e-3},
+        {2, 1, 40, 45},
+        {2, 0.5, 150, kInfinity},
+        {0.5, 2, -kInfinity, 0.1}},
+       [](const Exprs& c) { return Truncated(Gamma(c[0], c[1]), c[2], c[3]); },
+       [](const Parameters& p) {
+         return truncated_reference(bm::gamma_distribution<>(p[0], 1.0 / p[1]), p[2], p[3]);
+       }},
+      {"Truncated_StudentT",
+       {{3, 0, 1, -1, 2},
+        {5, 1, 2, 10, 30},
+        {30, 0, 1, 12, 14},
+        {4, 0, 1, -kInfinity, -1e4},
+        {1.5, 0, 1, 30, kInfinity}},
+       [](const Exprs& c) { return Truncated(StudentT(c[0], c[1], c[2]), c[3], c[4]); },
+       [](const Parameters& p) {
+         const double a = (p[3] - p[1]) / p[2], b = (p[4] - p[1]) / p[2];
+         return located(
+             truncated_reference(bm::students_t_distribution<>(p[0]), a, b, both_finite(a, b)),
+             p[1], p[2]);
+       }},
+      {"Truncated_SkewNormal",
+       {{0, 1, 4, -1, 0.5}, {1, 2, -3, 1, 4}, {0, 1, 2, 3, kInfinity}},
+       [](const Exprs& c) { return Truncated(SkewNormal(c[0], c[1], c[2]), c[3], c[4]); },
+       [](const Parameters& p) {
+         return truncated_reference(bm::skew_normal_distribution<>(p[0], p[1], p[2]), p[3], p[4]);
+       }},
+      {"Truncated_Gumbel",
+       {{0, 1, -2, -1}, {0, 1, -4, -3}, {0, 1, 30, 40}, {2, 3, -kInfinity, 0}},
+       [](const Exprs& c) { return Truncated(Gumbel(c[0], c[1]), c[2], c[3]); },
+       [](const Parameters& p) {
+         return truncated_reference(bm::extreme_value_distribution<>(p[0], p[1]), p[2], p[3]);
+       }},
+      {"Truncated_Cauchy",
+       {{0, 1, -1, 1}, {0, 1, 1e10, kInfinity}, {2, 0.5, -kInfinity, -1e6}},
+       [](const Exprs& c) { return Truncated(Cauchy(c[0], c[1]), c[2], c[3]); },
+       [](const Parameters& p) {
+         return truncated_reference(bm::cauchy_distribution<>(p[0], p[1]), p[2], p[3],
+                                    both_finite(p[2], p[3]));
+       }},
+      {"Truncated_LogNormal",
+       {{0, 1, 0.5, 2}, {0, 0.5, 20, kInfinity}},
+       [](const Exprs& c) { return Truncated(LogNormal(c[0], c[1]), c[2], c[3]); },
+       [](const Parameters& p) {
+         return truncated_reference(bm::lognormal_distribution<>(p[0], p[1]), p[2], p[3]);
+       }},
   };
 }
 
@@ -411,6 +524,84 @@ TEST(ImproperDraws, FlatAndHalfFlatHaveNoDraws) {
   for (const Distribution& improper : {Flat(), HalfFlat()}) {
     testing::expect_mentions(testing::error_message([&] { improper.random(rng, {3}); }),
                              {improper.name(), "improper"});
+  }
+}
+
+// log P(|T| > t) for Student's t with nu degrees of freedom at a t so large that nu / t^2
+// underflows: P(|T| > t) = I_x(nu/2, 1/2) with x = nu / (nu + t^2), and I_x(a, b) = x^a /
+// (a B(a, b)) (1 + O(x)).
+double student_t_log_two_sided_tail_far_out(double nu, double t) {
+  const double a = 0.5 * nu;
+  const double log_x = std::log(nu) - 2.0 * std::log(t);
+  const double log_beta = std::lgamma(a) + std::lgamma(0.5) - std::lgamma(a + 0.5);
+  return a * log_x - std::log(a) - log_beta;
+}
+
+// Below nu ~ 0.05 the chi-square variable behind T = Z / sqrt(V / nu) underflows to 0 in a fair
+// share of draws (3% at nu = 0.01), while T itself mostly stays below the largest double. A draw
+// may be infinite only where |T| truly exceeds the largest double: the share of infinite draws is
+// P(|T| > DBL_MAX) within kStandardErrors (about half of them at nu = 0.001), none is NaN, and the
+// finite ones fit the CDF.
+TEST(StudentTDraws, TinyDegreesOfFreedomOverflowOnlyBeyondTheLargestDouble) {
+  const std::vector<Parameters> sets = {{0.001, 0, 1}, {0.005, 0, 1}, {0.01, 0, 1}, {0.03, 2, 3}};
+  const std::vector<Tensor> results = draw_parameter_sets(
+      sets, [](const Exprs& c) { return StudentT(c[0], c[1], c[2]); }, seed_of("StudentTTiny"));
+  const double largest = std::numeric_limits<double>::max();
+  for (std::size_t s = 0; s < sets.size(); ++s) {
+    const double nu = sets[s][0], mu = sets[s][1], sigma = sets[s][2];
+    const std::string what = describe("StudentT", sets[s]);
+    const std::vector<double> x =
+        testing::strided(results[0], static_cast<std::int64_t>(sets.size()), s);
+    const auto n = static_cast<double>(x.size());
+    std::vector<double> finite;
+    for (double v : x) {
+      ASSERT_FALSE(std::isnan(v)) << what;
+      if (std::isfinite(v)) finite.push_back(v);
+    }
+    const double overflow = std::exp(student_t_log_two_sided_tail_far_out(nu, largest / sigma));
+    const double infinite = n - static_cast<double>(finite.size());
+    EXPECT_NEAR(infinite / n, overflow,
+                testing::kStandardErrors * std::sqrt(overflow * (1.0 - overflow) / n) + 0.5 / n)
+        << what << ": share of infinite draws";
+    // The finite draws against the CDF given |T| <= the largest double. Boost's CDF squares t and
+    // fails beyond |t| ~ 1e154; past 1e100 the asymptote is exact to double precision (the next
+    // term is relatively nu / t^2).
+    const bm::students_t_distribution<> t(nu);
+    auto cdf = [&](double z) {
+      if (std::abs(z) < 1e100) return bm::cdf(t, z);
+      const double half_tail =
+          0.5 * std::exp(student_t_log_two_sided_tail_far_out(nu, std::abs(z)));
+      return z < 0 ? half_tail : 1.0 - half_tail;
+    };
+    const double below = 0.5 * overflow;
+    testing::expect_kolmogorov_smirnov_fits(
+        finite, [&](double v) { return (cdf((v - mu) / sigma) - below) / (1.0 - overflow); }, what);
+  }
+}
+
+// The bisection inside Truncated (a scan), the closed-form quantiles and the log-space Student's t
+// draw give the same bits on both backends.
+TEST(DrawsOnBackends, TruncatedAndTinyDegreesOfFreedomAreBitIdentical) {
+  const Expr state = testing::random_state_placeholder();
+  RandomStream rng(state);
+  const Exprs outputs = {
+      Truncated(Gamma(2.0, 1.0), Expr(40.0), Expr(45.0)).random(rng, {300}),
+      Truncated(StudentT(3.0, 0.0, 1.0), Expr(-1.0), Expr(2.0)).random(rng, {300}),
+      Truncated(SkewNormal(0.0, 1.0, 4.0), Expr(-1.0), Expr(0.5)).random(rng, {300}),
+      Truncated(Normal(3.0, 2.0), std::nullopt, Expr(-60.0)).random(rng, {300}),
+      Truncated(Gumbel(0.0, 1.0), Expr(-4.0), Expr(-3.0)).random(rng, {300}),
+      StudentT(0.01, 0.0, 1.0).random(rng, {300}),
+      rng.state()};
+  Function interpreter = testing::compile_draws(state, outputs, Backend::interp);
+  Function native = testing::compile_draws(state, outputs, Backend::native);
+  for (std::uint64_t seed : {5u, 6u}) {
+    const std::vector<Tensor> expected = interpreter({random_state(seed)});
+    const std::vector<Tensor> actual = native({random_state(seed)});
+    for (std::size_t k = 0; k < outputs.size(); ++k) {
+      EXPECT_TRUE(expected[k].identical(actual[k]))
+          << "output " << k << ", seed " << seed << ": interpreter " << expected[k].to_string()
+          << ", native " << actual[k].to_string();
+    }
   }
 }
 
