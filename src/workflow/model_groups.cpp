@@ -2,6 +2,7 @@
 
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
+#include "hypatia/io.hpp"
 
 namespace hypatia {
 namespace {
@@ -58,8 +59,11 @@ Group divergence_group(CompiledModel& compiled, const NutsResult& result) {
   Variable chain_index{.name = "chain_index", .dims = {"divergence"}, .is_integer = true};
   Variable draw_index{.name = "draw_index", .dims = {"divergence"}, .is_integer = true};
   for (const ModelVariable& stored : compiled.stored_variables()) {
+    // Unnamed axes take the names the posterior group gives them, so both groups share them.
+    const std::vector<std::string> trailing =
+        dimension_names({.name = stored.name, .shape = stored.shape, .dims = stored.dims});
     std::vector<std::string> dims = {"divergence"};
-    dims.insert(dims.end(), stored.dims.begin(), stored.dims.end());
+    dims.insert(dims.end(), trailing.begin(), trailing.end());
     Shape shape = {0};
     shape.insert(shape.end(), stored.shape.begin(), stored.shape.end());
     group.variables.push_back({.name = stored.name, .shape = shape, .dims = dims});
