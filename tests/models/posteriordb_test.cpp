@@ -14,11 +14,11 @@
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
-#include <sstream>
 
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
 #include "hypatia/validation.hpp"
+#include "support/fixture_cases.hpp"
 
 namespace hypatia {
 namespace {
@@ -199,24 +199,6 @@ TEST(PosteriordbLogDensity, Garch11) {
 
 // ---- Log densities from numpy and scipy ---------------------------------------------------------
 
-// The fields of case `name` of a fixture file of lines `case field values...`.
-std::map<std::string, std::vector<double>> load_fixture_case(const std::string& file,
-                                                             const std::string& name) {
-  std::ifstream in(std::string(HYPATIA_FIXTURE_DIR) + "/" + file);
-  std::map<std::string, std::vector<double>> fields;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string case_name, field;
-    words >> case_name >> field;
-    if (case_name != name) continue;
-    double value;
-    while (words >> value) fields[field].push_back(value);
-  }
-  EXPECT_FALSE(fields.empty()) << "no case '" << name << "' in " << file;
-  return fields;
-}
-
 // The model's free variables at the fixture's constrained values, on the unconstrained scale.
 std::vector<double> fixture_point(const Model& model,
                                   const std::map<std::string, std::vector<double>>& fields) {
@@ -233,7 +215,7 @@ class PosteriordbHmm : public ::testing::TestWithParam<std::string> {};
 // Dirichlet and normal priors and the simplex and positive_ordered Jacobians.
 TEST_P(PosteriordbHmm, LogDensityMatchesTheForwardAlgorithmInNumpy) {
   const std::string& name = GetParam();
-  const auto fields = load_fixture_case("posteriordb_hmm.txt", name);
+  const auto fields = testing::load_fixture_case("posteriordb_hmm.txt", name);
   const Model model = find_bundled_model(name.substr(0, name.find(':'))).build();
   const std::vector<double> x = fixture_point(model, fields);
 
@@ -255,7 +237,7 @@ INSTANTIATE_TEST_SUITE_P(Posteriordb, PosteriordbHmm,
 
 // The log density at scripts/fixtures/posteriordb_models.py's point, on both backends.
 void expect_fixture_log_density(const std::string& posterior, double tolerance) {
-  const auto fields = load_fixture_case("posteriordb_log_density.txt", posterior);
+  const auto fields = testing::load_fixture_case("posteriordb_log_density.txt", posterior);
   const Model model = find_bundled_model(posterior).build();
   const std::vector<double> x = fixture_point(model, fields);
   std::vector<double> grad;

@@ -1,14 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
 
 #include "hypatia/hypatia.hpp"
 #include "support/backends.hpp"
 #include "support/errors.hpp"
+#include "support/fixture_cases.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
@@ -56,18 +55,7 @@ struct LotkaVolterraCase {
 };
 
 LotkaVolterraCase load_case(const std::string& name) {
-  std::ifstream in(std::string(HYPATIA_FIXTURE_DIR) + "/ode.txt");
-  std::map<std::string, std::vector<double>> fields;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string case_name, field;
-    words >> case_name >> field;
-    if (case_name != name) continue;
-    double value;
-    while (words >> value) fields[field].push_back(value);
-  }
-  EXPECT_FALSE(fields.empty()) << "no case '" << name << "' in ode.txt";
+  auto fields = testing::load_fixture_case("ode.txt", name);
   return {fields["theta"], fields["y0"],     fields["t0"],
           fields["times"], fields["states"], fields["sensitivities"]};
 }
