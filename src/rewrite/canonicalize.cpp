@@ -74,6 +74,23 @@ Expr exp_of_log(const Expr& e) {
   return {};
 }
 
+// A select whose condition is a constant (true or false everywhere) or whose two branches are one
+// node: distributions' parameter and support guards over constants leave these behind, and each
+// would otherwise cost a pass over its operands, in the gradient as well.
+Expr known_select(const Expr& e) {
+  Expr condition, if_true, if_false;
+  if (match(e, op("where", {constant_equal(1.0), any(if_true), any(if_false)}))) {
+    return if_same_type(e, if_true);
+  }
+  if (match(e, op("where", {constant_equal(0.0), any(if_true), any(if_false)}))) {
+    return if_same_type(e, if_false);
+  }
+  if (match(e, op("where", {any(condition), any(if_true), same_as(if_true)}))) {
+    return if_same_type(e, if_true);
+  }
+  return {};
+}
+
 // Gradient bookkeeping ops whose run-time shape reference is statically the same shape.
 Expr redundant_broadcast(const Expr& e) {
   Expr x, like;
@@ -140,6 +157,7 @@ std::vector<Rule> canonicalize_rules() {
       {"--x -> x", double_negation},
       {"log(exp(x)) -> x", log_of_exp},
       {"exp(log(x)) -> x for x >= 0", exp_of_log},
+      {"where(true, a, b) -> a, where(false, a, b) -> b, where(c, a, a) -> a", known_select},
       {"broadcast/sum_to of the same static shape -> x", redundant_broadcast},
       {"transpose(transpose(x)) -> transpose(x)", transpose_chain},
       {"reshape(reshape(x)) -> reshape(x)", reshape_chain},

@@ -66,6 +66,38 @@ TEST(Canonicalize, DoubleNegation) {
   EXPECT_TRUE(is_input(*outcome.rewritten));
 }
 
+TEST(Canonicalize, KnownSelect) {
+  std::mt19937_64 rng(12);
+  const char* rule = "where(true, a, b) -> a, where(false, a, b) -> b, where(c, a, a) -> a";
+  const Expr all_true = constant(Tensor::from_bools({true, true, true}, {3}));
+  auto chosen = expect_rule_preserves_values(
+      kPhase, rule, [&](const Exprs& x) { return where(all_true, x[0], exp(x[1])); },
+      {random_tensor({3}, rng), random_tensor({3}, rng)});
+  EXPECT_TRUE(is_input(*chosen.rewritten));
+  auto other = expect_rule_preserves_values(
+      kPhase, rule,
+      [](const Exprs& x) {
+        return where(constant(Tensor::from_bools({false}, {})), exp(x[0]), x[1]);
+      },
+      {random_tensor({3}, rng), random_tensor({3}, rng)});
+  EXPECT_TRUE(is_input(*other.rewritten));
+  auto same = expect_rule_preserves_values(
+      kPhase, rule, [](const Exprs& x) { return where(greater(x[0], 0.0), x[1], x[1]); },
+      {random_tensor({3}, rng), random_tensor({3}, rng)});
+  EXPECT_TRUE(is_input(*same.rewritten));
+}
+
+TEST(Canonicalize, KnownSelectKeepsBroadcasting) {
+  // A mixed condition, or a chosen branch smaller than the result, must stay a select.
+  Expr x = input("x", {DType::float64, {}});
+  Expr mixed = constant(Tensor::from_bools({true, false}, {2}));
+  EXPECT_EQ(optimize({where(mixed, x, -x).node()}).front()->shape(), Shape({2}));
+  Expr all_true = constant(Tensor::from_bools({true, true}, {2}));
+  NodePtr broadcast = optimize({where(all_true, x, -x).node()}).front();
+  EXPECT_EQ(broadcast->shape(), Shape({2}));
+  EXPECT_EQ(evaluate(broadcast, {{"x", Tensor::scalar(1.5)}}).at(1), 1.5);
+}
+
 TEST(Canonicalize, LogOfExp) {
   std::mt19937_64 rng(6);
   auto outcome = expect_rule_preserves_values(kPhase, "log(exp(x)) -> x",
