@@ -36,6 +36,21 @@ std::vector<Tensor> evaluate_draws(const Expr& state, const std::vector<Expr>& o
   return compile_draws(state, outputs, backend)({random_state(seed)});
 }
 
+void expect_draws_identical_on_backends(const Expr& state, const std::vector<Expr>& outputs,
+                                        const std::vector<std::uint64_t>& seeds) {
+  Function interpreter = compile_draws(state, outputs, Backend::interp);
+  Function native = compile_draws(state, outputs, Backend::native);
+  for (std::uint64_t seed : seeds) {
+    const std::vector<Tensor> expected = interpreter({random_state(seed)});
+    const std::vector<Tensor> actual = native({random_state(seed)});
+    for (std::size_t k = 0; k < outputs.size(); ++k) {
+      EXPECT_TRUE(expected[k].identical(actual[k]))
+          << "output " << k << ", seed " << seed << ": interpreter " << expected[k].to_string()
+          << ", native " << actual[k].to_string();
+    }
+  }
+}
+
 std::vector<double> strided(const Tensor& values, std::int64_t stride, std::int64_t offset) {
   std::vector<double> x;
   for (std::int64_t i = offset; i < values.size(); i += stride) x.push_back(values.at(i));

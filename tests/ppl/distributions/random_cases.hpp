@@ -32,6 +32,11 @@ Function compile_draws(const Expr& state, const std::vector<Expr>& outputs,
 std::vector<Tensor> evaluate_draws(const Expr& state, const std::vector<Expr>& outputs,
                                    std::uint64_t seed, Backend backend = Backend::native);
 
+// The draws of `outputs` from the interpreter and the native backend are identical, bit for bit,
+// for the state of each seed.
+void expect_draws_identical_on_backends(const Expr& state, const std::vector<Expr>& outputs,
+                                        const std::vector<std::uint64_t>& seeds);
+
 // Elements offset, offset + stride, offset + 2 stride, ... of `values` (flat, row-major): a column
 // of a draw matrix.
 std::vector<double> strided(const Tensor& values, std::int64_t stride, std::int64_t offset);

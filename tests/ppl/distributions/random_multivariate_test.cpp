@@ -468,19 +468,10 @@ TEST(DrawsOnBackends, InterpreterAndNativeDrawsAreBitIdentical) {
       MvNormalPrecision(constant(tensor_of(kMeans)), constant(tensor_of(kCovariances)))
           .random(rng, {100, 2, 3});
   const Exprs outputs = {t, counts, factors, moved, rng.state()};
-  Function interpreter = testing::compile_draws(state, outputs, Backend::interp);
-  Function native = testing::compile_draws(state, outputs, Backend::native);
-  for (std::uint64_t seed : {5u, 6u}) {
-    const std::vector<Tensor> expected = interpreter({random_state(seed)});
-    const std::vector<Tensor> actual = native({random_state(seed)});
-    for (std::size_t k = 0; k < outputs.size(); ++k) {
-      EXPECT_TRUE(expected[k].identical(actual[k]))
-          << "output " << k << ", seed " << seed << ": interpreter " << expected[k].to_string()
-          << ", native " << actual[k].to_string();
-    }
-  }
+  testing::expect_draws_identical_on_backends(state, outputs, {5, 6});
   // And the state matters: another seed, other draws.
-  EXPECT_FALSE(native({random_state(5)})[0].identical(native({random_state(7)})[0]));
+  EXPECT_FALSE(testing::evaluate_draws(state, outputs, 5)[0].identical(
+      testing::evaluate_draws(state, outputs, 7)[0]));
 }
 
 }  // namespace

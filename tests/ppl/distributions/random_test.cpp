@@ -592,17 +592,7 @@ TEST(DrawsOnBackends, TruncatedAndTinyDegreesOfFreedomAreBitIdentical) {
       Truncated(Gumbel(0.0, 1.0), Expr(-4.0), Expr(-3.0)).random(rng, {300}),
       StudentT(0.01, 0.0, 1.0).random(rng, {300}),
       rng.state()};
-  Function interpreter = testing::compile_draws(state, outputs, Backend::interp);
-  Function native = testing::compile_draws(state, outputs, Backend::native);
-  for (std::uint64_t seed : {5u, 6u}) {
-    const std::vector<Tensor> expected = interpreter({random_state(seed)});
-    const std::vector<Tensor> actual = native({random_state(seed)});
-    for (std::size_t k = 0; k < outputs.size(); ++k) {
-      EXPECT_TRUE(expected[k].identical(actual[k]))
-          << "output " << k << ", seed " << seed << ": interpreter " << expected[k].to_string()
-          << ", native " << actual[k].to_string();
-    }
-  }
+  testing::expect_draws_identical_on_backends(state, outputs, {5, 6});
 }
 
 // ---- Discrete families --------------------------------------------------------------------------
