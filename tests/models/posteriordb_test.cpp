@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
+#include <stdexcept>
 
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
@@ -31,7 +32,12 @@ struct IndexEntry {
 
 const std::map<std::string, IndexEntry>& posteriordb_index() {
   static const std::map<std::string, IndexEntry> index = [] {
-    std::ifstream file(shared_data_dir() + "/posteriordb/INDEX.json");
+    const std::string path = shared_data_dir() + "/posteriordb/INDEX.json";
+    std::ifstream file(path);
+    if (!file) {
+      throw std::runtime_error("cannot open " + path +
+                               "; set HYPATIA_SHARED_DIR to the directory holding posteriordb/");
+    }
     const nlohmann::json json = nlohmann::json::parse(file);
     std::map<std::string, IndexEntry> entries;
     for (const auto& posterior : json["posteriors"]) {
