@@ -237,7 +237,8 @@ ScalarFunction comparison(std::string name, const std::string& cpp_operator) {
 }
 
 // A logical row. Operands of any dtype are truth values the numpy way: nonzero (NaN included) is
-// true. `cpp_operator` is the connective's C++ operator.
+// true. `cpp_operator` is the connective's non-short-circuit C++ operator (& or |), so both
+// operands are evaluated (see native::apply).
 template <typename Connective>
 ScalarFunction logical(std::string name, const std::string& cpp_operator) {
   const std::string cpp = "({0} != 0) " + cpp_operator + " ({1} != 0)";
@@ -404,8 +405,8 @@ std::vector<ScalarFunction> arithmetic_functions() {
       comparison<std::less_equal<>>("less_equal", "<="),
       comparison<std::greater<>>("greater", ">"),
       comparison<std::greater_equal<>>("greater_equal", ">="),
-      logical<std::logical_and<>>("logical_and", "&&"),
-      logical<std::logical_or<>>("logical_or", "||"),
+      logical<std::logical_and<>>("logical_and", "&"),
+      logical<std::logical_or<>>("logical_or", "|"),
       with_cpp(piecewise_constant_unary(
                    "logical_not", [](double x) { return x == 0.0 ? 1.0 : 0.0; },
                    [](int64_t x) -> int64_t { return x == 0; }, ResultDType::boolean),

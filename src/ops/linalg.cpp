@@ -390,19 +390,23 @@ void lower_diagonal(const NodePtr& node, native::Lowering& lowering) {
 }
 
 // tril / triu: each element is kept where (column - row) `comparison` k holds, else zero.
+// The band test compares the column and row indices in int64 and then selects the element, which
+// is loaded whatever the outcome (see native::apply for why neither may be done otherwise).
 OpDef::LowerFn band_lowering(std::string comparison) {
   return [comparison](const NodePtr& node, native::Lowering& lowering) {
     const int rank = node->rank();
-    const std::string keep_or_zero = "({1} - {0} " + comparison + " " +
-                                     std::to_string(node->attrs().get_int("k")) + " ? {2} : 0)";
+    const std::string in_band =
+        "{1} - {0} " + comparison + " " + std::to_string(node->attrs().get_int("k"));
+    const native::Scalar keep =
+        native::apply(node->op_name() + "_mask", "",
+                      {native::loop_variable(rank - 2), native::loop_variable(rank - 1)},
+                      DType::boolean, in_band);
     const native::Scalar element =
         native::load(lowering.input_buffer(*node, 0), native::broadcast_index(node->shape(), rank),
                      node->dtype());
     emit_over_output(
         node, lowering, lowering.define(*node),
-        native::apply(node->op_name(), keep_or_zero,
-                      {native::loop_variable(rank - 2), native::loop_variable(rank - 1), element},
-                      node->dtype(), keep_or_zero));
+        native::select(keep, element, native::literal(0.0, node->dtype()), node->dtype()));
   };
 }
 

@@ -261,12 +261,12 @@ void emit_argmax(native::Lowering& lowering, const NativeReduction& r, BufferId 
   }));
   const native::Index at = r.output_index();
   const Scalar takes_over =
-      native::apply("argmax_step", "{0} == {0} && ({1} != {1} || {1} > {0}) ? {2} : {3}",
-                    {native::load(best, at, r.dtype), r.x_element(), r.position_in_slice(),
-                     native::load(out, at, DType::int64)},
-                    DType::int64, "{1} > {0} ? {2} : {3}");
+      native::apply("argmax_takes_over", "hr_argmax_takes_over({0}, {1})",
+                    {native::load(best, at, r.dtype), r.x_element()}, DType::boolean, "{1} > {0}");
+  const Scalar position = native::select(takes_over, r.position_in_slice(),
+                                         native::load(out, at, DType::int64), DType::int64);
   lowering.emit(
-      r.pass({{out, at, takes_over}, {best, at, r.x_element(), Statement::Update::maximum}}));
+      r.pass({{out, at, position}, {best, at, r.x_element(), Statement::Update::maximum}}));
 }
 
 // A max pass, a pass summing exp(x - max), and m + log(total); a non-finite maximum (+inf, all
@@ -289,7 +289,7 @@ void emit_logsumexp(native::Lowering& lowering, const NativeReduction& r, Buffer
                native_add(native::load(total, at, DType::float64), shifted_exp, DType::float64)}}));
   lowering.emit(fill(lowering, out, [&](const native::Index& k) {
     return native::apply(
-        "logsumexp", "std::isfinite({0}) ? {0} + std::log({1}) : {0}",
+        "logsumexp", "hr_logsumexp_finish({0}, {1})",
         {native::load(maximum, k, DType::float64), native::load(total, k, DType::float64)},
         DType::float64);
   }));

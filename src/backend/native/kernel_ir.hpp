@@ -55,10 +55,15 @@ struct ScalarNode {
   int variable = -1;         // loop_variable
 };
 
+// Scalar function templates evaluate every operand unconditionally (no `?:`, `&&`, `||`), and
+// operands computed from loop variables are only combined in int64: `apply` refuses anything else
+// (see lowering.cpp for the compiler bugs behind both rules).
 Scalar literal(double value, DType dtype = DType::float64);
 Scalar load(BufferId buffer, Index index, DType dtype);
 Scalar apply(std::string function, std::string cpp_template, std::vector<Scalar> args, DType dtype,
              std::string cpp_int_template = "");
+// where(condition, if_true, if_false) with both branches evaluated (no conditional load).
+Scalar select(Scalar condition, Scalar if_true, Scalar if_false, DType dtype);
 Scalar loop_variable(int variable);
 
 // buffer[index] = value, or buffer[index] op= value for accumulations.

@@ -22,8 +22,58 @@ Scalar load(BufferId buffer, Index index, DType dtype) {
   return node;
 }
 
+namespace {
+
+// Whether the value is computed from loop variables. (A load's value is data, whatever its index.)
+bool indexes_loops(const Scalar& node) {
+  if (node->kind == ScalarNode::Kind::loop_variable) return true;
+  if (node->kind != ScalarNode::Kind::apply) return false;
+  for (const Scalar& arg : node->args) {
+    if (indexes_loops(arg)) return true;
+  }
+  return false;
+}
+
+// The two rules that keep generated loops clear of the vectorizer miscompiles GCC 12 has shown
+// (#3: `c ? load : load`; #12: at -march with AVX-512, a masked load under a condition computed on
+// loop indices converted to double read the wrong lanes):
+//  1. every operand of a scalar function is evaluated unconditionally, so no load is ever
+//     conditional: a template has no `?:`, `&&` or `||` (choices go through hr_select and the
+//     other hr_ helpers, whose arguments C++ evaluates before the call);
+//  2. loop index arithmetic stays integer: an int64 operand computed from loop variables is only
+//     ever read by a function computed in int64 (a boolean test of indices may then select data).
+void check_unconditional(const std::string& function, const std::string& cpp_template) {
+  if (cpp_template.find_first_of("?") != std::string::npos ||
+      cpp_template.find("&&") != std::string::npos ||
+      cpp_template.find("||") != std::string::npos) {
+    throw Error("native lowering: the C++ form of '" + function + "' (" + cpp_template +
+                ") evaluates an operand conditionally; use an hr_ helper taking values");
+  }
+}
+
+void check_integer_indexing(const std::string& function, const std::vector<Scalar>& args,
+                            DType dtype, const std::string& cpp_int_template) {
+  bool integral = !cpp_int_template.empty() && !is_floating(dtype);
+  bool reads_indices = false;
+  for (const Scalar& arg : args) {
+    integral = integral && is_integral(arg->dtype);
+    // A boolean test of indices was itself computed in int64 (its own apply was checked).
+    reads_indices = reads_indices || (arg->dtype == DType::int64 && indexes_loops(arg));
+  }
+  if (reads_indices && !integral) {
+    throw Error("native lowering: '" + function +
+                "' would compute on loop indices in floating point; compare and combine indices "
+                "in int64 and select values separately");
+  }
+}
+
+}  // namespace
+
 Scalar apply(std::string function, std::string cpp_template, std::vector<Scalar> args, DType dtype,
              std::string cpp_int_template) {
+  check_unconditional(function, cpp_template);
+  check_unconditional(function, cpp_int_template);
+  check_integer_indexing(function, args, dtype, cpp_int_template);
   auto node = std::make_shared<ScalarNode>();
   node->kind = ScalarNode::Kind::apply;
   node->function = std::move(function);
@@ -32,6 +82,12 @@ Scalar apply(std::string function, std::string cpp_template, std::vector<Scalar>
   node->args = std::move(args);
   node->dtype = dtype;
   return node;
+}
+
+Scalar select(Scalar condition, Scalar if_true, Scalar if_false, DType dtype) {
+  return apply("where", "hr_select({0}, {1}, {2})",
+               {std::move(condition), std::move(if_true), std::move(if_false)}, dtype,
+               "hr_select_int({0}, {1}, {2})");
 }
 
 Scalar loop_variable(int variable) {

@@ -71,6 +71,17 @@ inline std::int64_t hr_select_int(std::int64_t condition, std::int64_t if_true,
   return condition != 0 ? if_true : if_false;
 }
 
+// Whether an argmax's candidate `x` takes over from the best so far: when greater, or NaN (the
+// first NaN wins, and nothing takes over from one).
+inline bool hr_argmax_takes_over(double best, double x) {
+  return best == best && (x != x || x > best);
+}
+
+// A logsumexp from its maximum m and sum of exp(x - m): a non-finite maximum is the result itself.
+inline double hr_logsumexp_finish(double maximum, double total) {
+  return std::isfinite(maximum) ? maximum + std::log(total) : maximum;
+}
+
 inline double hr_sigmoid(double x) {
   if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
   const double e = std::exp(x);
