@@ -1,5 +1,6 @@
 #include "infer/chains.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 #include <sstream>
@@ -59,13 +60,36 @@ std::vector<double> find_initial_point(Target& target, const std::vector<double>
   throw Error(message.str());
 }
 
-void run_chains(int chains, int threads,
-                const std::function<void(int chain, const std::atomic<bool>& stop)>& work) {
+void OptionCheck::chain_options(const Target& target, std::int64_t chains,
+                                std::int64_t cores) const {
+  if (target.dim() < 1) {
+    throw Error(sampler_ + ": the target must have at least one coordinate, got dim() = " +
+                std::to_string(target.dim()));
+  }
+  (*this)(chains >= 1, "chains", "at least 1", chains);
+  (*this)(cores >= 0, "cores", "at least 0 (0: one per hardware thread)", cores);
+}
+
+std::vector<std::unique_ptr<Target>> clone_per_chain(const std::string& sampler,
+                                                     const Target& target, std::int64_t chains) {
+  std::vector<std::unique_ptr<Target>> targets;
+  for (std::int64_t chain = 0; chain < chains; ++chain) {
+    targets.push_back(target.clone());
+    if (!targets.back()) throw Error(sampler + ": target.clone() returned no target");
+  }
+  return targets;
+}
+
+void run_chains(
+    std::int64_t chains, std::int64_t cores,
+    const std::function<void(std::int64_t chain, const std::atomic<bool>& stop)>& work) {
+  const std::int64_t threads =
+      cores > 0 ? cores : std::max<std::int64_t>(1, std::thread::hardware_concurrency());
   std::vector<std::exception_ptr> failures(static_cast<std::size_t>(chains));
-  std::atomic<int> next_chain{0};
+  std::atomic<std::int64_t> next_chain{0};
   std::atomic<bool> stop{false};
   auto worker = [&] {
-    for (int chain = next_chain++; chain < chains; chain = next_chain++) {
+    for (std::int64_t chain = next_chain++; chain < chains; chain = next_chain++) {
       if (stop) return;
       try {
         work(chain, stop);
@@ -76,7 +100,7 @@ void run_chains(int chains, int threads,
     }
   };
   std::vector<std::thread> pool;
-  for (int i = 1; i < std::min(threads, chains); ++i) pool.emplace_back(worker);
+  for (std::int64_t i = 1; i < std::min(threads, chains); ++i) pool.emplace_back(worker);
   worker();  // the calling thread is one of the workers
   for (std::thread& thread : pool) thread.join();
   for (const std::exception_ptr& failure : failures) {

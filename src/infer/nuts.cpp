@@ -2,8 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <sstream>
-#include <thread>
 
 #include "hypatia/error.hpp"
 #include "infer/adaptation.hpp"
@@ -17,18 +15,9 @@ namespace {
 using infer::PhasePoint;
 using infer::TransitionStats;
 
-template <typename Value>
-void require(bool holds, const char* option, const std::string& expected, const Value& got) {
-  if (holds) return;
-  std::ostringstream message;
-  message << "sample_nuts: options." << option << " must be " << expected << ", got " << got;
-  throw Error(message.str());
-}
-
 void validate(const Target& target, const NutsOptions& options) {
-  require(target.dim() >= 1, "target.dim()", "at least 1", target.dim());
-  require(options.chains >= 1, "chains", "at least 1", options.chains);
-  require(options.cores >= 0, "cores", "at least 0 (0: one per hardware thread)", options.cores);
+  const infer::OptionCheck require("sample_nuts");
+  require.chain_options(target, options.chains, options.cores);
   require(options.tune >= 0, "tune", "at least 0", options.tune);
   require(options.draws >= 0, "draws", "at least 0", options.draws);
   require(options.target_accept > 0 && options.target_accept < 1, "target_accept", "in (0, 1)",
@@ -159,24 +148,19 @@ class ChainRun {
 NutsResult sample_nuts(const Target& target, const NutsOptions& options) {
   validate(target, options);
   const auto start = std::chrono::steady_clock::now();
-  const int threads = options.cores > 0
-                          ? options.cores
-                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  // Cloned up front on this thread: clone() need not be safe to call concurrently.
-  std::vector<std::unique_ptr<Target>> targets;
-  for (int chain = 0; chain < options.chains; ++chain) {
-    targets.push_back(target.clone());
-    if (!targets.back()) throw Error("sample_nuts: target.clone() returned no target");
-  }
+  const std::vector<std::unique_ptr<Target>> targets =
+      infer::clone_per_chain("sample_nuts", target, options.chains);
 
   NutsResult result;
   result.dim = target.dim();
   result.chains.resize(static_cast<std::size_t>(options.chains));
   infer::Progress progress("NUTS", options.chains, options.tune + options.draws, options.progress);
-  infer::run_chains(options.chains, threads, [&](int chain, const std::atomic<bool>& stop) {
-    ChainRun run(*targets[static_cast<std::size_t>(chain)], options, chain, progress);
-    result.chains[static_cast<std::size_t>(chain)] = run.run(stop);
-  });
+  infer::run_chains(options.chains, options.cores,
+                    [&](std::int64_t chain, const std::atomic<bool>& stop) {
+                      ChainRun run(*targets[static_cast<std::size_t>(chain)], options,
+                                   static_cast<int>(chain), progress);
+                      result.chains[static_cast<std::size_t>(chain)] = run.run(stop);
+                    });
   progress.finish();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

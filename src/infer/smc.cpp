@@ -1,16 +1,13 @@
 #include "hypatia/infer/smc.hpp"
 
-#include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <exception>
-#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "hypatia/error.hpp"
+#include "infer/chains.hpp"
 #include "infer/resampling.hpp"
 #include "infer/smc_mutation.hpp"
 #include "infer/smc_particles.hpp"
@@ -29,25 +26,16 @@ std::string number(double value) {
   return text.str();
 }
 
-void require(bool condition, const std::string& what, const std::string& got) {
-  if (!condition) throw Error("smc: " + what + "; got " + got);
-}
-
-void check_options(const SmcOptions& options) {
-  require(options.particles >= 2, "options.particles must be at least 2",
-          std::to_string(options.particles));
-  require(options.chains >= 1, "options.chains must be at least 1", std::to_string(options.chains));
-  require(options.cores >= 0, "options.cores must be 0 (all hardware threads) or positive",
-          std::to_string(options.cores));
-  require(options.threshold > 0.0 && options.threshold < 1.0,
-          "options.threshold must lie strictly between 0 and 1", number(options.threshold));
-  require(options.max_stages >= 1, "options.max_stages must be at least 1",
-          std::to_string(options.max_stages));
-  require(options.max_steps >= 1, "options.max_steps must be at least 1",
-          std::to_string(options.max_steps));
+void check_options(const Target& target, const SmcOptions& options) {
+  const infer::OptionCheck require("smc");
+  require.chain_options(target, options.chains, options.cores);
+  require(options.particles >= 2, "particles", "at least 2", options.particles);
+  require(options.threshold > 0.0 && options.threshold < 1.0, "threshold",
+          "strictly between 0 and 1", options.threshold);
+  require(options.max_stages >= 1, "max_stages", "at least 1", options.max_stages);
+  require(options.max_steps >= 1, "max_steps", "at least 1", options.max_steps);
   require(options.correlation_threshold >= 0.0 && options.correlation_threshold < 1.0,
-          "options.correlation_threshold must lie in [0, 1)",
-          number(options.correlation_threshold));
+          "correlation_threshold", "in [0, 1)", options.correlation_threshold);
 }
 
 std::string coordinate_label(const Target& target, std::int64_t j) {
@@ -131,62 +119,22 @@ SmcChain run_chain(Target& target, const SmcOptions& options, std::int64_t chain
   return result;
 }
 
-// Runs task(0..count) on `threads` threads (the caller's among them). A task's result must depend
-// on its index only. The first failure (by index) is rethrown once all threads have stopped;
-// after a failure no new task starts.
-void run_tasks(std::int64_t count, std::int64_t threads,
-               const std::function<void(std::int64_t)>& task) {
-  std::atomic<std::int64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(count));
-  const auto work = [&] {
-    for (std::int64_t index = next++; index < count && !failed; index = next++) {
-      try {
-        task(index);
-      } catch (...) {
-        errors[index] = std::current_exception();
-        failed = true;
-      }
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (std::int64_t t = 1; t < threads; ++t) helpers.emplace_back(work);
-  work();
-  for (std::thread& helper : helpers) helper.join();
-  for (const std::exception_ptr& error : errors) {
-    if (error) std::rethrow_exception(error);
-  }
-}
-
-std::int64_t thread_count(const SmcOptions& options) {
-  const std::int64_t available =
-      options.cores > 0 ? options.cores
-                        : std::max<std::int64_t>(1, std::thread::hardware_concurrency());
-  return std::min(available, options.chains);
-}
-
 }  // namespace
 
 SmcResult sample_smc(const Target& target, const SmcOptions& options) {
-  check_options(options);
-  require(target.dim() >= 1, "the target must have at least one coordinate",
-          "dim() = " + std::to_string(target.dim()));
+  check_options(target, options);
   // options.progress is a hook for a progress display; none is drawn yet.
-
-  // Each run owns a clone (own scratch memory); cloned here, before any thread starts.
-  std::vector<std::unique_ptr<Target>> targets;
-  for (std::int64_t chain = 0; chain < options.chains; ++chain) {
-    targets.push_back(target.clone());
-    require(targets.back() != nullptr, "Target::clone must return a target", "nullptr");
-  }
+  const std::vector<std::unique_ptr<Target>> targets =
+      infer::clone_per_chain("smc", target, options.chains);
 
   SmcResult result;
   result.dim = target.dim();
   result.particles = options.particles;
   result.chains.resize(static_cast<std::size_t>(options.chains));
-  run_tasks(options.chains, thread_count(options), [&](std::int64_t chain) {
-    result.chains[chain] = run_chain(*targets[chain], options, chain);
-  });
+  infer::run_chains(options.chains, options.cores,
+                    [&](std::int64_t chain, const std::atomic<bool>&) {
+                      result.chains[chain] = run_chain(*targets[chain], options, chain);
+                    });
   return result;
 }
 

@@ -47,8 +47,8 @@ class BroadcastWalker {
   std::int64_t size_;
 };
 
-// The loop invariants of a body graph (an ODE's right-hand side, ...): the largest parts of the
-// graph of `outputs` that depend on none of `placeholders` (closures over outer nodes, work on
+// The loop invariants of a body graph (a scan body, an ODE's right-hand side): the largest parts of
+// the graph of `outputs` that depend on none of `placeholders` (closures over outer nodes, work on
 // constant data), in the order first used. Constant leaves are not among them: a body keeps those.
 // A body takes its invariants as extra inputs, computed once outside it.
 std::vector<NodePtr> loop_invariants(const std::vector<NodePtr>& outputs,

@@ -381,35 +381,6 @@ Exprs temporary_placeholders(const std::vector<TensorType>& types) {
   return placeholders;
 }
 
-// The loop invariants of the body: the largest parts of the body graph that depend on no
-// placeholder (closures over outer nodes, and work on constant data). They become non-sequence
-// inputs, computed once outside the loop (and differentiated there). Constant leaves stay in the
-// body, where they cost nothing.
-std::vector<NodePtr> find_invariants(const std::vector<NodePtr>& outputs,
-                                     const std::unordered_set<const Node*>& placeholders) {
-  const std::vector<NodePtr> order = topological_order(outputs);
-  std::unordered_set<const Node*> varies(placeholders);
-  for (const NodePtr& node : order) {
-    for (const NodePtr& in : node->inputs()) {
-      if (varies.count(in.get())) varies.insert(node.get());
-    }
-  }
-  std::vector<NodePtr> invariants;
-  std::unordered_set<const Node*> seen;
-  auto add = [&](const NodePtr& candidate) {
-    if (!varies.count(candidate.get()) && !is_constant(*candidate) &&
-        seen.insert(candidate.get()).second) {
-      invariants.push_back(candidate);
-    }
-  };
-  for (const NodePtr& node : order) {
-    if (!varies.count(node.get())) continue;
-    for (const NodePtr& in : node->inputs()) add(in);
-  }
-  for (const NodePtr& output : outputs) add(output);
-  return invariants;
-}
-
 // Placeholders named by their role, so that equal bodies are equal graphs and their scan nodes
 // are one node. A finished body uses no node from outside it, so these names cannot clash.
 NodePtr canonical_placeholder(const std::string& role, std::size_t index, const TensorType& type) {
@@ -426,7 +397,9 @@ BuiltBody close_body(const std::vector<NodePtr>& placeholders, std::vector<NodeP
   std::unordered_set<const Node*> own(placeholders.size());
   for (const NodePtr& p : placeholders) own.insert(p.get());
   BuiltBody built;
-  built.invariants = find_invariants(outputs, own);
+  // Invariants become non-sequence inputs, computed once outside the loop (and differentiated
+  // there).
+  built.invariants = loop_invariants(outputs, own);
 
   auto body = std::make_shared<Subgraph>();
   Replacements renaming;

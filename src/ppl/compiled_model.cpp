@@ -10,6 +10,7 @@
 #include "hypatia/logp_grad.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/predictive.hpp"
+#include "ppl/model_graph.hpp"
 #include "ppl/model_state.hpp"
 
 namespace hypatia {
@@ -49,21 +50,8 @@ void reject_discrete_free_variables(const Model& model) {
 std::vector<Expr> stored_value_graphs(const Model& model, const LogDensityGraph& graph,
                                       const PointLayout& layout) {
   // Rebuild the free variables' constrained values from x, then every deterministic from them.
-  Replacements replacements;
+  const Replacements replacements = free_variable_replacements(model.variables(), layout, graph.x);
   std::vector<Expr> values;
-  std::size_t block_index = 0;
-  for (const ModelVariable& variable : model.variables()) {
-    if (variable.role == VariableRole::free) {
-      const FlatBlock& block = layout.blocks[block_index++];
-      Expr unconstrained =
-          reshape(slice(graph.x, 0, Slice{block.offset, block.offset + block.size, std::nullopt}),
-                  block.unconstrained_shape);
-      Expr value = block.transform ? block.transform->constrain(unconstrained) : unconstrained;
-      // The transform's bounds may use earlier free variables: replace those too.
-      replacements[variable.value.node().get()] =
-          substitute(cast(value, variable.value.dtype()).node(), replacements);
-    }
-  }
   for (const ModelVariable& variable : model.variables()) {
     if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
       values.push_back(substitute(variable.value.node(), replacements));

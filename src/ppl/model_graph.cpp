@@ -1,6 +1,8 @@
 // The model as graphs of one flat unconstrained vector: each free variable is a slice of it
 // passed through its transform, substituted for the variable's placeholder everywhere.
 
+#include "ppl/model_graph.hpp"
+
 #include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
@@ -21,16 +23,27 @@ Expr unconstrained_block(const Expr& x, const FlatBlock& block) {
                  block.unconstrained_shape);
 }
 
-Expr constrained_block(const Expr& x, const FlatBlock& block) {
-  Expr unconstrained = unconstrained_block(x, block);
-  return block.transform ? block.transform->constrain(unconstrained) : unconstrained;
-}
-
 Expr sum_all(const Expr& term) {
   return cast(term.rank() == 0 ? term : sum(term), DType::float64);
 }
 
 }  // namespace
+
+Replacements free_variable_replacements(const std::vector<ModelVariable>& variables,
+                                        const PointLayout& layout, const Expr& x) {
+  Replacements replacements;
+  std::size_t block_index = 0;
+  for (const ModelVariable& variable : variables) {
+    if (variable.role != VariableRole::free) continue;
+    ProvenanceScope scope(variable.name);
+    const FlatBlock& block = layout.blocks.at(block_index++);
+    Expr unconstrained = unconstrained_block(x, block);
+    Expr value = block.transform ? block.transform->constrain(unconstrained) : unconstrained;
+    replacements[variable.value.node().get()] =
+        substitute(cast(value, variable.value.dtype()).node(), replacements);
+  }
+  return replacements;
+}
 
 PointLayout Model::layout() const {
   PointLayout layout;
@@ -54,7 +67,8 @@ LogDensityGraph Model::log_density() const {
   const PointLayout point_layout = layout();
   LogDensityGraph graph;
   graph.x = input("model:unconstrained", TensorType{DType::float64, {point_layout.dim}});
-  Replacements replacements;
+  const Replacements replacements =
+      free_variable_replacements(state_->variables, point_layout, graph.x);
   Expr log_prior = Expr(0.0);
   Expr log_likelihood = Expr(0.0);
   std::size_t block_index = 0;
@@ -64,9 +78,6 @@ LogDensityGraph Model::log_density() const {
     switch (variable.role) {
       case VariableRole::free: {
         const FlatBlock& block = point_layout.blocks[block_index++];
-        // The transform's bounds may use earlier free variables: replace those too.
-        replacements[variable.value.node().get()] = substitute(
-            cast(constrained_block(graph.x, block), variable.value.dtype()).node(), replacements);
         // A transform keeps the value in the support, so only the parameters need guarding.
         term = sum_all(variable.distribution->logp(
             variable.value, {.check_support = !variable.transform, .check_parameters = true}));
@@ -107,16 +118,11 @@ Point Model::constrain(const std::vector<double>& x) const {
                 " unconstrained coordinates; got a vector of " + std::to_string(x.size()));
   }
   const Expr flat = constant(Tensor::from_doubles(x, {point_layout.dim}));
-  Replacements replacements;
+  const Replacements replacements =
+      free_variable_replacements(state_->variables, point_layout, flat);
   std::vector<std::string> names;
   std::vector<NodePtr> outputs;
-  std::size_t block_index = 0;
   for (const ModelVariable& variable : state_->variables) {
-    if (variable.role == VariableRole::free) {
-      Expr value = constrained_block(flat, point_layout.blocks[block_index++]);
-      replacements[variable.value.node().get()] =
-          substitute(cast(value, variable.value.dtype()).node(), replacements);
-    }
     if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
       names.push_back(variable.name);
       outputs.push_back(variable.value.node());

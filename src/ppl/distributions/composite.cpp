@@ -2,6 +2,7 @@
 
 #include "hypatia/error.hpp"
 #include "hypatia/ops.hpp"
+#include "ppl/distributions/parameters.hpp"
 
 namespace hypatia::composite {
 
@@ -86,6 +87,49 @@ std::optional<Expr> tighter_upper(const std::optional<Expr>& requested,
                                   const std::optional<Expr>& own) {
   if (requested && own) return minimum(*requested, *own);
   return requested ? requested : own;
+}
+
+BoundedBase::BoundedBase(std::string family, const std::string& bounded, Distribution base,
+                         std::optional<Expr> lower, std::optional<Expr> upper)
+    : family_(std::move(family)),
+      base_(std::move(base)),
+      lower_(std::move(lower)),
+      upper_(std::move(upper)) {
+  require_univariate(family_, "the base distribution", base_);
+  if (base_.is_discrete()) {
+    throw Error(family_ + ": the base distribution " + base_.name() +
+                " is discrete; only continuous distributions can be " + bounded);
+  }
+  if (!lower_ && !upper_) throw Error(family_ + ": give a lower bound, an upper bound or both");
+  (void)base_.logcdf(lower_ ? *lower_ : *upper_);  // a base without a CDF fails now, by name
+}
+
+Shape BoundedBase::default_shape() const {
+  std::vector<Shape> shapes = {base_.default_shape()};
+  if (lower_) shapes.push_back(lower_->shape());
+  if (upper_) shapes.push_back(upper_->shape());
+  return broadcast_shapes(name(), shapes);
+}
+
+Support BoundedBase::support() const {
+  const Support own = base_.support();
+  return {SupportKind::interval, tighter_lower(lower_, support_lower(own)),
+          tighter_upper(upper_, support_upper(own))};
+}
+
+std::vector<ParameterCondition> BoundedBase::parameter_conditions() const {
+  std::vector<ParameterCondition> conditions = forwarded_conditions("base", base_);
+  if (lower_ && upper_) {
+    conditions.push_back(parameters::less_than("lower", *lower_, "upper", *upper_));
+  }
+  return conditions;
+}
+
+Expr BoundedBase::clamp(const Expr& value) const {
+  Expr inside = cast(value, DType::float64);
+  if (lower_) inside = maximum(inside, *lower_);
+  if (upper_) inside = minimum(inside, *upper_);
+  return inside;
 }
 
 }  // namespace hypatia::composite

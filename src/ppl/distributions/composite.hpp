@@ -39,4 +39,29 @@ std::optional<Expr> tighter_lower(const std::optional<Expr>& requested,
 std::optional<Expr> tighter_upper(const std::optional<Expr>& requested,
                                   const std::optional<Expr>& own);
 
+// What Truncated and Censored share: a univariate continuous base distribution and a lower bound,
+// an upper bound or both, with the support and parameter conditions those make.
+class BoundedBase : public DistributionImpl {
+ public:
+  std::string name() const override { return family_ + "(" + base_.name() + ")"; }
+  Shape default_shape() const override;
+  // The bounds, tightened by the base's own support (an Exponential bounded above lives on
+  // [0, upper]), so the default transform maps onto exactly where the density is positive.
+  Support support() const override;
+  std::vector<ParameterCondition> parameter_conditions() const override;
+
+ protected:
+  // `bounded` says what the family does, for the error a discrete base gets ("truncated").
+  BoundedBase(std::string family, const std::string& bounded, Distribution base,
+              std::optional<Expr> lower, std::optional<Expr> upper);
+
+  // `value` as float64, moved onto the bounds where it lies beyond them.
+  Expr clamp(const Expr& value) const;
+
+  std::string family_;
+  Distribution base_;
+  std::optional<Expr> lower_;
+  std::optional<Expr> upper_;
+};
+
 }  // namespace hypatia::composite

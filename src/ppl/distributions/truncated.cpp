@@ -38,40 +38,12 @@ Expr log_mass_between(const Distribution& base, const std::optional<Expr>& a,
   return where(empty, kNegativeInfinity, larger + log1mexp(ratio));
 }
 
-class TruncatedDistribution final : public DistributionImpl {
+class TruncatedDistribution final : public composite::BoundedBase {
  public:
   TruncatedDistribution(Distribution base, std::optional<Expr> lower, std::optional<Expr> upper)
-      : base_(std::move(base)), lower_(std::move(lower)), upper_(std::move(upper)) {
-    composite::require_univariate("Truncated", "the base distribution", base_);
-    if (base_.is_discrete()) {
-      throw Error("Truncated: the base distribution " + base_.name() +
-                  " is discrete; only continuous distributions can be truncated");
-    }
-    if (!lower_ && !upper_) throw Error("Truncated: give a lower bound, an upper bound or both");
-    (void)base_.logcdf(lower_ ? *lower_ : *upper_);  // a base without a CDF fails now, by name
+      : BoundedBase("Truncated", "truncated", std::move(base), std::move(lower), std::move(upper)) {
   }
 
-  std::string name() const override { return "Truncated(" + base_.name() + ")"; }
-  Shape default_shape() const override {
-    std::vector<Shape> shapes = {base_.default_shape()};
-    if (lower_) shapes.push_back(lower_->shape());
-    if (upper_) shapes.push_back(upper_->shape());
-    return composite::broadcast_shapes(name(), shapes);
-  }
-  // The bounds, tightened by the base's own support (an Exponential truncated above lives on
-  // [0, upper]), so the default transform maps onto exactly where the density is positive.
-  Support support() const override {
-    const Support own = base_.support();
-    return {SupportKind::interval, composite::tighter_lower(lower_, composite::support_lower(own)),
-            composite::tighter_upper(upper_, composite::support_upper(own))};
-  }
-  std::vector<ParameterCondition> parameter_conditions() const override {
-    std::vector<ParameterCondition> conditions = composite::forwarded_conditions("base", base_);
-    if (lower_ && upper_) {
-      conditions.push_back(parameters::less_than("lower", *lower_, "upper", *upper_));
-    }
-    return conditions;
-  }
   Expr unchecked_logp(const Expr& value) const override {
     const Expr base_logp = base_.logp(value, {.check_support = true, .check_parameters = false});
     return base_logp - log_mass();
@@ -115,17 +87,6 @@ class TruncatedDistribution final : public DistributionImpl {
   // log F(a) and log S(b) of the base: the mass cut off on either side (none without a bound).
   Expr log_cdf_below() const { return lower_ ? base_.logcdf(*lower_) : Expr(kNegativeInfinity); }
   Expr log_ccdf_above() const { return upper_ ? base_.logccdf(*upper_) : Expr(kNegativeInfinity); }
-
-  Expr clamp(const Expr& value) const {
-    Expr inside = cast(value, DType::float64);
-    if (lower_) inside = maximum(inside, *lower_);
-    if (upper_) inside = minimum(inside, *upper_);
-    return inside;
-  }
-
-  Distribution base_;
-  std::optional<Expr> lower_;
-  std::optional<Expr> upper_;
 };
 
 }  // namespace
