@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "backend/native/compiler_fixture.hpp"
@@ -108,6 +109,26 @@ TEST_F(CompilerErrors, CacheDirectoryOfAnotherUserIsRefused) {
   ASSERT_EQ(::chown(options_.cache_dir.c_str(), 65534, 65534), 0) << std::strerror(errno);
   const std::string message = error_from([&] { compile_and_call(value_source("1.0")); });
   expect_contains(message, "belongs to user id 65534");
+}
+
+// With no HYPATIA_CACHE_DIR, XDG_CACHE_HOME or HOME, the fallback in the shared temporary
+// directory is one per user (all users sharing /tmp/hypatia-cache could plant code for others).
+TEST(CompilerCacheDirectory, FallbackInTheTemporaryDirectoryIsPerUser) {
+  std::map<std::string, std::string> saved;
+  for (const char* name : {"HYPATIA_CACHE_DIR", "XDG_CACHE_HOME", "HOME"}) {
+    if (const char* value = std::getenv(name)) saved[name] = value;
+    ::unsetenv(name);
+  }
+  const fs::path dir = default_cache_dir();
+  for (const auto& [name, value] : saved) ::setenv(name.c_str(), value.c_str(), 1);
+  EXPECT_EQ(dir.filename().string(), "hypatia-cache-" + std::to_string(::geteuid()));
+}
+
+TEST_F(CompilerErrors, MissingCompilerIsNamed) {
+  options_.compiler = (scratch_ / "no-such-compiler").string();
+  const std::string message = error_from([&] { compile_and_call(value_source("1.0")); });
+  expect_contains(message, options_.compiler);
+  expect_contains(message, std::strerror(ENOENT));
 }
 
 TEST_F(CompilerErrors, NewCacheDirectoryIsPrivate) {
