@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sstream>
+#include <cerrno>
 
 #include "backend/native/cache_key.hpp"
 #include "backend/native/durable_file.hpp"
@@ -48,6 +48,11 @@ bool entry_is_sound(const fs::path& dir, const std::string& key) {
 }
 
 void store_entry(const fs::path& dir, const std::string& key, const fs::path& compiled_object) {
+  // The compiler's output mode follows the umask (0775 under 002), which entry_is_sound refuses.
+  if (::chmod(compiled_object.c_str(), 0700) != 0) {
+    throw Error("native: cannot make " + compiled_object.string() +
+                " private: " + errno_text(errno));
+  }
   // The compiler closed its output without fsync; the hash is of exactly what is renamed.
   sync_file(compiled_object);
   const std::string seal = seal_text(key, read_whole_file(compiled_object));

@@ -87,13 +87,26 @@ std::string target_of(const fs::path& compiler, const std::vector<std::string>& 
   return target.empty() ? outcome.output : target;
 }
 
+// The executable's contents, so a wrapper script edited in place changes the key; an executable
+// we may run but not read (mode 0711) is known by its size and modification time instead.
+std::string executable_fingerprint(const fs::path& executable) {
+  try {
+    return hash_hex(read_whole_file(executable));
+  } catch (const Error&) {
+    struct stat info {};
+    ::stat(executable.c_str(), &info);
+    return std::to_string(info.st_size) + " " + std::to_string(info.st_mtim.tv_sec) + "." +
+           std::to_string(info.st_mtim.tv_nsec);
+  }
+}
+
 std::string compiler_identity(const fs::path& compiler) {
   const ProcessOutcome banner = run_compiler(compiler, {"--version"});
   if (!banner.succeeded() || banner.output.empty()) {
     throw Error("native: the C++ compiler " + compiler.string() + " --version " +
                 banner.describe() + ":\n" + banner.output);
   }
-  return compiler.string() + "\n" + hash_hex(read_whole_file(compiler)) + "\n" + banner.output;
+  return compiler.string() + "\n" + executable_fingerprint(compiler) + "\n" + banner.output;
 }
 
 // Once per compiler executable (as it is on disk now) and flags per process: running the
