@@ -27,8 +27,8 @@ namespace {
 constexpr const char* kCacheFormat = "hypatia-cache-format 2";
 
 // The executable that runs: a name without a slash is looked up in PATH, as posix_spawnp does,
-// and symbolic links are resolved (c++ -> g++-12), so two names for one compiler share entries
-// and a wrapper script never shares them with the compiler it wraps.
+// and symbolic links are resolved (c++ -> x86_64-linux-gnu-g++-12), so that what is hashed is
+// the file that runs, and a wrapper script never shares entries with the compiler it wraps.
 fs::path resolve_executable(const std::string& compiler) {
   std::error_code ignored;
   if (compiler.find('/') != std::string::npos) {
@@ -47,12 +47,14 @@ fs::path resolve_executable(const std::string& compiler) {
   throw Error("native: cannot find the C++ compiler '" + compiler + "' in PATH");
 }
 
-ProcessOutcome run_compiler(const fs::path& compiler, std::vector<std::string> arguments) {
-  arguments.insert(arguments.begin(), compiler.string());
+// The compiler is run by the name it was given: a wrapper such as ccache's g++ symlink looks at
+// the name it was called by.
+ProcessOutcome run_compiler(const std::string& compiler, std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), compiler);
   ProcessOutcome outcome = run_process(arguments);
   if (outcome.signal != 0) {
-    throw Error("native: the C++ compiler " + compiler.string() + " was interrupted (" +
-                outcome.describe() + ")");
+    throw Error("native: the C++ compiler " + compiler + " was interrupted (" + outcome.describe() +
+                ")");
   }
   return outcome;
 }
@@ -61,7 +63,7 @@ ProcessOutcome run_compiler(const fs::path& compiler, std::vector<std::string> a
 // (`-###` prints them without running anything): GCC turns -march=native into -march=znver4 and
 // one -m flag per feature plus cache-size --params; Clang into -target-cpu and -target-feature.
 // Anything else is kept whole, which may miss but never confuses two targets.
-std::string target_of(const fs::path& compiler, const std::vector<std::string>& arguments) {
+std::string target_of(const std::string& compiler, const std::vector<std::string>& arguments) {
   std::vector<std::string> options;
   for (const std::string& argument : arguments) {
     const bool input_or_output = argument.rfind("-I", 0) == 0 || argument.rfind("-L", 0) == 0 ||
@@ -71,7 +73,7 @@ std::string target_of(const fs::path& compiler, const std::vector<std::string>& 
   options.insert(options.end(), {"-###", "-E", "-x", "c++", "-"});
   const ProcessOutcome outcome = run_compiler(compiler, options);
   if (!outcome.succeeded()) {
-    throw Error("native: the C++ compiler " + compiler.string() + " rejects the flags (it " +
+    throw Error("native: the C++ compiler " + compiler + " rejects the flags (it " +
                 outcome.describe() + "):\n" + outcome.output);
   }
   std::istringstream words(outcome.output);
@@ -100,13 +102,15 @@ std::string executable_fingerprint(const fs::path& executable) {
   }
 }
 
-std::string compiler_identity(const fs::path& compiler) {
+// The name it is called by, the file that runs, its contents and its own account of itself.
+std::string compiler_identity(const std::string& compiler, const fs::path& executable) {
   const ProcessOutcome banner = run_compiler(compiler, {"--version"});
   if (!banner.succeeded() || banner.output.empty()) {
-    throw Error("native: the C++ compiler " + compiler.string() + " --version " +
-                banner.describe() + ":\n" + banner.output);
+    throw Error("native: the C++ compiler " + compiler + " --version " + banner.describe() + ":\n" +
+                banner.output);
   }
-  return compiler.string() + "\n" + executable_fingerprint(compiler) + "\n" + banner.output;
+  return compiler + "\n" + executable.string() + "\n" + executable_fingerprint(executable) + "\n" +
+         banner.output;
 }
 
 // Once per compiler executable (as it is on disk now) and flags per process: running the
@@ -120,13 +124,14 @@ std::string toolchain(const std::string& compiler, const std::vector<std::string
     throw Error("native: cannot run the C++ compiler " + executable.string() + ": " +
                 errno_text(errno));
   }
-  std::string memo_key = executable.string() + "\n" + std::to_string(info.st_size) + " " +
-                         std::to_string(info.st_mtim.tv_sec) + "." +
-                         std::to_string(info.st_mtim.tv_nsec);
+  std::string memo_key = compiler + "\n" + executable.string() + "\n" +
+                         std::to_string(info.st_size) + " " + std::to_string(info.st_mtim.tv_sec) +
+                         "." + std::to_string(info.st_mtim.tv_nsec);
   for (const std::string& argument : arguments) memo_key += "\n" + argument;
   std::lock_guard lock(mutex);
   if (auto it = known.find(memo_key); it != known.end()) return it->second;
-  return known[memo_key] = compiler_identity(executable) + "\n" + target_of(executable, arguments);
+  return known[memo_key] =
+             compiler_identity(compiler, executable) + "\n" + target_of(compiler, arguments);
 }
 
 bool is_header(const fs::path& path) {
@@ -184,7 +189,7 @@ std::string hash_hex(std::string_view bytes) {
 
 std::string resolved_target(const std::string& compiler,
                             const std::vector<std::string>& arguments) {
-  return target_of(resolve_executable(compiler), arguments);
+  return target_of(compiler, arguments);
 }
 
 std::string cache_key(const std::string& source, const std::string& compiler,

@@ -124,6 +124,20 @@ TEST_F(CompilerCache, CompilerWrapperIsPartOfTheKey) {
   EXPECT_NE(last_key_, plain);
 }
 
+// ccache's g++ is a symbolic link to ccache, which looks at the name it is called by: the key
+// hashes the file the link resolves to, but the compiler is still run by the given name.
+TEST_F(CompilerCache, CompilerIsRunByTheNameItWasGiven) {
+  const fs::path dispatcher = script("dispatcher",
+                                     "case \"$(basename \"$0\")\" in\n"
+                                     "  linked-g++) exec g++ \"$@\" ;;\n"
+                                     "  *) echo \"called as $0\" >&2; exit 1 ;;\n"
+                                     "esac\n");
+  const fs::path link = scratch_ / "linked-g++";
+  fs::create_symlink(dispatcher, link);
+  options_.compiler = link.string();
+  EXPECT_EQ(compile_and_call(value_source("5.0")), 5.0);
+}
+
 // -march=native is keyed by what it means on this machine, so a cache shared between machines
 // (or a CPU upgrade) never loads code built for other instructions.
 TEST(CompilerTarget, NativeIsResolvedToTheCpuAndItsFeatures) {
