@@ -3,6 +3,8 @@
 // killed by Ctrl-C.
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <thread>
@@ -172,6 +175,47 @@ TEST_F(CompilerErrors, FailedWriteGivesTheReason) {
   std::signal(SIGXFSZ, previous_handler);
   expect_contains(message, options_.cache_dir.string());
   expect_contains(message, std::strerror(EFBIG));
+}
+
+// A full disk: a small tmpfs, filled, in a mount namespace of a child process (needs root, as the
+// Debian set-up runs; skipped elsewhere).
+TEST_F(CompilerErrors, FullDiskGivesNoSpaceLeftOnDevice) {
+  constexpr int kSkip = 77;
+  const fs::path tiny = scratch_ / "tiny";
+  fs::create_directory(tiny);
+  options_.cache_dir = tiny / "cache";
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", tiny.c_str(), "tmpfs", 0, "size=16k") != 0) {
+      ::_exit(kSkip);
+    }
+    fs::create_directory(options_.cache_dir);
+    fs::permissions(options_.cache_dir, fs::perms::owner_all);
+    {
+      std::ofstream filler(tiny / "filler");
+      const std::string block(4096, 'x');
+      while (filler << block << std::flush) {
+      }
+    }
+    std::string message;
+    try {
+      compile_and_load(value_source("1.0"), options_);
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    const bool clear = message.find(options_.cache_dir.string()) != std::string::npos &&
+                       message.find(std::strerror(ENOSPC)) != std::string::npos;
+    if (!clear) std::fprintf(stderr, "message: %s\n", message.c_str());
+    ::_exit(clear ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kSkip) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (not root, or no mount namespaces)";
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child's status: " << status;
 }
 
 TEST_F(CompilerErrors, CompilerKilledBySignalIsReportedAsInterrupted) {
