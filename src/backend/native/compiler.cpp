@@ -3,66 +3,22 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <random>
-#include <sstream>
 
+#include "backend/native/cache_entry.hpp"
+#include "backend/native/cache_key.hpp"
+#include "backend/native/durable_file.hpp"
+#include "backend/native/subprocess.hpp"
 #include "hypatia/error.hpp"
 
 #ifndef HYPATIA_CXX_COMPILER
 #define HYPATIA_CXX_COMPILER "c++"
 #endif
-#ifndef HYPATIA_VERSION
-#define HYPATIA_VERSION "0"
-#endif
 
 namespace hypatia::native {
 namespace fs = std::filesystem;
 namespace {
-
-// 128 bits from two differently seeded 64-bit FNV-1a passes: cache keys, not security.
-std::string hash_hex(const std::string& text) {
-  std::uint64_t a = 1469598103934665603ull, b = 0x9e3779b97f4a7c15ull;
-  for (unsigned char c : text) {
-    a = (a ^ c) * 1099511628211ull;
-    b = (b ^ c) * 0x100000001b3ull + 0x632be59bd9b4e019ull;
-  }
-  char buffer[33];
-  std::snprintf(buffer, sizeof buffer, "%016llx%016llx", static_cast<unsigned long long>(a),
-                static_cast<unsigned long long>(b));
-  return buffer;
-}
-
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Writes `text` to `path` atomically: a temporary file in the same directory, then a rename.
-void write_atomically(const fs::path& path, const std::string& text) {
-  fs::path temporary = path;
-  temporary += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(std::random_device{}());
-  {
-    std::ofstream out(temporary);
-    out << text;
-    if (!out) throw Error("native: cannot write " + temporary.string());
-  }
-  fs::rename(temporary, path);
-}
 
 std::string compiler_path(const CompilerOptions& options) {
   if (!options.compiler.empty()) return options.compiler;
@@ -70,26 +26,25 @@ std::string compiler_path(const CompilerOptions& options) {
   return HYPATIA_CXX_COMPILER;
 }
 
-// The compiler's `--version` banner, part of the cache key (one call per compiler per process).
-std::string compiler_identity(const std::string& compiler) {
-  static std::mutex mutex;
-  static std::map<std::string, std::string> known;
-  std::lock_guard lock(mutex);
-  if (auto it = known.find(compiler); it != known.end()) return it->second;
-  std::string banner;
-  if (FILE* pipe = ::popen((shell_quote(compiler) + " --version 2>/dev/null").c_str(), "r")) {
-    std::array<char, 256> chunk;
-    while (std::fgets(chunk.data(), chunk.size(), pipe)) banner += chunk.data();
-    ::pclose(pipe);
+// Runs the compiler on the kept source; the object lands at a temporary name.
+void compile(const std::string& compiler, const std::vector<std::string>& arguments,
+             const fs::path& source_path, const fs::path& object) {
+  std::vector<std::string> command = {compiler};
+  command.insert(command.end(), arguments.begin(), arguments.end());
+  command.insert(command.end(), {source_path.string(), "-o", object.string()});
+  const ProcessOutcome outcome = run_process(command);
+  if (outcome.succeeded()) return;
+  ::unlink(object.c_str());
+  if (outcome.signal != 0) {
+    // Ctrl-C at a terminal reaches the compiler too (same process group). Our own process is
+    // then either gone already (the default action) or has a handler that wants to stop: either
+    // way this is an interruption, not a broken program or compiler.
+    throw Error("native: compiling " + source_path.string() + " was interrupted: the compiler " +
+                outcome.describe());
   }
-  if (banner.empty()) throw Error("native: cannot run the C++ compiler '" + compiler + "'");
-  return known[compiler] = banner;
-}
-
-std::string join(const std::vector<std::string>& parts) {
-  std::string text;
-  for (const std::string& part : parts) text += " " + shell_quote(part);
-  return text;
+  throw Error("native: compiling " + source_path.string() +
+              " failed (source kept there); the compiler " + outcome.describe() + ":\n" +
+              outcome.output);
 }
 
 }  // namespace
@@ -100,15 +55,6 @@ std::string join(const std::vector<std::string>& parts) {
 std::vector<std::string> default_flags() {
   return {"-O3",     "-march=native",   "-std=c++20",       "-fPIC",
           "-shared", "-fno-math-errno", "-ffp-contract=off"};
-}
-
-fs::path default_cache_dir() {
-  if (const char* dir = std::getenv("HYPATIA_CACHE_DIR"); dir && *dir) return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return fs::path(xdg) / "hypatia";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return fs::path(home) / ".cache" / "hypatia";
-  return fs::temp_directory_path() / "hypatia-cache";
 }
 
 SharedLibrary::SharedLibrary(const fs::path& path) : path_(path) {
@@ -129,38 +75,27 @@ void* SharedLibrary::symbol(const std::string& name) const {
 CompileResult compile_and_load(const std::string& source, const CompilerOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const std::string compiler = compiler_path(options);
-  std::vector<std::string> flags = options.flags.empty() ? default_flags() : options.flags;
-  flags.insert(flags.end(), options.extra.begin(), options.extra.end());
+  std::vector<std::string> arguments = options.flags.empty() ? default_flags() : options.flags;
+  arguments.insert(arguments.end(), options.extra.begin(), options.extra.end());
   const fs::path dir = options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
-  fs::create_directories(dir);
+  prepare_cache_dir(dir);
 
   CompileResult result;
-  result.key = hash_hex(source + "\n" + compiler_identity(compiler) + "\n" + join(flags) + "\n" +
-                        HYPATIA_VERSION);
-  const fs::path library = dir / (result.key + ".so");
-  result.cache_hit = fs::exists(library);
+  result.key = cache_key(source, compiler, arguments);
+  result.cache_hit = entry_is_sound(dir, result.key);
   if (!result.cache_hit) {
     const fs::path source_path = dir / (result.key + ".cpp");
-    write_atomically(source_path, source);
-    fs::path temporary = library;
-    temporary +=
-        ".tmp." + std::to_string(::getpid()) + "." + std::to_string(std::random_device{}());
-    fs::path log = temporary;
-    log += ".log";
-    const std::string command =
-        shell_quote(compiler) + join(flags) + " " + shell_quote(source_path.string()) + " -o " +
-        shell_quote(temporary.string()) + " > " + shell_quote(log.string()) + " 2>&1";
-    const int status = std::system(command.c_str());
-    const std::string messages = read_file(log);
-    fs::remove(log);
-    if (status != 0) {
-      fs::remove(temporary);
-      throw Error("native: compiling " + source_path.string() + " failed (source kept there):\n" +
-                  messages);
+    write_file_atomically(source_path, source);
+    const fs::path object = temporary_name(entry_object(dir, result.key));
+    compile(compiler, arguments, source_path, object);
+    try {
+      store_entry(dir, result.key, object);
+    } catch (const Error&) {
+      ::unlink(object.c_str());
+      throw;
     }
-    fs::rename(temporary, library);
   }
-  result.library = std::make_shared<SharedLibrary>(library);
+  result.library = std::make_shared<SharedLibrary>(entry_object(dir, result.key));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -9,6 +9,7 @@
 #include "backend/native/compiler.hpp"
 #include "backend/native/kernel_ir.hpp"
 #include "backend/native/render_cpp.hpp"
+#include "support/fresh_cache_directory.hpp"
 
 namespace hypatia::native {
 namespace {
@@ -60,7 +61,7 @@ TEST(NativeLoop, StatusOfANestedBodyReachesTheCaller) {
   CompilerOptions options;
   options.flags = {"-O1", "-std=c++20", "-fPIC", "-shared"};
   options.extra = {"-I" HYPATIA_FIXTURE_DIR "/../../src/backend/native/runtime"};
-  options.cache_dir = std::filesystem::temp_directory_path() / "hypatia-native-loop-test";
+  options.cache_dir = hypatia::testing::fresh_cache_directory();
   const CompileResult compiled = compile_and_load(rendered.source, options);
   auto entry = reinterpret_cast<Entry>(compiled.library->symbol("hypatia_entry"));
   auto arena =

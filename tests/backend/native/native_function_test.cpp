@@ -4,6 +4,7 @@
 
 #include "hypatia/function.hpp"
 #include "hypatia/hypatia.hpp"
+#include "support/fresh_cache_directory.hpp"
 
 namespace hypatia {
 namespace {
@@ -12,8 +13,7 @@ CompileOptions native_options() {
   CompileOptions options;
   options.backend = Backend::native;
   options.compiler_flags = {"-O1", "-std=c++20", "-fPIC", "-shared"};
-  options.cache_dir =
-      (std::filesystem::temp_directory_path() / "hypatia-native-function-test").string();
+  options.cache_dir = testing::fresh_cache_directory().string();
   return options;
 }
 
