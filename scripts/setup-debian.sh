@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build and the tests need, skipping those already present.
+# Installs the Debian 12 packages that are missing: those the build and the demo need, and with
+# --tests also those only the tests use (Python's xarray and netCDF4 read back the files Hypatia
+# writes). Recommended packages are left out: they add nothing Hypatia uses and would more than
+# triple the download (Dropbox, paramiko, matplotlib, ...). Does nothing when all are present.
+# Usage: setup-debian.sh [--tests]
 set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-dev libgtest-dev librandom123-dev
-  pkg-config libnetcdf-dev nlohmann-json3-dev python3-xarray python3-netcdf4 libcli11-dev)
+  pkg-config libnetcdf-dev nlohmann-json3-dev libcli11-dev)
+case "${1:-}" in
+  --tests) packages+=(python3-xarray python3-netcdf4) ;;
+  "") ;;
+  *)
+    echo "usage: $0 [--tests]" >&2
+    exit 2
+    ;;
+esac
 
+installed=" $(dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' "${packages[@]}" 2>/dev/null |
+  awk '$1 == "ii" { printf "%s ", $2 }' || true) "
 missing=()
 for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
+  [[ $installed == *" $package "* ]] || missing+=("$package")
 done
 
 if ((${#missing[@]} > 0)); then
@@ -16,5 +29,6 @@ if ((${#missing[@]} > 0)); then
   sudo_cmd=""
   [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}"
 fi

@@ -4,14 +4,8 @@
 
 #include "backend/native/lowering.hpp"
 #include "backend/native/render_cpp.hpp"
+#include "backend/native/runtime_location.hpp"
 #include "hypatia/error.hpp"
-
-#ifndef HYPATIA_RUNTIME_INCLUDE_DIR
-#error "HYPATIA_RUNTIME_INCLUDE_DIR must point at the runtime header's directory"
-#endif
-#ifndef HYPATIA_RUNTIME_LIBRARY
-#error "HYPATIA_RUNTIME_LIBRARY must be the runtime library's path"
-#endif
 
 namespace hypatia::native {
 namespace {
@@ -22,9 +16,16 @@ CompilerOptions compiler_options(const CompileOptions& options) {
   CompilerOptions compiler;
   compiler.flags = options.compiler_flags;
   compiler.cache_dir = options.cache_dir;
-  const std::filesystem::path library = HYPATIA_RUNTIME_LIBRARY;
-  compiler.extra = {"-I" HYPATIA_RUNTIME_INCLUDE_DIR, library.string(),
-                    "-Wl,-rpath," + library.parent_path().string()};
+  const RuntimeLocation& runtime = runtime_location();
+  compiler.extra = {"-I" + runtime.include_dir.string(), runtime.library.string(),
+                    "-Wl,-rpath," + runtime.library.parent_path().string()};
+#ifdef HYPATIA_SANITIZE
+  // A sanitized build checks the generated code too; the flags are part of the cache key, so
+  // instrumented and plain objects never mix.
+  compiler.extra.insert(compiler.extra.end(),
+                        {"-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+                         "-fno-omit-frame-pointer"});
+#endif
   return compiler;
 }
 
