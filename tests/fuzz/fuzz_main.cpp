@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -23,9 +24,9 @@ using Clock = std::chrono::steady_clock;
 struct Settings {
   std::int64_t graphs = 200;
   double seconds = 50.0;
-  double shrink_seconds = 30.0;        // shared by the failures shrunk in one run
+  double shrink_seconds = 25.0;        // shared by the failures shrunk in one run
   std::uint64_t seed = 12;             // the base seed; case k has seed case_seed(seed, k)
-  std::int64_t batch = 20;             // cases compiled as one native function
+  std::int64_t batch = 10;             // cases compiled as one native function (at most)
   std::string optimize = "alternate";  // "0", "1" or "alternate" (batch by batch)
   std::string march;                   // e.g. x86-64-v4: replaces -march=native
   std::optional<std::uint64_t> single_case;
@@ -210,10 +211,18 @@ int run(const Settings& s) {
       failures.push_back({c.seed, optimize});
     }
   } else {
+    // Compile time grows with the number of graphs in a function: a batch is cut to what the
+    // seconds left should allow at the speed seen so far, so the budget holds on a busy machine.
+    double seconds_per_graph = 0.0;
     for (std::int64_t b = 0; tested < s.graphs && elapsed() < s.seconds; ++b) {
       options.optimize = s.optimize == "1" || (s.optimize == "alternate" && b % 2 == 1);
+      std::int64_t size = s.batch;
+      if (seconds_per_graph > 0.0) {
+        size = std::clamp<std::int64_t>(
+            static_cast<std::int64_t>((s.seconds - elapsed()) / seconds_per_graph), 1, s.batch);
+      }
       std::vector<FuzzCase> cases;
-      for (std::int64_t i = 0; i < s.batch && tested + i < s.graphs; ++i) {
+      for (std::int64_t i = 0; i < size && tested + i < s.graphs; ++i) {
         cases.push_back(
             generate_case(case_seed(s.seed, tested + i), s.max_dim, "g" + std::to_string(i) + "_"));
       }
@@ -234,6 +243,7 @@ int run(const Settings& s) {
                   << "\n";
       }
       tested += static_cast<std::int64_t>(cases.size());
+      seconds_per_graph = std::max(seconds_per_graph, (elapsed() - before) / cases.size());
       std::cout << "batch " << b << ": " << cases.size() << " graphs, optimize "
                 << (options.optimize ? 1 : 0) << ", " << elapsed() - before << " s, " << failed
                 << " failing" << std::endl;

@@ -42,7 +42,7 @@ class Generator {
   void run() {
     const int n_inputs = uniform(1, 3);
     for (int i = 0; i < n_inputs; ++i) pool_.push_back(new_input(random_shape(uniform(0, 3))));
-    const int n_steps = uniform(3, 9);
+    const int n_steps = uniform(2, 7);
     for (int step = 0; step < n_steps; ++step) {
       // A family whose shapes do not fit (or whose result would be too big) adds nothing; the next
       // draw tries again, so every case still has several ops.

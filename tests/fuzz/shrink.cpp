@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <unordered_map>
 
 namespace hypatia::fuzz {
 namespace {
@@ -22,6 +24,8 @@ FuzzCase with_outputs(const FuzzCase& base, std::vector<NodePtr> outputs) {
   prune_inputs(candidate);
   return candidate;
 }
+
+void add_shape_candidates(const FuzzCase& current, std::vector<FuzzCase>& candidates);
 
 // Every smaller graph one step away from `current`.
 std::vector<FuzzCase> candidates_of(const FuzzCase& current) {
@@ -63,7 +67,61 @@ std::vector<FuzzCase> candidates_of(const FuzzCase& current) {
       candidates.push_back(std::move(cut));
     }
   }
+  add_shape_candidates(current, candidates);
   return candidates;
+}
+
+// The graph rebuilt over a smaller version of one input (the leading block of its values), each
+// op's type rule run again; nullopt when an op's attributes do not fit the new shape.
+std::optional<FuzzCase> with_input_shape(const FuzzCase& current, std::size_t which,
+                                         const Shape& shape) {
+  const Tensor& old_value = current.values[which];
+  Tensor value(old_value.dtype(), shape);
+  const std::vector<std::int64_t> old_strides = row_major_strides(old_value.shape());
+  const std::vector<std::int64_t> new_strides = row_major_strides(shape);
+  for (std::int64_t i = 0; i < value.size(); ++i) {
+    std::int64_t source = 0;
+    for (std::size_t axis = 0; axis < shape.size(); ++axis)
+      source += (i / new_strides[axis]) % shape[axis] * old_strides[axis];
+    value.set(i, old_value.at(source));
+  }
+  const NodePtr& old_input = current.inputs[which];
+  std::unordered_map<const Node*, NodePtr> rebuilt{
+      {old_input.get(), input(old_input->attrs().get_string("name"), value.type())}};
+  try {
+    for (const NodePtr& node : topological_order(current.outputs)) {
+      if (rebuilt.count(node.get())) continue;
+      std::vector<NodePtr> operands;
+      bool changed = false;
+      for (const NodePtr& operand : node->inputs()) {
+        operands.push_back(rebuilt.at(operand.get()));
+        changed = changed || operands.back() != operand;
+      }
+      rebuilt[node.get()] = changed ? make_node(node->op(), operands, node->attrs()) : node;
+    }
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  FuzzCase candidate = current;
+  candidate.inputs[which] = rebuilt.at(old_input.get());
+  candidate.values[which] = value;
+  for (NodePtr& out : candidate.outputs) out = rebuilt.at(out.get());
+  return candidate;
+}
+
+// Each input with one dimension cut to 1, to half or by one.
+void add_shape_candidates(const FuzzCase& current, std::vector<FuzzCase>& candidates) {
+  for (std::size_t i = 0; i < current.inputs.size(); ++i) {
+    const Shape& shape = current.values[i].shape();
+    for (std::size_t axis = 0; axis < shape.size(); ++axis) {
+      for (std::int64_t smaller : {std::int64_t{1}, shape[axis] / 2, shape[axis] - 1}) {
+        if (smaller < 1 || smaller >= shape[axis]) continue;
+        Shape cut = shape;
+        cut[axis] = smaller;
+        if (auto candidate = with_input_shape(current, i, cut)) candidates.push_back(*candidate);
+      }
+    }
+  }
 }
 
 // Smaller first: fewer nodes, then fewer input elements.
