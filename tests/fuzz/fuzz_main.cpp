@@ -29,6 +29,7 @@ struct Settings {
   std::int64_t batch = 10;             // cases compiled as one native function (at most)
   std::string optimize = "alternate";  // "0", "1" or "alternate" (batch by batch)
   std::string march;                   // e.g. x86-64-v4: replaces -march=native
+  bool compile_only = false;           // as on a CPU that cannot run the -march code
   std::optional<std::uint64_t> single_case;
   std::int64_t max_dim = 17;
   std::size_t max_reported = 3;  // failures shrunk and printed in full
@@ -43,11 +44,12 @@ std::uint64_t case_seed(std::uint64_t base, std::uint64_t k) {
 }
 
 [[noreturn]] void usage(const std::string& problem) {
-  std::cerr << "hypatia_fuzz: " << problem << "\n"
-            << "options: --graphs N --seconds S --shrink-seconds S --seed N --batch N\n"
-            << "         --optimize 0|1|alternate --march ARCH --case SEED --max-dim N\n"
-            << "env: HYPATIA_FUZZ_GRAPHS, HYPATIA_FUZZ_SECONDS, HYPATIA_FUZZ_SEED override the\n"
-            << "     defaults (the command line overrides them)\n";
+  std::cerr
+      << "hypatia_fuzz: " << problem << "\n"
+      << "options: --graphs N --seconds S --shrink-seconds S --seed N --batch N\n"
+      << "         --optimize 0|1|alternate --march ARCH --compile-only --case SEED --max-dim N\n"
+      << "env: HYPATIA_FUZZ_GRAPHS, HYPATIA_FUZZ_SECONDS, HYPATIA_FUZZ_SEED override the\n"
+      << "     defaults (the command line overrides them)\n";
   std::exit(2);
 }
 
@@ -58,6 +60,10 @@ Settings parse(int argc, char** argv) {
   if (const char* v = std::getenv("HYPATIA_FUZZ_SEED")) s.seed = std::stoull(v);
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--compile-only") {
+      s.compile_only = true;
+      continue;
+    }
     std::string value;
     if (auto eq = arg.find('='); eq != std::string::npos) {
       value = arg.substr(eq + 1);
@@ -185,10 +191,11 @@ int run(const Settings& s) {
   CheckOptions options;
   options.compiler_flags = compiler_flags(s);
   options.cache_dir = cache_dir.string();
-  options.run_native = cpu_runs(s.march);
+  options.run_native = !s.compile_only && cpu_runs(s.march);
   if (!options.run_native) {
-    std::cout << "this CPU cannot run -march=" << s.march
-              << " code: checking only that the generated code compiles\n";
+    std::cout << (s.compile_only ? "--compile-only"
+                                 : "this CPU cannot run -march=" + s.march + " code")
+              << ": checking only that the generated code compiles\n";
   }
 
   std::vector<Failure> failures;
@@ -270,7 +277,8 @@ int run(const Settings& s) {
     }
   }
 
-  std::filesystem::remove_all(cache_dir);
+  // Kept after a failure: a compiler error names the source it kept there.
+  if (failures.empty()) std::filesystem::remove_all(cache_dir);
   std::cout << "\n"
             << tested << " graphs in " << elapsed() << " s ("
             << (options.run_native ? "compiled and compared" : "compiled only") << ", " << skipped
@@ -278,6 +286,7 @@ int run(const Settings& s) {
   if (!failures.empty()) {
     std::cout << ":";
     for (const Failure& f : failures) std::cout << " " << f.seed << (f.optimize ? "(opt)" : "");
+    std::cout << "\ngenerated sources kept in " << cache_dir.string();
   }
   std::cout << std::endl;
   return failures.empty() ? 0 : 1;
