@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -181,7 +182,28 @@ struct Failure {
   bool optimize;
 };
 
+// What a crash in generated code prints before the process dies: the cases then being checked.
+// Formatted ahead of time, because a signal handler may only write(2) what already exists.
+std::string crash_note;
+
+extern "C" void report_crash(int signal_number) {
+  if (::write(STDOUT_FILENO, crash_note.data(), crash_note.size()) < 0) {
+    // Nothing more can be done from a signal handler.
+  }
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
+void set_crash_note(const Settings& s, const std::vector<FuzzCase>& cases, bool optimize) {
+  std::ostringstream note;
+  note << "\n==== FUZZ CRASH while checking these cases; re-run each alone:\n";
+  for (const FuzzCase& c : cases) note << "  " << rerun_command(s, c.seed, optimize) << "\n";
+  crash_note = note.str();
+}
+
 int run(const Settings& s) {
+  for (int signal_number : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT})
+    std::signal(signal_number, report_crash);
   char pattern[] = "/tmp/hypatia-fuzz-cache.XXXXXX";
   if (mkdtemp(pattern) == nullptr) {
     std::cerr << "hypatia_fuzz: cannot create a cache directory under /tmp\n";
@@ -207,6 +229,7 @@ int run(const Settings& s) {
     const bool optimize = s.optimize == "1";
     options.optimize = optimize;
     FuzzCase c = generate_case(*s.single_case, s.max_dim);
+    set_crash_note(s, {c}, optimize);
     std::cout << "case " << c.seed << " (max_dim " << c.max_dim << "):\n" << print_graph(c.outputs);
     CaseResult r = check_case(c, options);
     tested = 1;
@@ -235,6 +258,7 @@ int run(const Settings& s) {
       }
       std::vector<const FuzzCase*> batch;
       for (const FuzzCase& c : cases) batch.push_back(&c);
+      set_crash_note(s, cases, options.optimize);
       const double before = elapsed();
       std::vector<CaseResult> results = check_cases(batch, options);
       std::int64_t failed = 0;
@@ -264,6 +288,7 @@ int run(const Settings& s) {
           s.shrink_seconds - std::chrono::duration<double>(Clock::now() - shrink_start).count();
       options.optimize = f.optimize;
       FuzzCase c = generate_case(f.seed, s.max_dim);
+      set_crash_note(s, {c}, f.optimize);
       CaseResult r = check_case(c, options);
       ++reported;
       if (!r.failed()) {
