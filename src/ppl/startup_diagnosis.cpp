@@ -299,8 +299,12 @@ std::vector<std::string> diagnose_nonfinite_terms(const Model& model, const std:
     if (!std::isfinite(reference.value[i])) {
       detail = "log density " + number(reference.value[i]);
       if (point) {
-        const std::string why = explain_nonfinite_term(model, model.variable(name), *point);
-        if (!why.empty()) detail += ": " + why;
+        try {
+          const std::string why = explain_nonfinite_term(model, model.variable(name), *point);
+          if (!why.empty()) detail += ": " + why;
+        } catch (const Error&) {
+          // A piece that cannot be evaluated alone: the term's name and value still say much.
+        }
       }
     } else {
       detail = "gradient not finite with respect to " + reference.first_bad_gradient[i];
