@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "hypatia/error.hpp"
@@ -132,6 +133,121 @@ class ValueReader {
   bool all_integer_ = true;
 };
 
+// Follows the parse event by event (nlohmann's parser callback) to give what the DOM cannot:
+// where in the file a parse error happened ("key 'y', element y[2][0]"), a duplicate key (the DOM
+// silently keeps the last value) and a nesting limit (a value nested 200,000 deep would overflow
+// the stack of everything that walks the tree recursively afterwards).
+class ParseTracker {
+ public:
+  // Data values are numbers or rectangular arrays; 32 axes is numpy's own limit.
+  static constexpr int kMaxArrayDimensions = 32;
+
+  explicit ParseTracker(const std::string& source) : source_(source) {}
+
+  Json::parser_callback_t callback() {
+    return [this](int depth, nlohmann::json::parse_event_t event, Json& parsed) {
+      on_event(depth, event, parsed);
+      return true;
+    };
+  }
+
+  // "key 'y', element y[2][0]: " for the value being read, "after key 'y': " between values,
+  // "" before the first key.
+  std::string location() const {
+    if (frames_.empty() || frames_.front().key.empty()) return "";
+    const Frame& outer = frames_.front();
+    if (!outer.in_value) return "after key '" + outer.key + "': ";
+    const std::string element = path();
+    return "key '" + outer.key + "'" + (element == outer.key ? "" : ", element " + element) + ": ";
+  }
+
+ private:
+  struct Frame {
+    bool is_array = false;
+    std::int64_t index = 0;                // arrays: the element being read
+    std::string key = {};                  // objects: the last member named
+    bool in_value = false;                 // objects: between the member's key and its value's end
+    std::set<std::string> keys_seen = {};  // objects
+  };
+
+  void on_event(int depth, nlohmann::json::parse_event_t event, Json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        // depth counts the containers around this one; the outer object is depth 0.
+        if (depth > kMaxArrayDimensions) {
+          throw Error("data file '" + source_ + "': " + location() + "nested deeper than " +
+                      std::to_string(kMaxArrayDimensions) +
+                      " levels; a data value is a number or a rectangular array of at most " +
+                      std::to_string(kMaxArrayDimensions) + " dimensions");
+        }
+        frames_.push_back(Frame{.is_array = event == Event::array_start});
+        break;
+      case Event::key: {
+        Frame& object = frames_.back();
+        object.key = parsed.get<std::string>();
+        object.in_value = true;
+        if (!object.keys_seen.insert(object.key).second) {
+          const std::string where = frames_.size() == 1 ? "" : " in " + path_of_parent();
+          throw Error("data file '" + source_ + "': duplicate key '" + object.key + "'" + where +
+                      "; each name may appear once (JSON parsers disagree on which value wins)");
+        }
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        frames_.pop_back();
+        next_element();
+        break;
+      case Event::value:
+        next_element();
+        break;
+    }
+  }
+
+  void next_element() {
+    if (frames_.empty()) return;
+    Frame& parent = frames_.back();
+    if (parent.is_array) {
+      ++parent.index;
+    } else {
+      parent.in_value = false;
+    }
+  }
+
+  // "y[2][0]" or "t.a": the path from the outer object to the value being read.
+  std::string path() const {
+    std::string text;
+    for (const Frame& frame : frames_) {
+      if (frame.is_array) {
+        text += "[" + std::to_string(frame.index) + "]";
+      } else {
+        text += (text.empty() ? "" : ".") + frame.key;
+      }
+    }
+    return text;
+  }
+
+  std::string path_of_parent() const {
+    ParseTracker parent(source_);
+    parent.frames_.assign(frames_.begin(), frames_.end() - 1);
+    return "'" + parent.path() + "'";
+  }
+
+  const std::string& source_;
+  std::vector<Frame> frames_;
+};
+
+// nlohmann's messages start with "[json.exception.parse_error.101] ": the part for people follows.
+std::string without_nlohmann_prefix(const std::string& message) {
+  if (message.rfind("[json.exception.", 0) == 0) {
+    const std::size_t end = message.find("] ");
+    if (end != std::string::npos) return message.substr(end + 2);
+  }
+  return message;
+}
+
 }  // namespace
 
 bool DataValue::is_integer() const {
@@ -160,11 +276,21 @@ DataFile DataFile::load(const std::filesystem::path& path) {
 }
 
 DataFile DataFile::parse(const std::string& text, const std::string& source) {
+  ParseTracker tracker(source);
   Json document;
   try {
-    document = Json::parse(text);
-  } catch (const Json::parse_error& error) {
-    throw Error("data file '" + source + "': not valid JSON: " + error.what());
+    document = Json::parse(text, tracker.callback());
+  } catch (const Error&) {
+    throw;  // the tracker's own errors (nesting, duplicate keys) already say everything
+  } catch (const Json::out_of_range& error) {
+    // nlohmann reads 1e400 as infinity and refuses it.
+    throw Error("data file '" + source + "': " + tracker.location() +
+                without_nlohmann_prefix(error.what()) +
+                ": beyond the range of a double (about 1.8e308); write \"Inf\" or \"-Inf\" for an "
+                "infinite value");
+  } catch (const Json::exception& error) {
+    throw Error("data file '" + source + "': " + tracker.location() +
+                "not valid JSON: " + without_nlohmann_prefix(error.what()));
   }
   if (!document.is_object()) {
     throw Error("data file '" + source + "': expected a JSON object of named values, got " +
@@ -173,7 +299,13 @@ DataFile DataFile::parse(const std::string& text, const std::string& source) {
   DataFile file;
   file.source_ = source;
   for (const auto& [key, value] : document.items()) {
-    file.values_[key] = ValueReader(source, key).read(value);
+    try {
+      file.values_[key] = ValueReader(source, key).read(value);
+    } catch (const Json::exception& error) {
+      // ValueReader checks each type before reading it; this only guards against a path missed.
+      throw Error("data file '" + source + "': key '" + key +
+                  "': " + without_nlohmann_prefix(error.what()));
+    }
   }
   return file;
 }

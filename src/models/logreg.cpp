@@ -1,8 +1,8 @@
 // Bayesian logistic regression on 10000 x 50 synthetic data (../shared/bench-data/README.md).
 
+#include "hypatia/data.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
-#include "models/model_data.hpp"
 #include "models/registry.hpp"
 
 namespace hypatia::models {
@@ -10,6 +10,7 @@ namespace {
 
 Model build() {
   const DataFile file = load_shared_data("bench-data/logreg_synth.json");
+  require_shapes(file, {{"X", {"N", "D"}}, {"y", {"N"}}});
   Model m;
   auto x = m.data("X", real_tensor(file, "X"), {.dims = {"row", "predictor"}});
   auto y = m.data("y", integer_tensor(file, "y"), {.dims = {"row"}});

@@ -1,11 +1,12 @@
-#include "models/model_data.hpp"
+// Reading model data: files under the shared data directory, values as tensors (hypatia/data.hpp).
 
 #include <filesystem>
 
+#include "hypatia/data.hpp"
 #include "hypatia/error.hpp"
 #include "hypatia/models.hpp"
 
-namespace hypatia::models {
+namespace hypatia {
 
 DataFile load_shared_data(const std::string& relative_path) {
   const std::filesystem::path path = std::filesystem::path(shared_data_dir()) / relative_path;
@@ -17,6 +18,10 @@ DataFile load_shared_data(const std::string& relative_path) {
   return DataFile::load(path);
 }
 
+DataFile load_posterior_data(const std::string& posterior) {
+  return load_shared_data("posteriordb/" + posterior + "/data.json");
+}
+
 Tensor real_tensor(const DataFile& data, const std::string& key) {
   const DataValue& value = data.at(key);
   return Tensor::from_doubles(value.as_doubles(), value.shape);
@@ -24,7 +29,12 @@ Tensor real_tensor(const DataFile& data, const std::string& key) {
 
 Tensor integer_tensor(const DataFile& data, const std::string& key) {
   const DataValue& value = data.at(key);
-  return Tensor::from_ints(value.as_integers(data.source() + ": " + key), value.shape);
+  return Tensor::from_ints(
+      value.as_integers("data file '" + data.source() + "': key '" + key + "'"), value.shape);
 }
 
-}  // namespace hypatia::models
+std::vector<double> real_values(const DataFile& data, const std::string& key) {
+  return data.at(key).as_doubles();
+}
+
+}  // namespace hypatia

@@ -1,9 +1,9 @@
 // Minnesota radon, varying intercepts and slopes by county, non-centered
 // (../shared/bench-data/README.md).
 
+#include "hypatia/data.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
-#include "models/model_data.hpp"
 #include "models/registry.hpp"
 
 namespace hypatia::models {
@@ -11,6 +11,8 @@ namespace {
 
 Model build() {
   const DataFile file = load_shared_data("bench-data/radon_mn.json");
+  require_shapes(file, {{"county_idx", {"N"}}, {"floor_measure", {"N"}}, {"log_radon", {"N"}}});
+  require_indices(file, "county_idx", 1, "J");
   Model m;
   auto county = m.data("county_idx", integer_tensor(file, "county_idx"), {.dims = {"house"}});
   auto floor_measure =

@@ -12,6 +12,7 @@
 #include "hypatia/ppl/predictive.hpp"
 #include "ppl/model_graph.hpp"
 #include "ppl/model_state.hpp"
+#include "ppl/startup_diagnosis.hpp"
 
 namespace hypatia {
 
@@ -26,6 +27,7 @@ struct CompiledModel::Shared {
   // no draws (an improper Flat prior), as only SMC needs them.
   Expr prior_state;
   Expr prior_flat;
+  Model model;  // for diagnosing a failed initialization
 };
 
 struct CompiledModel::Instance {
@@ -120,7 +122,7 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   }
   return std::make_shared<const CompiledModel::Shared>(CompiledModel::Shared{
       std::move(graph), std::move(layout), std::move(stored), std::move(stored_values), options,
-      std::move(prototype), std::move(prior_state), std::move(prior_flat)});
+      std::move(prototype), std::move(prior_state), std::move(prior_flat), model});
 }
 
 }  // namespace
@@ -151,25 +153,9 @@ std::vector<std::string> CompiledModel::coordinate_names() const {
 }
 
 std::vector<std::string> CompiledModel::nonfinite_variables(const double* x) {
-  // Rare (a failed initialization), so the interpreter evaluates each term and its gradient.
-  const LogDensityGraph& graph = shared_->graph;
-  std::vector<NodePtr> outputs;
-  for (const auto& [name, term] : graph.terms) {
-    outputs.push_back(term.node());
-    outputs.push_back(grad(term, graph.x).node());
-  }
-  Function terms(function_inputs(graph), outputs, {.backend = Backend::interp});
-  const std::vector<Tensor> values = terms(input_values(graph, x));
-  std::vector<std::string> names;
-  for (std::size_t i = 0; i < graph.terms.size(); ++i) {
-    bool finite = std::isfinite(values[2 * i].at(0));
-    const Tensor& gradient = values[2 * i + 1];
-    for (std::int64_t k = 0; finite && k < gradient.size(); ++k) {
-      finite = std::isfinite(gradient.at(k));
-    }
-    if (!finite) names.push_back(graph.terms[i].first);
-  }
-  return names;
+  // Rare (a failed initialization): each term evaluated alone, with the value that makes it fail.
+  return diagnose_nonfinite_terms(shared_->model, std::vector<double>(x, x + dim()),
+                                  shared_->options);
 }
 
 void CompiledModel::ensure_split_function() {

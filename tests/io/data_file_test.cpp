@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -82,6 +84,70 @@ TEST(DataFileErrors, NameTheFileTheKeyAndTheElement) {
   expect_mentions(parse_error(R"({"N": 3,})"), {"inline.json", "not valid JSON"});
   expect_mentions(error_message([] { DataFile::load("/nonexistent/data.json"); }),
                   {"/nonexistent/data.json", "No such file"});
+}
+
+// nlohmann reads 1e400 as infinity and throws its own out_of_range, which used to escape as a
+// non-hypatia exception and abort the command-line tool.
+TEST(DataFileErrors, NumbersBeyondTheRangeOfADoubleNameTheKeyAndElement) {
+  auto parse_error = [](const std::string& text) {
+    return error_message([&] { DataFile::parse(text, "inline.json"); });
+  };
+  expect_mentions(parse_error(R"({"N": 3, "sigma": 1e400})"),
+                  {"inline.json", "key 'sigma'", "1e400", "beyond the range of a double"});
+  expect_mentions(parse_error(R"({"y": [[1, 2], [3, -1e400]]})"),
+                  {"inline.json", "key 'y', element y[1][1]", "-1e400"});
+  // Underflow is not an error: the value rounds to zero as in every JSON reader.
+  EXPECT_EQ(DataFile::parse(R"({"tiny": 1e-400})", "inline.json").real("tiny"), 0.0);
+}
+
+TEST(DataFileErrors, ParseErrorsSayWhereTheyHappened) {
+  auto parse_error = [](const std::string& text) {
+    return error_message([&] { DataFile::parse(text, "inline.json"); });
+  };
+  expect_mentions(parse_error(R"({"N": 3, "y": [1, 2,, 4]})"),
+                  {"inline.json", "key 'y', element y[2]", "not valid JSON", "line 1"});
+  expect_mentions(parse_error(R"({"N": 3,})"), {"after key 'N'", "not valid JSON"});
+  expect_mentions(parse_error(R"({"N": 3)"), {"inline.json", "not valid JSON"});
+}
+
+// The DOM keeps the last of two equal keys; {"J": 8, ..., "J": 1} then silently became a
+// one-school model.
+TEST(DataFileErrors, DuplicateKeysAreErrors) {
+  expect_mentions(
+      error_message([] { DataFile::parse(R"({"J": 8, "y": [1, 2], "J": 1})", "inline.json"); }),
+      {"inline.json", "duplicate key 'J'"});
+  // Equal keys in different objects are fine to the tracker; the nested object is then refused as
+  // a value as before.
+  expect_mentions(
+      error_message([] { DataFile::parse(R"({"a": {"x": 1}, "b": {"x": 2}})", "inline.json"); }),
+      {"key 'a'", "object"});
+}
+
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + "1" + std::string(depth, ']');
+}
+
+// A file nested 200,000 deep used to overflow the stack (SIGSEGV) in the recursive readers.
+TEST(DataFileErrors, DeepNestingIsRefusedWithoutOverflowingTheStack) {
+  const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("hypatia_deep_" + std::to_string(::getpid()) + ".json");
+  {
+    std::ofstream out(path);
+    out << "{\"N\": 1, \"y\": " << nested_arrays(200000) << "}";
+  }
+  const std::string message = error_message([&] { DataFile::load(path); });
+  std::filesystem::remove(path);
+  expect_mentions(message, {path.string(), "key 'y'", "nested deeper than 32 levels"});
+  // Also when the top level itself is the deep value.
+  expect_mentions(error_message([] { DataFile::parse(nested_arrays(200000), "inline.json"); }),
+                  {"inline.json", "nested deeper than 32 levels"});
+
+  // numpy's limit of 32 axes is accepted; one more is not.
+  const DataFile file = DataFile::parse("{\"y\": " + nested_arrays(32) + "}", "inline.json");
+  EXPECT_EQ(file.at("y").shape, Shape(32, 1));
+  expect_mentions(
+      error_message([] { DataFile::parse("{\"y\": " + nested_arrays(33) + "}", "inline.json"); }),
+      {"key 'y'", "nested deeper than 32"});
 }
 
 // shared/posteriordb sits beside the repository (CI) or at /work/shared (developers).

@@ -24,7 +24,9 @@ class Target {
   // Names of the flat coordinates, e.g. "theta[3]" or "tau (log)"; used in error messages.
   virtual std::vector<std::string> coordinate_names() const;
   // For an initialization that failed: the user-facing variables whose log density term or
-  // gradient is not finite at x, e.g. {"tau", "y_obs"}. Default: coordinates with non-finite grad.
+  // gradient is not finite at x, each with why where the target can tell, e.g. {"y_obs (log
+  // density -inf: Normal: parameter sigma must be > 0, but sigma[3] = -1, from data 'sigma')"}.
+  // Default: coordinates with non-finite grad.
   virtual std::vector<std::string> nonfinite_variables(const double* x);
 
   // Split used by tempered samplers (SMC): log prior (with Jacobians) and log likelihood at x.

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <numbers>
 
+#include "hypatia/data.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
-#include "models/model_data.hpp"
 #include "models/posteriordb/posteriordb.hpp"
 
 namespace hypatia::models::posteriordb {
@@ -19,6 +19,9 @@ constexpr const char* kPosterior = "mcycle_gp-accel_gp";
 // spectral density S(omega) = sd^2 sqrt(2 pi) l exp(-l^2 omega^2 / 2) at the basis frequencies
 // omega = slambda. `suffix` names its data and parameters as brms does ("_1", "_sigma_1").
 Expr approximate_gp(Model& m, const DataFile& data, const std::string& suffix) {
+  require_shapes(data, {{"Xgp" + suffix, {"N", "NBgp" + suffix}},
+                        {"slambda" + suffix, {"NBgp" + suffix, "Dgp" + suffix}}});
+  require_size(data, "Dgp" + suffix, 1, "the approximate GPs are over one input");
   std::vector<double> squared_frequencies = real_values(data, "slambda" + suffix);
   for (double& frequency : squared_frequencies) frequency *= frequency;
   const auto basis_size = static_cast<std::int64_t>(squared_frequencies.size());
@@ -35,6 +38,7 @@ Expr approximate_gp(Model& m, const DataFile& data, const std::string& suffix) {
 
 Model build() {
   const DataFile data = load_posterior_data(kPosterior);
+  require_shapes(data, {{"Y", {"N"}}});
   Model m;
   auto intercept = m.rv("Intercept", StudentT(3, -13, 36));
   auto mean_gp = approximate_gp(m, data, "_1");

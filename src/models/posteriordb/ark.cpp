@@ -1,5 +1,6 @@
 // An autoregressive model of order K (posteriordb arK-arK), conditional on the first K values.
 
+#include "hypatia/error.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "models/posteriordb/posteriordb.hpp"
@@ -9,7 +10,13 @@ namespace {
 
 Model build() {
   const DataFile data = load_posterior_data("arK-arK");
-  const std::int64_t order = data.integer("K");
+  require_shapes(data, {{"y", {"T"}}});
+  const std::int64_t order = size_value(data, "K");
+  if (order < 1 || order >= data.integer("T")) {
+    throw Error("data file '" + data.source() + "': K = " + std::to_string(order) +
+                " with T = " + std::to_string(data.integer("T")) +
+                "; the model needs 1 <= K < T (it conditions on the first K values)");
+  }
   const std::vector<double> y = real_values(data, "y");
   const std::int64_t steps = static_cast<std::int64_t>(y.size()) - order;
   // lags(t, k) = y[K + t - 1 - k]: row t predicts y[K + t] from the K values before it.

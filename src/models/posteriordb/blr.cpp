@@ -9,6 +9,7 @@ namespace {
 
 Model build() {
   const DataFile data = load_posterior_data("sblrc-blr");
+  require_shapes(data, {{"X", {"N", "D"}}, {"y", {"N"}}});
   const std::int64_t rows = data.integer("N");
   const std::int64_t columns = data.integer("D");
   Model m;

@@ -29,11 +29,8 @@ Model build() {
   const DataFile data = load_posterior_data("diamonds-diamonds");
   const std::int64_t rows = data.integer("N");
   const std::int64_t columns = data.integer("K");
+  require_shapes(data, {{"X", {"N", "K"}}, {"Y", {"N"}}});
   const std::vector<double> x = real_values(data, "X");
-  if (static_cast<std::int64_t>(x.size()) != rows * columns) {
-    throw Error(data.source() + ": X has " + std::to_string(x.size()) +
-                " values; expected N x K = " + std::to_string(rows * columns));
-  }
   Model m;
   auto xc = m.data("Xc", matrix_tensor(centred_predictors(x, rows, columns), rows, columns - 1));
   auto b = m.normal("b", 0, 1, {.shape = {columns - 1}});

@@ -11,6 +11,7 @@ struct Earnings {
 
   explicit Earnings(const std::string& posterior) {
     const DataFile data = load_posterior_data(posterior);
+    require_shapes(data, {{"earn", {"N"}}, {"height", {"N"}}, {"male", {"N"}}});
     earn = real_values(data, "earn");
     height = real_values(data, "height");
     male = real_values(data, "male");

@@ -11,6 +11,7 @@ constexpr const char* kPosterior = "eight_schools-eight_schools_noncentered";
 
 Model build() {
   const DataFile data = load_posterior_data(kPosterior);
+  require_shapes(data, {{"y", {"J"}}, {"sigma", {"J"}}});
   const std::int64_t schools = data.integer("J");
   Model m;
   auto y = m.data("y", vector_tensor(real_values(data, "y")));

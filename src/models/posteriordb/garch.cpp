@@ -12,6 +12,7 @@ namespace {
 
 Model build() {
   const DataFile data = load_posterior_data("garch-garch11");
+  require_shapes(data, {{"y", {"T"}}, {"sigma1", {}}});
   const std::vector<double> y = real_values(data, "y");
   const double sigma1 = data.real("sigma1");
   const std::int64_t steps = static_cast<std::int64_t>(y.size());

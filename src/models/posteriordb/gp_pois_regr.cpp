@@ -1,9 +1,9 @@
 // Latent Gaussian-process Poisson regression, non-centred (posteriordb
 // gp_pois_regr-gp_pois_regr).
 
+#include "hypatia/data.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
-#include "models/model_data.hpp"
 #include "models/posteriordb/posteriordb.hpp"
 
 namespace hypatia::models::posteriordb {
@@ -22,6 +22,7 @@ std::vector<double> squared_distances(const std::vector<double>& x) {
 
 Model build() {
   const DataFile data = load_posterior_data(kPosterior);
+  require_shapes(data, {{"x", {"N"}}, {"k", {"N"}}});
   const std::vector<double> x = real_values(data, "x");
   const auto points = static_cast<std::int64_t>(x.size());
   Model m;

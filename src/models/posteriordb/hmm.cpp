@@ -56,6 +56,8 @@ Expr ordered_pair(Model& m, const std::string& name, const std::vector<double>& 
 // Unit-sd normal emissions around the ordered state means mu; uniform transition rows.
 Model build_example() {
   const DataFile data = load_posterior_data(kExample);
+  require_shapes(data, {{"y", {"N"}}});
+  require_size(data, "K", 2, "the model has two hidden states");
   Model m;
   auto y = m.data("y", vector_tensor(real_values(data, "y")));
   auto log_transition = log_transition_matrix(m, {1, 1, 1, 1});
@@ -69,6 +71,8 @@ Model build_example() {
 // lambda[k].
 Model build_drive() {
   const DataFile data = load_posterior_data(kDrive);
+  require_shapes(data, {{"u", {"N"}}, {"v", {"N"}}, {"alpha", {"K", "K"}}});
+  require_size(data, "K", 2, "the model has two hidden states");
   Model m;
   auto u = m.data("u", vector_tensor(real_values(data, "u")));
   auto v = m.data("v", vector_tensor(real_values(data, "v")));

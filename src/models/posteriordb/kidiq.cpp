@@ -12,6 +12,8 @@ struct KidIq {
 
   explicit KidIq(const std::string& posterior) {
     const DataFile data = load_posterior_data(posterior);
+    require_shapes(data, {{"kid_score", {"N"}}, {"mom_hs", {"N"}}, {"mom_iq", {"N"}}});
+    if (data.contains("mom_work")) require_shapes(data, {{"mom_work", {"N"}}});
     kid_score = real_values(data, "kid_score");
     mom_hs = real_values(data, "mom_hs");
     mom_iq = real_values(data, "mom_iq");

@@ -3,11 +3,11 @@
 
 #include <cmath>
 
+#include "hypatia/data.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ops/ode.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/transform.hpp"
-#include "models/model_data.hpp"
 #include "models/posteriordb/posteriordb.hpp"
 
 namespace hypatia::models::posteriordb {
@@ -38,6 +38,8 @@ Expr log_predator_prey(const Expr&, const Expr& log_populations, const Expr& the
 
 Model build() {
   const DataFile data = load_posterior_data(kPosterior);
+  // Two populations (hare, lynx) observed at N times.
+  require_shapes(data, {{"ts", {"N"}}, {"y", {"N", 2}}, {"y_init", {2}}});
   Model m;
   auto times = m.data("ts", vector_tensor(real_values(data, "ts")));
   // theta = (alpha, beta, gamma, delta): Normal(1, 0.5) on the growth and death rates, Normal(0.05,

@@ -11,6 +11,7 @@ namespace {
 
 Model build() {
   const DataFile data = load_posterior_data("low_dim_gauss_mix-low_dim_gauss_mix");
+  require_shapes(data, {{"y", {"N"}}});
   Model m;
   auto y = m.data("y", vector_tensor(real_values(data, "y")));
   auto mu = m.normal("mu", 0, 2, {.shape = {2}, .transform = ordered_transform()});

@@ -11,6 +11,13 @@ struct Mesquite {
 
   explicit Mesquite(const std::string& posterior) {
     const DataFile data = load_posterior_data(posterior);
+    require_shapes(data, {{"weight", {"N"}},
+                          {"diam1", {"N"}},
+                          {"diam2", {"N"}},
+                          {"canopy_height", {"N"}},
+                          {"total_height", {"N"}},
+                          {"density", {"N"}},
+                          {"group", {"N"}}});
     weight = real_values(data, "weight");
     diam1 = real_values(data, "diam1");
     diam2 = real_values(data, "diam2");

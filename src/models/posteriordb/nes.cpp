@@ -9,6 +9,13 @@ namespace {
 
 Model build_nes(const std::string& posterior) {
   const DataFile data = load_posterior_data(posterior);
+  require_shapes(data, {{"partyid7", {"N"}},
+                        {"real_ideo", {"N"}},
+                        {"race_adj", {"N"}},
+                        {"age_discrete", {"N"}},
+                        {"educ1", {"N"}},
+                        {"gender", {"N"}},
+                        {"income", {"N"}}});
   const Column age = real_values(data, "age_discrete");
   return flat_prior_regression(
       {.response = real_values(data, "partyid7"),

@@ -1,7 +1,5 @@
 #include "models/posteriordb/posteriordb.hpp"
 
-#include "models/model_data.hpp"
-
 namespace hypatia::models::posteriordb {
 
 std::vector<BundledModel> all_posteriors() {
@@ -11,14 +9,6 @@ std::vector<BundledModel> all_posteriors() {
     for (BundledModel& posterior : family()) posteriors.push_back(std::move(posterior));
   }
   return posteriors;
-}
-
-DataFile load_posterior_data(const std::string& posterior) {
-  return load_shared_data("posteriordb/" + posterior + "/data.json");
-}
-
-std::vector<double> real_values(const DataFile& data, const std::string& key) {
-  return data.at(key).as_doubles();
 }
 
 Tensor matrix_tensor(const std::vector<double>& values, std::int64_t rows, std::int64_t columns) {

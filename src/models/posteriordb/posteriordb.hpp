@@ -2,13 +2,14 @@
 
 // The posteriordb posteriors: one builder per model family (a family's posteriors share a model
 // or a data set), and the helpers they share. Every posterior reads its data from
-// <shared_data_dir()>/posteriordb/<posterior>/data.json when it is built; the model descriptions
-// are ../shared/posteriordb/MODELS.md.
+// <shared_data_dir()>/posteriordb/<posterior>/data.json when it is built (load_posterior_data in
+// hypatia/data.hpp) and checks its sizes against each other first; the model descriptions are
+// ../shared/posteriordb/MODELS.md.
 
 #include <string>
 #include <vector>
 
-#include "hypatia/io.hpp"
+#include "hypatia/data.hpp"
 #include "hypatia/models.hpp"
 
 namespace hypatia::models::posteriordb {
@@ -31,12 +32,6 @@ std::vector<BundledModel> nes();
 
 // All of the above.
 std::vector<BundledModel> all_posteriors();
-
-// The data file of posterior `posterior`.
-DataFile load_posterior_data(const std::string& posterior);
-
-// A data value as a flat vector of reals (row-major for arrays).
-std::vector<double> real_values(const DataFile& data, const std::string& key);
 
 // A row-major (rows x columns) matrix as a float64 tensor.
 Tensor matrix_tensor(const std::vector<double>& values, std::int64_t rows, std::int64_t columns);
