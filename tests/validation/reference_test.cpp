@@ -6,9 +6,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <tuple>
 #include <utility>
-#include <nlohmann/json.hpp>
 
 #include "hypatia/models.hpp"
 #include "hypatia/validation.hpp"
@@ -103,8 +103,8 @@ TEST(ReferencePosteriorErrors, AMistypedValueIsNamedWithWhatWasFound) {
     json["parameters"]["theta[x]"] = json["parameters"]["theta[1]"];
   }));
   expect_mentions(error, {"parameter name 'theta[x]'", "1-based integer indices"});
-  std::tie(path, error) = load_broken(edited(
-      [](auto& json) { json["inference"]["method_arguments"]["control"] = "adapt_delta"; }));
+  std::tie(path, error) = load_broken(
+      edited([](auto& json) { json["inference"]["method_arguments"]["control"] = "adapt_delta"; }));
   expect_mentions(error, {"control must be an object", "string"});
 }
 
