@@ -3,12 +3,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <map>
 
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/error.hpp"
+#include "hypatia/interrupt.hpp"
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
 #include "hypatia/sample.hpp"
@@ -25,22 +29,92 @@ struct SampleCommand {
   bool metric_given = false;  // else the model's own metric
 };
 
+// CLI11 2.1 saturates an integer out of its type's range (99999999999999999999 becomes 2^63 - 1)
+// and wraps a negative one into an unsigned type (-1 becomes 2^64 - 1), so integer options are
+// checked as text, before CLI11 converts them.
+CLI::Validator integer_in(std::int64_t low, std::uint64_t high) {
+  const std::string range = "[" + std::to_string(low) + ", " + std::to_string(high) + "]";
+  return CLI::Validator(
+      [low, high, range](std::string& text) -> std::string {
+        const char* begin = text.data();
+        const char* end = begin + text.size();
+        bool fits = false;
+        if (!text.empty() && text[0] == '-') {
+          std::int64_t value = 0;
+          const auto result = std::from_chars(begin, end, value);
+          fits = result.ec == std::errc() && result.ptr == end && value >= low;
+        } else {
+          std::uint64_t value = 0;
+          const auto result = std::from_chars(begin, end, value);
+          fits = result.ec == std::errc() && result.ptr == end && value <= high &&
+                 (low <= 0 || value >= static_cast<std::uint64_t>(low));
+        }
+        return fits ? std::string() : "expected an integer in " + range + ", got '" + text + "'";
+      },
+      "INT in " + range);
+}
+
+// Maxima: a thousand chains, 10^8 draws or warm-up iterations per chain (far beyond any real
+// run; the memory estimate refuses what does not fit long before), any 64-bit seed.
+constexpr std::int64_t max_chains = 1024;
+constexpr std::int64_t max_iterations = 100000000;
+constexpr std::uint64_t max_seed = std::numeric_limits<std::uint64_t>::max();
+
+// An option given with an empty value (-o '') would silently write nothing.
+void require_path(const CLI::Option* option, const std::string& path) {
+  if (option->count() > 0 && path.empty()) {
+    throw hypatia::Error(option->get_name() + ": the path is empty; name a file to write");
+  }
+}
+
+// Checked before the model is built and sampled, so a typo in a directory costs nothing.
+void check_output(const std::string& option, const std::string& path,
+                  hypatia::StreamTargets streams, bool creates_directories = false) {
+  try {
+    hypatia::check_output_path(path, streams, creates_directories);
+  } catch (const hypatia::Error& error) {
+    throw hypatia::Error(option + ": " + error.what());
+  }
+}
+
 void list_models() {
   for (const hypatia::BundledModel& model : hypatia::bundled_models()) {
     std::cout << model.name << "\n    " << model.description << "\n";
   }
 }
 
+void print_interruption(const hypatia::InferenceData& data) {
+  std::cerr << "sampling was interrupted: kept " << data.attributes.at("draws_completed") << " of "
+            << data.attributes.at("draws_requested") << " draws in " << data.chains << " of "
+            << data.attributes.at("chains_requested")
+            << " chains (the output is flagged sampling_interrupted = 1)\n";
+}
+
 void run_sample(SampleCommand& command) {
   const hypatia::BundledModel& bundled = hypatia::find_bundled_model(command.model);
+  // NetCDF-4 needs a seekable file (see hypatia::StreamTargets); CSV streams to a device or pipe.
+  if (!command.output.empty()) {
+    check_output("--output", command.output, hypatia::StreamTargets::refuse);
+  }
+  if (!command.csv.empty()) {
+    check_output("--csv", command.csv, hypatia::StreamTargets::write_through);
+  }
   if (command.options.target_accept <= 0) command.options.target_accept = bundled.target_accept;
   if (!command.metric_given) command.options.metric = bundled.metric;
   command.options.max_tree_depth = bundled.max_tree_depth;
   command.options.progress = !command.quiet;
   const hypatia::Model model = bundled.build();
+  // Ctrl-C stops the chains and keeps their draws; a second Ctrl-C exits at once.
+  hypatia::install_interrupt_handler();
   hypatia::InferenceData data = hypatia::sample(model, command.options);
   data.attributes["model_name"] = bundled.name;
-  hypatia::diagnostics::print_summary(std::cout, hypatia::diagnostics::summarize(data));
+  const bool interrupted = data.attributes.count("sampling_interrupted") > 0;
+  try {
+    hypatia::diagnostics::print_summary(std::cout, hypatia::diagnostics::summarize(data));
+  } catch (const hypatia::Error& error) {
+    if (!interrupted) throw;
+    std::cerr << "no summary of the partial draws: " << error.what() << "\n";
+  }
   if (!command.output.empty()) {
     hypatia::write_netcdf(data, command.output);
     std::cout << "wrote " << command.output << "\n";
@@ -50,6 +124,7 @@ void run_sample(SampleCommand& command) {
       std::cout << "wrote " << path.string() << "\n";
     }
   }
+  if (interrupted) print_interruption(data);
 }
 
 void add_sample_command(CLI::App& app, SampleCommand& command) {
@@ -60,17 +135,19 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       ->required();
   sample->add_option("--chains", options.chains, "Number of chains")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1024));
+      ->check(integer_in(1, max_chains));
   sample->add_option("--draws", options.draws, "Draws kept per chain (SMC: particles)")
       ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100000000}));
+      ->check(integer_in(1, max_iterations));
   sample->add_option("--tune", options.tune, "Warm-up iterations per chain (NUTS)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  sample->add_option("--seed", options.seed, "Random seed")->capture_default_str();
+      ->check(integer_in(0, max_iterations));
+  sample->add_option("--seed", options.seed, "Random seed")
+      ->capture_default_str()
+      ->check(integer_in(0, max_seed));
   sample->add_option("--cores", options.cores, "Threads running chains (0: one per core)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, max_chains));
   sample
       ->add_option("--target-accept", options.target_accept,
                    "NUTS target acceptance (default: the model's, usually 0.8)")
@@ -91,10 +168,17 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       sample->add_option("--metric", options.metric, "NUTS mass matrix: diag or dense")
           ->transform(CLI::CheckedTransformer(metrics, CLI::ignore_case))
           ->default_str("the model's, usually diag");
-  sample->add_option("--output,-o", command.output, "Write an InferenceData NetCDF-4 file");
-  sample->add_option("--csv", command.csv, "Write CmdStan-style CSV (one file per chain)");
+  CLI::Option* output = sample->add_option(
+      "--output,-o", command.output,
+      "Write an InferenceData NetCDF-4 file (a regular file: NetCDF cannot stream)");
+  CLI::Option* csv = sample->add_option(
+      "--csv", command.csv,
+      "Write CmdStan-style CSV (one file per chain; to a device or pipe such as /dev/stdout, "
+      "all chains in one stream)");
   sample->add_flag("--quiet,-q", command.quiet, "No progress bar");
-  sample->callback([&command, metric] {
+  sample->callback([&command, metric, output, csv] {
+    require_path(output, command.output);
+    require_path(csv, command.csv);
     command.metric_given = metric->count() > 0;
     if (command.options.sampler == hypatia::SamplerKind::smc) {
       command.options.particles = command.options.draws;
@@ -132,6 +216,11 @@ void run_validate(ValidateCommand& command) {
   for (const std::string& name : command.names) {
     models.push_back(&hypatia::find_bundled_model(name));
   }
+  check_output("--output", command.output, hypatia::StreamTargets::write_through,
+               /*creates_directories=*/true);
+  for (const std::string& name : command.names) {
+    hypatia::load_reference_posterior(name);  // a broken reference fails now, not after a run
+  }
   std::vector<hypatia::PosteriorValidation> results;
   for (const hypatia::BundledModel* model : models) {
     results.push_back(hypatia::validate_posterior(*model, command.options));
@@ -153,25 +242,35 @@ void add_validate_command(CLI::App& app, ValidateCommand& command) {
       "reference draws; exit status 2 when one fails");
   validate->add_option("names", command.names,
                        "Posteriors to validate (default: every bundled posteriordb posterior)");
-  validate->add_option("--output,-o", command.output, "Where to write the JSON results")
-      ->capture_default_str();
-  validate->add_option("--seed", command.options.seed, "Random seed")->capture_default_str();
+  CLI::Option* output =
+      validate->add_option("--output,-o", command.output, "Where to write the JSON results")
+          ->capture_default_str();
+  validate->add_option("--seed", command.options.seed, "Random seed")
+      ->capture_default_str()
+      ->check(integer_in(0, max_seed));
   validate
       ->add_option("--confirmation-runs", command.options.confirmation_runs,
                    "Runs with the next seeds when a posterior fails; it is judged on the last")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(integer_in(0, 100));
   validate->add_option("--cores", command.options.cores, "Threads running chains (0: one per core)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  validate->callback([&command] { run_validate(command); });
+      ->check(integer_in(0, max_chains));
+  validate->callback([&command, output] {
+    require_path(output, command.output);
+    run_validate(command);
+  });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Hypatia: Bayesian inference on compiled tensor graphs"};
-  app.require_subcommand(1);
+  app.require_subcommand(0, 1);
+  // A first word that names no command lands here (CLI11 would only say "A subcommand is
+  // required"); hidden from --help.
+  std::string unknown_command;
+  app.add_option("command", unknown_command)->group("");
   app.add_subcommand("list", "List the bundled models")->callback(list_models);
   SampleCommand sample_command;
   add_sample_command(app, sample_command);
@@ -179,11 +278,22 @@ int main(int argc, char** argv) {
   add_validate_command(app, validate_command);
   try {
     app.parse(argc, argv);
+    if (!unknown_command.empty()) {
+      throw CLI::ValidationError("unknown command '" + unknown_command +
+                                 "'; the commands are list, sample and validate (see --help)");
+    }
+    if (app.get_subcommands().empty()) {
+      throw CLI::RequiredError("a command is required: list, sample or validate (see --help)");
+    }
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   } catch (const hypatia::Error& error) {
     std::cerr << "error: " << error.what() << "\n";
+    return hypatia::interrupt_requested() ? 130 : 1;
+  } catch (const std::exception& error) {
+    std::cerr << "internal error: " << error.what() << "\n";
     return 1;
   }
+  if (hypatia::interrupt_requested()) return 130;  // after writing what was sampled
   return validate_command.all_passed ? 0 : 2;
 }

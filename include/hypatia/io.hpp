@@ -35,8 +35,25 @@ void validate(const InferenceData& data);
 
 // --- Writers -----------------------------------------------------------------------------------
 
+// An existing output path that is a stream once links are followed (a character device, FIFO or
+// socket: /dev/stdout, /dev/null, a pipe): the CSV and JSON writers write straight into it;
+// NetCDF-4 refuses it, as HDF5 seeks back to update its header and a reader needs a file too.
+// Every other target is written to a temporary sibling and renamed over the file (the file a
+// link points to, so the link stays).
+enum class StreamTargets { write_through, refuse };
+
+// Checks, before a long run, that a writer will be able to write `path`, so that a typo costs
+// nothing: the path is not empty and names no directory; a stream is accepted only with
+// StreamTargets::write_through; otherwise its directory exists (with `creates_directories`: its
+// first existing ancestor is a directory) and is writable. Throws hypatia::Error naming the path
+// and the reason.
+void check_output_path(const std::filesystem::path& path, StreamTargets streams,
+                       bool creates_directories = false);
+
 // One NetCDF-4 file with one group per InferenceData group, laid out as ArviZ writes it, so
 // `xarray.open_dataset(path, group="posterior")` and `arviz.from_netcdf(path)` read it back.
+// Refuses stream targets (see StreamTargets). On any failure the file is closed and the
+// temporary removed.
 void write_netcdf(const InferenceData& data, const std::filesystem::path& path);
 
 enum class ChainFiles {
@@ -54,7 +71,8 @@ struct CmdStanCsvOptions {
 // n_leapfrog__, divergent__, energy__, from the sample_stats lp, acceptance_rate, step_size,
 // tree_depth, n_steps, diverging, energy; other sample_stats follow as "<name>__") and the
 // posterior's elements named as CmdStan does (theta.1, a.1.1, a.2.1, ...: 1-based, column-major),
-// then one row per draw. Returns the files written.
+// then one row per draw. Returns the files written. A stream target (/dev/stdout) receives every
+// chain, as with ChainFiles::single_file, since per-chain names cannot be derived from it.
 std::vector<std::filesystem::path> write_cmdstan_csv(const InferenceData& data,
                                                      const std::filesystem::path& path,
                                                      const CmdStanCsvOptions& options = {});

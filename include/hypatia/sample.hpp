@@ -28,9 +28,23 @@ struct SampleOptions {
   int max_tree_depth = 10;
   std::int64_t particles = 2000;  // SMC: particles per chain (its draws)
   bool progress = true;
+  // The most memory the result may need (estimate_sample_bytes); 0: the physical memory.
+  std::int64_t memory_limit_bytes = 0;
 };
 
+// Compiles the model, samples it and gathers the result. Throws hypatia::Error before compiling
+// when the estimated memory exceeds options.memory_limit_bytes (default: the physical memory).
+// When interrupt_requested() turns true the chains stop at their next iteration and the result
+// keeps the draws made so far: the largest block of chains with equally many draws, flagged by
+// the attributes sampling_interrupted = 1, draws_requested, draws_completed and chains_requested
+// (and a "chain" coordinate naming the chains kept when some had to go). Throws when no chain
+// had finished its warm-up. Without an interrupt, the draws do not depend on the thread count.
 InferenceData sample(const Model& model, const SampleOptions& options = {});
+
+// Bytes of memory sample() needs at its peak, estimated from the model's sizes without building
+// anything: 8 bytes x chains x (draws x (2 x unconstrained dim + stored values + 2 x sample
+// statistics) + each chain's working state).
+double estimate_sample_bytes(const Model& model, const SampleOptions& options);
 
 // The posterior (or prior) group of constrained values and deterministics from flat
 // unconstrained draws laid out (chain, draw, dim).

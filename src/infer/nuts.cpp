@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "hypatia/error.hpp"
+#include "hypatia/interrupt.hpp"
 #include "infer/adaptation.hpp"
 #include "infer/chains.hpp"
 #include "infer/nuts_transition.hpp"
@@ -84,7 +85,7 @@ class ChainRun {
     step_size_ =
         infer::find_reasonable_step_size(hamiltonian_, current_, options_.initial_step_size, rng_);
     warm_up(stop);
-    for (std::int64_t draw = 0; draw < options_.draws && !stop; ++draw) {
+    for (std::int64_t draw = 0; draw < options_.draws && !stopping(stop); ++draw) {
       const TransitionStats stats = transition_.run(current_, step_size_, rng_);
       record(result_.draws, result_.stats, stats, draw, false);
       progress_.update(chain_, options_.tune + draw + 1, divergences_);
@@ -95,6 +96,9 @@ class ChainRun {
   }
 
  private:
+  // Another chain failed, or the user interrupted: the draws made so far are kept.
+  static bool stopping(const std::atomic<bool>& stop) { return stop || interrupt_requested(); }
+
   void warm_up(const std::atomic<bool>& stop) {
     if (options_.tune == 0) return;
     infer::DualAveraging step_size_adaptation(options_.target_accept, options_.adapt_gamma,
@@ -102,7 +106,7 @@ class ChainRun {
     step_size_adaptation.restart(step_size_);
     const infer::MetricWindows windows(options_.tune, options_.initial_buffer, options_.base_window,
                                        options_.terminal_buffer);
-    for (std::int64_t iteration = 0; iteration < options_.tune && !stop; ++iteration) {
+    for (std::int64_t iteration = 0; iteration < options_.tune && !stopping(stop); ++iteration) {
       const TransitionStats stats = transition_.run(current_, step_size_, rng_);
       if (options_.save_warmup) {
         record(result_.warmup_draws, result_.warmup_stats, stats, iteration, true);

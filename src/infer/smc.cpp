@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hypatia/error.hpp"
+#include "hypatia/interrupt.hpp"
 #include "infer/chains.hpp"
 #include "infer/resampling.hpp"
 #include "infer/smc_mutation.hpp"
@@ -88,6 +89,8 @@ SmcChain run_chain(Target& target, const SmcOptions& options, std::int64_t chain
   result.betas.push_back(0.0);
   double beta = 0.0;
   for (std::uint64_t stage = 1; beta < 1.0; ++stage) {
+    // Particles short of beta = 1 are no posterior draws: an interrupted run keeps nothing.
+    if (interrupt_requested()) return SmcChain{};
     if (stage > static_cast<std::uint64_t>(options.max_stages)) {
       throw Error("smc: chain " + std::to_string(chain) + " reached only beta = " + number(beta) +
                   " after options.max_stages = " + std::to_string(options.max_stages) +

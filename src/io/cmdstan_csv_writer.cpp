@@ -2,8 +2,10 @@
 // from_cmdstan, CmdStanPy) read ours.
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <utility>
@@ -12,6 +14,7 @@
 #include "hypatia/error.hpp"
 #include "hypatia/io.hpp"
 #include "hypatia/shape.hpp"
+#include "io/output_path.hpp"
 #include "io/temporary_file.hpp"
 
 namespace hypatia {
@@ -101,15 +104,15 @@ std::string one_line(std::string text) {
 
 class CsvWriter {
  public:
-  CsvWriter(const InferenceData& data, const CmdStanCsvOptions& options)
-      : data_(data), options_(options), columns_(csv_columns(data)) {}
+  CsvWriter(const InferenceData& data, const CmdStanCsvOptions& options, bool single_file)
+      : data_(data), options_(options), single_file_(single_file), columns_(csv_columns(data)) {}
 
   // Writes `chains` (1-based ids in the header) into the temporary of `file`.
   void write(const io::TemporaryFile& file, const std::vector<std::int64_t>& chains) const {
     std::ofstream out(file.path());
     if (!out) fail(file, "cannot create the file");
     write_comments(out, chains);
-    const bool with_chain_column = options_.chain_files == ChainFiles::single_file;
+    const bool with_chain_column = single_file_;
     if (with_chain_column) out << "chain__,";
     for (std::size_t i = 0; i < columns_.size(); ++i) {
       out << (i ? "," : "") << columns_[i].header;
@@ -122,7 +125,7 @@ class CsvWriter {
       }
     }
     out.close();
-    if (!out) fail(file, "writing failed");
+    if (!out) fail(file, std::string("writing failed: ") + std::strerror(errno));
   }
 
  private:
@@ -158,6 +161,7 @@ class CsvWriter {
 
   const InferenceData& data_;
   const CmdStanCsvOptions& options_;
+  bool single_file_;
   std::vector<Column> columns_;
 };
 
@@ -181,10 +185,12 @@ std::vector<std::filesystem::path> write_cmdstan_csv(const InferenceData& data,
   if (!data.groups.count("posterior")) throw Error(where + "the InferenceData has no posterior");
   if (data.chains < 1) throw Error(where + "expected at least one chain, got 0");
 
-  const CsvWriter writer(data, options);
+  // Per-chain names cannot be derived from a stream (/dev/stdout_1): it takes every chain.
+  const bool single_file = options.chain_files == ChainFiles::single_file || io::is_stream(path);
+  const CsvWriter writer(data, options, single_file);
   // Every file is written before any is renamed into place, so a failure leaves none behind.
   std::vector<io::TemporaryFile> files;
-  if (options.chain_files == ChainFiles::single_file) {
+  if (single_file) {
     std::vector<std::int64_t> all_chains;
     for (std::int64_t chain = 0; chain < data.chains; ++chain) all_chains.push_back(chain);
     writer.write(files.emplace_back(path), all_chains);

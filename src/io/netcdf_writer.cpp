@@ -227,6 +227,11 @@ void write_netcdf(const InferenceData& data, const std::filesystem::path& path) 
   } catch (const Error& error) {
     throw Error("writing NetCDF file '" + path.string() + "': " + error.what());
   }
+  try {
+    check_output_path(path, StreamTargets::refuse);
+  } catch (const Error& error) {
+    throw Error("writing NetCDF file '" + path.string() + "': " + error.what());
+  }
   io::TemporaryFile temporary(path);
   NetcdfFile file(temporary.path(), path.string());
   for (const auto& [key, value] : data.attributes) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "hypatia/error.hpp"
+#include "io/output_path.hpp"
 
 namespace hypatia::io {
 namespace {
@@ -23,14 +24,21 @@ std::filesystem::path temporary_sibling(const std::filesystem::path& target) {
 }  // namespace
 
 TemporaryFile::TemporaryFile(std::filesystem::path target)
-    : target_(std::move(target)), temporary_(temporary_sibling(target_)) {
+    : target_(std::move(target)), destination_(resolve_links(target_)) {
   if (target_.filename().empty()) {
     throw Error("cannot write '" + target_.string() + "': the path names no file");
+  }
+  if (is_stream(destination_)) {
+    temporary_ = destination_;  // written in place: nothing to rename, nothing to remove
+    committed_ = true;
+  } else {
+    temporary_ = temporary_sibling(destination_);
   }
 }
 
 TemporaryFile::TemporaryFile(TemporaryFile&& other) noexcept
     : target_(std::move(other.target_)),
+      destination_(std::move(other.destination_)),
       temporary_(std::move(other.temporary_)),
       committed_(other.committed_) {
   other.committed_ = true;  // the moved-from object no longer owns the temporary
@@ -43,8 +51,9 @@ TemporaryFile::~TemporaryFile() {
 }
 
 void TemporaryFile::commit() {
+  if (temporary_ == destination_) return;  // a stream, written in place
   std::error_code error;
-  std::filesystem::rename(temporary_, target_, error);
+  std::filesystem::rename(temporary_, destination_, error);
   if (error) {
     throw Error("cannot write '" + target_.string() + "': renaming the temporary file '" +
                 temporary_.string() + "' into place failed: " + error.message());

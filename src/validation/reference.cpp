@@ -1,3 +1,4 @@
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,9 +17,15 @@ struct ElementName {
   std::vector<std::int64_t> indices;  // 0-based
 };
 
-ElementName parse_element_name(const std::string& name) {
+// "theta[3,2]" -> theta with 0-based indices {2, 1}; `where` prefixes errors.
+ElementName parse_element_name(const std::string& name, const std::string& where = "") {
   const auto bracket = name.find('[');
   if (bracket == std::string::npos) return {name, {}};
+  const auto fail = [&] {
+    throw Error(where + "parameter name '" + name +
+                "' is not a name or name[i,j,...] with 1-based integer indices");
+  };
+  if (bracket == 0 || name.back() != ']') fail();
   ElementName parsed{name.substr(0, bracket), {}};
   std::string inside = name.substr(bracket + 1, name.size() - bracket - 2);
   std::size_t start = 0;
@@ -26,12 +33,55 @@ ElementName parse_element_name(const std::string& name) {
     const auto comma = inside.find(',', start);
     const std::string part =
         inside.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    parsed.indices.push_back(std::stoll(part) - 1);
+    std::int64_t index = 0;
+    const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), index);
+    if (part.empty() || error != std::errc() || end != part.data() + part.size() || index < 1) {
+      fail();
+    }
+    parsed.indices.push_back(index - 1);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
   return parsed;
 }
+
+// Typed access to reference.json: a missing member or a value of the wrong type is an Error
+// naming the file and the member, not an exception from the JSON library.
+struct ReferenceFields {
+  std::string where;
+
+  const nlohmann::json& member(const nlohmann::json& object, const std::string& key,
+                               const std::string& context) const {
+    if (!object.contains(key)) throw Error(where + context + " has no member '" + key + "'");
+    return object[key];
+  }
+  const nlohmann::json& object(const nlohmann::json& value, const std::string& context) const {
+    if (!value.is_object()) {
+      throw Error(where + context + " must be an object, got " + value.type_name());
+    }
+    return value;
+  }
+  double number(const nlohmann::json& object, const std::string& key,
+                const std::string& context) const {
+    const nlohmann::json& value = member(object, key, context);
+    if (!value.is_number()) {
+      throw Error(where + context + "." + key + " must be a number, got " + value.dump());
+    }
+    const double number = value.get<double>();
+    if (!std::isfinite(number)) {
+      throw Error(where + context + "." + key + " must be finite, got " + value.dump());
+    }
+    return number;
+  }
+  double positive(const nlohmann::json& object, const std::string& key,
+                  const std::string& context) const {
+    const double value = number(object, key, context);
+    if (!(value > 0)) {
+      throw Error(where + context + "." + key + " must be positive, got " + object[key].dump());
+    }
+    return value;
+  }
+};
 
 // The draws (chains x draws) of one element of a posterior variable.
 std::vector<double> element_draws(const InferenceData& data, const ElementName& element,
@@ -65,26 +115,58 @@ ReferencePosterior load_reference_posterior(const std::string& name) {
   const std::string path = shared_data_dir() + "/posteriordb/" + name + "/reference.json";
   std::ifstream file(path);
   if (!file) throw Error("cannot open reference posterior " + path);
-  const nlohmann::json json = nlohmann::json::parse(file);
+  const std::string where = "reference posterior " + path + ": ";
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(file);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(where + "not valid JSON (truncated?): " + error.what());
+  }
+  ReferenceFields fields{where};
   ReferencePosterior reference{.name = name};
-  const auto& control = json["inference"]["method_arguments"];
-  if (control.contains("control") && control["control"].contains("adapt_delta")) {
-    reference.adapt_delta = control["control"]["adapt_delta"].get<double>();
+  const nlohmann::json& root = fields.object(json, "the document");
+  if (root.contains("inference")) {
+    const nlohmann::json& arguments =
+        fields.object(fields.member(fields.object(root["inference"], "inference"),
+                                    "method_arguments", "inference"),
+                      "inference.method_arguments");
+    if (arguments.contains("control")) {
+      const nlohmann::json& control =
+          fields.object(arguments["control"], "inference.method_arguments.control");
+      if (control.contains("adapt_delta")) {
+        reference.adapt_delta = fields.number(control, "adapt_delta", "control");
+      }
+      if (control.contains("max_treedepth")) {
+        reference.max_tree_depth =
+            static_cast<int>(fields.number(control, "max_treedepth", "control"));
+      }
+    }
   }
-  if (control.contains("control") && control["control"].contains("max_treedepth")) {
-    reference.max_tree_depth = control["control"]["max_treedepth"].get<int>();
+  const nlohmann::json& names = fields.member(root, "parameter_names", "the document");
+  if (!names.is_array() || names.empty()) {
+    throw Error(where + "parameter_names must be a non-empty array of names, got " +
+                std::string(names.type_name()));
   }
-  for (const auto& parameter_name : json["parameter_names"]) {
-    const auto& values = json["parameters"][parameter_name.get<std::string>()];
-    ReferenceParameter parameter{.name = parameter_name.get<std::string>(),
-                                 .mean = values["mean"].get<double>(),
-                                 .sd = values["sd"].get<double>(),
-                                 .mcse_mean = values["mcse_mean"].get<double>()};
+  const nlohmann::json& parameters =
+      fields.object(fields.member(root, "parameters", "the document"), "parameters");
+  for (const nlohmann::json& parameter_name : names) {
+    if (!parameter_name.is_string()) {
+      throw Error(where + "parameter_names must hold strings, got " + parameter_name.dump());
+    }
+    const std::string key = parameter_name.get<std::string>();
+    const std::string context = "parameters[\"" + key + "\"]";
+    const nlohmann::json& values =
+        fields.object(fields.member(parameters, key, "parameters"), context);
+    ReferenceParameter parameter{.name = key,
+                                 .mean = fields.number(values, "mean", context),
+                                 .sd = fields.positive(values, "sd", context),
+                                 .mcse_mean = fields.positive(values, "mcse_mean", context)};
     // References stored as summary statistics only have no ESS; their mcse_mean is still
     // sd / sqrt(ess_bulk) by definition, which gives it back.
-    parameter.ess_bulk = values["ess_bulk"].is_null()
+    parameter.ess_bulk = !values.contains("ess_bulk") || values["ess_bulk"].is_null()
                              ? std::pow(parameter.sd / parameter.mcse_mean, 2)
-                             : values["ess_bulk"].get<double>();
+                             : fields.positive(values, "ess_bulk", context);
+    parse_element_name(key, where);  // checked now, not after the run
     reference.parameters.push_back(parameter);
   }
   return reference;

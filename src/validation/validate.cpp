@@ -2,8 +2,10 @@
 // reference draws' summaries.
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -11,6 +13,8 @@
 #include "hypatia/error.hpp"
 #include "hypatia/sample.hpp"
 #include "hypatia/validation.hpp"
+#include "io/output_path.hpp"
+#include "io/temporary_file.hpp"
 
 namespace hypatia {
 namespace {
@@ -183,16 +187,21 @@ void write_validation_json(const std::vector<PosteriorValidation>& results,
   document["total"] = results.size();
   document["posteriors"] = std::move(posteriors);
 
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  std::filesystem::path temporary = path;
-  temporary += ".partial";
-  {
-    std::ofstream file(temporary);
-    if (!file) throw Error("cannot write validation results to " + temporary.string());
-    file << document.dump(1) << "\n";
-    if (!file) throw Error("writing validation results to " + temporary.string() + " failed");
+  const std::string where = "cannot write validation results to " + path.string() + ": ";
+  std::error_code error;
+  if (path.has_parent_path() && !io::is_stream(path)) {
+    std::filesystem::create_directories(path.parent_path(), error);
+    if (error) throw Error(where + "creating its directory failed: " + error.message());
   }
-  std::filesystem::rename(temporary, path);
+  io::TemporaryFile temporary(path);
+  {
+    std::ofstream file(temporary.path());
+    if (!file) throw Error(where + "cannot create the file: " + std::strerror(errno));
+    file << document.dump(1) << "\n";
+    file.close();
+    if (!file) throw Error(where + "writing failed: " + std::strerror(errno));
+  }
+  temporary.commit();
 }
 
 }  // namespace hypatia

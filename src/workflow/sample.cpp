@@ -2,11 +2,18 @@
 
 #include "hypatia/sample.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <sstream>
 
 #include "hypatia/error.hpp"
 #include "hypatia/interpreter.hpp"
+#include "hypatia/interrupt.hpp"
+#include "workflow/interrupted_runs.hpp"
 #include "workflow/model_groups.hpp"
 
 namespace hypatia {
@@ -79,23 +86,101 @@ void add_settings(InferenceData& data, const SampleOptions& options) {
   data.attributes["created_at"] = now_iso8601();
 }
 
+void truncate(NutsStats& stats, std::size_t draws) {
+  for (auto* values : {&stats.lp, &stats.acceptance_rate, &stats.step_size, &stats.energy,
+                       &stats.max_energy_error}) {
+    values->resize(draws);
+  }
+  stats.tree_depth.resize(draws);
+  stats.n_steps.resize(draws);
+  stats.diverging.resize(draws);
+}
+
+// The interrupted run cut to the block chains_to_keep chose; `kept` receives the chain numbers.
+NutsResult keep_complete_block(NutsResult result, std::vector<std::int64_t>& kept) {
+  std::vector<std::int64_t> counts;
+  for (const NutsChain& chain : result.chains) {
+    counts.push_back(static_cast<std::int64_t>(chain.stats.lp.size()));
+  }
+  std::int64_t draws = 0;
+  kept = chains_to_keep(counts, draws);
+  if (draws == 0) {
+    throw Error("sample: interrupted before any chain finished its warm-up; no draws to keep");
+  }
+  NutsResult block;
+  block.dim = result.dim;
+  block.seconds = result.seconds;
+  for (std::int64_t chain : kept) {
+    NutsChain& run = block.chains.emplace_back(std::move(result.chains[chain]));
+    run.draws.resize(static_cast<std::size_t>(draws * result.dim));
+    truncate(run.stats, static_cast<std::size_t>(draws));
+    std::erase_if(run.divergences, [&](const Divergence& divergence) {
+      return !divergence.warmup && divergence.iteration >= draws;
+    });
+  }
+  return block;
+}
+
 InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& options) {
-  const NutsResult result = sample_nuts(compiled, nuts_options(options));
+  NutsResult result = sample_nuts(compiled, nuts_options(options));
+  std::vector<std::int64_t> kept_chains;
+  const bool interrupted = std::any_of(result.chains.begin(), result.chains.end(), [&](auto& c) {
+    return static_cast<std::int64_t>(c.stats.lp.size()) < options.draws;
+  });
+  if (interrupted) result = keep_complete_block(std::move(result), kept_chains);
   std::vector<double> flat;
   for (const NutsChain& chain : result.chains) {
     flat.insert(flat.end(), chain.draws.begin(), chain.draws.end());
   }
   InferenceData data;
-  data.chains = options.chains;
-  data.draws = options.draws;
-  data.groups["posterior"] = constrained_draws(compiled, flat, options.chains, options.draws);
+  data.chains = static_cast<std::int64_t>(result.chains.size());
+  data.draws = result.chains[0].stats.size();
+  if (interrupted) mark_interrupted(data, options.draws, kept_chains, options.chains);
+  data.groups["posterior"] = constrained_draws(compiled, flat, data.chains, data.draws);
   data.groups["sample_stats"] = nuts_sample_stats(result);
   data.groups["divergences"] = divergence_group(compiled, result);
   data.attributes["sampling_time_seconds"] = std::to_string(result.seconds);
   return data;
 }
 
+double physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? static_cast<double>(pages) * static_cast<double>(page_size)
+                                    : 0.0;
+}
+
+std::string gigabytes(double bytes) {
+  std::ostringstream text;
+  text.precision(3);
+  text << bytes / 1e9 << " GB";
+  return text.str();
+}
+
 }  // namespace
+
+double estimate_sample_bytes(const Model& model, const SampleOptions& options) {
+  double stored = 0;  // constrained values and deterministics per draw
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
+      double elements = 1;
+      for (std::int64_t length : variable.shape) elements *= static_cast<double>(length);
+      stored += elements;
+    }
+  }
+  const double dim = static_cast<double>(model.layout().dim);
+  const bool nuts = options.sampler == SamplerKind::nuts;
+  const double stats = nuts ? 8 : 2;
+  const double chains = options.chains;
+  const double draws = static_cast<double>(nuts ? options.draws : options.particles);
+  // Each kept draw is held twice on its way out: the sampler's unconstrained draws and stats,
+  // their flat copy, then the constrained group and the stats group.
+  const double per_draw = 2 * dim + stored + 2 * stats;
+  // Each chain's working state: a dozen vectors of the dimension, and a dense metric's matrices.
+  const double per_chain =
+      16 * dim + (nuts && options.metric == MetricKind::dense ? 3 * dim * dim : 0);
+  return 8 * chains * (draws * per_draw + per_chain);
+}
 
 Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat_draws,
                         std::int64_t chains, std::int64_t draws) {
@@ -119,11 +204,26 @@ Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat
 }
 
 InferenceData sample(const Model& model, const SampleOptions& options) {
+  // Refused up front: a run whose result cannot fit would grow until the OOM killer ends it.
+  const double needed = estimate_sample_bytes(model, options);
+  const double limit = options.memory_limit_bytes > 0
+                           ? static_cast<double>(options.memory_limit_bytes)
+                           : physical_memory_bytes();
+  if (limit > 0 && needed > limit) {
+    throw Error(
+        "sample: the draws would need about " + gigabytes(needed) + " of memory (" +
+        std::to_string(options.chains) + " chains x " +
+        std::to_string(options.sampler == SamplerKind::nuts ? options.draws : options.particles) +
+        " draws of " + std::to_string(model.layout().dim) +
+        " parameters with their constrained values and statistics), more than the " +
+        (options.memory_limit_bytes > 0 ? "limit of " : "machine's physical memory of ") +
+        gigabytes(limit) + "; ask for fewer chains or draws");
+  }
   auto compiled = model.compile({.backend = options.backend});
   InferenceData data = options.sampler == SamplerKind::nuts ? sample_with_nuts(*compiled, options)
                                                             : sample_with_smc(*compiled, options);
   add_settings(data, options);
-  data.coords = model.coords();
+  data.coords.insert(model.coords().begin(), model.coords().end());  // keeps a chain coordinate
   data.groups["observed_data"] = observed_data_group(model);
   data.groups["constant_data"] = constant_data_group(model);
   return data;

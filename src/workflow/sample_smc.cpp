@@ -3,7 +3,9 @@
 
 #include <chrono>
 
+#include "hypatia/error.hpp"
 #include "hypatia/infer/smc.hpp"
+#include "workflow/interrupted_runs.hpp"
 #include "workflow/model_groups.hpp"
 
 namespace hypatia {
@@ -32,17 +34,29 @@ InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& opti
   smc.seed = options.seed;
   smc.progress = options.progress;
   const auto start = std::chrono::steady_clock::now();
-  const SmcResult result = sample_smc(compiled, smc);
+  SmcResult result = sample_smc(compiled, smc);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<std::int64_t> particles_per_chain;
+  for (const SmcChain& chain : result.chains) {
+    particles_per_chain.push_back(static_cast<std::int64_t>(chain.draws.size()) / result.dim);
+  }
+  std::int64_t draws = 0;
+  const std::vector<std::int64_t> kept = chains_to_keep(particles_per_chain, draws);
+  if (draws == 0) throw Error("sample: interrupted before any SMC run reached beta = 1");
+  const bool interrupted = static_cast<std::int64_t>(kept.size()) < options.chains;
+  std::vector<SmcChain> finished;
+  for (std::int64_t chain : kept) finished.push_back(std::move(result.chains[chain]));
+  result.chains = std::move(finished);
   std::vector<double> flat;
   for (const SmcChain& chain : result.chains) {
     flat.insert(flat.end(), chain.draws.begin(), chain.draws.end());
   }
   InferenceData data;
-  data.chains = options.chains;
+  data.chains = static_cast<std::int64_t>(kept.size());
   data.draws = options.particles;
-  data.groups["posterior"] = constrained_draws(compiled, flat, options.chains, options.particles);
+  if (interrupted) mark_interrupted(data, options.particles, kept, options.chains);
+  data.groups["posterior"] = constrained_draws(compiled, flat, data.chains, data.draws);
   data.groups["sample_stats"] = smc_sample_stats(result);
   data.attributes["sampling_time_seconds"] = std::to_string(seconds);
   return data;

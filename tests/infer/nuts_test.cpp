@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "hypatia/infer/rng.hpp"
+#include "hypatia/interrupt.hpp"
 #include "infer/mcmc_checks.hpp"
 #include "support/errors.hpp"
 
@@ -240,6 +241,50 @@ TEST(Nuts, NanLogDensityIsADivergenceNotACrash) {
   const double mcse =
       std::sqrt(testing::variance_of(all) / testing::ess_of(result, 0, [](double x) { return x; }));
   EXPECT_NEAR(testing::mean_of(all), -phi / cdf, 4 * mcse);
+}
+
+// A standard normal that requests an interrupt at its `at`-th gradient evaluation, as Ctrl-C
+// would arrive in the middle of a run.
+class InterruptingTarget : public Target {
+ public:
+  explicit InterruptingTarget(std::int64_t at) : at_(at) {}
+  std::int64_t dim() const override { return 1; }
+  double logp_grad(const double* x, double* grad) override {
+    if (++evaluations_ == at_) request_interrupt();
+    grad[0] = -x[0];
+    return -0.5 * x[0] * x[0];
+  }
+  std::unique_ptr<Target> clone() const override {
+    return std::make_unique<InterruptingTarget>(*this);
+  }
+
+ private:
+  std::int64_t at_;
+  std::int64_t evaluations_ = 0;
+};
+
+// One thread, so chain 0 runs alone: it stops at the iteration after the interrupt with the draws
+// it has, and chain 1, started after it, stops before its first draw. The draws kept are those
+// of the uninterrupted run.
+TEST(Nuts, AnInterruptStopsTheChainsAndKeepsTheirDraws) {
+  NutsOptions options = quiet_options(0, 1000, 12);
+  options.chains = 2;
+  options.cores = 1;
+  clear_interrupt();
+  const NutsResult interrupted = sample_nuts(InterruptingTarget(200), options);
+  EXPECT_TRUE(interrupt_requested());
+  clear_interrupt();
+  const NutsResult full = sample_nuts(InterruptingTarget(-1), options);
+  ASSERT_EQ(interrupted.chains.size(), 2u);
+  const NutsChain& first = interrupted.chains[0];
+  EXPECT_GT(first.stats.size(), 0);
+  EXPECT_LT(first.stats.size(), 200);  // each draw costs at least one evaluation
+  EXPECT_EQ(first.draws.size(), static_cast<std::size_t>(first.stats.size()));
+  EXPECT_EQ(interrupted.chains[1].stats.size(), 0);
+  EXPECT_EQ(full.chains[0].stats.size(), 1000);
+  for (std::size_t i = 0; i < first.draws.size(); ++i) {
+    ASSERT_EQ(first.draws[i], full.chains[0].draws[i]) << "draw " << i;
+  }
 }
 
 // Finite log density everywhere but a NaN gradient for x < 0: starting points there are redrawn

@@ -1,11 +1,15 @@
 // The CmdStan CSV writer, read back with a plain CSV parser written here.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +20,7 @@
 namespace hypatia {
 namespace {
 
+using testing::contains;
 using testing::error_message;
 using testing::expect_mentions;
 using testing::ScratchDirectory;
@@ -219,6 +224,60 @@ TEST(CmdStanCsvErrors, NamesTheFileAndTheProblem) {
   expect_mentions(error_message([&] { write_cmdstan_csv(csv_inference_data(), unwritable); }),
                   {(scratch / "missing" / "output_1.csv").string(), "cannot create"});
   EXPECT_TRUE(scratch.entries().empty());
+}
+
+// A FIFO stands for /dev/stdout piped to another program: it must receive every chain in one
+// stream (there is no /dev/stdout_1) and stay a FIFO. It used to be replaced by a regular file
+// renamed over it, as was /dev/stdout itself when run as root.
+TEST(CmdStanCsv, AStreamTargetGetsEveryChainWrittenThrough) {
+  ScratchDirectory scratch;
+  const auto fifo = scratch / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Opened for reading first, without blocking, so the writer's open does not wait for us; the
+  // output (a few hundred bytes) fits the pipe's buffer.
+  const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  std::vector<std::filesystem::path> files;
+  EXPECT_EQ(error_message([&] { files = write_cmdstan_csv(csv_inference_data(), fifo); }),
+            "(no error)");
+  std::string received;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) received.append(buffer, n);
+  ::close(reader);
+  EXPECT_EQ(files, std::vector<std::filesystem::path>{fifo});
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_EQ(scratch.entries(), std::vector<std::string>{"pipe"});
+  std::istringstream lines(received);
+  std::string line;
+  int header_rows = 0, data_rows = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("chain__,", 0) == 0) ++header_rows;
+    if (!line.empty() && line[0] != '#' && line.rfind("chain__", 0) != 0) ++data_rows;
+  }
+  EXPECT_EQ(header_rows, 1) << received;
+  EXPECT_EQ(data_rows, kChains * kDraws) << received;
+}
+
+// A link to a file: the file gets the new contents and the link stays a link.
+TEST(CmdStanCsv, ALinkedTargetReplacesTheFileAndKeepsTheLink) {
+  ScratchDirectory scratch;
+  std::ofstream(scratch / "real.csv") << "old\n";
+  std::filesystem::create_symlink(scratch / "real.csv", scratch / "link.csv");
+  CmdStanCsvOptions options;
+  options.chain_files = ChainFiles::single_file;
+  write_cmdstan_csv(csv_inference_data(), scratch / "link.csv", options);
+  EXPECT_TRUE(std::filesystem::is_symlink(scratch / "link.csv"));
+  EXPECT_EQ(read_csv(scratch / "real.csv").header.front(), "chain__");
+  EXPECT_EQ(scratch.entries(), (std::vector<std::string>{"link.csv", "real.csv"}));
+}
+
+// A full device: the error says why (the write fails with ENOSPC), and /dev/full stays a device.
+TEST(CmdStanCsvErrors, AFullDeviceSaysNoSpace) {
+  if (!std::filesystem::is_character_file("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  const std::string message =
+      error_message([&] { write_cmdstan_csv(csv_inference_data(), "/dev/full"); });
+  expect_mentions(message, {"/dev/full", "No space left on device"});
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/full"));
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -215,6 +217,17 @@ TEST(NetcdfWriterErrors, FailureMidWriteLeavesTheOldFileUntouched) {
                   {path.string(), "group 'posterior'", "variable 'mu/bad'"});
   EXPECT_EQ(read_text(path), "previous results");
   EXPECT_EQ(scratch.entries(), std::vector<std::string>{"posterior.nc"});
+}
+
+// NetCDF-4 (HDF5) needs a seekable file: a stream is refused, and stays what it was.
+TEST(NetcdfWriterErrors, AStreamTargetIsRefused) {
+  ScratchDirectory scratch;
+  const auto fifo = scratch / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_mentions(error_message([&] { write_netcdf(small_inference_data(), fifo); }),
+                  {fifo.string(), "a FIFO", "seekable regular file"});
+  EXPECT_TRUE(std::filesystem::is_fifo(fifo));
+  EXPECT_EQ(scratch.entries(), std::vector<std::string>{"pipe"});
 }
 
 TEST(InferenceDataBuilding, AddVariableChecksAgainstTheGroupAndFindFindsIt) {

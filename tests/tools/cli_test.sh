@@ -69,5 +69,114 @@ assert (sys.argv[2] == "0") == meets, sys.argv[2]
 assert posterior["max_rhat"] == max(r["rhat"] for r in rows), posterior
 PY
 
+# --- Bad input: each case is refused at once with a clear message ------------------------------
+# (`timeout` turns a regression that starts sampling anyway into a failure rather than a hang.)
+quick() { timeout 60 "$hypatia" "$@" 2>&1; }
+
+out=$(quick frobnicate) && fail "unknown command exited zero"
+grep -q "unknown command 'frobnicate'" <<<"$out" || fail "unknown command message: $out"
+
+out=$(quick sample eight_schools --tune 99999999999999999999) && fail "huge --tune exited zero"
+grep -q -- "--tune.*in \[0, 100000000\], got '99999999999999999999'" <<<"$out" ||
+  fail "huge --tune message: $out"
+out=$(quick sample eight_schools --seed -1) && fail "--seed -1 exited zero"
+grep -q -- "--seed.*got '-1'" <<<"$out" || fail "--seed -1 message: $out"
+out=$(quick sample eight_schools --chains 99999999999) && fail "huge --chains exited zero"
+grep -q -- "--chains.*\[1, 1024\]" <<<"$out" || fail "huge --chains message: $out"
+
+for flag in -o --csv; do
+  out=$(quick sample eight_schools "$flag" '') && fail "$flag '' exited zero"
+  grep -q -- "$flag.*path is empty" <<<"$out" || fail "$flag '' message: $out"
+done
+
+# Output paths are checked before the model is sampled: no summary, so no run was wasted.
+out=$(quick sample eight_schools -o "$scratch/typo/es.nc") && fail "missing directory exited zero"
+grep -q "directory '$scratch/typo' does not exist" <<<"$out" || fail "missing directory: $out"
+grep -q "r_hat" <<<"$out" && fail "sampled before checking the output path: $out"
+out=$(quick sample eight_schools --csv "$scratch") && fail "--csv to a directory exited zero"
+grep -q "is a directory" <<<"$out" || fail "--csv to a directory: $out"
+
+# The result is estimated before sampling; what cannot fit in memory is refused.
+out=$(quick sample eight_schools --draws 100000000) && fail "--draws 1e8 exited zero"
+grep -q "GB of memory.*physical memory" <<<"$out" || fail "--draws 1e8 message: $out"
+
+# A stream target (here a FIFO, as /dev/stdout piped on): NetCDF is refused, since HDF5 needs a
+# seekable file; CSV is written through with every chain in one stream. The FIFO stays a FIFO.
+mkfifo "$scratch/pipe"
+out=$(quick sample eight_schools -q --draws 20 --tune 20 -o "$scratch/pipe") &&
+  fail "NetCDF onto a FIFO exited zero"
+grep -q "a FIFO (named pipe), and this format needs a seekable regular file" <<<"$out" ||
+  fail "NetCDF onto a FIFO: $out"
+cat "$scratch/pipe" >"$scratch/piped.csv" &
+reader=$!
+out=$(quick sample eight_schools -q --chains 2 --draws 20 --tune 20 --csv "$scratch/pipe") ||
+  fail "CSV onto a FIFO exited non-zero: $out"
+sleep 1
+kill "$reader" 2>/dev/null && fail "CSV onto a FIFO: the reader got no end of file"
+wait "$reader" 2>/dev/null
+[ -p "$scratch/pipe" ] || fail "the FIFO was replaced"
+[ "$(grep -c '^chain__,lp__' "$scratch/piped.csv")" = 1 ] || fail "CSV through a FIFO: header"
+[ "$(grep -c '^[12],' "$scratch/piped.csv")" = 40 ] || fail "CSV through a FIFO: 2 x 20 rows"
+
+# validate: its output path and the references are checked before any posterior is sampled.
+touch "$scratch/a_file"
+out=$(quick validate sblrc-blr -o "$scratch/a_file/results/pdb.json") &&
+  fail "validate to a path under a file exited zero"
+grep -q "is a regular file, not a directory" <<<"$out" || fail "validate output path: $out"
+shared=${HYPATIA_SHARED_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
+mkdir -p "$scratch/shared/posteriordb"
+cp -r "$shared/posteriordb/sblrc-blr" "$scratch/shared/posteriordb/"
+reference="$scratch/shared/posteriordb/sblrc-blr/reference.json"
+head -c 500 "$shared/posteriordb/sblrc-blr/reference.json" >"$reference"
+status=0
+out=$(HYPATIA_SHARED_DIR="$scratch/shared" quick validate sblrc-blr -o "$scratch/v.json") ||
+  status=$?
+[ "$status" = 1 ] || fail "validate with a truncated reference exited $status: $out"
+grep -q "reference posterior $reference: not valid JSON" <<<"$out" ||
+  fail "truncated reference message: $out"
+
+# --- Ctrl-C while sampling: the draws so far are written, flagged partial, exit status 130 ----
+# The interpreter backend starts sampling at once (no compiler run). SIGINT is sent a second
+# after the handler is installed (SigCgt in /proc shows it). Job control on (set -m), as a
+# script's background job otherwise starts with SIGINT ignored.
+set -m
+"$hypatia" sample eight_schools --backend interp --chains 2 --cores 2 --tune 0 --draws 1000000 \
+  --seed 5 -q -o "$scratch/partial.nc" --csv "$scratch/partial.csv" \
+  >"$scratch/interrupted.out" 2>"$scratch/interrupted.err" &
+sampler=$!
+set +m
+for _ in $(seq 600); do
+  caught=$(awk '/^SigCgt/ {print $2}' "/proc/$sampler/status" 2>/dev/null)
+  [ -n "$caught" ] && (((16#$caught & 2) != 0)) && break
+  sleep 0.1
+done
+sleep 1
+kill -INT "$sampler"
+for _ in $(seq 600); do kill -0 "$sampler" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$sampler" 2>/dev/null && fail "SIGINT did not stop sampling within a minute"
+status=0
+wait "$sampler" || status=$?
+[ "$status" = 130 ] || fail "interrupted sample exited $status: $(cat "$scratch/interrupted.err")"
+grep -q "sampling was interrupted: kept" "$scratch/interrupted.err" ||
+  fail "no interruption note: $(cat "$scratch/interrupted.err")"
+/usr/bin/python3 - "$scratch/partial.nc" <<'PY' || fail "interrupted NetCDF check"
+import sys
+import xarray as xr
+posterior = xr.open_dataset(sys.argv[1], group="posterior")
+root = xr.open_dataset(sys.argv[1])
+draws = posterior.sizes["draw"]
+assert 0 < draws < 1000000, posterior.sizes
+assert 1 <= posterior.sizes["chain"] <= 2, posterior.sizes
+assert root.attrs["sampling_interrupted"] == "1", root.attrs
+assert int(root.attrs["draws_completed"]) == draws, (root.attrs, draws)
+assert root.attrs["draws_requested"] == "1000000", root.attrs
+assert not posterior["mu"].isnull().any()
+PY
+grep -q "^# sampling_interrupted = 1" "$scratch/partial_1.csv" || fail "CSV not flagged partial"
+csv_rows=$(grep -c '^-\?[0-9]' "$scratch/partial_1.csv")
+completed=$(sed -n 's/^# draws_completed = //p' "$scratch/partial_1.csv")
+[ -n "$completed" ] && [ "$csv_rows" = "$completed" ] ||
+  fail "CSV rows $csv_rows, draws_completed '$completed'"
+
 [ "$failures" -eq 0 ] && echo "all CLI checks passed"
 exit "$failures"

@@ -11,11 +11,13 @@
 #include <span>
 
 #include "hypatia/diagnostics.hpp"
+#include "hypatia/interrupt.hpp"
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/validation.hpp"
+#include "support/errors.hpp"
 
 namespace hypatia {
 namespace {
@@ -183,6 +185,38 @@ TEST(SampleRobustness, VectorWithoutNamedDimsGivesAValidDivergenceGroup) {
     EXPECT_EQ(dimension_names(variable_of(data, "posterior", "beta"))[0], "beta_dim_0");
     EXPECT_EQ(at_divergences.shape[0] > 0, diverge);
   }
+}
+
+// 8 bytes x 4 chains x (1000 draws x (2 x dim 1 + 1 stored value + 2 x 8 statistics) + 16 x dim).
+TEST(SampleMemory, TheEstimateCountsDrawsValuesAndStatistics) {
+  EXPECT_EQ(estimate_sample_bytes(NormalNormal().model(), {.chains = 4, .draws = 1000}),
+            8.0 * 4 * (1000 * 19 + 16));
+}
+
+TEST(SampleMemory, ARunBeyondTheLimitIsRefusedBeforeCompiling) {
+  const std::string message = testing::error_message([] {
+    sample(NormalNormal().model(),
+           {.chains = 4, .draws = 1000, .progress = false, .memory_limit_bytes = 100000});
+  });
+  testing::expect_mentions(message, {"about 0.000609 GB", "4 chains x 1000 draws of 1 parameters",
+                                     "limit of 0.0001 GB", "fewer chains or draws"});
+}
+
+// Two billion elements would need some 256 GB per chain before any draw: refused at once, where
+// the run used to grow until the OOM killer ended it.
+TEST(SampleMemory, AHugeFreeVariableIsRefusedAgainstPhysicalMemory) {
+  Model m;
+  m.normal("x", 0, 1, {.shape = {2000000000}});
+  testing::expect_mentions(testing::error_message([&] { sample(m, {.progress = false}); }),
+                           {"2000000000 parameters", "physical memory"});
+}
+
+TEST(SampleInterrupt, AnInterruptBeforeTheFirstDrawKeepsNothingAndSaysSo) {
+  request_interrupt();
+  const std::string message =
+      testing::error_message([] { sample(NormalNormal().model(), {.progress = false}); });
+  clear_interrupt();
+  testing::expect_mentions(message, {"interrupted before any chain finished its warm-up"});
 }
 
 }  // namespace

@@ -87,7 +87,9 @@ struct NutsResult {
 };
 
 // Throws hypatia::Error for bad options or when a chain finds no starting point with finite log
-// density and gradient (naming target.nonfinite_variables() there).
+// density and gradient (naming target.nonfinite_variables() there). When interrupt_requested()
+// turns true, every chain stops at its next iteration: chains then hold fewer draws than asked
+// (none when still warming up or not yet started).
 NutsResult sample_nuts(const Target& target, const NutsOptions& options = {});
 
 }  // namespace hypatia

@@ -62,7 +62,8 @@ struct SmcResult {
 
 // Runs options.chains independent SMC runs on up to options.cores threads. Throws hypatia::Error
 // for bad options, for a target that cannot split or cannot draw from its prior, and for a run
-// that does not reach beta = 1 within options.max_stages.
+// that does not reach beta = 1 within options.max_stages. A run that interrupt_requested() stops
+// before beta = 1 returns a chain without draws.
 SmcResult sample_smc(const Target& target, const SmcOptions& options = {});
 
 }  // namespace hypatia
