@@ -26,10 +26,14 @@ NutsOptions nuts_options(const SampleOptions& options) {
   return nuts;
 }
 
+enum class StatType { real, integer, boolean };
+
 template <typename T>
 Variable stat_variable(const std::string& name, const std::vector<const std::vector<T>*>& chains,
-                       bool is_integer) {
-  Variable variable{.name = name, .is_integer = is_integer};
+                       StatType type) {
+  Variable variable{.name = name,
+                    .is_integer = type == StatType::integer,
+                    .is_boolean = type == StatType::boolean};
   for (const std::vector<T>* values : chains) {
     for (const T& value : *values) variable.values.push_back(static_cast<double>(value));
   }
@@ -43,16 +47,21 @@ Group nuts_sample_stats(const NutsResult& result) {
     return values;
   };
   Group stats;
-  stats.variables.push_back(stat_variable("lp", per_chain(&NutsStats::lp), false));
+  stats.variables.push_back(stat_variable("lp", per_chain(&NutsStats::lp), StatType::real));
   stats.variables.push_back(
-      stat_variable("acceptance_rate", per_chain(&NutsStats::acceptance_rate), false));
-  stats.variables.push_back(stat_variable("step_size", per_chain(&NutsStats::step_size), false));
-  stats.variables.push_back(stat_variable("tree_depth", per_chain(&NutsStats::tree_depth), true));
-  stats.variables.push_back(stat_variable("n_steps", per_chain(&NutsStats::n_steps), true));
-  stats.variables.push_back(stat_variable("diverging", per_chain(&NutsStats::diverging), true));
-  stats.variables.push_back(stat_variable("energy", per_chain(&NutsStats::energy), false));
+      stat_variable("acceptance_rate", per_chain(&NutsStats::acceptance_rate), StatType::real));
   stats.variables.push_back(
-      stat_variable("max_energy_error", per_chain(&NutsStats::max_energy_error), false));
+      stat_variable("step_size", per_chain(&NutsStats::step_size), StatType::real));
+  stats.variables.push_back(
+      stat_variable("tree_depth", per_chain(&NutsStats::tree_depth), StatType::integer));
+  stats.variables.push_back(
+      stat_variable("n_steps", per_chain(&NutsStats::n_steps), StatType::integer));
+  stats.variables.push_back(
+      stat_variable("diverging", per_chain(&NutsStats::diverging), StatType::boolean));
+  stats.variables.push_back(stat_variable("energy", per_chain(&NutsStats::energy), StatType::real));
+  stats.variables.push_back(
+      stat_variable("max_energy_error", per_chain(&NutsStats::max_energy_error), StatType::real));
+  stats.variables.push_back(divergence_end(result));
   return stats;
 }
 
@@ -90,7 +99,7 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
   data.draws = options.draws;
   data.groups["posterior"] = constrained_draws(compiled, flat, options.chains, options.draws);
   data.groups["sample_stats"] = nuts_sample_stats(result);
-  data.groups["divergences"] = divergence_group(compiled, result);
+  data.coords[unconstrained_parameter_dim] = compiled.coordinate_names();
   data.attributes["sampling_time_seconds"] = std::to_string(result.seconds);
   return data;
 }
@@ -123,7 +132,8 @@ InferenceData sample(const Model& model, const SampleOptions& options) {
   InferenceData data = options.sampler == SamplerKind::nuts ? sample_with_nuts(*compiled, options)
                                                             : sample_with_smc(*compiled, options);
   add_settings(data, options);
-  data.coords = model.coords();
+  // The model's coords join those the sampler added (unconstrained_parameter).
+  data.coords.insert(model.coords().begin(), model.coords().end());
   data.groups["observed_data"] = observed_data_group(model);
   data.groups["constant_data"] = constant_data_group(model);
   return data;
