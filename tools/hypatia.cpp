@@ -93,6 +93,8 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
           ->default_str("the model's, usually diag");
   sample->add_option("--output,-o", command.output, "Write an InferenceData NetCDF-4 file");
   sample->add_option("--csv", command.csv, "Write CmdStan-style CSV (one file per chain)");
+  sample->add_flag("--log-likelihood", options.log_likelihood,
+                   "Store the pointwise log likelihood (ArviZ's log_likelihood group, for az.loo)");
   sample->add_flag("--quiet,-q", command.quiet, "No progress bar");
   sample->callback([&command, metric] {
     command.metric_given = metric->count() > 0;

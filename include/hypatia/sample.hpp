@@ -28,6 +28,9 @@ struct SampleOptions {
   int max_tree_depth = 10;
   std::int64_t particles = 2000;  // SMC: particles per chain (its draws)
   bool progress = true;
+  // Also store ArviZ's log_likelihood group (each observed variable's pointwise log likelihood
+  // at every draw), which az.loo and az.compare read; needs an observed variable.
+  bool log_likelihood = false;
 };
 
 InferenceData sample(const Model& model, const SampleOptions& options = {});

@@ -1,6 +1,8 @@
 // The model as graphs of one flat unconstrained vector: each free variable is a slice of it
 // passed through its transform, substituted for the variable's placeholder everywhere.
 
+#include <algorithm>
+
 #include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
@@ -24,6 +26,14 @@ Expr unconstrained_block(const Expr& x, const FlatBlock& block) {
 Expr constrained_block(const Expr& x, const FlatBlock& block) {
   Expr unconstrained = unconstrained_block(x, block);
   return block.transform ? block.transform->constrain(unconstrained) : unconstrained;
+}
+
+// The shape of one observed variable's observations: its values less the event axes.
+Shape observation_shape(const ModelVariable& observed) {
+  Shape shape = observed.shape;
+  const auto event_rank = static_cast<std::size_t>(observed.distribution->event_rank());
+  shape.resize(shape.size() - std::min(event_rank, shape.size()));
+  return shape;
 }
 
 Expr sum_all(const Expr& term) {
@@ -76,10 +86,14 @@ LogDensityGraph Model::log_density() const {
         log_prior = log_prior + term;
         break;
       }
-      case VariableRole::observed:
-        term = sum_all(variable.distribution->logp(variable.value));
+      case VariableRole::observed: {
+        const Expr pointwise = variable.distribution->logp(variable.value);
+        term = sum_all(pointwise);
         log_likelihood = log_likelihood + term;
+        graph.pointwise_log_likelihood.emplace_back(
+            variable.name, broadcast_to(pointwise, observation_shape(variable)));
         break;
+      }
       case VariableRole::potential:
         term = sum_all(variable.value);
         log_likelihood = log_likelihood + term;
@@ -97,6 +111,9 @@ LogDensityGraph Model::log_density() const {
   graph.log_likelihood = substitute(log_likelihood.node(), replacements);
   graph.logp = graph.log_prior + graph.log_likelihood;
   for (auto& [name, term] : graph.terms) term = substitute(term.node(), replacements);
+  for (auto& [name, pointwise] : graph.pointwise_log_likelihood) {
+    pointwise = substitute(pointwise.node(), replacements);
+  }
   return graph;
 }
 

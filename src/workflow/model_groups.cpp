@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
 #include "hypatia/io.hpp"
@@ -71,6 +72,28 @@ Variable divergence_end(const NutsResult& result) {
     }
   }
   return variable;
+}
+
+Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,
+                           std::int64_t chains, std::int64_t draws) {
+  const std::int64_t dim = compiled.dim();
+  if (static_cast<std::int64_t>(flat_draws.size()) != chains * draws * dim) {
+    throw Error("log_likelihood_group: expected " + std::to_string(chains * draws * dim) +
+                " values (chains x draws x dim); got " + std::to_string(flat_draws.size()));
+  }
+  Group group;
+  for (const ModelVariable& observed : compiled.pointwise_log_likelihood_variables()) {
+    group.variables.push_back(
+        {.name = observed.name, .shape = observed.shape, .dims = observed.dims});
+  }
+  for (std::int64_t i = 0; i < chains * draws; ++i) {
+    const auto values = compiled.log_likelihood(flat_draws.data() + i * dim);
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      group.variables[k].values.insert(group.variables[k].values.end(), values[k].begin(),
+                                       values[k].end());
+    }
+  }
+  return group;
 }
 
 }  // namespace hypatia

@@ -19,6 +19,10 @@ inline constexpr const char* unconstrained_parameter_dim = "unconstrained_parame
 // unconstrained_parameter), the unconstrained position where the diverging leapfrog step ended;
 // NaN for draws that did not diverge.
 Variable divergence_end(const NutsResult& result);
+// ArviZ's log_likelihood group: for each observed variable, under its name, the pointwise log
+// likelihood at every draw (flat unconstrained draws laid out (chain, draw, dim)).
+Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,
+                           std::int64_t chains, std::int64_t draws);
 // SMC runs with their own sampler (sample_smc.cpp).
 InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& options);
 

@@ -100,8 +100,22 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
   data.groups["posterior"] = constrained_draws(compiled, flat, options.chains, options.draws);
   data.groups["sample_stats"] = nuts_sample_stats(result);
   data.coords[unconstrained_parameter_dim] = compiled.coordinate_names();
+  if (options.log_likelihood) {
+    data.groups["log_likelihood"] =
+        log_likelihood_group(compiled, flat, options.chains, options.draws);
+  }
   data.attributes["sampling_time_seconds"] = std::to_string(result.seconds);
   return data;
+}
+
+// Checked before sampling, so a run that cannot deliver what was asked for costs nothing.
+void require_observed_variable(const Model& model) {
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role == VariableRole::observed) return;
+  }
+  throw Error(
+      "log_likelihood was requested, but the model has no observed variable (potentials are "
+      "not observations): there is no pointwise log likelihood to store");
 }
 
 }  // namespace
@@ -128,6 +142,7 @@ Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat
 }
 
 InferenceData sample(const Model& model, const SampleOptions& options) {
+  if (options.log_likelihood) require_observed_variable(model);
   auto compiled = model.compile({.backend = options.backend});
   InferenceData data = options.sampler == SamplerKind::nuts ? sample_with_nuts(*compiled, options)
                                                             : sample_with_smc(*compiled, options);

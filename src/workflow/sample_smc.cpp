@@ -44,6 +44,10 @@ InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& opti
   data.draws = options.particles;
   data.groups["posterior"] = constrained_draws(compiled, flat, options.chains, options.particles);
   data.groups["sample_stats"] = smc_sample_stats(result);
+  if (options.log_likelihood) {
+    data.groups["log_likelihood"] =
+        log_likelihood_group(compiled, flat, options.chains, options.particles);
+  }
   data.attributes["sampling_time_seconds"] = std::to_string(seconds);
   return data;
 }
