@@ -175,6 +175,8 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       "--csv", command.csv,
       "Write CmdStan-style CSV (one file per chain; to a device or pipe such as /dev/stdout, "
       "all chains in one stream)");
+  sample->add_flag("--log-likelihood", options.log_likelihood,
+                   "Store the pointwise log likelihood (ArviZ's log_likelihood group, for az.loo)");
   sample->add_flag("--quiet,-q", command.quiet, "No progress bar");
   sample->callback([&command, metric, output, csv] {
     require_path(output, command.output);

@@ -69,7 +69,7 @@ struct CmdStanCsvOptions {
 // CmdStan's output CSV: '#' comment lines with the model and the sampler settings (the global
 // attributes), a header row of the sampler columns (lp__, accept_stat__, stepsize__, treedepth__,
 // n_leapfrog__, divergent__, energy__, from the sample_stats lp, acceptance_rate, step_size,
-// tree_depth, n_steps, diverging, energy; other sample_stats follow as "<name>__") and the
+// tree_depth, n_steps, diverging, energy; other scalar sample_stats follow as "<name>__") and the
 // posterior's elements named as CmdStan does (theta.1, a.1.1, a.2.1, ...: 1-based, column-major),
 // then one row per draw. Returns the files written. A stream target (/dev/stdout) receives every
 // chain, as with ChainFiles::single_file, since per-chain names cannot be derived from it.

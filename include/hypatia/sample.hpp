@@ -30,6 +30,9 @@ struct SampleOptions {
   bool progress = true;
   // The most memory the result may need (estimate_sample_bytes); 0: the physical memory.
   std::int64_t memory_limit_bytes = 0;
+  // Also store ArviZ's log_likelihood group (each observed variable's pointwise log likelihood
+  // at every draw), which az.loo and az.compare read; needs an observed variable.
+  bool log_likelihood = false;
 };
 
 // Compiles the model, samples it and gathers the result. Throws hypatia::Error before compiling

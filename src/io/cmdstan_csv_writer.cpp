@@ -74,8 +74,11 @@ std::vector<Column> csv_columns(const InferenceData& data) {
         mapped.push_back(stat);
       }
     }
+    // CmdStan's sampler columns are one number per draw: a stat with axes of its own (the
+    // divergence location, as long as the parameter vector) has no place among them.
     for (const Variable& variable : stats->second.variables) {
-      if (std::find(mapped.begin(), mapped.end(), variable.name) == mapped.end()) {
+      if (variable.shape.empty() &&
+          std::find(mapped.begin(), mapped.end(), variable.name) == mapped.end()) {
         append_element_columns(variable, variable.name + "__", columns);
       }
     }
@@ -144,7 +147,8 @@ class CsvWriter {
       const Column& column = columns_[i];
       const std::int64_t size = num_elements(column.variable->shape);
       const double value = column.variable->values[sample * size + column.element];
-      out << (i ? "," : "") << format_value(value, column.variable->is_integer);
+      out << (i ? "," : "")
+          << format_value(value, column.variable->is_integer || column.variable->is_boolean);
     }
     out << '\n';
   }

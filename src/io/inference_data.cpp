@@ -19,7 +19,7 @@ const Variable* Group::find(const std::string& name) const {
 
 bool has_chain_and_draw(const std::string& group_name) {
   static const std::set<std::string> unsampled = {"observed_data", "constant_data",
-                                                  "predictions_constant_data", "divergences"};
+                                                  "predictions_constant_data"};
   return unsampled.count(group_name) == 0;
 }
 
@@ -86,7 +86,11 @@ class GroupChecker {
       fail(variable, "expected " + std::to_string(expected) + " values for " + layout + ", got " +
                          std::to_string(variable.values.size()));
     }
-    if (variable.is_integer) check_integral(variable);
+    if (variable.is_boolean) {
+      check_boolean(variable);
+    } else if (variable.is_integer) {
+      check_integral(variable);
+    }
   }
 
   // A variable may not share its name with a dimension: the dimension's coordinate variable
@@ -128,6 +132,16 @@ class GroupChecker {
           value >= int64_bound) {
         fail(variable,
              "is marked integer but value " + std::to_string(i) + " is " + std::to_string(value));
+      }
+    }
+  }
+
+  void check_boolean(const Variable& variable) const {
+    for (std::size_t i = 0; i < variable.values.size(); ++i) {
+      const double value = variable.values[i];
+      if (value != 0 && value != 1) {
+        fail(variable, "is marked boolean but value " + std::to_string(i) + " is " +
+                           std::to_string(value) + " (expected 0 or 1)");
       }
     }
   }

@@ -183,7 +183,16 @@ class GroupWriter {
     std::vector<std::string> dims = dimension_names(variable);
     if (has_chain_and_draw(name_)) dims.insert(dims.begin(), {"chain", "draw"});
     const std::string what = where_ + ": variable '" + variable.name + "'";
-    if (variable.is_integer) {
+    if (variable.is_boolean) {
+      // xarray's encoding of bool (conventions.maybe_encode_bools): int8 values and the
+      // attribute dtype = "bool", which open_dataset decodes back to a bool array.
+      const int id = define_variable(variable.name, NC_BYTE, dims);
+      const std::string bool_type = "bool";
+      file_.check(nc_put_att_text(group_id_, id, "dtype", bool_type.size(), bool_type.data()),
+                  what + ": attribute 'dtype'");
+      const std::vector<signed char> flags(variable.values.begin(), variable.values.end());
+      if (!flags.empty()) file_.check(nc_put_var_schar(group_id_, id, flags.data()), what);
+    } else if (variable.is_integer) {
       put_int64(define_variable(variable.name, NC_INT64, dims), to_int64(variable.values), what);
     } else {
       put_double(define_variable(variable.name, NC_DOUBLE, dims), variable.values, what);

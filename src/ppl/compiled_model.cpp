@@ -19,8 +19,9 @@ namespace hypatia {
 struct CompiledModel::Shared {
   LogDensityGraph graph;
   PointLayout layout;
-  std::vector<ModelVariable> stored;  // free variables and deterministics
-  std::vector<Expr> stored_values;    // their values as graphs of x and the data
+  std::vector<ModelVariable> stored;        // free variables and deterministics
+  std::vector<Expr> stored_values;          // their values as graphs of x and the data
+  std::vector<ModelVariable> observations;  // observed variables, shaped as their log likelihood
   CompileOptions options;
   LogpGrad prototype;
   // Forward sampling of the free variables, unconstrained and flattened; empty when a prior has
@@ -32,9 +33,10 @@ struct CompiledModel::Shared {
 
 struct CompiledModel::Instance {
   LogpGrad logp_grad;
-  std::optional<Function> split;      // log prior, log likelihood
-  std::optional<Function> constrain;  // stored values
-  std::optional<Function> prior;      // a prior draw on the unconstrained scale
+  std::optional<Function> split;           // log prior, log likelihood
+  std::optional<Function> constrain;       // stored values
+  std::optional<Function> log_likelihood;  // pointwise, per observed variable
+  std::optional<Function> prior;           // a prior draw on the unconstrained scale
 };
 
 namespace {
@@ -83,6 +85,19 @@ std::vector<NodePtr> nodes_of(const std::vector<Expr>& exprs) {
   return nodes;
 }
 
+// The observed variables as their pointwise log likelihood is laid out: the observed shape and
+// dims without the event axes (the graphs already have that shape).
+std::vector<ModelVariable> observation_variables(const Model& model, const LogDensityGraph& graph) {
+  std::vector<ModelVariable> observations;
+  for (const auto& [name, pointwise] : graph.pointwise_log_likelihood) {
+    ModelVariable variable = model.variable(name);
+    variable.shape = pointwise.shape();
+    if (!variable.dims.empty()) variable.dims.resize(variable.shape.size());
+    observations.push_back(std::move(variable));
+  }
+  return observations;
+}
+
 // A prior draw of every free variable, mapped to the flat unconstrained vector.
 std::pair<Expr, Expr> prior_draw_graph(const Model& model, const PointLayout& layout) {
   const ForwardGraph forward = forward_graph(model);
@@ -114,6 +129,7 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
     }
   }
   std::vector<Expr> stored_values = stored_value_graphs(model, graph, layout);
+  std::vector<ModelVariable> observations = observation_variables(model, graph);
   Expr prior_state, prior_flat;
   try {
     std::tie(prior_state, prior_flat) = prior_draw_graph(model, layout);
@@ -121,8 +137,9 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
     // Left empty: sample_prior reports that the target cannot draw.
   }
   return std::make_shared<const CompiledModel::Shared>(CompiledModel::Shared{
-      std::move(graph), std::move(layout), std::move(stored), std::move(stored_values), options,
-      std::move(prototype), std::move(prior_state), std::move(prior_flat), model});
+      std::move(graph), std::move(layout), std::move(stored), std::move(stored_values),
+      std::move(observations), options, std::move(prototype), std::move(prior_state),
+      std::move(prior_flat), model});
 }
 
 }  // namespace
@@ -132,7 +149,7 @@ CompiledModel::CompiledModel(const Model& model, const CompileOptions& options)
 
 CompiledModel::CompiledModel(std::shared_ptr<const Shared> shared)
     : shared_(std::move(shared)),
-      instance_(std::make_unique<Instance>(Instance{shared_->prototype.copy(), {}, {}, {}})) {}
+      instance_(std::make_unique<Instance>(Instance{shared_->prototype.copy(), {}, {}, {}, {}})) {}
 
 CompiledModel::~CompiledModel() = default;
 
@@ -209,6 +226,27 @@ std::vector<std::vector<double>> CompiledModel::constrain(const double* x) {
     stored.push_back(value.to_doubles());
   }
   return stored;
+}
+
+const std::vector<ModelVariable>& CompiledModel::pointwise_log_likelihood_variables() const {
+  return shared_->observations;
+}
+
+std::vector<std::vector<double>> CompiledModel::log_likelihood(const double* x) {
+  const LogDensityGraph& graph = shared_->graph;
+  if (graph.pointwise_log_likelihood.empty()) return {};
+  if (!instance_->log_likelihood) {
+    std::vector<NodePtr> outputs;
+    for (const auto& [name, pointwise] : graph.pointwise_log_likelihood) {
+      outputs.push_back(pointwise.node());
+    }
+    instance_->log_likelihood.emplace(function_inputs(graph), outputs, shared_->options);
+  }
+  std::vector<std::vector<double>> values;
+  for (const Tensor& value : (*instance_->log_likelihood)(input_values(graph, x))) {
+    values.push_back(value.to_doubles());
+  }
+  return values;
 }
 
 std::unique_ptr<CompiledModel> Model::compile(const CompileOptions& options) const {

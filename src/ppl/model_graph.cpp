@@ -3,6 +3,8 @@
 
 #include "ppl/model_graph.hpp"
 
+#include <algorithm>
+
 #include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
@@ -21,6 +23,14 @@ std::int64_t element_count(const Shape& shape) {
 Expr unconstrained_block(const Expr& x, const FlatBlock& block) {
   return reshape(slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt}),
                  block.unconstrained_shape);
+}
+
+// The shape of one observed variable's observations: its values less the event axes.
+Shape observation_shape(const ModelVariable& observed) {
+  Shape shape = observed.shape;
+  const auto event_rank = static_cast<std::size_t>(observed.distribution->event_rank());
+  shape.resize(shape.size() - std::min(event_rank, shape.size()));
+  return shape;
 }
 
 Expr sum_all(const Expr& term) {
@@ -87,10 +97,14 @@ LogDensityGraph Model::log_density() const {
         log_prior = log_prior + term;
         break;
       }
-      case VariableRole::observed:
-        term = sum_all(variable.distribution->logp(variable.value));
+      case VariableRole::observed: {
+        const Expr pointwise = variable.distribution->logp(variable.value);
+        term = sum_all(pointwise);
         log_likelihood = log_likelihood + term;
+        graph.pointwise_log_likelihood.emplace_back(
+            variable.name, broadcast_to(pointwise, observation_shape(variable)));
         break;
+      }
       case VariableRole::potential:
         term = sum_all(variable.value);
         log_likelihood = log_likelihood + term;
@@ -108,6 +122,9 @@ LogDensityGraph Model::log_density() const {
   graph.log_likelihood = substitute(log_likelihood.node(), replacements);
   graph.logp = graph.log_prior + graph.log_likelihood;
   for (auto& [name, term] : graph.terms) term = substitute(term.node(), replacements);
+  for (auto& [name, pointwise] : graph.pointwise_log_likelihood) {
+    pointwise = substitute(pointwise.node(), replacements);
+  }
   return graph;
 }
 

@@ -1,5 +1,9 @@
 #include "workflow/model_groups.hpp"
 
+#include <algorithm>
+#include <limits>
+
+#include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/interpreter.hpp"
 #include "hypatia/io.hpp"
@@ -54,38 +58,41 @@ Group constant_data_group(const Model& model) {
   return group;
 }
 
-Group divergence_group(CompiledModel& compiled, const NutsResult& result) {
-  Group group;
-  Variable chain_index{.name = "chain_index", .dims = {"divergence"}, .is_integer = true};
-  Variable draw_index{.name = "draw_index", .dims = {"divergence"}, .is_integer = true};
-  for (const ModelVariable& stored : compiled.stored_variables()) {
-    // Unnamed axes take the names the posterior group gives them, so both groups share them.
-    const std::vector<std::string> trailing =
-        dimension_names({.name = stored.name, .shape = stored.shape, .dims = stored.dims});
-    std::vector<std::string> dims = {"divergence"};
-    dims.insert(dims.end(), trailing.begin(), trailing.end());
-    Shape shape = {0};
-    shape.insert(shape.end(), stored.shape.begin(), stored.shape.end());
-    group.variables.push_back({.name = stored.name, .shape = shape, .dims = dims});
-  }
-  for (std::size_t chain = 0; chain < result.chains.size(); ++chain) {
-    for (const Divergence& divergence : result.chains[chain].divergences) {
+Variable divergence_end(const NutsResult& result) {
+  Variable variable{
+      .name = "divergence_end", .shape = {result.dim}, .dims = {unconstrained_parameter_dim}};
+  for (const NutsChain& chain : result.chains) {
+    const std::size_t first = variable.values.size();
+    variable.values.resize(first + chain.stats.diverging.size() * result.dim,
+                           std::numeric_limits<double>::quiet_NaN());
+    for (const Divergence& divergence : chain.divergences) {
       if (divergence.warmup) continue;
-      chain_index.values.push_back(static_cast<double>(chain));
-      draw_index.values.push_back(static_cast<double>(divergence.iteration));
-      const auto values = compiled.constrain(divergence.point.data());
-      for (std::size_t k = 0; k < values.size(); ++k) {
-        group.variables[k].values.insert(group.variables[k].values.end(), values[k].begin(),
-                                         values[k].end());
-        group.variables[k].shape[0] += 1;
-      }
+      std::copy(divergence.point.begin(), divergence.point.end(),
+                variable.values.begin() + first + divergence.iteration * result.dim);
     }
   }
-  const auto count = static_cast<std::int64_t>(chain_index.values.size());
-  chain_index.shape = {count};
-  draw_index.shape = {count};
-  group.variables.push_back(std::move(chain_index));
-  group.variables.push_back(std::move(draw_index));
+  return variable;
+}
+
+Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,
+                           std::int64_t chains, std::int64_t draws) {
+  const std::int64_t dim = compiled.dim();
+  if (static_cast<std::int64_t>(flat_draws.size()) != chains * draws * dim) {
+    throw Error("log_likelihood_group: expected " + std::to_string(chains * draws * dim) +
+                " values (chains x draws x dim); got " + std::to_string(flat_draws.size()));
+  }
+  Group group;
+  for (const ModelVariable& observed : compiled.pointwise_log_likelihood_variables()) {
+    group.variables.push_back(
+        {.name = observed.name, .shape = observed.shape, .dims = observed.dims});
+  }
+  for (std::int64_t i = 0; i < chains * draws; ++i) {
+    const auto values = compiled.log_likelihood(flat_draws.data() + i * dim);
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      group.variables[k].values.insert(group.variables[k].values.end(), values[k].begin(),
+                                       values[k].end());
+    }
+  }
   return group;
 }
 

@@ -13,9 +13,16 @@ namespace hypatia {
 Group observed_data_group(const Model& model);
 // Data containers not observed directly (covariates, indices).
 Group constant_data_group(const Model& model);
-// Where NUTS diverged: for each divergent transition its chain, draw and the constrained values
-// there, along a "divergence" axis.
-Group divergence_group(CompiledModel& compiled, const NutsResult& result);
+// The dimension of the unconstrained parameter vector in sample_stats, as nutpie names it.
+inline constexpr const char* unconstrained_parameter_dim = "unconstrained_parameter";
+// Where NUTS diverged, as nutpie stores it in sample_stats: "divergence_end", per (chain, draw,
+// unconstrained_parameter), the unconstrained position where the diverging leapfrog step ended;
+// NaN for draws that did not diverge.
+Variable divergence_end(const NutsResult& result);
+// ArviZ's log_likelihood group: for each observed variable, under its name, the pointwise log
+// likelihood at every draw (flat unconstrained draws laid out (chain, draw, dim)).
+Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,
+                           std::int64_t chains, std::int64_t draws);
 // SMC runs with their own sampler (sample_smc.cpp).
 InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& options);
 

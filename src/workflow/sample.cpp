@@ -33,10 +33,14 @@ NutsOptions nuts_options(const SampleOptions& options) {
   return nuts;
 }
 
+enum class StatType { real, integer, boolean };
+
 template <typename T>
 Variable stat_variable(const std::string& name, const std::vector<const std::vector<T>*>& chains,
-                       bool is_integer) {
-  Variable variable{.name = name, .is_integer = is_integer};
+                       StatType type) {
+  Variable variable{.name = name,
+                    .is_integer = type == StatType::integer,
+                    .is_boolean = type == StatType::boolean};
   for (const std::vector<T>* values : chains) {
     for (const T& value : *values) variable.values.push_back(static_cast<double>(value));
   }
@@ -50,16 +54,21 @@ Group nuts_sample_stats(const NutsResult& result) {
     return values;
   };
   Group stats;
-  stats.variables.push_back(stat_variable("lp", per_chain(&NutsStats::lp), false));
+  stats.variables.push_back(stat_variable("lp", per_chain(&NutsStats::lp), StatType::real));
   stats.variables.push_back(
-      stat_variable("acceptance_rate", per_chain(&NutsStats::acceptance_rate), false));
-  stats.variables.push_back(stat_variable("step_size", per_chain(&NutsStats::step_size), false));
-  stats.variables.push_back(stat_variable("tree_depth", per_chain(&NutsStats::tree_depth), true));
-  stats.variables.push_back(stat_variable("n_steps", per_chain(&NutsStats::n_steps), true));
-  stats.variables.push_back(stat_variable("diverging", per_chain(&NutsStats::diverging), true));
-  stats.variables.push_back(stat_variable("energy", per_chain(&NutsStats::energy), false));
+      stat_variable("acceptance_rate", per_chain(&NutsStats::acceptance_rate), StatType::real));
   stats.variables.push_back(
-      stat_variable("max_energy_error", per_chain(&NutsStats::max_energy_error), false));
+      stat_variable("step_size", per_chain(&NutsStats::step_size), StatType::real));
+  stats.variables.push_back(
+      stat_variable("tree_depth", per_chain(&NutsStats::tree_depth), StatType::integer));
+  stats.variables.push_back(
+      stat_variable("n_steps", per_chain(&NutsStats::n_steps), StatType::integer));
+  stats.variables.push_back(
+      stat_variable("diverging", per_chain(&NutsStats::diverging), StatType::boolean));
+  stats.variables.push_back(stat_variable("energy", per_chain(&NutsStats::energy), StatType::real));
+  stats.variables.push_back(
+      stat_variable("max_energy_error", per_chain(&NutsStats::max_energy_error), StatType::real));
+  stats.variables.push_back(divergence_end(result));
   return stats;
 }
 
@@ -138,7 +147,11 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
   if (interrupted) mark_interrupted(data, options.draws, kept_chains, options.chains);
   data.groups["posterior"] = constrained_draws(compiled, flat, data.chains, data.draws);
   data.groups["sample_stats"] = nuts_sample_stats(result);
-  data.groups["divergences"] = divergence_group(compiled, result);
+  data.coords[unconstrained_parameter_dim] = compiled.coordinate_names();
+  if (options.log_likelihood) {
+    data.groups["log_likelihood"] =
+        log_likelihood_group(compiled, flat, data.chains, data.draws);
+  }
   data.attributes["sampling_time_seconds"] = std::to_string(result.seconds);
   return data;
 }
@@ -155,6 +168,16 @@ std::string gigabytes(double bytes) {
   text.precision(3);
   text << bytes / 1e9 << " GB";
   return text.str();
+}
+
+// Checked before sampling, so a run that cannot deliver what was asked for costs nothing.
+void require_observed_variable(const Model& model) {
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role == VariableRole::observed) return;
+  }
+  throw Error(
+      "log_likelihood was requested, but the model has no observed variable (potentials are "
+      "not observations): there is no pointwise log likelihood to store");
 }
 
 }  // namespace
@@ -219,6 +242,7 @@ InferenceData sample(const Model& model, const SampleOptions& options) {
         (options.memory_limit_bytes > 0 ? "limit of " : "machine's physical memory of ") +
         gigabytes(limit) + "; ask for fewer chains or draws");
   }
+  if (options.log_likelihood) require_observed_variable(model);
   auto compiled = model.compile({.backend = options.backend});
   InferenceData data = options.sampler == SamplerKind::nuts ? sample_with_nuts(*compiled, options)
                                                             : sample_with_smc(*compiled, options);

@@ -58,6 +58,10 @@ InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& opti
   if (interrupted) mark_interrupted(data, options.particles, kept, options.chains);
   data.groups["posterior"] = constrained_draws(compiled, flat, data.chains, data.draws);
   data.groups["sample_stats"] = smc_sample_stats(result);
+  if (options.log_likelihood) {
+    data.groups["log_likelihood"] =
+        log_likelihood_group(compiled, flat, options.chains, options.particles);
+  }
   data.attributes["sampling_time_seconds"] = std::to_string(seconds);
   return data;
 }

@@ -4,7 +4,7 @@ opened with xarray.open_dataset(path, group=name), compared with expectations gi
 Usage: check_netcdf.py FILE.nc EXPECTATIONS.json
 Expectations: {"global_attrs": {name: value}, "groups": {group: {"dims": {dim: length},
 "coords": {dim: [values]}, "attrs": {name: value}, "variables": {name: {"dims": [...],
-"dtype": "float64" | "int64", "values": nested lists}}}}}
+"dtype": "float64" | "int64" | "bool", "values": nested lists}}}}}
 Prints one line per checked group and "OK" at the end; exits 1 listing every mismatch, 2 when
 xarray or netCDF4 cannot be imported.
 """

@@ -40,8 +40,11 @@ InferenceData csv_inference_data() {
   };
   Variable lp = scalar("lp", false), accept = scalar("acceptance_rate", false),
            step = scalar("step_size", false), depth = scalar("tree_depth", true),
-           steps = scalar("n_steps", true), diverging = scalar("diverging", true),
+           steps = scalar("n_steps", true), diverging = scalar("diverging", false),
            energy = scalar("energy", false), extra = scalar("max_energy_error", false);
+  diverging.is_boolean = true;  // as the samplers store it
+  // A stat with an axis of its own (nutpie's divergence location) has no CmdStan column.
+  Variable divergence_end{"divergence_end", {2}, {"unconstrained_parameter"}, false, {}};
   Variable mu = scalar("mu", false);
   Variable theta{"theta", {3}, {"school"}, false, {}};
   Variable a{"a", {2, 3}, {}, false, {}};
@@ -55,6 +58,7 @@ InferenceData csv_inference_data() {
       diverging.values.push_back(d == 4 ? 1 : 0);
       energy.values.push_back(3.0 + c + 0.125 * d);
       extra.values.push_back(-0.5 * d);
+      for (int k = 0; k < 2; ++k) divergence_end.values.push_back(d == 4 ? k + 0.5 : NAN);
       mu.values.push_back(c + d / 10.0);
       for (int k = 0; k < 3; ++k) theta.values.push_back(1000 * c + 100 * d + (k + 1) + 0.5);
       for (int i = 0; i < 2; ++i) {
@@ -63,7 +67,8 @@ InferenceData csv_inference_data() {
     }
   }
   // Stored in an order unlike CmdStan's, which the writer must restore.
-  for (Variable* stat : {&energy, &extra, &lp, &diverging, &depth, &accept, &steps, &step}) {
+  for (Variable* stat :
+       {&energy, &extra, &divergence_end, &lp, &diverging, &depth, &accept, &steps, &step}) {
     add_variable(data, "sample_stats", *stat);
   }
   add_variable(data, "posterior", mu);
@@ -171,7 +176,8 @@ TEST(CmdStanCsv, OneFilePerChainWithCmdStanColumnsAndFullPrecision) {
   const Csv first = read_csv(files[0]);
   EXPECT_EQ(first.rows[2][3], "3");  // treedepth__
   EXPECT_EQ(first.rows[2][4], "7");  // n_leapfrog__
-  EXPECT_EQ(first.rows[4][5], "1");  // divergent__
+  EXPECT_EQ(first.rows[4][5], "1");  // divergent__, a boolean
+  EXPECT_EQ(first.rows[3][5], "0");
 }
 
 TEST(CmdStanCsv, SingleFileStacksChainsWithAChainColumn) {

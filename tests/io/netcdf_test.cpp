@@ -24,7 +24,7 @@ const std::string check_script = HYPATIA_FIXTURE_DIR "/../io/check_netcdf.py";
 
 // 2 chains x 5 draws. Each value spells its position (chain c, draw d, element k) so a layout
 // mistake shows up as a wrong number: theta = 100c + 10d + k + 0.5, eta = -(100c + 10d + k) -
-// 0.25, mu = c + d / 8, tree_depth = c + d + 1.
+// 0.25, mu = c + d / 8, tree_depth = c + d + 1, diverging = (d == 3).
 InferenceData small_inference_data() {
   InferenceData data;
   data.chains = 2;
@@ -35,18 +35,21 @@ InferenceData small_inference_data() {
   Variable theta{"theta", {3}, {"school"}, false, {}};
   Variable eta{"eta", {2}, {}, false, {}};
   Variable tree_depth{"tree_depth", {}, {}, true, {}};
+  Variable diverging{.name = "diverging", .is_boolean = true};
   for (int chain = 0; chain < 2; ++chain) {
     for (int draw = 0; draw < 5; ++draw) {
       mu.values.push_back(chain + draw / 8.0);
       for (int k = 0; k < 3; ++k) theta.values.push_back(100 * chain + 10 * draw + k + 0.5);
       for (int k = 0; k < 2; ++k) eta.values.push_back(-(100 * chain + 10 * draw + k) - 0.25);
       tree_depth.values.push_back(chain + draw + 1);
+      diverging.values.push_back(draw == 3 ? 1 : 0);
     }
   }
   add_variable(data, "posterior", mu);
   add_variable(data, "posterior", theta);
   add_variable(data, "posterior", eta);
   add_variable(data, "sample_stats", tree_depth);
+  add_variable(data, "sample_stats", diverging);
   add_variable(data, "observed_data", Variable{"y", {3}, {"school"}, false, {28, 8, -3}});
   data.groups["posterior"].attributes["sampler"] = "nuts";
   return data;
@@ -82,7 +85,10 @@ const char* small_expectations = R"json({
       "attrs": {"inference_library": "hypatia"},
       "variables": {
         "tree_depth": {"dims": ["chain", "draw"], "dtype": "int64",
-                       "values": [[1, 2, 3, 4, 5], [2, 3, 4, 5, 6]]}
+                       "values": [[1, 2, 3, 4, 5], [2, 3, 4, 5, 6]]},
+        "diverging": {"dims": ["chain", "draw"], "dtype": "bool",
+                      "values": [[false, false, false, true, false],
+                                 [false, false, false, true, false]]}
       }
     },
     "observed_data": {
@@ -187,6 +193,11 @@ TEST(NetcdfWriterErrors, DimsOfTheWrongRankNonIntegerIntegersAndNameClashes) {
   data.groups["sample_stats"].variables[0].values[4] = 2.5;
   expect_mentions(error_message([&] { validate(data); }),
                   {"group 'sample_stats'", "variable 'tree_depth'", "integer", "2.5"});
+
+  data = small_inference_data();
+  data.groups["sample_stats"].variables[1].values[2] = 2;
+  expect_mentions(error_message([&] { validate(data); }),
+                  {"group 'sample_stats'", "variable 'diverging'", "boolean", "2.0", "0 or 1"});
 
   data = small_inference_data();
   data.groups["observed_data"].variables.push_back(Variable{"school", {}, {}, false, {1}});

@@ -167,26 +167,6 @@ TEST(SampleRobustness, LogDensityThatIsNaNInPartOfTheSpace) {
               5 * diagnostics::mcse_mean(draws, data.chains));
 }
 
-TEST(SampleRobustness, VectorWithoutNamedDimsGivesAValidDivergenceGroup) {
-  // A vector free variable without coords, once with no divergence and once with some: the
-  // divergences group must name the vector's axis as the posterior group does.
-  for (const bool diverge : {false, true}) {
-    Model m;
-    auto beta = m.normal("beta", 0, 1, {.shape = {3}});
-    if (diverge) {
-      m.potential("wall", where(greater(sum(beta), 1.0),
-                                Expr(std::numeric_limits<double>::quiet_NaN()), Expr(0.0)));
-    }
-    const InferenceData data = sample(m, {.draws = 200, .tune = 200, .seed = 3, .progress = false});
-    EXPECT_NO_THROW(validate(data)) << "diverge=" << diverge;
-    const Variable& at_divergences = variable_of(data, "divergences", "beta");
-    EXPECT_EQ(at_divergences.shape[1], 3);
-    EXPECT_EQ(dimension_names(at_divergences)[1], "beta_dim_0");
-    EXPECT_EQ(dimension_names(variable_of(data, "posterior", "beta"))[0], "beta_dim_0");
-    EXPECT_EQ(at_divergences.shape[0] > 0, diverge);
-  }
-}
-
 // 8 bytes x 4 chains x (1000 draws x (2 x dim 1 + 1 stored value + 2 x 8 statistics) + 16 x dim).
 TEST(SampleMemory, TheEstimateCountsDrawsValuesAndStatistics) {
   EXPECT_EQ(estimate_sample_bytes(NormalNormal().model(), {.chains = 4, .draws = 1000}),

@@ -80,6 +80,10 @@ struct LogDensityGraph {
   Expr log_prior = {};       // free variables, with the transforms' log-Jacobians
   Expr log_likelihood = {};  // observed variables and potentials
   std::vector<std::pair<std::string, Expr>> terms = {};  // each variable's scalar contribution
+  // Each observed variable's log density per observation (event axes reduced, so the observed
+  // shape without its last event_rank axes), in model order: ArviZ's log_likelihood group.
+  // Potentials are not observations and have none.
+  std::vector<std::pair<std::string, Expr>> pointwise_log_likelihood = {};
   std::vector<Expr> data_inputs = {};
   std::vector<Tensor> data_values = {};  // in the order of data_inputs
 };
@@ -166,6 +170,13 @@ class CompiledModel : public Target {
   const std::vector<ModelVariable>& stored_variables() const;
   // The stored values at x, flattened row-major, in stored_variables() order.
   std::vector<std::vector<double>> constrain(const double* x);
+
+  // Names, shapes and dims of what log_likelihood() returns: one per observed variable, with the
+  // observed values' shape and dims less the distribution's event axes.
+  const std::vector<ModelVariable>& pointwise_log_likelihood_variables() const;
+  // Each observed variable's pointwise log likelihood at x, flattened row-major, by a function
+  // compiled for the model's backend (on first use).
+  std::vector<std::vector<double>> log_likelihood(const double* x);
 
   struct Shared;
 
