@@ -149,8 +149,7 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
   data.groups["sample_stats"] = nuts_sample_stats(result);
   data.coords[unconstrained_parameter_dim] = compiled.coordinate_names();
   if (options.log_likelihood) {
-    data.groups["log_likelihood"] =
-        log_likelihood_group(compiled, flat, data.chains, data.draws);
+    data.groups["log_likelihood"] = log_likelihood_group(compiled, flat, data.chains, data.draws);
   }
   data.attributes["sampling_time_seconds"] = std::to_string(result.seconds);
   return data;

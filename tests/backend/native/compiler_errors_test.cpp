@@ -48,6 +48,21 @@ void expect_contains(const std::string& message, const std::string& part) {
   EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
 }
 
+// For forked children, where a GoogleTest failure would be lost: whether compiling fails with a
+// message naming the cache directory and strerror(error).
+bool compile_fails_with(const CompilerOptions& options, int error) {
+  std::string message;
+  try {
+    compile_and_load(value_source("1.0"), options);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  const bool clear = message.find(options.cache_dir.string()) != std::string::npos &&
+                     message.find(std::strerror(error)) != std::string::npos;
+  if (!clear) std::fprintf(stderr, "message: %s\n", message.c_str());
+  return clear;
+}
+
 TEST_F(CompilerErrors, CacheDirectoryThatIsAFileIsAClearError) {
   options_.cache_dir = scratch_ / "a-file";
   write_text(options_.cache_dir, "not a directory");
@@ -94,16 +109,9 @@ TEST_F(CompilerErrors, UnwritableParentGivesPermissionDenied) {
   if (child == 0) {
     // scratch_ is 0700 and root's: nobody is denied at the first step of the path.
     if (as_root && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(20);
-    std::string message;
-    try {
-      compile_and_load(value_source("1.0"), options_);
-    } catch (const Error& e) {
-      message = e.what();
-    }
-    const bool clear = message.find(options_.cache_dir.string()) != std::string::npos &&
-                       message.find(std::strerror(EACCES)) != std::string::npos;
+    const bool clear = compile_fails_with(options_, EACCES);
     if (as_root) ::_exit(clear ? 0 : 21);
-    EXPECT_TRUE(clear) << message;
+    EXPECT_TRUE(clear);
   } else {
     int status = 0;
     ::waitpid(child, &status, 0);
@@ -199,16 +207,7 @@ TEST_F(CompilerErrors, FullDiskGivesNoSpaceLeftOnDevice) {
       while (filler << block << std::flush) {
       }
     }
-    std::string message;
-    try {
-      compile_and_load(value_source("1.0"), options_);
-    } catch (const Error& e) {
-      message = e.what();
-    }
-    const bool clear = message.find(options_.cache_dir.string()) != std::string::npos &&
-                       message.find(std::strerror(ENOSPC)) != std::string::npos;
-    if (!clear) std::fprintf(stderr, "message: %s\n", message.c_str());
-    ::_exit(clear ? 0 : 1);
+    ::_exit(compile_fails_with(options_, ENOSPC) ? 0 : 1);
   }
   int status = 0;
   ::waitpid(child, &status, 0);
