@@ -2,13 +2,20 @@
 // InferenceData group, each a self-contained xarray Dataset with its own dimensions, a coordinate
 // variable per dimension, the data variables and the group's attributes.
 
+#include <fcntl.h>
 #include <netcdf.h>
+#include <netcdf_mem.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,25 +69,31 @@ std::string iso_time_now() {
   return std::string(date) + fraction;
 }
 
-// One open NetCDF-4 file; every failing call becomes a hypatia::Error naming the file (by the
-// name the user asked for, not the temporary) and what was being written.
+// One NetCDF-4 file built in memory; every failing call becomes a hypatia::Error naming the file
+// (by the name the user asked for, not the temporary) and what was being written. Written to
+// disk only once complete, with plain write(2): HDF5 crashes inside H5Dwrite when a write to a
+// full disk fails part way, before any error reaches us, whereas our own writes report ENOSPC.
 class NetcdfFile {
  public:
-  NetcdfFile(const std::filesystem::path& temporary, std::string shown_name)
-      : shown_name_(std::move(shown_name)) {
-    check(nc_create(temporary.c_str(), NC_NETCDF4 | NC_CLOBBER, &id_), "cannot create the file");
+  explicit NetcdfFile(std::string shown_name) : shown_name_(std::move(shown_name)) {
+    check(nc_create_mem(shown_name_.c_str(), NC_NETCDF4, kInitialBytes, &id_),
+          "cannot create the file in memory");
     open_ = true;
   }
   ~NetcdfFile() {
-    if (open_) nc_close(id_);
+    if (open_) nc_abort(id_);
   }
   NetcdfFile(const NetcdfFile&) = delete;
   NetcdfFile& operator=(const NetcdfFile&) = delete;
 
   int id() const { return id_; }
-  void close() {
+  // Closes the file and writes its bytes to `destination`.
+  void save(const std::filesystem::path& destination) {
     open_ = false;
-    check(nc_close(id_), "closing the file");
+    NC_memio image{};
+    check(nc_close_memio(id_, &image), "closing the file");
+    const std::unique_ptr<void, decltype(&std::free)> owned(image.memory, &std::free);
+    write_bytes(destination, static_cast<const char*>(image.memory), image.size);
   }
   void check(int status, const std::string& what) const {
     if (status != NC_NOERR) {
@@ -90,6 +103,36 @@ class NetcdfFile {
   }
 
  private:
+  static constexpr std::size_t kInitialBytes = 1 << 20;
+
+  void write_bytes(const std::filesystem::path& destination, const char* bytes,
+                   std::size_t size) const {
+    const int fd = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("cannot create the file");
+    std::size_t written = 0;
+    while (written < size) {
+      const ssize_t n = ::write(fd, bytes + written, size - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int error = n < 0 ? errno : ENOSPC;
+        ::close(fd);
+        errno = error;
+        fail("cannot write the file");
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0 && errno != EINVAL) {
+      const int error = errno;
+      ::close(fd);
+      errno = error;
+      fail("cannot write the file");
+    }
+    if (::close(fd) != 0) fail("cannot write the file");
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error("writing NetCDF file '" + shown_name_ + "': " + what + ": " + std::strerror(errno));
+  }
+
   std::string shown_name_;
   int id_ = -1;
   bool open_ = false;
@@ -241,8 +284,7 @@ void write_netcdf(const InferenceData& data, const std::filesystem::path& path) 
   } catch (const Error& error) {
     throw Error("writing NetCDF file '" + path.string() + "': " + error.what());
   }
-  io::TemporaryFile temporary(path);
-  NetcdfFile file(temporary.path(), path.string());
+  NetcdfFile file(path.string());
   for (const auto& [key, value] : data.attributes) {
     put_text_attribute(file, file.id(), key, value, "global attributes");
   }
@@ -250,7 +292,8 @@ void write_netcdf(const InferenceData& data, const std::filesystem::path& path) 
   for (const std::string& name : ordered_group_names(data)) {
     GroupWriter(file, data, name, created_at).write();
   }
-  file.close();
+  io::TemporaryFile temporary(path);
+  file.save(temporary.path());
   temporary.commit();
 }
 

@@ -2,9 +2,13 @@
 // way an ArviZ user would.
 
 #include <gtest/gtest.h>
-
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <csignal>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -226,6 +230,32 @@ TEST(NetcdfWriterErrors, FailureMidWriteLeavesTheOldFileUntouched) {
   data.groups["posterior"].variables[0].name = "mu/bad";
   expect_mentions(error_message([&] { write_netcdf(data, path); }),
                   {path.string(), "group 'posterior'", "variable 'mu/bad'"});
+  EXPECT_EQ(read_text(path), "previous results");
+  EXPECT_EQ(scratch.entries(), std::vector<std::string>{"posterior.nc"});
+}
+
+// A disk that fills up while the file is written (here a file size limit, EFBIG, in a child):
+// a clear error and the old file untouched. HDF5 used to crash inside H5Dwrite there.
+TEST(NetcdfWriterErrors, AFullDiskIsAClearErrorNotACrash) {
+  ScratchDirectory scratch;
+  const auto path = scratch / "posterior.nc";
+  write_text(path, "previous results");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{4096, 4096};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(20);
+    const std::string message = error_message([&] { write_netcdf(small_inference_data(), path); });
+    const bool clear = message.find(path.string()) != std::string::npos &&
+                       message.find(std::strerror(EFBIG)) != std::string::npos;
+    if (!clear) std::fprintf(stderr, "message: %s\n", message.c_str());
+    ::_exit(clear ? 0 : 21);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status)) << "the writer crashed (signal " << WTERMSIG(status) << ")";
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
   EXPECT_EQ(read_text(path), "previous results");
   EXPECT_EQ(scratch.entries(), std::vector<std::string>{"posterior.nc"});
 }
