@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "hypatia/function.hpp"
 #include "hypatia/infer/nuts.hpp"
@@ -33,6 +34,10 @@ struct SampleOptions {
   // Also store ArviZ's log_likelihood group (each observed variable's pointwise log likelihood
   // at every draw), which az.loo and az.compare read; needs an observed variable.
   bool log_likelihood = false;
+  // NUTS starting points on the unconstrained scale (NutsOptions::init): empty (uniform in
+  // +-init_radius), one point for every chain, or one per chain.
+  std::vector<std::vector<double>> init = {};
+  double init_radius = 2;
 };
 
 // Compiles the model, samples it and gathers the result. Throws hypatia::Error before compiling

@@ -1,0 +1,1 @@
+"""Hypatia: PyMC's modelling language on a compiled C++ engine."""

@@ -1,0 +1,125 @@
+// The distribution families as hypatia._core functions taking nodes, under the C++ names (which are
+// PyMC's). Parameter spelling (sigma or tau, mu or alpha and beta, ...) is resolved in Python
+// (python/hypatia/distributions), which then calls one of these.
+
+#include <pybind11/stl.h>
+
+#include "hypatia/interpreter.hpp"
+#include "hypatia/ops/random.hpp"
+#include "hypatia/ppl/distributions.hpp"
+#include "hypatia/ppl/random_stream.hpp"
+#include "python/bindings.hpp"
+
+namespace hypatia::python {
+namespace {
+
+py::array draw(const Distribution& distribution, const Shape& shape, std::uint64_t seed,
+               std::uint64_t stream) {
+  RandomStream rng(constant(random_state(seed, stream)));
+  Expr value = distribution.random(rng, shape);
+  Tensor result;
+  {
+    py::gil_scoped_release release;
+    result = evaluate(value.node());
+  }
+  return to_numpy(result);
+}
+
+void bind_distribution_class(py::module_& m) {
+  py::class_<Distribution>(m, "Distribution")
+      .def_property_readonly("name", &Distribution::name)
+      .def_property_readonly("event_rank", &Distribution::event_rank)
+      .def_property_readonly("default_shape", &Distribution::default_shape)
+      .def_property_readonly("is_discrete", &Distribution::is_discrete)
+      .def_property_readonly("support",
+                             [](const Distribution& d) { return d.support().describe(); })
+      .def("logp", [](const Distribution& d, const Expr& value) { return d.logp(value); })
+      .def("logcdf", &Distribution::logcdf)
+      .def("logccdf", &Distribution::logccdf)
+      .def("quantile", &Distribution::quantile)
+      .def("random", [](const Distribution& d, const Expr& state, const Shape& shape) {
+        RandomStream rng(state);
+        Expr value = d.random(rng, shape);
+        return std::make_pair(value, rng.state());
+      })
+      .def("draw", &draw, py::arg("shape"), py::arg("seed"), py::arg("stream") = 0);
+}
+
+void bind_continuous(py::module_& m) {
+  m.def("Normal", &Normal);
+  m.def("HalfNormal", &HalfNormal);
+  m.def("TruncatedNormal", &TruncatedNormal);
+  m.def("StudentT", &StudentT);
+  m.def("HalfStudentT", &HalfStudentT);
+  m.def("Cauchy", &Cauchy);
+  m.def("HalfCauchy", &HalfCauchy);
+  m.def("Exponential", &Exponential);
+  m.def("Gamma", &Gamma);
+  m.def("InverseGamma", &InverseGamma);
+  m.def("Beta", &Beta);
+  m.def("Uniform", &Uniform);
+  m.def("LogNormal", &LogNormal);
+  m.def("Laplace", &Laplace);
+  m.def("Logistic", &Logistic);
+  m.def("Weibull", &Weibull);
+  m.def("ChiSquared", &ChiSquared);
+  m.def("Pareto", &Pareto);
+  m.def("VonMises", &VonMises);
+  m.def("SkewNormal", &SkewNormal);
+  m.def("Gumbel", &Gumbel);
+  m.def("Wald", &Wald);
+  m.def("ExGaussian", &ExGaussian);
+  m.def("Kumaraswamy", &Kumaraswamy);
+  m.def("Flat", &Flat);
+  m.def("HalfFlat", &HalfFlat);
+}
+
+void bind_discrete(py::module_& m) {
+  m.def("Bernoulli", &Bernoulli);
+  m.def("BernoulliLogit", &BernoulliLogit);
+  m.def("Binomial", &Binomial);
+  m.def("BinomialLogit", &BinomialLogit);
+  m.def("BetaBinomial", &BetaBinomial);
+  m.def("Poisson", &Poisson);
+  m.def("NegativeBinomial", &NegativeBinomial);
+  m.def("NegativeBinomialNP", &NegativeBinomialNP);
+  m.def("Geometric", &Geometric);
+  m.def("Categorical", &Categorical);
+  m.def("CategoricalLogit", &CategoricalLogit);
+  m.def("DiscreteUniform", &DiscreteUniform);
+  m.def("ZeroInflatedPoisson", &ZeroInflatedPoisson);
+  m.def("ZeroInflatedBinomial", &ZeroInflatedBinomial);
+  m.def("ZeroInflatedNegativeBinomial", &ZeroInflatedNegativeBinomial);
+  m.def("OrderedLogistic", &OrderedLogistic);
+  m.def("OrderedProbit", &OrderedProbit);
+}
+
+void bind_multivariate_and_combinators(py::module_& m) {
+  m.def("MvNormal", &MvNormal);
+  m.def("MvNormalCholesky", &MvNormalCholesky);
+  m.def("MvNormalPrecision", &MvNormalPrecision);
+  m.def("MvStudentT", &MvStudentT);
+  m.def("Dirichlet", &Dirichlet);
+  m.def("Multinomial", &Multinomial);
+  m.def("LKJCorr", &LKJCorr);
+  m.def("LKJCorrCholesky", &LKJCorrCholesky);
+  m.def("LKJCholeskyCov", &LKJCholeskyCov);
+  m.def("ZeroSumNormal", &ZeroSumNormal);
+  m.def("Mixture", &Mixture);
+  m.def("Truncated", &Truncated);
+  m.def("Censored", &Censored);
+  m.def("GaussianRandomWalk", &GaussianRandomWalk);
+  m.def("AR", &AR);
+  m.def("GARCH11", &GARCH11);
+}
+
+}  // namespace
+
+void bind_distributions(py::module_& m) {
+  bind_distribution_class(m);
+  bind_continuous(m);
+  bind_discrete(m);
+  bind_multivariate_and_combinators(m);
+}
+
+}  // namespace hypatia::python

@@ -1,0 +1,148 @@
+// Sampling, forward sampling and diagnostics for python/hypatia/sampling.py and stats.py. The
+// samplers run with the GIL released; Ctrl-C during sampling asks the chains to stop and keeps the
+// draws made so far, as the command-line tool does.
+
+#include <pybind11/stl.h>
+
+#include <csignal>
+
+#include "hypatia/diagnostics.hpp"
+#include "hypatia/error.hpp"
+#include "hypatia/interrupt.hpp"
+#include "hypatia/ppl/predictive.hpp"
+#include "hypatia/sample.hpp"
+#include "python/bindings.hpp"
+
+namespace hypatia::python {
+namespace {
+
+extern "C" void request_interrupt_on_signal(int) { request_interrupt(); }
+
+// While alive (on Python's main thread), SIGINT requests an interrupt instead of raising
+// KeyboardInterrupt, which Python could not deliver until sampling returns.
+class ScopedInterruptHandler {
+ public:
+  explicit ScopedInterruptHandler(bool install) : installed_(install) {
+    clear_interrupt();
+    if (!installed_) return;
+    struct sigaction action = {};
+    action.sa_handler = &request_interrupt_on_signal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &previous_);
+  }
+  ~ScopedInterruptHandler() {
+    if (installed_) ::sigaction(SIGINT, &previous_, nullptr);
+  }
+  ScopedInterruptHandler(const ScopedInterruptHandler&) = delete;
+  ScopedInterruptHandler& operator=(const ScopedInterruptHandler&) = delete;
+
+ private:
+  bool installed_;
+  struct sigaction previous_ = {};
+};
+
+Backend backend_from_name(const std::string& name) {
+  if (name == "native") return Backend::native;
+  if (name == "interp" || name == "interpreter") return Backend::interp;
+  throw Error("unknown backend '" + name + "' (expected 'native' or 'interp')");
+}
+
+py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t draws,
+                    std::int64_t tune, int chains, int cores, std::uint64_t seed,
+                    double target_accept, int max_tree_depth, const std::string& metric,
+                    std::int64_t particles, bool progress, bool log_likelihood,
+                    const std::vector<std::vector<double>>& init, double init_radius,
+                    const std::string& backend, bool handle_interrupt) {
+  SampleOptions options;
+  if (sampler == "nuts") {
+    options.sampler = SamplerKind::nuts;
+  } else if (sampler == "smc") {
+    options.sampler = SamplerKind::smc;
+  } else {
+    throw Error("unknown sampler '" + sampler + "' (expected 'nuts' or 'smc')");
+  }
+  options.backend = backend_from_name(backend);
+  options.draws = draws;
+  options.tune = tune;
+  options.chains = chains;
+  options.cores = cores;
+  options.seed = seed;
+  options.target_accept = target_accept;
+  options.max_tree_depth = max_tree_depth;
+  if (metric == "diagonal" || metric == "diag") {
+    options.metric = MetricKind::diagonal;
+  } else if (metric == "dense") {
+    options.metric = MetricKind::dense;
+  } else {
+    throw Error("unknown metric '" + metric + "' (expected 'diagonal' or 'dense')");
+  }
+  options.particles = particles;
+  options.progress = progress;
+  options.log_likelihood = log_likelihood;
+  options.init = init;
+  options.init_radius = init_radius;
+  InferenceData data;
+  {
+    ScopedInterruptHandler handler(handle_interrupt);
+    py::gil_scoped_release release;
+    data = sample(model, options);
+  }
+  return to_python(data);
+}
+
+py::dict summary_rows(const py::dict& data, const std::string& group, double hdi_probability) {
+  auto table = diagnostics::summarize(from_python(data), group, {.hdi_probability = hdi_probability});
+  py::list names, columns[8];
+  for (const auto& row : table.rows) {
+    names.append(row.name);
+    const double values[] = {row.mean,      row.sd,       row.hdi.lower, row.hdi.upper,
+                             row.mcse_mean, row.mcse_sd,  row.ess_bulk,  row.ess_tail};
+    for (int i = 0; i < 8; ++i) columns[i].append(values[i]);
+  }
+  py::list r_hat;
+  for (const auto& row : table.rows) r_hat.append(row.r_hat);
+  py::dict result;
+  const char* keys[] = {"mean", "sd", "hdi_lower", "hdi_upper", "mcse_mean", "mcse_sd",
+                        "ess_bulk", "ess_tail"};
+  result["names"] = names;
+  for (int i = 0; i < 8; ++i) result[keys[i]] = columns[i];
+  result["r_hat"] = r_hat;
+  result["warnings"] = table.warnings;
+  return result;
+}
+
+}  // namespace
+
+void bind_inference(py::module_& m) {
+  m.def("sample", &run_sample, py::arg("model"), py::arg("sampler"), py::arg("draws"),
+        py::arg("tune"), py::arg("chains"), py::arg("cores"), py::arg("seed"),
+        py::arg("target_accept"), py::arg("max_tree_depth"), py::arg("metric"),
+        py::arg("particles"), py::arg("progress"), py::arg("log_likelihood"), py::arg("init"),
+        py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"));
+  m.def("sample_prior_predictive",
+        [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
+          InferenceData data;
+          {
+            py::gil_scoped_release release;
+            sample_prior_predictive(model, draws, data,
+                                    {.seed = seed, .backend = backend_from_name(backend)});
+          }
+          return to_python(data);
+        });
+  m.def("sample_posterior_predictive",
+        [](const Model& model, const py::dict& posterior, std::uint64_t seed,
+           const std::string& backend) {
+          InferenceData data = from_python(posterior);
+          {
+            py::gil_scoped_release release;
+            sample_posterior_predictive(model, data,
+                                        {.seed = seed, .backend = backend_from_name(backend)});
+          }
+          return to_python(data);
+        });
+  m.def("summary", &summary_rows, py::arg("data"), py::arg("group") = "posterior",
+        py::arg("hdi_prob") = 0.94);
+  m.def("interrupt_requested", &interrupt_requested);
+}
+
+}  // namespace hypatia::python
