@@ -1,1 +1,45 @@
-"""Hypatia: PyMC's modelling language on a compiled C++ engine."""
+"""Hypatia: PyMC's modelling language on a compiled C++ engine.
+
+Replace ``import pymc as pm`` with ``import hypatia as pm``; the model code stays the same. Heavy
+libraries (xarray, pandas, ArviZ) are imported only when results are converted.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from hypatia import _core
+from hypatia._core import HypatiaError, ShapeError
+from hypatia.data import ConstantData, Data, MutableData, set_data
+from hypatia.distributions import *  # noqa: F401,F403  (every family under PyMC's name)
+from hypatia.distributions import distribution as _distribution_module
+from hypatia.model import Deterministic, Model, Potential, modelcontext
+from hypatia.sampling import (
+    compute_log_likelihood, draw, logcdf, logp, sample, sample_posterior_predictive,
+    sample_prior_predictive, sample_smc,
+)
+
+floatX = "float64"
+
+_LAZY = {
+    "math": "hypatia.math",
+    "tensor": "hypatia.tensor",
+    "pytensor": "hypatia.pytensor",
+    "stats": "hypatia.stats",
+    "ode": "hypatia.ode",
+    "summary": ("hypatia.stats", "summary"),
+    "InferenceData": ("hypatia.inference_data", "InferenceData"),
+    "to_inference_data": ("hypatia.inference_data", "to_inference_data"),
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'hypatia' has no attribute {name!r} "
+                             "(not part of Hypatia's PyMC-compatible API yet)")
+    if isinstance(target, tuple):
+        return getattr(importlib.import_module(target[0]), target[1])
+    return importlib.import_module(target)

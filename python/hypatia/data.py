@@ -1,0 +1,64 @@
+"""Data containers: ``pm.Data``, ``pm.MutableData``, ``pm.ConstantData`` and ``pm.set_data``."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from hypatia.model import Model, _dims_list, modelcontext
+from hypatia.tensor.variable import TensorVariable
+
+
+def _as_array(value: Any, name: str) -> np.ndarray:
+    if hasattr(value, "to_numpy"):  # pandas
+        value = value.to_numpy()
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise TypeError(f"pm.Data {name!r}: cannot store values of type {type(value).__name__}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = int(np.size(array) - np.isfinite(array).sum())
+        raise ValueError(f"pm.Data {name!r}: {bad} of {array.size} values are NaN or infinite")
+    return array
+
+
+def Data(name: str, value: Any, *, dims=None, coords: Optional[dict] = None,
+         mutable: Optional[bool] = None, model: Optional[Model] = None,
+         infer_dims_and_coords: bool = False, **kwargs) -> TensorVariable:
+    """Named data whose values ``pm.set_data`` can replace without rebuilding the model."""
+    if kwargs:
+        raise TypeError(f"pm.Data got unexpected keyword arguments: {', '.join(kwargs)}")
+    model = modelcontext(model)
+    model._check_new_name(name)
+    array = _as_array(value, name)
+    dims = _dims_list(dims)
+    if coords:
+        model.add_coords(coords)
+    if hasattr(value, "index") and hasattr(value, "to_numpy") and dims and dims[0] not in model.coords:
+        model.add_coord(dims[0], list(value.index))
+    for axis, dim in enumerate(dims):
+        if dim and dim not in model.coords and axis < array.ndim:
+            model.add_coord(dim, length=array.shape[axis])
+    node = model._cpp.data(name, array, dims)
+    return model._add(name, TensorVariable(node), model.data_vars)
+
+
+def MutableData(name: str, value: Any, **kwargs) -> TensorVariable:
+    return Data(name, value, mutable=True, **kwargs)
+
+
+def ConstantData(name: str, value: Any, **kwargs) -> TensorVariable:
+    return Data(name, value, mutable=False, **kwargs)
+
+
+def set_data(new_data: dict, model: Optional[Model] = None, *, coords: Optional[dict] = None) -> None:
+    """Replaces the values of data containers (same shape: nothing is recompiled)."""
+    model = modelcontext(model)
+    for name, value in new_data.items():
+        if name not in model.named_vars or model.named_vars[name] not in model.data_vars:
+            known = ", ".join(d.name for d in model.data_vars) or "none"
+            raise KeyError(f"pm.set_data: {name!r} is not a data container of the model (data: {known})")
+        model._cpp.set_data(name, _as_array(value, name))
+    for dim, values in (coords or {}).items():
+        model.coords[dim] = tuple(values)
+    model._compiled = None

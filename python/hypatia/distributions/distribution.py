@@ -1,0 +1,149 @@
+"""The base of every ``pm.<Family>``: PyMC's calling convention over the C++ families.
+
+``pm.Normal("x", mu, sigma, dims="school")`` registers a variable in the model of the current
+``with`` block; ``pm.Normal.dist(mu, sigma)`` returns an unregistered DistributionVariable that
+can be drawn from, evaluated with ``pm.logp`` or passed to Mixture, Truncated, Censored, ... .
+Each family class only spells PyMC's parameters and picks the C++ builder.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from hypatia import _core
+from hypatia.tensor.variable import TensorVariable, as_tensor_variable
+
+UNSET = object()
+
+_MODEL_KEYWORDS = ("observed", "dims", "initval", "transform", "default_transform", "total_size",
+                   "rng", "testval", "model")
+
+
+def param(value: Any, name: str = "") -> _core.Node:
+    """A parameter as a C++ node (numbers and arrays become constants)."""
+    if isinstance(value, DistributionVariable):
+        raise TypeError(
+            f"parameter {name!r} is an unregistered distribution ({value.family}.dist()); "
+            "register it in the model (pm.{0}(name, ...)) to use it as a parameter".format(value.family)
+        )
+    try:
+        return as_tensor_variable(value).node
+    except TypeError as error:
+        raise TypeError(f"parameter {name!r}: {error}") from None
+
+
+def one_of(family: str, **alternatives: Any) -> tuple[str, Any]:
+    """The one alternative parameterization that was given, e.g. sigma or tau."""
+    given = [(k, v) for k, v in alternatives.items() if v is not None]
+    if len(given) > 1:
+        names = " and ".join(k for k, _ in given)
+        raise ValueError(f"{family}: give only one of {', '.join(alternatives)} (got {names})")
+    return given[0] if given else (None, None)
+
+
+def shape_tuple(value) -> Optional[tuple]:
+    if value is None:
+        return None
+    if isinstance(value, TensorVariable):
+        value = value.eval()
+    if np.ndim(value) == 0:
+        return (int(value),)
+    return tuple(int(v) if v is not None else -1 for v in value)
+
+
+class DistributionVariable:
+    """An unregistered distribution (what ``Family.dist(...)`` returns)."""
+
+    def __init__(self, family: str, distribution: _core.Distribution, shape: Optional[tuple] = None,
+                 size: Optional[tuple] = None, rebuild=None, params: Sequence = ()):
+        self.family = family
+        self.distribution = distribution
+        self.size = size
+        self.requested_shape = shape
+        # rebuild(*params) makes the same family with other parameter nodes (for imputation).
+        self.rebuild = rebuild
+        self.params = list(params)
+
+    @property
+    def event_rank(self) -> int:
+        return self.distribution.event_rank
+
+    def resolved_shape(self) -> Optional[list]:
+        if self.requested_shape is not None:
+            return list(self.requested_shape)
+        if self.size is not None:
+            event = list(self.distribution.default_shape)[len(self.distribution.default_shape) - self.event_rank:]
+            return list(self.size) + (event if self.event_rank else [])
+        return None
+
+    @property
+    def ndim(self) -> int:
+        shape = self.resolved_shape()
+        return len(shape) if shape is not None else len(self.distribution.default_shape)
+
+    def draw_shape(self) -> list:
+        shape = self.resolved_shape()
+        return shape if shape is not None else list(self.distribution.default_shape)
+
+    def eval(self, random_seed: Optional[int] = None):
+        from hypatia.sampling import draw
+
+        return draw(self, random_seed=random_seed)
+
+    def __repr__(self) -> str:
+        return f"{self.family}.dist(shape={tuple(self.draw_shape())})"
+
+    def __hypatia_tensor__(self):
+        raise TypeError(
+            f"{self.family}.dist(...) is an unregistered distribution, not a tensor: give it a name "
+            f"(pm.{self.family}('x', ...)) inside a model to use its value"
+        )
+
+
+class Distribution:
+    """Base class of PyMC-named families. Subclasses define ``dist`` (PyMC's signature) and call
+    ``cls._make(builder, params, ...)``."""
+
+    def __new__(cls, name: str, *args: Any, **kwargs: Any):
+        from hypatia.model import Model
+        from hypatia.distributions.register import register_rv
+
+        if not isinstance(name, str):
+            raise TypeError(
+                f"pm.{cls.__name__}: the first argument must be the variable's name (a string), "
+                f"got {type(name).__name__}; use pm.{cls.__name__}.dist(...) for an unnamed one"
+            )
+        model_kwargs = {k: kwargs.pop(k) for k in _MODEL_KEYWORDS if k in kwargs}
+        model = model_kwargs.pop("model", None) or Model.get_context()
+        dims = model_kwargs.get("dims")
+        if dims is not None and "shape" not in kwargs and "size" not in kwargs:
+            kwargs["shape"] = _shape_from_dims(model, dims, model_kwargs.get("observed"))
+        dist = cls.dist(*args, **kwargs)
+        return register_rv(model, name, dist, **model_kwargs)
+
+    @classmethod
+    def _make(cls, builder, params: Sequence, names: Sequence[str] = (), shape=None, size=None,
+              family: Optional[str] = None, **unexpected) -> DistributionVariable:
+        family = family or cls.__name__
+        if unexpected:
+            raise TypeError(f"{family}: unexpected keyword arguments {', '.join(map(repr, unexpected))}")
+        if shape is not None and size is not None:
+            raise ValueError(f"{family}: give shape or size, not both")
+        nodes = [param(p, n) for p, n in zip(params, list(names) + [""] * len(params))]
+        distribution = builder(*nodes)
+        return DistributionVariable(family, distribution, shape_tuple(shape), shape_tuple(size),
+                                    rebuild=builder, params=nodes)
+
+
+def _shape_from_dims(model, dims, observed) -> Optional[tuple]:
+    dims = (dims,) if isinstance(dims, str) else tuple(dims)
+    if observed is not None:
+        return None  # the observed values give the shape
+    if any(d is ... or d not in model.coords for d in dims):
+        missing = [d for d in dims if d is not ... and d not in model.coords]
+        if missing:
+            raise KeyError(f"dims {missing} have no coordinates in the model (coords: {list(model.coords)})")
+        return None
+    return tuple(len(model.coords[d]) for d in dims)

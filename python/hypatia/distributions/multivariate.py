@@ -1,0 +1,146 @@
+"""Multivariate families under PyMC's names and parameterizations."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from hypatia import _core
+from hypatia.distributions.distribution import Distribution, DistributionVariable, one_of, param
+from hypatia.tensor import variable as tv
+from hypatia.tensor.variable import TensorVariable
+
+
+def _node(value):
+    return tv.as_tensor_variable(value).node
+
+
+def _upper_to_lower(chol, lower: bool):
+    return chol if lower else _core.matrix_transpose(_node(chol))
+
+
+def _vector_mean(mu, matrix):
+    """A scalar mean repeated along the event axis (PyMC accepts mu=0)."""
+    mu_node = _node(mu)
+    if mu_node.ndim == 0:
+        return _core.broadcast_to(mu_node, [matrix.shape[-1]])
+    return mu_node
+
+
+class MvNormal(Distribution):
+    @classmethod
+    def dist(cls, mu=0.0, cov=None, tau=None, chol=None, lower=True, **kwargs):
+        which, value = one_of("MvNormal", cov=cov, tau=tau, chol=chol)
+        if which is None:
+            raise TypeError("MvNormal: give cov, tau or chol")
+        matrix = _node(value)
+        mu = _vector_mean(mu, matrix)
+        if which == "cov":
+            return cls._make(_core.MvNormal, [mu, matrix], ["mu", "cov"], **kwargs)
+        if which == "tau":
+            return cls._make(_core.MvNormalPrecision, [mu, matrix], ["mu", "tau"], **kwargs)
+        return cls._make(_core.MvNormalCholesky, [mu, _upper_to_lower(matrix, lower)], ["mu", "chol"], **kwargs)
+
+
+class MvStudentT(Distribution):
+    @classmethod
+    def dist(cls, nu, Sigma=None, mu=0.0, scale=None, tau=None, chol=None, lower=True, **kwargs):
+        which, value = one_of("MvStudentT", Sigma=Sigma, scale=scale, tau=tau, chol=chol)
+        if which is None:
+            raise TypeError("MvStudentT: give scale (or Sigma, tau, chol)")
+        matrix = _node(value)
+        if which == "tau":
+            matrix = _core.inverse(matrix)
+        elif which == "chol":
+            lower_factor = _upper_to_lower(matrix, lower)
+            matrix = _core.matmul(lower_factor, _core.matrix_transpose(lower_factor))
+        mu = _vector_mean(mu, matrix)
+        return cls._make(_core.MvStudentT, [nu, mu, matrix], ["nu", "mu", "scale"], **kwargs)
+
+
+class Dirichlet(Distribution):
+    @classmethod
+    def dist(cls, a, **kwargs):
+        return cls._make(_core.Dirichlet, [a], ["a"], **kwargs)
+
+
+class Multinomial(Distribution):
+    @classmethod
+    def dist(cls, n, p, **kwargs):
+        return cls._make(_core.Multinomial, [n, p], ["n", "p"], **kwargs)
+
+
+class LKJCorr(Distribution):
+    @classmethod
+    def dist(cls, n, eta, return_matrix=False, **kwargs):
+        builder = lambda e: _core.LKJCorr(int(n), e)
+        return cls._make(builder, [eta], ["eta"], **kwargs)
+
+
+class LKJCholeskyCov:
+    """``pm.LKJCholeskyCov(name, eta, n, sd_dist, compute_corr=True, store_in_trace=True)``.
+
+    The variable sampled is the Cholesky factor of the covariance; with compute_corr it returns
+    (chol, corr, stds) and stores corr and stds as Deterministics named <name>_corr and
+    <name>_stds, as PyMC does.
+    """
+
+    def __new__(cls, name: str, eta, n, sd_dist, *, compute_corr: bool = True,
+                store_in_trace: bool = True, model=None, **kwargs):
+        from hypatia.distributions.register import register_rv
+        from hypatia.model import Deterministic, modelcontext
+
+        model = modelcontext(model)
+        dist = cls.dist(eta, n, sd_dist, **kwargs)
+        chol = register_rv(model, name, dist)
+        if not compute_corr:
+            return _pack_lower(chol, int(n))
+        stds = TensorVariable(_core.sqrt(_core.sum(_core.square(chol.node), [-1], False)))
+        corr = TensorVariable(_core.div(_core.matmul(chol.node, _core.matrix_transpose(chol.node)),
+                                        _core.mul(_core.expand_dims(stds.node, [-1]),
+                                                  _core.expand_dims(stds.node, [-2]))))
+        if store_in_trace:
+            corr = Deterministic(f"{name}_corr", corr)
+            stds = Deterministic(f"{name}_stds", stds)
+        return chol, corr, stds
+
+    @classmethod
+    def dist(cls, eta, n, sd_dist, **kwargs) -> DistributionVariable:
+        if not isinstance(sd_dist, DistributionVariable):
+            raise TypeError("LKJCholeskyCov: sd_dist must be an unregistered distribution, "
+                            "e.g. pm.Exponential.dist(1.0)")
+        builder = lambda e: _core.LKJCholeskyCov(int(n), e, sd_dist.distribution)
+        return Distribution._make.__func__(cls, builder, [eta], ["eta"], family="LKJCholeskyCov", **kwargs)
+
+
+def _pack_lower(chol: TensorVariable, n: int) -> TensorVariable:
+    rows, cols = np.tril_indices(n)
+    flat_index = (rows * n + cols).astype(np.int64)
+    packed = _core.gather(_core.flatten(chol.node), _core.constant(flat_index), 0)
+    return TensorVariable(packed)
+
+
+def expand_packed_triangular(n: int, packed, lower: bool = True, diagonal_only: bool = False):
+    """The n x n triangular matrix whose nonzero entries are `packed` (row-major, like PyMC)."""
+    packed_node = _node(packed)
+    rows, cols = np.tril_indices(n) if lower else np.triu_indices(n)
+    if diagonal_only:
+        positions = np.flatnonzero(rows == cols)
+        return TensorVariable(_core.gather(packed_node, _core.constant(positions.astype(np.int64)), 0))
+    flat_index = (rows * n + cols).astype(np.int64)
+    zeros = _core.constant(np.zeros(n * n))
+    flat = _core.scatter_add(zeros, _core.constant(flat_index), packed_node, 0)
+    return TensorVariable(_core.reshape(flat, [n, n]))
+
+
+class ZeroSumNormal(Distribution):
+    @classmethod
+    def dist(cls, sigma=1.0, n_zerosum_axes=None, zerosum_axes=None, support_shape=None, **kwargs):
+        axes = n_zerosum_axes if n_zerosum_axes is not None else zerosum_axes
+        if axes is None:
+            axes = 1
+        elif not isinstance(axes, int):
+            axes = len(axes)
+        builder = lambda s: _core.ZeroSumNormal(s, int(axes))
+        return cls._make(builder, [sigma], ["sigma"], **kwargs)

@@ -1,0 +1,118 @@
+"""Adding a distribution to a model: free variables, observed variables, and observed values with
+missing entries (which become free variables, imputed as PyMC does)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from hypatia import _core
+from hypatia.distributions.distribution import UNSET, DistributionVariable
+from hypatia.distributions import transforms as transform_module
+from hypatia.model import Model, _dims_list
+from hypatia.tensor.variable import TensorVariable
+
+
+def register_rv(model: Model, name: str, dist: DistributionVariable, *, observed: Any = None,
+                dims=None, initval: Any = None, transform: Any = UNSET,
+                default_transform: Any = UNSET, total_size: Any = None, rng: Any = None,
+                testval: Any = None) -> TensorVariable:
+    model._check_new_name(name)
+    if total_size is not None:
+        raise NotImplementedError(
+            f"{name}: total_size= (minibatch scaling) is not supported by Hypatia yet")
+    dims = _dims_list(dims)
+    model._distributions[name] = dist
+    if observed is not None:
+        return _register_observed(model, name, dist, observed, dims)
+    cpp_transform, untransformed = _resolve_transform(name, transform, default_transform)
+    node = model._cpp.rv(name, dist.distribution, dist.resolved_shape(), dims, cpp_transform,
+                         untransformed)
+    variable = model._add(name, TensorVariable(node), model.free_RVs)
+    initval = testval if initval is None else initval
+    if initval is not None and not (isinstance(initval, str)):
+        model.rvs_to_initial_values[name] = np.asarray(initval, dtype=float)
+    return variable
+
+
+def _resolve_transform(name: str, transform: Any, default_transform: Any):
+    """(C++ transform or None for the default, untransformed?)."""
+    chosen = transform if transform is not UNSET else default_transform
+    if chosen is UNSET:
+        return None, False
+    if chosen is None:
+        return None, True
+    if isinstance(chosen, transform_module.Transform):
+        return chosen.build(), False
+    raise TypeError(f"{name}: transform must be one of pm.distributions.transforms or None, got {chosen!r}")
+
+
+def _observed_array(name: str, observed: Any):
+    if hasattr(observed, "to_numpy"):
+        observed = observed.to_numpy()
+    if isinstance(observed, np.ma.MaskedArray):
+        mask = np.ma.getmaskarray(observed)
+        return np.asarray(observed.filled(0)), mask
+    array = np.asarray(observed)
+    if array.dtype == object:
+        raise TypeError(f"{name}: observed values of type {type(observed).__name__} are not numbers")
+    if array.dtype.kind == "f":
+        mask = np.isnan(array)
+        return array, mask if mask.any() else None
+    return array, None
+
+
+def _register_observed(model: Model, name: str, dist: DistributionVariable, observed: Any,
+                       dims: list) -> TensorVariable:
+    if isinstance(observed, TensorVariable):
+        node = model._cpp.observe(name, dist.distribution, observed.node, dims)
+        return model._add(name, TensorVariable(node), model.observed_RVs)
+    array, mask = _observed_array(name, observed)
+    if mask is not None and mask.any():
+        return _register_imputed(model, name, dist, array, mask, dims)
+    shape = dist.resolved_shape()
+    if shape is not None and tuple(shape) != array.shape and -1 not in shape:
+        try:
+            array = np.broadcast_to(array, shape)
+        except ValueError:
+            raise ValueError(
+                f"{name}: the observed values have shape {array.shape}, which does not fit the "
+                f"requested shape {tuple(shape)}") from None
+    node = model._cpp.observe(name, dist.distribution, array, dims)
+    return model._add(name, TensorVariable(node), model.observed_RVs)
+
+
+def _register_imputed(model: Model, name: str, dist: DistributionVariable, array: np.ndarray,
+                      mask: np.ndarray, dims: list) -> TensorVariable:
+    """Missing entries become the free variable `<name>_unobserved`, the rest are observed as
+    `<name>_observed`, and `<name>` is the deterministic full array (PyMC's names)."""
+    if dist.event_rank != 0 or dist.rebuild is None:
+        raise NotImplementedError(
+            f"{name}: missing values are imputed only for univariate families; "
+            f"{dist.family} has {dist.event_rank} event axes")
+    if dist.distribution.is_discrete:
+        raise NotImplementedError(
+            f"{name}: {int(mask.sum())} observed values are missing, and imputing them would make "
+            f"{name}_unobserved a discrete free variable, which Hypatia cannot sample yet "
+            "(NUTS needs continuous variables); drop the missing rows or model them explicitly")
+    shape = array.shape
+    missing = np.flatnonzero(mask.ravel())
+    present = np.flatnonzero(~mask.ravel())
+
+    def part(indices):
+        index_node = _core.constant(indices.astype(np.int64))
+        params = [_core.gather(_core.flatten(_core.broadcast_to(p, list(shape))), index_node, 0)
+                  for p in dist.params]
+        return dist.rebuild(*params)
+
+    free = model._cpp.rv(f"{name}_unobserved", part(missing), [len(missing)], [], None, False)
+    model._add(f"{name}_unobserved", TensorVariable(free), model.free_RVs)
+    observed_node = model._cpp.observe(f"{name}_observed", part(present),
+                                       array.ravel()[present].astype(float), [])
+    model._add(f"{name}_observed", TensorVariable(observed_node), model.observed_RVs)
+    base = np.where(mask, 0.0, array).ravel().astype(float)
+    full = _core.scatter_add(_core.constant(base), _core.constant(missing.astype(np.int64)), free, 0)
+    full = _core.reshape(full, list(shape))
+    node = model._cpp.deterministic(name, full, dims)
+    return model._add(name, TensorVariable(node), model.deterministics)

@@ -1,0 +1,63 @@
+"""Time-series families: the value is the whole series along the last axis (PyMC's layout)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Optional
+
+from hypatia import _core
+from hypatia.distributions.continuous import Normal, _sigma
+from hypatia.distributions.distribution import Distribution, DistributionVariable, shape_tuple
+
+
+def _steps(family: str, steps, shape, size, order: int = 1) -> int:
+    if steps is not None:
+        return int(steps)
+    shape = shape_tuple(shape) or shape_tuple(size)
+    if shape:
+        return int(shape[-1]) - order
+    raise ValueError(f"{family}: give steps, shape or dims (the series length is unknown)")
+
+
+def _init(family: str, init_dist) -> DistributionVariable:
+    if init_dist is None:
+        warnings.warn(f"{family}: init_dist not given; using Normal.dist(0, 100) as PyMC does",
+                      UserWarning, stacklevel=4)
+        return Normal.dist(0.0, 100.0)
+    if not isinstance(init_dist, DistributionVariable):
+        raise TypeError(f"{family}: init_dist must be an unregistered distribution (pm.Normal.dist(...))")
+    return init_dist
+
+
+class GaussianRandomWalk(Distribution):
+    @classmethod
+    def dist(cls, mu=0.0, sigma=1.0, *, init_dist=None, steps=None, **kwargs):
+        n_steps = _steps("GaussianRandomWalk", steps, kwargs.get("shape"), kwargs.get("size"))
+        init = _init("GaussianRandomWalk", init_dist).distribution
+        builder = lambda m, s: _core.GaussianRandomWalk(m, s, init, n_steps)
+        return cls._make(builder, [mu, sigma], ["mu", "sigma"], **kwargs)
+
+
+class AR(Distribution):
+    @classmethod
+    def dist(cls, rho, sigma=None, tau=None, *, constant=False, init_dist=None, ar_order=None,
+             steps=None, **kwargs):
+        from hypatia.tensor.variable import as_tensor_variable
+
+        sigma = _sigma("AR", sigma, tau, default=1.0)
+        rho_node = as_tensor_variable(rho).node
+        order = ar_order if ar_order is not None else (rho_node.shape[-1] if rho_node.ndim else 1)
+        order = int(order) - (1 if constant else 0)
+        n_steps = _steps("AR", steps, kwargs.get("shape"), kwargs.get("size"), order)
+        init = _init("AR", init_dist).distribution
+        builder = lambda r, s: _core.AR(r, s, init, n_steps, bool(constant))
+        return cls._make(builder, [rho, sigma], ["rho", "sigma"], **kwargs)
+
+
+class GARCH11(Distribution):
+    @classmethod
+    def dist(cls, omega, alpha_1, beta_1, initial_vol, *, steps=None, **kwargs):
+        n_steps = _steps("GARCH11", steps, kwargs.get("shape"), kwargs.get("size"))
+        builder = lambda o, a, b, v: _core.GARCH11(o, a, b, v, n_steps)
+        return cls._make(builder, [omega, alpha_1, beta_1, initial_vol],
+                         ["omega", "alpha_1", "beta_1", "initial_vol"], **kwargs)

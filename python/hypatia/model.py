@@ -1,0 +1,358 @@
+"""``pm.Model``: a context that collects named variables into a C++ ``hypatia::Model``."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from hypatia import _core
+from hypatia.tensor import variable as tensor_variable
+from hypatia.tensor.variable import TensorVariable, as_tensor_variable
+
+# PyMC names a free variable's unconstrained value "<name>_<transform>__".
+TRANSFORM_SUFFIXES = {
+    "log": "log",
+    "lower_bound": "lowerbound",
+    "upper_bound": "upperbound",
+    "logodds": "logodds",
+    "interval": "interval",
+    "simplex": "simplex",
+    "ordered": "ordered",
+    "positive_ordered": "ordered",
+    "corr_cholesky": "cholesky-corr",
+    "correlation": "corr",
+    "cov_cholesky": "cholesky-cov-packed",
+    "zero_sum": "zerosum",
+}
+
+_context = threading.local()
+
+
+def _stack() -> list:
+    if not hasattr(_context, "models"):
+        _context.models = []
+    return _context.models
+
+
+def value_var_name(name: str, transform: Optional[str]) -> str:
+    if transform is None:
+        return name
+    return f"{name}_{TRANSFORM_SUFFIXES.get(transform, transform)}__"
+
+
+def _coord_values(values) -> list:
+    if values is None:
+        return []
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    values = list(values)
+    if all(isinstance(v, str) for v in values):
+        return values
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return [str(v) for v in values]
+
+
+class Model:
+    """A probabilistic model; use it as a context manager, as in PyMC.
+
+    ``with pm.Model(coords={"school": names}) as model:`` collects every variable created inside
+    the block; ``with model:`` later adds more.
+    """
+
+    def __init__(self, name: str = "", coords: Optional[dict] = None, check_bounds: bool = True,
+                 *, coords_mutable: Optional[dict] = None, model: Optional["Model"] = None):
+        if name:
+            raise NotImplementedError(
+                f"pm.Model(name={name!r}): named (nested) models are not supported by Hypatia yet"
+            )
+        if not check_bounds:
+            raise NotImplementedError(
+                "pm.Model(check_bounds=False): Hypatia always checks parameter bounds "
+                "(an invalid value gives log density -inf, never a silent NaN)"
+            )
+        self.check_bounds = check_bounds
+        self._cpp = _core.Model()
+        self.coords: dict = {}
+        self.named_vars: dict = {}
+        self.free_RVs: list = []
+        self.observed_RVs: list = []
+        self.deterministics: list = []
+        self.potentials: list = []
+        self.data_vars: list = []
+        self.rvs_to_initial_values: dict = {}
+        self.rvs_to_total_sizes: dict = {}
+        self._distributions: dict = {}  # name -> DistributionVariable it was built from
+        self._compiled = None
+        self.add_coords(coords or {})
+        self.add_coords(coords_mutable or {})
+
+    # ---- context ----
+    def __enter__(self) -> "Model":
+        _stack().append(self)
+        tensor_variable.model_evaluator = _evaluate_with_models
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _stack().pop()
+
+    @classmethod
+    def get_context(cls, error_if_none: bool = True, allow_block_model_access: bool = False):
+        stack = _stack()
+        if stack:
+            return stack[-1]
+        if error_if_none:
+            raise TypeError("No model on context stack: create variables inside `with pm.Model():`")
+        return None
+
+    # ---- coordinates ----
+    def add_coord(self, name: str, values: Any = None, mutable: Optional[bool] = None,
+                  *, length: Optional[int] = None) -> None:
+        if values is None and length is None:
+            raise ValueError(f"coordinate {name!r}: give its values or its length")
+        if values is None:
+            values = range(int(length))
+        values = _coord_values(values)
+        if name in self.coords:
+            if list(self.coords[name]) != values:
+                raise ValueError(
+                    f"coordinate {name!r} already exists with {len(self.coords[name])} values; "
+                    f"got {len(values)} different ones"
+                )
+            return
+        self._cpp.add_coord(name, values)
+        self.coords[name] = tuple(values)
+
+    def add_coords(self, coords: dict, *, lengths: Optional[dict] = None) -> None:
+        for name, values in (coords or {}).items():
+            self.add_coord(name, values)
+        for name, length in (lengths or {}).items():
+            self.add_coord(name, length=length)
+
+    @property
+    def dim_lengths(self) -> dict:
+        return {name: len(values) for name, values in self.coords.items()}
+
+    @property
+    def named_vars_to_dims(self) -> dict:
+        return {v["name"]: tuple(v["dims"]) for v in self._cpp.variables() if v["dims"]}
+
+    # ---- variables ----
+    def _check_new_name(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"a model variable's name must be a non-empty string, got {name!r}")
+        if name in self.named_vars:
+            raise ValueError(f"Variable name {name!r} already exists in the model")
+
+    def _add(self, name: str, value: TensorVariable, kind: list) -> TensorVariable:
+        value.name = name
+        value.model = self
+        self.named_vars[name] = value
+        kind.append(value)
+        self._compiled = None
+        return value
+
+    def __getitem__(self, name: str) -> TensorVariable:
+        try:
+            return self.named_vars[name]
+        except KeyError:
+            known = ", ".join(self.named_vars) or "none"
+            raise KeyError(f"the model has no variable {name!r} (variables: {known})") from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.named_vars
+
+    @property
+    def value_vars(self) -> list:
+        return [b["value_name"] for b in self._blocks()]
+
+    @property
+    def unobserved_RVs(self) -> list:
+        return self.free_RVs + self.deterministics
+
+    @property
+    def basic_RVs(self) -> list:
+        return self.free_RVs + self.observed_RVs
+
+    @property
+    def unobserved_value_vars(self) -> list:
+        return self.value_vars + [d.name for d in self.deterministics]
+
+    def _blocks(self) -> list:
+        blocks = self._cpp.layout()
+        for block in blocks:
+            block["value_name"] = value_var_name(block["name"], block["transform"])
+        return blocks
+
+    # ---- compiled functions ----
+    def compiled(self, backend: str = "native"):
+        if self._compiled is None or self._compiled[0] != backend:
+            self._compiled = (backend, self._cpp.compile(backend))
+        return self._compiled[1]
+
+    def _flat_point(self, point: dict) -> np.ndarray:
+        blocks = self._blocks()
+        dim = sum(b["size"] for b in blocks)
+        x = np.empty(dim)
+        for block in blocks:
+            key = block["value_name"]
+            if key not in point:
+                known = ", ".join(b["value_name"] for b in blocks)
+                raise KeyError(f"the point has no value for {key!r} (the model's value variables: {known})")
+            value = np.asarray(point[key], dtype=float)
+            if value.size != block["size"]:
+                raise ValueError(
+                    f"{key}: expected {block['size']} values (shape "
+                    f"{tuple(block['unconstrained_shape'])}), got shape {value.shape}"
+                )
+            x[block["offset"]: block["offset"] + block["size"]] = value.ravel()
+        return x
+
+    def _named_point(self, x: np.ndarray) -> dict:
+        return {
+            b["value_name"]: np.asarray(x[b["offset"]: b["offset"] + b["size"]]).reshape(
+                b["unconstrained_shape"])
+            for b in self._blocks()
+        }
+
+    def initial_point(self, random_seed: Any = None) -> dict:
+        """The starting point (unconstrained, by value-variable name) before jitter.
+
+        Hypatia starts chains from the user's ``initval``s, else from zero on the unconstrained
+        scale (the median of most priors) plus uniform jitter; this returns that point without
+        the jitter.
+        """
+        return self._named_point(self._initial_flat())
+
+    def _initial_flat(self) -> np.ndarray:
+        x = np.zeros(sum(b["size"] for b in self._blocks()))
+        if not self.rvs_to_initial_values:
+            return x
+        given = {name: np.asarray(v, dtype=float) for name, v in self.rvs_to_initial_values.items()}
+        return self._unconstrain_given(x, given)
+
+    def _unconstrain_given(self, x: np.ndarray, given: dict) -> np.ndarray:
+        """x with the blocks of the variables in `given` (constrained values) replaced."""
+        constrained = self.compiled().constrain(x)
+        full = {name: constrained[name] for name in (b["name"] for b in self._blocks())}
+        for name, value in given.items():
+            if name not in full:
+                raise KeyError(f"initial value for {name!r}, which is not a free variable of the model")
+            full[name] = np.broadcast_to(value, np.shape(full[name])).astype(float)
+        return np.asarray(self._cpp.unconstrain(full))
+
+    def compile_logp(self, vars=None, jacobian: bool = True, sum: bool = True):
+        """A function of a point (value-variable names) returning the joint log density."""
+        _refuse(vars is not None, "compile_logp(vars=...)")
+        _refuse(not jacobian, "compile_logp(jacobian=False)")
+        _refuse(not sum, "compile_logp(sum=False)")
+        compiled = self.compiled()
+        return lambda point: float(compiled.logp_grad(self._flat_point(point))[0])
+
+    def compile_dlogp(self, vars=None, jacobian: bool = True):
+        """A function of a point returning the gradient over the value variables, concatenated."""
+        _refuse(vars is not None, "compile_dlogp(vars=...)")
+        _refuse(not jacobian, "compile_dlogp(jacobian=False)")
+        compiled = self.compiled()
+        return lambda point: compiled.logp_grad(self._flat_point(point))[1]
+
+    def compile_fn(self, outs, inputs=None, point_fn: bool = True):
+        _refuse(inputs is not None, "compile_fn(inputs=...)")
+        outputs = outs if isinstance(outs, (list, tuple)) else [outs]
+
+        def function(point):
+            values = self._values_at(point, outputs)
+            return values if isinstance(outs, (list, tuple)) else values[0]
+
+        return function
+
+    def _values_at(self, point: dict, outputs: list) -> list:
+        """Outputs evaluated with the free variables at `point` (value-variable names)."""
+        constrained = self.compiled().constrain(self._flat_point(point))
+        free = {rv.name: rv for rv in self.free_RVs}
+        pairs = [(free[n], constrained[n]) for n in free]
+        return tensor_variable.evaluate(outputs, dict(pairs) | self._data_values())
+
+    def _data_values(self) -> dict:
+        return {d: self._cpp.data_value(d.name) for d in self.data_vars}
+
+    def point_logps(self, point: Optional[dict] = None, round_vals: int = 2) -> dict:
+        """Each variable's log density term at `point` (default: the initial point)."""
+        point = self.initial_point() if point is None else point
+        x = self._flat_point(point)
+        graph = self._cpp.log_density()
+        names = [name for name, _ in graph["terms"]]
+        function = _core.Function([graph["x"], *graph["data_inputs"]],
+                                  [term for _, term in graph["terms"]], "interp")
+        values = function([x, *graph["data_values"]])
+        return {name: round(float(v), round_vals) for name, v in zip(names, values)}
+
+    def logp(self, vars=None, jacobian: bool = True, sum: bool = True):
+        _refuse(True, "model.logp() as a graph; use model.compile_logp()")
+
+    def debug(self, point=None, fn="logp", verbose=False):
+        x = self._flat_point(point or self.initial_point())
+        bad = self.compiled().nonfinite_variables(x)
+        print("The log density is finite at the point." if not bad else
+              f"The log density or its gradient is not finite for: {', '.join(bad)}")
+
+    def __repr__(self) -> str:
+        lines = []
+        for rv in self.free_RVs + self.observed_RVs:
+            dist = self._distributions.get(rv.name)
+            family = dist.family if dist is not None else "?"
+            lines.append(f"{rv.name} ~ {family}")
+        for det in self.deterministics:
+            lines.append(f"{det.name} ~ Deterministic")
+        return "\n".join(lines) or "<empty Model>"
+
+    def _repr_latex_(self) -> str:
+        return "$$" + repr(self).replace("\n", r"\\") + "$$"
+
+
+def modelcontext(model: Optional[Model]) -> Model:
+    """`model` if given, else the innermost model of the current `with` block."""
+    return model if model is not None else Model.get_context()
+
+
+def _refuse(condition: bool, what: str) -> None:
+    if condition:
+        raise NotImplementedError(f"{what} is not supported by Hypatia yet")
+
+
+def _evaluate_with_models(outputs: list, inputs: list, values: list) -> list:
+    """Evaluates graphs that use model variables: data at its current values, random variables
+    drawn from the prior (PyMC's ``var.eval()`` draws too)."""
+    for model in reversed(_stack()):
+        from hypatia.sampling import forward_values
+
+        return forward_values(model, outputs, inputs, values)
+    raise ValueError("cannot evaluate a graph of model variables outside its model's `with` block")
+
+
+def Deterministic(name: str, var: Any, model: Optional[Model] = None, dims=None) -> TensorVariable:
+    """A derived quantity stored with every draw."""
+    model = modelcontext(model)
+    model._check_new_name(name)
+    node = model._cpp.deterministic(name, as_tensor_variable(var).node, _dims_list(dims))
+    return model._add(name, TensorVariable(node), model.deterministics)
+
+
+def Potential(name: str, var: Any, model: Optional[Model] = None, dims=None) -> TensorVariable:
+    """A term added to the model's log density."""
+    model = modelcontext(model)
+    model._check_new_name(name)
+    term = as_tensor_variable(var)
+    model._cpp.potential(name, term.node)
+    return model._add(name, term, model.potentials)
+
+
+def _dims_list(dims) -> list:
+    if dims is None:
+        return []
+    if isinstance(dims, str):
+        return [dims]
+    return [d if d is not None else "" for d in dims]

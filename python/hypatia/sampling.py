@@ -1,0 +1,395 @@
+"""``pm.sample``, ``pm.sample_smc``, predictive sampling, ``pm.draw`` and ``pm.logp``.
+
+Arguments are PyMC's; the work is done by the C++ engine (compiled log density, NUTS or SMC in
+C++ threads with the GIL released). An argument Hypatia cannot honour is an error naming it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import warnings
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from hypatia import _core
+from hypatia.distributions.distribution import DistributionVariable
+from hypatia.model import Model, modelcontext
+from hypatia.tensor.variable import TensorVariable, as_tensor_variable
+
+_log = logging.getLogger("hypatia")
+if not _log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(message)s"))
+    _log.addHandler(_handler)
+    _log.setLevel(logging.INFO)
+
+_said_nuts_sampler = False
+
+
+def _seed(random_seed: Any) -> int:
+    """One 63-bit seed from PyMC's random_seed spellings (None draws one from the OS)."""
+    if random_seed is None:
+        return int.from_bytes(os.urandom(8), "little") >> 1
+    if isinstance(random_seed, (np.random.Generator, np.random.RandomState)):
+        return int(random_seed.integers(2**63) if hasattr(random_seed, "integers") else
+                   random_seed.randint(2**31))
+    if isinstance(random_seed, (list, tuple, np.ndarray)):
+        return int(np.random.SeedSequence([int(s) for s in random_seed]).generate_state(2, np.uint32)
+                   .astype(np.uint64).dot([1, 2**32]) >> np.uint64(1))
+    seed = int(random_seed)
+    if seed < 0:
+        raise ValueError(f"random_seed must be non-negative, got {seed}")
+    return seed
+
+
+def _default_cores() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _refuse(what: str, why: str = "is not supported by Hypatia yet") -> None:
+    raise NotImplementedError(f"pm.sample({what}): {why}")
+
+
+def _init_points(model: Model, initvals, init: str, chains: int):
+    """Unconstrained starting points for the C++ sampler, and the jitter radius."""
+    metric = "dense" if init in ("adapt_full", "jitter+adapt_full") else "diagonal"
+    known = ("auto", "adapt_diag", "jitter+adapt_diag", "adapt_full", "jitter+adapt_full",
+             "jitter+adapt_diag_grad")
+    if init not in known:
+        raise ValueError(f"pm.sample(init={init!r}): Hypatia supports {', '.join(known)}")
+    jitter = init.startswith("jitter") or init == "auto"
+    given = initvals if initvals is not None else {}
+    per_chain = given if isinstance(given, (list, tuple)) else [given] * 1
+    base = {**{k: v for k, v in model.rvs_to_initial_values.items()}}
+    if not given and not base:
+        return [] if jitter else [model._initial_flat().tolist()], (1.0 if jitter else 0.0), metric
+    points = []
+    for values in per_chain:
+        merged = {**base, **{(k.name if isinstance(k, TensorVariable) else k): v
+                             for k, v in (values or {}).items()}}
+        x = model._unconstrain_given(np.zeros(len(model._initial_flat())), merged)
+        points.append(x.tolist())
+    if len(points) not in (1, chains):
+        raise ValueError(f"initvals: give one dict or one per chain ({chains}), got {len(points)}")
+    return points, 0.0, metric
+
+
+def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
+           cores: Optional[int] = None, random_seed: Any = None, progressbar: bool = True,
+           step=None, var_names: Optional[Sequence[str]] = None, nuts_sampler: str = "pymc",
+           initvals=None, init: str = "auto", n_init: int = 200_000,
+           discard_tuned_samples: bool = True, compute_convergence_checks: bool = True,
+           return_inferencedata: bool = True, idata_kwargs: Optional[dict] = None,
+           nuts_sampler_kwargs: Optional[dict] = None, model: Optional[Model] = None,
+           target_accept: Optional[float] = None, max_treedepth: Optional[int] = None,
+           nuts: Optional[dict] = None, jitter_max_retries: int = 10, keep_warning_stat: bool = False,
+           callback=None, mp_ctx=None, blas_cores=None, compile_kwargs=None,
+           progressbar_theme=None, trace=None, backend: str = "native", **kwargs):
+    """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments)."""
+    global _said_nuts_sampler
+    model = modelcontext(model)
+    if kwargs:
+        raise TypeError(f"pm.sample() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+    if step is not None:
+        _refuse("step=...", "step methods other than Hypatia's NUTS arrive with discrete sampling")
+    if callback is not None:
+        _refuse("callback=...")
+    if trace is not None:
+        _refuse("trace=...")
+    if not discard_tuned_samples:
+        _refuse("discard_tuned_samples=False")
+    if nuts_sampler != "pymc" and not _said_nuts_sampler:
+        _log.info(f"nuts_sampler={nuts_sampler!r}: Hypatia runs its own compiled NUTS for every choice")
+        _said_nuts_sampler = True
+    settings = {**(nuts or {}), **(nuts_sampler_kwargs or {})}
+    target_accept = settings.pop("target_accept", target_accept if target_accept is not None else 0.8)
+    max_treedepth = settings.pop("max_treedepth", max_treedepth if max_treedepth is not None else 10)
+    if settings:
+        raise TypeError(f"pm.sample(nuts=...): unknown NUTS settings {', '.join(sorted(settings))}")
+    idata_kwargs = dict(idata_kwargs or {})
+    log_likelihood = bool(idata_kwargs.pop("log_likelihood", False))
+    _check_idata_kwargs(idata_kwargs)
+    cores = _default_cores() if cores is None else int(cores)
+    chains = max(cores, 2) if chains is None else int(chains)
+    if int(draws) < 1 and return_inferencedata:
+        raise ValueError(f"pm.sample(draws={draws}): need at least one draw")
+    if not model.free_RVs:
+        raise ValueError("pm.sample(): the model has no free random variables to sample")
+    init_points, radius, metric = _init_points(model, initvals, init, chains)
+    free_names = ", ".join(rv.name for rv in model.free_RVs)
+    _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
+              f"with Hypatia's NUTS: [{free_names}]")
+    start = time.perf_counter()
+    raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, _seed(random_seed),
+                       float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),
+                       log_likelihood, init_points, radius, backend,
+                       threading.current_thread() is threading.main_thread())
+    seconds = time.perf_counter() - start
+    raw["attributes"]["sampling_time"] = repr(seconds)
+    raw["attributes"]["tuning_steps"] = str(int(tune))
+    _log.info(f"Sampling took {seconds:.1f} seconds.")
+    idata = _to_inference_data(raw, model, idata_kwargs)
+    if raw["attributes"].get("sampling_interrupted") == "1":
+        warnings.warn("Sampling was interrupted: the result holds the draws made so far.", UserWarning)
+    if compute_convergence_checks:
+        _convergence_checks(idata)
+    if var_names is not None:
+        idata = _select(idata, var_names)
+    return idata if return_inferencedata else MultiTrace(idata)
+
+
+def _check_idata_kwargs(idata_kwargs: dict) -> None:
+    allowed = {"dims", "coords", "save_warmup"}
+    unknown = set(idata_kwargs) - allowed
+    if unknown:
+        raise TypeError(f"idata_kwargs: unknown keys {', '.join(sorted(unknown))}")
+    if idata_kwargs.get("save_warmup"):
+        _refuse("idata_kwargs={'save_warmup': True}")
+
+
+def _to_inference_data(raw: dict, model: Model, idata_kwargs: Optional[dict] = None):
+    from hypatia.inference_data import to_inference_data
+
+    coords = dict((idata_kwargs or {}).get("coords") or {})
+    return to_inference_data(raw, extra_coords=coords or None)
+
+
+def _convergence_checks(idata) -> None:
+    try:
+        from hypatia.stats import convergence_warnings
+    except ImportError:
+        return
+    for message in convergence_warnings(idata):
+        _log.warning(message)
+
+
+def _select(idata, var_names):
+    names = [var_names] if isinstance(var_names, str) else list(var_names)
+    posterior = idata.posterior
+    missing = [n for n in names if n not in posterior]
+    if missing:
+        raise KeyError(f"var_names: {missing} are not in the posterior ({list(posterior.data_vars)})")
+    idata.posterior = posterior[names]
+    return idata
+
+
+class MultiTrace:
+    """What ``return_inferencedata=False`` returns: draws by name, chains concatenated."""
+
+    def __init__(self, idata):
+        self._idata = idata
+        self.varnames = list(idata.posterior.data_vars)
+        self.nchains = idata.posterior.sizes["chain"]
+        self.chains = list(range(self.nchains))
+
+    def __len__(self) -> int:
+        return self._idata.posterior.sizes["draw"]
+
+    def get_values(self, varname: str, combine: bool = True, chains=None):
+        values = self._idata.posterior[varname].values
+        if chains is not None:
+            values = values[list(np.atleast_1d(chains))]
+        return values.reshape(-1, *values.shape[2:]) if combine else list(values)
+
+    def __getitem__(self, varname: str):
+        return self.get_values(varname)
+
+    def to_inference_data(self):
+        return self._idata
+
+
+def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Optional[Model] = None,
+               random_seed: Any = None, chains: Optional[int] = None, cores: Optional[int] = None,
+               compute_convergence_checks: bool = True, return_inferencedata: bool = True,
+               idata_kwargs: Optional[dict] = None, progressbar: bool = True, **kernel_kwargs):
+    """Sequential Monte Carlo: ``draws`` particles per chain; the log marginal likelihood is in
+    sample_stats."""
+    model = modelcontext(model)
+    kernel_name = getattr(kernel, "__name__", str(kernel))
+    if kernel_name not in ("IMH", "MH"):
+        raise ValueError(f"pm.sample_smc(kernel={kernel_name!r}): expected IMH or MH")
+    if start is not None:
+        raise NotImplementedError("pm.sample_smc(start=...) is not supported by Hypatia yet")
+    if kernel_kwargs:
+        raise TypeError(f"pm.sample_smc(): unsupported arguments {', '.join(sorted(kernel_kwargs))}")
+    cores = _default_cores() if cores is None else int(cores)
+    chains = max(cores, 2) if chains is None else int(chains)
+    raw = _core.sample(model._cpp, "smc", int(draws), 0, chains, cores, _seed(random_seed), 0.8, 10,
+                       "diagonal", int(draws), bool(progressbar), False, [], 2.0, "native",
+                       threading.current_thread() is threading.main_thread())
+    idata = _to_inference_data(raw, model, idata_kwargs)
+    if compute_convergence_checks:
+        _convergence_checks(idata)
+    return idata if return_inferencedata else MultiTrace(idata)
+
+
+def _filter_groups(raw: dict, keep: dict) -> dict:
+    """raw with only the variables in keep[group] (None: all) of each group."""
+    for group, names in keep.items():
+        if group in raw["groups"] and names is not None:
+            variables = raw["groups"][group]["variables"]
+            raw["groups"][group]["variables"] = [v for v in variables if v["name"] in names]
+    return raw
+
+
+def sample_prior_predictive(draws: Optional[int] = None, model: Optional[Model] = None,
+                            var_names: Optional[Sequence[str]] = None, random_seed: Any = None,
+                            return_inferencedata: bool = True, idata_kwargs: Optional[dict] = None,
+                            compile_kwargs=None, samples: Optional[int] = None):
+    """Draws from the prior and the prior predictive (``draws``; older releases: ``samples``)."""
+    model = modelcontext(model)
+    if draws is None:
+        draws = samples if samples is not None else 500
+    raw = _core.sample_prior_predictive(model._cpp, int(draws), _seed(random_seed), "native")
+    if var_names is not None:
+        names = set(var_names)
+        raw = _filter_groups(raw, {"prior": names, "prior_predictive": names})
+    idata = _to_inference_data(raw, model, idata_kwargs)
+    if not return_inferencedata:
+        return {name: idata[group][name].values[0]
+                for group in ("prior", "prior_predictive") if group in idata.groups()
+                for name in idata[group].data_vars}
+    return idata
+
+
+def _posterior_raw(trace) -> dict:
+    posterior = trace.posterior if hasattr(trace, "posterior") else trace
+    variables = [{"name": name, "values": np.asarray(posterior[name].values, dtype=float),
+                  "dims": list(posterior[name].dims[2:])} for name in posterior.data_vars]
+    return {"chains": int(posterior.sizes["chain"]), "draws": int(posterior.sizes["draw"]),
+            "coords": {}, "attributes": {}, "groups": {"posterior": {"attributes": {},
+                                                                     "variables": variables}}}
+
+
+def sample_posterior_predictive(trace, model: Optional[Model] = None,
+                                var_names: Optional[Sequence[str]] = None, sample_dims=None,
+                                random_seed: Any = None, progressbar: bool = True,
+                                return_inferencedata: bool = True,
+                                extend_inferencedata: bool = False, predictions: bool = False,
+                                idata_kwargs: Optional[dict] = None, compile_kwargs=None):
+    """Draws of the observed variables given each posterior draw."""
+    model = modelcontext(model)
+    if sample_dims is not None:
+        raise NotImplementedError("sample_posterior_predictive(sample_dims=...) is not supported by Hypatia yet")
+    raw = _core.sample_posterior_predictive(model._cpp, _posterior_raw(trace), _seed(random_seed),
+                                            "native")
+    raw["groups"] = {k: v for k, v in raw["groups"].items() if k == "posterior_predictive"}
+    if var_names is not None:
+        raw = _filter_groups(raw, {"posterior_predictive": set(var_names)})
+    group = "predictions" if predictions else "posterior_predictive"
+    raw["groups"] = {group: raw["groups"]["posterior_predictive"]}
+    result = _to_inference_data(raw, model, idata_kwargs)
+    if not return_inferencedata:
+        return {name: result[group][name].values for name in result[group].data_vars}
+    if extend_inferencedata:
+        trace.add_groups({group: result[group]})
+        return trace
+    return result
+
+
+def compute_log_likelihood(idata, *, var_names: Optional[Sequence[str]] = None,
+                           model: Optional[Model] = None, extend_inferencedata: bool = True,
+                           progressbar: bool = True):
+    """Each observed variable's pointwise log likelihood at every posterior draw."""
+    import xarray as xr
+
+    model = modelcontext(model)
+    graph = model._cpp.log_density()
+    names = [n for n, _ in graph["pointwise_log_likelihood"]]
+    if var_names is not None:
+        unknown = set(var_names) - set(names)
+        if unknown:
+            raise KeyError(f"compute_log_likelihood: {sorted(unknown)} are not observed variables")
+        names = [n for n in names if n in var_names]
+    terms = [node for n, node in graph["pointwise_log_likelihood"] if n in names]
+    function = _core.Function([graph["x"], *graph["data_inputs"]], terms, "native")
+    posterior = idata.posterior
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    free = [rv.name for rv in model.free_RVs]
+    results = [np.empty((chains, draws, *node.shape)) for node in terms]
+    for c in range(chains):
+        for d in range(draws):
+            point = {n: posterior[n].values[c, d] for n in free}
+            x = np.asarray(model._cpp.unconstrain(point))
+            for target, value in zip(results, function([x, *graph["data_values"]])):
+                target[c, d] = value
+    dataset = xr.Dataset({n: (("chain", "draw", *[f"{n}_dim_{k}" for k in range(v.ndim - 2)]), v)
+                          for n, v in zip(names, results)},
+                         coords={"chain": posterior.chain, "draw": posterior.draw})
+    if extend_inferencedata:
+        idata.add_groups({"log_likelihood": dataset})
+        return idata
+    return dataset
+
+
+def draw(vars: Any, draws: int = 1, random_seed: Any = None, **kwargs):
+    """Random draws of `vars` (unregistered distributions or model variables and graphs of them)."""
+    if kwargs:
+        raise TypeError(f"pm.draw(): unexpected keyword arguments {', '.join(sorted(kwargs))}")
+    single = not isinstance(vars, (list, tuple))
+    items = [vars] if single else list(vars)
+    seed = _seed(random_seed)
+    results = [_draws_of(item, int(draws), seed, position) for position, item in enumerate(items)]
+    if draws == 1:
+        results = [r[0] for r in results]
+    return results[0] if single else results
+
+
+def _draws_of(item: Any, draws: int, seed: int, position: int) -> np.ndarray:
+    if isinstance(item, DistributionVariable):
+        return np.stack([item.distribution.draw(item.draw_shape(), seed, position * 2**32 + i)
+                         for i in range(draws)])
+    variable = as_tensor_variable(item)
+    model = getattr(variable, "model", None) or Model.get_context(error_if_none=False)
+    if model is None:
+        return np.stack([variable.eval() for _ in range(draws)])
+    return np.stack([forward_values(model, [variable.node], [], [], seed, position * 2**32 + i)[0]
+                     for i in range(draws)])
+
+
+def forward_values(model: Model, outputs: list, inputs: list, values: list, seed: Optional[int] = None,
+                   stream: int = 0) -> list:
+    """`outputs` evaluated with every model variable drawn from its prior (one draw)."""
+    state, forward = model._cpp.forward_graph()
+    by_name = dict(forward)
+    replacements = []
+    for name, variable in model.named_vars.items():
+        if name in by_name and variable in model.free_RVs:
+            replacements.append((variable.node, by_name[name]))
+    resolved = []
+    for output in outputs:
+        named = next((v for v in model.named_vars.values() if v.node.same(output)), None)
+        if named is not None and named.name in by_name:
+            resolved.append(by_name[named.name])
+        else:
+            resolved.append(output)
+    resolved = _core.substitute(resolved, replacements) if replacements else resolved
+    seed = _seed(None) if seed is None else seed
+    data = [(d.node, model._cpp.data_value(d.name)) for d in model.data_vars]
+    all_inputs = [state, *[n for n, _ in data], *inputs]
+    all_values = [np.array([seed, stream, 0], dtype=np.int64), *[v for _, v in data], *values]
+    needed = _core.free_inputs(resolved)
+    pairs = [(n, v) for n, v in zip(all_inputs, all_values) if any(n.same(m) for m in needed)]
+    return list(_core.evaluate(resolved, [n for n, _ in pairs], [v for _, v in pairs]))
+
+
+def logp(rv: Any, value: Any, warn_rvs: Any = None, **kwargs) -> TensorVariable:
+    """The elementwise log density of `rv` (a distribution or model variable) at `value`."""
+    return TensorVariable(_distribution_of(rv).logp(as_tensor_variable(value).node))
+
+
+def logcdf(rv: Any, value: Any, **kwargs) -> TensorVariable:
+    return TensorVariable(_distribution_of(rv).logcdf(as_tensor_variable(value).node))
+
+
+def _distribution_of(rv: Any) -> _core.Distribution:
+    if isinstance(rv, DistributionVariable):
+        return rv.distribution
+    model = getattr(rv, "model", None)
+    if model is not None and rv.name in model._distributions:
+        return model._distributions[rv.name].distribution
+    raise TypeError(f"pm.logp: {rv!r} is not a distribution or a random variable of a model")
