@@ -797,7 +797,9 @@ fill = second
 
 def arange(start, stop=None, step=1, dtype=None) -> TensorVariable:
     """numpy's arange; the bounds must be known when the graph is built."""
-    bounds = [static_value(v) for v in (start, stop, step) if v is not None]
+    if stop is None:
+        start, stop = 0, start
+    bounds = [static_value(v) for v in (start, stop, step)]
     if builtins.any(b is None for b in bounds):
         raise ValueError("arange needs start, stop and step known when the graph is built")
     values = np.arange(*[b.item() for b in bounds])

@@ -157,15 +157,8 @@ def _flat_layout(plan: _Plan, region: TensorVariable):
     for (axis, index), extent, stride in zip(plan.advanced, dims, _strides(dims)):
         term = basic.mul(_normalized(index, extent), stride)
         flat = term if flat is None else basic.add(flat, term)
-    shapes = [index.node.shape for _, index in plan.advanced]
-    if any(None in s for s in shapes):
-        raise ValueError("several index arrays need their shapes known when the graph is built")
-    try:
-        index_shape = np.broadcast_shapes(*shapes)
-    except ValueError as error:
-        raise ValueError(f"index arrays of shapes {shapes} do not broadcast") from error
-    flat = basic.broadcast_to(flat, index_shape)
-    return merged, flat, len(index_shape), axes, rest, dims, rest_dims
+    # The sum of the terms already has the indices' broadcast shape (a ShapeError otherwise).
+    return merged, flat, flat.ndim, axes, rest, dims, rest_dims
 
 
 def _strides(dims: list[int]) -> list[int]:
@@ -270,7 +263,7 @@ def _scatter(region: TensorVariable, index: TensorVariable, y: TensorVariable, a
         return basic.add(region, added)
     # Setting: where an index repeats, numpy keeps the last value; this keeps their mean (equal
     # when the values are), which needs no ordered scatter op.
-    count = basic.wrap(_core.scatter_add(zeros.node, index.node, basic.ones_like(index).node, axis))
+    count = basic.wrap(_core.scatter_add(zeros.node, index.node, _core.int_scalar(1), axis))
     chosen = basic.true_div(added, basic.maximum(count, 1))
     return basic.switch(basic.gt(count, 0), basic.cast(chosen, region.dtype), region)
 
