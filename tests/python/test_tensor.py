@@ -47,7 +47,9 @@ UNARY = [
     (pt.gamma, scipy.special.gamma, X * 3), (pt.floor, np.floor, X * 3), (pt.ceil, np.ceil, X * 3),
     (pt.round, np.round, np.array([0.5, 1.5, 2.5, -0.5, -1.7, 2.2])), (pt.trunc, np.trunc, X * 3),
     (pt.exp2, np.exp2, X), (pt.log2, np.log2, POS), (pt.log10, np.log10, POS),
-    (pt.i0e, scipy.special.i0e, X), (pt.i1e, scipy.special.i1e, X),
+    (pt.i0e, scipy.special.i0e, X), (pt.i1e, scipy.special.i1e, X), (pt.i0, scipy.special.i0, X),
+    (pt.i1, scipy.special.i1, X), (pt.arcsinh, np.arcsinh, X * 100), (pt.arccosh, np.arccosh, POS + 1),
+    (pt.arctanh, np.arctanh, UNIT * 2 - 1),
     (pmmath.probit, scipy.special.ndtri, UNIT), (pmmath.invprobit, scipy.special.ndtr, X),
     (pt.isfinite, np.isfinite, np.array([1.0, np.inf, -np.inf, np.nan])),
     (pt.isnan, np.isnan, np.array([1.0, np.inf, np.nan])), (pt.isinf, np.isinf, np.array([1.0, -np.inf, np.nan])),
@@ -341,6 +343,8 @@ def test_constructors():
         (pt.zeros((2, 3)), np.zeros((2, 3))), (pt.ones(4), np.ones(4)),
         (pt.full((2, 2), 7.0), np.full((2, 2), 7.0)), (pt.arange(5), np.arange(5)),
         (pt.arange(1, 2, 0.25), np.arange(1, 2, 0.25)), (pt.eye(3), np.eye(3)),
+        (pt.linspace(0, 1, 5), np.linspace(0, 1, 5)), (pt.linspace(2, 3, 4, endpoint=False), np.linspace(2, 3, 4, endpoint=False)),
+        (pt.unique(np.array([3, 1, 3, 2])), [1, 2, 3]),
         (pt.eye(3, 4, k=1), np.eye(3, 4, k=1)), (pt.zeros_like(M), np.zeros_like(M)),
         (pt.ones_like(M), np.ones_like(M)), (pt.full_like(M, 2.5), np.full_like(M, 2.5)),
         (pt.diag(B), np.diag(B)), (pt.diag(B, 1), np.diag(B, 1)), (pt.diag(B, -2), np.diag(B, -2)),
@@ -357,6 +361,7 @@ def test_constructors():
     v = pt.dscalar("v")
     close(ev(pt.full((2, 2), v), {v: 4.0}), np.full((2, 2), 4.0))
     close(ev(pt.full_like(np.ones(3), v), {v: 4.0}), np.full(3, 4.0))
+    close(ev(pt.linspace(v, 2 * v, 5), {v: 1.5}), np.linspace(1.5, 3.0, 5))
 
 
 def test_constant_and_as_tensor():
@@ -733,9 +738,27 @@ def test_pm_math_extras():
     close(ev(pmmath.expand_packed_triangular(3, np.arange(1.0, 7.0))),
           [[1, 0, 0], [2, 3, 0], [4, 5, 6]])
     close(ev(pmmath.expand_packed_triangular(3, np.arange(1.0, 7.0), diagonal_only=True)), [1, 3, 6])
-    close(ev(pmmath.cartesian([1, 2], [3, 4, 5])), [[1, 3], [1, 4], [1, 5], [2, 3], [2, 4], [2, 5]])
+    close(pmmath.cartesian([1, 2], [3, 4, 5]), [[1, 3], [1, 4], [1, 5], [2, 3], [2, 4], [2, 5]])
+    close(ev(pmmath.kronecker(np.eye(2), A[:2, :2], B[:2, None])), np.kron(np.kron(np.eye(2), A[:2, :2]), B[:2, None]))
+    lower = np.tril(A[:2, :2]) + 3 * np.eye(2)
+    close(ev(pmmath.kron_solve_lower([lower, lower], np.ones(4))),
+          scipy.linalg.solve_triangular(np.kron(lower, lower), np.ones(4), lower=True))
+    close(ev(pmmath.kron_diag(B[:2], BPOS)), np.outer(B[:2], BPOS).ravel())
+    close(ev(pmmath.flatten_list([A, B])), np.concatenate([A.ravel(), B]))
+    close(ev(pmmath.logdet(-np.eye(3))), 0.0)  # log |det|
+    close(ev(pmmath.logdiffexp(0.0, -np.inf)), 0.0)
+    close(ev(pmmath.log1mexp(-0.5)), np.log(-np.expm1(-0.5)))
     close(ev(pmmath.batched_diag(np.ones((2, 3)))), np.stack([np.eye(3)] * 2))
     close(ev(pmmath.switch(pmmath.gt(B, 0), 1.0, 0.0)), (B > 0).astype(float))
     close(ev(pmmath.sum(pmmath.sqr(B))), np.sum(B ** 2))
-    close(ev(pmmath.flat_outer(A[:2, :2], B[:2])), np.outer(A[:2, :2].ravel(), B[:2]))
+    close(ev(pmmath.flat_outer(B[:3], BPOS)), np.outer(B[:3], BPOS).ravel())
     close(ev(pmmath.kron_dot([np.eye(2), A[:2, :2]], np.ones(4))), np.kron(np.eye(2), A[:2, :2]) @ np.ones(4))
+
+
+def test_ifelse_gradient_and_as_op_namespaces():
+    x = pt.dscalar("x")
+    close(ev(pytensor.ifelse.ifelse(x > 0, x * 2, -x), {x: 3.0}), 6.0)
+    close(ev(pytensor.ifelse.ifelse(x > 0, x * 2, -x), {x: -3.0}), 3.0)
+    close(ev(pytensor.gradient.grad(x ** 3, x), {x: 2.0}), 12.0)
+    with pytest.raises(NotImplementedError, match="later"):
+        pytensor.compile.ops.as_op(itypes=[pt.dscalar], otypes=[pt.dscalar])

@@ -342,3 +342,32 @@ def dprint(obj, file=None, **kwargs) -> str:
 
 
 printing = type("printing", (), {"debugprint": staticmethod(dprint), "pprint": staticmethod(dprint)})
+
+
+# ---------------------------------------------------------------- namespaces scripts reach into
+def _namespace(name: str, **members):
+    import types
+
+    module = types.ModuleType(f"hypatia.pytensor.{name}")
+    module.__dict__.update(members)
+    return module
+
+
+def _ifelse(condition, then_branch, else_branch, name=None):
+    """PyTensor's lazy ifelse, evaluated eagerly here as an elementwise switch on a scalar."""
+    condition = basic.as_tensor(condition)
+    if condition.ndim != 0:
+        raise TypeError(f"ifelse: the condition must be a scalar, got {condition.ndim} dimensions")
+    if isinstance(then_branch, (list, tuple)):
+        return [basic.switch(condition, t, e) for t, e in zip(then_branch, else_branch)]
+    return basic.switch(condition, then_branch, else_branch)
+
+
+def _as_op(itypes=None, otypes=None, infer_shape=None):
+    raise NotImplementedError(graph._LATER)
+
+
+ifelse = _namespace("ifelse", ifelse=_ifelse)
+gradient = _namespace("gradient", grad=grad, jacobian=jacobian, hessian=hessian)
+compile = _namespace("compile", function=function, ops=_namespace("compile.ops", as_op=_as_op),
+                     shared=shared, SharedVariable=SharedVariable)

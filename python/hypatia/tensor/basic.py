@@ -225,6 +225,40 @@ isinf = _unary(_core.isinf, "Whether x is +-inf.")
 normal_lcdf = _unary(_core.normal_logcdf, "log Phi(x), accurate in both tails.")
 
 
+def arcsinh(a) -> TensorVariable:
+    a = _t(a)
+    magnitude = abs(a)  # odd function: computing on |a| avoids cancellation for a << 0
+    return mul(sign(a), log(add(magnitude, sqrt(add(square(magnitude), 1.0)))))
+
+
+def arccosh(a) -> TensorVariable:
+    a = _t(a)
+    return log(add(a, sqrt(sub(square(a), 1.0))))
+
+
+def arctanh(a) -> TensorVariable:
+    a = _t(a)
+    return mul(0.5, sub(log1p(a), log1p(neg(a))))
+
+
+def i0(x) -> TensorVariable:
+    x = _t(x)
+    return mul(i0e(x), exp(abs(x)))
+
+
+def i1(x) -> TensorVariable:
+    x = _t(x)
+    return mul(i1e(x), exp(abs(x)))
+
+
+def isposinf(a) -> TensorVariable:
+    return eq(a, np.inf)
+
+
+def isneginf(a) -> TensorVariable:
+    return eq(a, -np.inf)
+
+
 def round(a, mode: Optional[str] = None) -> TensorVariable:
     """Rounds half to even (numpy's rule, PyTensor's default); mode 'half_away_from_zero' too."""
     if mode in (None, "half_to_even"):
@@ -806,6 +840,34 @@ def arange(start, stop=None, step=1, dtype=None) -> TensorVariable:
     if dtype is not None:
         values = values.astype(dtype_name(dtype))
     return _t(values)
+
+
+def linspace(start, stop, num=50, endpoint: bool = True, retstep: bool = False, dtype=None,
+             axis: int = 0) -> TensorVariable:
+    """numpy's linspace for scalar bounds, which may be symbolic (the number of points may not)."""
+    num = _static_ints(num, "linspace's num")[0]
+    fractions = np.linspace(0.0, 1.0, num, endpoint=endpoint)
+    start = _t(start)
+    width = sub(stop, start)
+    values = _cast_if(add(start, mul(width, fractions)), dtype)
+    if values.dtype == "int64" or static_value(values) is not None:
+        found = static_value(values)
+        if found is not None:  # exact numpy values (and integer truncation) for constant bounds
+            exact = np.linspace(static_value(start), static_value(stop), num, endpoint=endpoint)
+            values = _t(exact if dtype is None else exact.astype(dtype_name(dtype)))
+    if retstep:
+        return values, true_div(width, builtins.max(num - int(endpoint), 1))
+    return values
+
+
+def unique(ar, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False,
+           axis=None):
+    """numpy's unique, for values known when the graph is built (its shape depends on them)."""
+    value = static_value(_t(ar))
+    if value is None:
+        raise NotImplementedError("unique of a symbolic tensor has a data-dependent shape")
+    result = np.unique(value, return_index, return_inverse, return_counts, axis)
+    return tuple(_t(r) for r in result) if isinstance(result, tuple) else _t(result)
 
 
 def eye(n, m=None, k: int = 0, dtype=None) -> TensorVariable:
