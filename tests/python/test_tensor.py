@@ -449,6 +449,13 @@ def test_sort_constant_and_symbolic():
     close(ev(pt.sort(m), {m: values}), np.sort(values))
     close(ev(pt.sort(m, axis=0), {m: values}), np.sort(values, axis=0))
     close(ev(pt.sort(m, axis=None), {m: values}), np.sort(values, axis=None))
+    ties = np.array([[2.0, -1.0, 2.0, np.inf, -np.inf, -1.0]] * 3)
+    close(ev(pt.sort(m), {m: ties}), np.sort(ties))
+    np.testing.assert_array_equal(ev(pt.argsort(m), {m: ties}), np.argsort(ties, kind="stable"))
+    np.testing.assert_array_equal(ev(pt.argsort(m, axis=0), {m: values}), np.argsort(values, axis=0))
+    unknown = pt.dvector("u")
+    close(ev(pt.sort(unknown), {unknown: values[0]}), np.sort(values[0]))
+    close(ev(pt.median(m, axis=1), {m: values}), np.median(values, axis=1))
 
 
 def test_sort_gradient_permutes_upstream():

@@ -971,11 +971,11 @@ def tensordot(a, b, axes=2) -> TensorVariable:
 
 
 # ---------------------------------------------------------------- sorting
-# The C++ engine has no sort op yet: constants sort with numpy; symbolic vectors short enough
-# sort with an odd-even transposition network of minimum/maximum (differentiable, O(n^2) nodes).
-_SORT_NETWORK_LIMIT = 64
-
-
+# The C++ engine has no sort op yet. Constants sort with numpy; symbolic tensors sort by rank:
+# element i goes to position rank(i) = #{j: x_j < x_i, or x_j == x_i and j < i}. That is a few
+# elementwise ops and reductions over an (n, n) comparison per slice (O(n^2) work, fine for the
+# lengths models sort), runs on every backend and is differentiable (the gradient follows the
+# permutation). NaNs are not ordered last as numpy's are.
 def sort(a, axis: int = -1, kind=None, order=None, stable: bool = False) -> TensorVariable:
     a = _t(a)
     if axis is None:
@@ -984,25 +984,33 @@ def sort(a, axis: int = -1, kind=None, order=None, stable: bool = False) -> Tens
     if value is not None:
         return _t(np.sort(value, axis=axis))
     axis = _axes(axis, a.ndim)[0]
-    n = a.node.shape[axis]
-    if n is None or n > _SORT_NETWORK_LIMIT:
-        raise NotImplementedError(
-            f"sort of a symbolic tensor needs a known axis length <= {_SORT_NETWORK_LIMIT} (got {n})")
-    return _sort_network(a, axis, n)
+    x = moveaxis(a, axis, -1)
+    _, _, chosen = _rank_one_hot(x)  # chosen[..., i, k]: element i lands at position k
+    result = sum(switch(chosen, expand_dims(x, -1), 0), axis=-2)
+    return moveaxis(result, -1, axis)
 
 
-def _sort_network(a: TensorVariable, axis: int, n: int) -> TensorVariable:
-    from hypatia.tensor import subtensor
+def _rank_one_hot(x: TensorVariable):
+    """For x (..., n): positions 0..n-1 and the (..., n, n) one-hot of where each element sorts."""
+    positions = sub(cumsum(ones_like(x, dtype="int64"), axis=-1), 1)
+    earlier = lt(expand_dims(positions, -2), expand_dims(positions, -1))  # [i, j]: j < i
+    row, column = expand_dims(x, -1), expand_dims(x, -2)  # x_i along -2, x_j along -1
+    below = or_(lt(column, row), and_(eq(column, row), earlier))
+    rank = sum(below, axis=-1)
+    return rank, positions, eq(expand_dims(rank, -1), expand_dims(positions, -2))
 
-    items = [subtensor.take(a, i, axis) for i in range(n)]
-    for round_ in range(n):
-        for i in range(round_ % 2, n - 1, 2):
-            items[i], items[i + 1] = minimum(items[i], items[i + 1]), maximum(items[i], items[i + 1])
-    return stack(items, axis=axis)
 
-
-def argsort(a, axis: int = -1, kind=None, order=None) -> TensorVariable:
-    value = static_value(_t(a))
-    if value is None:
-        raise NotImplementedError("argsort of a symbolic tensor is not supported yet")
-    return _t(np.argsort(value, axis=axis, kind="stable"))
+def argsort(a, axis: int = -1, kind=None, order=None, stable: bool = True) -> TensorVariable:
+    """Indices that sort `a` along `axis` (stable: ties keep their order)."""
+    a = _t(a)
+    if axis is None:
+        a, axis = flatten(a), 0
+    value = static_value(a)
+    if value is not None:
+        return _t(np.argsort(value, axis=axis, kind="stable"))
+    axis = _axes(axis, a.ndim)[0]
+    x = moveaxis(a, axis, -1)
+    _, positions, chosen = _rank_one_hot(x)
+    source = expand_dims(positions, -1)  # element i's own index, along -2
+    result = sum(switch(chosen, source, 0), axis=-2)
+    return moveaxis(result, -1, axis)
