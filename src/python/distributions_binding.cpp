@@ -4,6 +4,7 @@
 
 #include <pybind11/stl.h>
 
+#include "hypatia/error.hpp"
 #include "hypatia/interpreter.hpp"
 #include "hypatia/ops/random.hpp"
 #include "hypatia/ppl/distributions.hpp"
@@ -113,9 +114,39 @@ void bind_multivariate_and_combinators(py::module_& m) {
   m.def("GARCH11", &GARCH11);
 }
 
+SupportKind support_from_name(const std::string& name) {
+  static const std::pair<const char*, SupportKind> kinds[] = {
+      {"real", SupportKind::real},
+      {"positive", SupportKind::positive},
+      {"nonnegative", SupportKind::nonnegative},
+      {"unit_interval", SupportKind::unit_interval},
+      {"integers", SupportKind::integers},
+      {"nonnegative_integers", SupportKind::nonnegative_integers},
+      {"binary", SupportKind::binary},
+      {"simplex", SupportKind::simplex},
+      {"ordered", SupportKind::ordered},
+  };
+  for (const auto& [kind_name, kind] : kinds) {
+    if (name == kind_name) return kind;
+  }
+  throw Error("unknown support '" + name + "'");
+}
+
+void bind_custom(py::module_& m) {
+  m.def("CustomDist", [](const std::string& name, const Expr& value, const Expr& logp,
+                         int event_rank, const std::string& support) {
+    return CustomDist({.name = name,
+                       .value = value,
+                       .logp = logp,
+                       .event_rank = event_rank,
+                       .support = support_from_name(support)});
+  });
+}
+
 }  // namespace
 
 void bind_distributions(py::module_& m) {
+  bind_custom(m);
   bind_distribution_class(m);
   bind_continuous(m);
   bind_discrete(m);

@@ -5,6 +5,7 @@
 // src/ppl/distributions/.
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "hypatia/ppl/distribution.hpp"
@@ -92,5 +93,18 @@ Distribution AR(const Expr& rho, const Expr& sigma, const Distribution& init_dis
                 std::int64_t steps, bool constant = false);
 Distribution GARCH11(const Expr& omega, const Expr& alpha_1, const Expr& beta_1,
                      const Expr& initial_vol, std::int64_t steps);
+
+// ---- user-defined ----
+// A distribution given by its log density: `logp` is a graph of the placeholder `value` (an input
+// node whose type is one draw's) and of any parameters, elementwise over the batch axes. Its
+// support decides the free variable's transform; it has no random draws.
+struct CustomDistributionSpec {
+  std::string name = "CustomDist";
+  Expr value = {};
+  Expr logp = {};
+  int event_rank = 0;
+  SupportKind support = SupportKind::real;
+};
+Distribution CustomDist(CustomDistributionSpec spec);
 
 }  // namespace hypatia

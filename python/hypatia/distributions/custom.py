@@ -1,0 +1,106 @@
+"""``pm.CustomDist`` and ``pm.DensityDist`` with a ``logp`` written in ``hypatia.tensor`` ops.
+
+The user's logp function is called once, here, on a placeholder value and the parameters; the
+graph it returns becomes a C++ distribution, compiled with the rest of the model (no Python runs
+while sampling).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from hypatia import _core
+from hypatia.distributions.distribution import Distribution, DistributionVariable, param, shape_tuple
+from hypatia.tensor.variable import TensorVariable, as_tensor_variable
+
+_placeholder_ids = itertools.count()
+
+
+def _support(dtype: str, support: Optional[str]) -> str:
+    if support is not None:
+        return support
+    return "integers" if dtype.startswith("int") else "real"
+
+
+def _batch_shape(params: list) -> list:
+    shapes = [tuple(p.shape) for p in params]
+    try:
+        return list(np.broadcast_shapes(*shapes)) if shapes else []
+    except ValueError:
+        raise ValueError(f"CustomDist: the parameters' shapes {shapes} do not broadcast") from None
+
+
+class CustomDist:
+    """``pm.CustomDist(name, *dist_params, logp=..., random=None, ndim_supp=0, dtype="floatX")``."""
+
+    def __new__(cls, name: str, *dist_params: Any, dist: Optional[Callable] = None,
+                random: Optional[Callable] = None, logp: Optional[Callable] = None,
+                logcdf: Optional[Callable] = None, support_point: Optional[Callable] = None,
+                moment: Optional[Callable] = None, ndim_supp: int = 0, ndims_params=None,
+                signature: Optional[str] = None, dtype: str = "floatX", class_name: str = "CustomDist",
+                **kwargs):
+        from hypatia.distributions.register import register_rv
+        from hypatia.model import Model
+
+        if not isinstance(name, str):
+            raise TypeError(f"pm.{class_name}: the first argument must be the variable's name")
+        model_kwargs = {k: kwargs.pop(k) for k in ("observed", "dims", "initval", "transform",
+                                                   "default_transform", "total_size", "model")
+                        if k in kwargs}
+        model = model_kwargs.pop("model", None) or Model.get_context()
+        shape = kwargs.pop("shape", None)
+        size = kwargs.pop("size", None)
+        support = kwargs.pop("support", None)
+        if kwargs:
+            raise TypeError(f"pm.{class_name}: unexpected keyword arguments {', '.join(sorted(kwargs))}")
+        if dist is not None:
+            raise NotImplementedError(f"pm.{class_name}({name!r}, dist=...): generative graphs arrive with "
+                                      "the simulator work; give a logp function")
+        if logp is None:
+            raise TypeError(f"pm.{class_name}({name!r}): give a logp function")
+        observed = model_kwargs.get("observed")
+        value_shape = _value_shape(name, dist_params, shape, size, observed, model, model_kwargs.get("dims"))
+        distribution = _build(name, dist_params, logp, ndim_supp, dtype, value_shape, support, class_name)
+        return register_rv(model, name, distribution, **model_kwargs)
+
+    @classmethod
+    def dist(cls, *dist_params, logp=None, ndim_supp: int = 0, dtype: str = "floatX", shape=None,
+             size=None, class_name: str = "CustomDist", support=None, **kwargs) -> DistributionVariable:
+        if logp is None:
+            raise TypeError(f"{class_name}.dist: give a logp function")
+        value_shape = _value_shape(class_name, dist_params, shape, size, None, None, None)
+        return _build(class_name, dist_params, logp, ndim_supp, dtype, value_shape, support, class_name)
+
+
+def _value_shape(name, dist_params, shape, size, observed, model, dims) -> list:
+    if shape is not None:
+        return list(shape_tuple(shape))
+    if size is not None:
+        return list(shape_tuple(size))
+    if observed is not None:
+        observed = observed.node.shape if isinstance(observed, TensorVariable) else np.shape(observed)
+        return list(observed)
+    if dims is not None and model is not None:
+        dims = (dims,) if isinstance(dims, str) else dims
+        return [len(model.coords[d]) for d in dims]
+    return _batch_shape([as_tensor_variable(p).node for p in dist_params])
+
+
+def _build(name, dist_params, logp, ndim_supp, dtype, shape, support, class_name) -> DistributionVariable:
+    numpy_dtype = "float64" if dtype == "floatX" else str(np.dtype(dtype))
+    node_dtype = "int64" if numpy_dtype.startswith("int") else "float64"
+    value = TensorVariable(_core.placeholder(f"{class_name}:{name}:{next(_placeholder_ids)}",
+                                             node_dtype, [int(s) for s in shape]))
+    params = [as_tensor_variable(p) for p in dist_params]
+    result = as_tensor_variable(logp(value, *params))
+    distribution = _core.CustomDist(name, value.node, result.node, int(ndim_supp),
+                                    _support(node_dtype, support))
+    return DistributionVariable(class_name, distribution, tuple(shape))
+
+
+def DensityDist(name: str, *dist_params: Any, **kwargs):
+    """PyMC's older name for CustomDist."""
+    return CustomDist(name, *dist_params, class_name="DensityDist", **kwargs)
