@@ -406,6 +406,9 @@ def test_products():
     batch = rng.normal(size=(2, 3, 4))
     close(ev(pt.matmul(batch, b)), batch @ b)
     close(ev(pt.tensordot(batch, b, axes=1)), np.tensordot(batch, b, axes=1))
+    close(ev(pt.dot(batch, b)), np.dot(batch, b))
+    close(ev(pt.dot(batch, rng.normal(size=(5, 4, 2)) * 0 + 1.0)), np.dot(batch, np.ones((5, 4, 2))))
+    close(ev(pt.sum(batch, axis=())), batch)
     close(ev(pt.tensordot(batch, rng.normal(size=(3, 4)) * 0 + a, axes=[[1, 2], [0, 1]])),
           np.tensordot(batch, a, axes=[[1, 2], [0, 1]]))
 
@@ -513,10 +516,18 @@ def test_getitem_errors():
     x = pt.as_tensor(T)
     with pytest.raises(IndexError):
         x[0, 0, 0, 0]
-    with pytest.raises(ValueError):
+    with pytest.raises(IndexError):
         x[5]
     with pytest.raises(IndexError):
+        x[:, -5]
+    with pytest.raises(IndexError):
+        x[[0, 3], [1, 1]]
+    with pytest.raises(IndexError):
         x[..., 0, ...]
+    first, second, third = x  # iteration stops at the first out-of-range index, as numpy's
+    close(ev(third), T[2])
+    with pytest.raises(TypeError):
+        pt.as_tensor(np.ones(3)) + ["a", "b", "c"]
 
 
 WRITE_KEYS = [
@@ -692,6 +703,8 @@ def test_function_shared_and_updates():
     close(f(np.array([0.0]))[0], 10.0)
     g = pytensor.function([x], x ** 2)
     close(g([3.0]), [9.0])
+    h = pytensor.function([pt.fvector("h")], pt.fvector("h") * 2)
+    assert h([1.5]).dtype == np.float32
     s = pytensor.shared(np.arange(3.0))
     close(ev(s * 2), [0, 2, 4])
     s.set_value(np.ones(3))

@@ -296,12 +296,19 @@ class Function:
     def __call__(self, *values):
         if len(values) != len(self.inputs):
             raise TypeError(f"function takes {len(self.inputs)} inputs, got {len(values)}")
-        arrays = [np.asarray(v) for v in values] + [v.get_value(borrow=True) for v, _ in self.shared]
+        # Values take their input's dtype (PyTensor's allow_input_downcast), so Python floats
+        # feed float32 inputs.
+        arrays = [np.asarray(v, dtype=_numpy_dtype(i.dtype)) for v, i in zip(values, self.inputs)]
+        arrays += [v.get_value(borrow=True) for v, _ in self.shared]
         results = self._function(arrays)
         for (variable, _), value in zip(self.updates, results[self.n_outputs:]):
             variable.set_value(value)
         results = results[: self.n_outputs]
         return results[0] if self.single else results
+
+
+def _numpy_dtype(name: str) -> np.dtype:
+    return np.dtype(bool) if name == "bool" else np.dtype(name)
 
 
 def _graph_node_ids(nodes: list) -> set:

@@ -49,15 +49,20 @@ def dtype_name(dtype: Any) -> str:
 
 def _t(value: Any) -> TensorVariable:
     """`value` as a TensorVariable; unsupported array dtypes (strings, complex) are a TypeError."""
-    if isinstance(value, TensorVariable):
-        return value
-    if not isinstance(value, (numbers.Number, list, tuple)) and not hasattr(value, "__hypatia_tensor__"):
+    if isinstance(value, TensorVariable) or hasattr(value, "__hypatia_tensor__"):
+        return as_tensor_variable(value)
+    symbolic_list = isinstance(value, (list, tuple)) and _holds_tensor(value)
+    if not symbolic_list:
         kind = np.asarray(getattr(value, "values", value)).dtype.kind
         if kind not in "biuf":
-            raise TypeError(f"cannot make a tensor of dtype kind '{kind}' from {type(value).__name__}")
-    elif isinstance(value, complex):
-        raise TypeError("complex numbers are not supported")
+            raise TypeError(f"cannot make a tensor from {type(value).__name__} {value!r:.60} "
+                            f"(dtype kind '{kind}'; Hypatia has float64, float32, int64 and bool)")
     return as_tensor_variable(value)
+
+
+def _holds_tensor(values) -> bool:
+    return builtins.any(isinstance(v, TensorVariable) or (isinstance(v, (list, tuple)) and _holds_tensor(v))
+                        for v in values)
 
 
 def wrap(node: _core.Node) -> TensorVariable:
@@ -457,9 +462,16 @@ def _reduction(core_fn):
         x = _t(input)
         if acc_dtype is not None:
             x = cast(x, acc_dtype)
-        return _cast_if(wrap(core_fn(x.node, _axes(axis, x.ndim), keepdims)), dtype)
+        return _cast_if(_reduce(core_fn, x, axis, keepdims), dtype)
 
     return function
+
+
+def _reduce(core_fn, x: TensorVariable, axis, keepdims: bool) -> TensorVariable:
+    # numpy's axis=() reduces nothing, while the C++ ops read an empty axis list as "all axes".
+    if isinstance(axis, (tuple, list)) and len(axis) == 0:
+        return x
+    return wrap(core_fn(x.node, _axes(axis, x.ndim), keepdims))
 
 
 sum = _reduction(_core.sum)
@@ -468,18 +480,15 @@ mean = _reduction(_core.mean)
 
 
 def max(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.max(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.max, _t(x), axis, keepdims)
 
 
 def min(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.min(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.min, _t(x), axis, keepdims)
 
 
 def argmax(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.argmax(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.argmax, _t(x), axis, keepdims)
 
 
 def argmin(x, axis=None, keepdims: bool = False) -> TensorVariable:
@@ -489,18 +498,15 @@ def argmin(x, axis=None, keepdims: bool = False) -> TensorVariable:
 
 
 def any(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.any(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.any, _t(x), axis, keepdims)
 
 
 def all(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.all(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.all, _t(x), axis, keepdims)
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.logsumexp(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.logsumexp, _t(x), axis, keepdims)
 
 
 def _count(x: TensorVariable, axes: list[int]) -> TensorVariable:
@@ -943,6 +949,10 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> TensorVariable:
 
 # ---------------------------------------------------------------- products
 def dot(l, r) -> TensorVariable:
+    """numpy's dot; above two dimensions it contracts l's last axis with r's second-to-last."""
+    l, r = _t(l), _t(r)
+    if l.ndim > 2 or r.ndim > 2:
+        return tensordot(l, r, [[l.ndim - 1], [builtins.max(r.ndim - 2, 0)]])
     return _apply(_core.dot, l, r)
 
 
