@@ -678,6 +678,9 @@ def test_scan_go_backwards_sequence_taps_and_map():
     close(ev(out), expected)
     diffs, _ = pytensor.scan(lambda prev, cur: cur - prev, sequences=dict(input=pt.as_tensor(values ** 2), taps=[-1, 0]))
     close(ev(diffs), np.diff(values ** 2))
+    partial, _ = pytensor.scan(lambda s, acc: acc + s, sequences=pt.as_tensor(values), outputs_info=pt.as_tensor(0.0),
+                               n_steps=3, go_backwards=True)
+    close(ev(partial), np.cumsum(values[::-1])[:3])
     squares, _ = pytensor.map(lambda v, k: v ** 2 + k, sequences=[pt.as_tensor(values)], non_sequences=[1.0])
     close(ev(squares), values ** 2 + 1.0)
     vec_carry, _ = pytensor.scan(lambda row, c: c + row, sequences=pt.as_tensor(T[0]), outputs_info=pt.zeros(5))
@@ -782,3 +785,18 @@ def test_ifelse_gradient_and_as_op_namespaces():
     close(ev(pytensor.gradient.grad(x ** 3, x), {x: 2.0}), 12.0)
     with pytest.raises(NotImplementedError, match="later"):
         pytensor.compile.ops.as_op(itypes=[pt.dscalar], otypes=[pt.dscalar])
+
+
+def test_static_helpers_and_specify_shape():
+    assert pt.get_vector_length(pt.as_tensor(np.ones(4))) == 4
+    assert pt.get_scalar_constant_value(pt.as_tensor(np.ones((2, 3))).shape[1]) == 3
+    with pytest.raises(pt.NotScalarConstantError):
+        pt.get_scalar_constant_value(pt.dscalar("s"))
+    v = pt.dvector("v")
+    fixed = pt.specify_shape(v, (3,))
+    assert fixed.type.shape == (3,)
+    close(ev(fixed, {v: np.arange(3.0)}), np.arange(3.0))
+    with pytest.raises(ValueError):
+        pt.specify_shape(pt.as_tensor(np.ones(3)), (4,))
+    x = pt.dscalar("x")
+    close(ev(pt.grad(x ** 2, x), {x: 3.0}), 6.0)

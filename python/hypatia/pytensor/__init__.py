@@ -197,6 +197,8 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
     recurrent = [slot for slot in slots if slot is not None and slot.taps]
     windows = [_initial_window(slot) for slot in recurrent]
     steps = None if n_steps is None else int(basic._static_ints(n_steps, "scan's n_steps")[0])
+    if steps is not None:  # PyTensor runs n_steps steps over the first elements of the sequences
+        aligned = [s[:steps] for s in aligned]
     n_outputs = []
 
     def body(slices, carries):

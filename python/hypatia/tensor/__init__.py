@@ -30,6 +30,24 @@ for _name in ("np", "builtins", "numbers", "annotations", "Any", "Optional", "Se
     globals().pop(_name, None)
 
 Variable = TensorVariable
+
+
+def grad(cost, wrt, **kwargs):
+    from hypatia import pytensor
+
+    return pytensor.grad(cost, wrt, **kwargs)
+
+
+def jacobian(expression, wrt):
+    from hypatia import pytensor
+
+    return pytensor.jacobian(expression, wrt)
+
+
+def hessian(cost, wrt):
+    from hypatia import pytensor
+
+    return pytensor.hessian(cost, wrt)
 _unnamed = itertools.count()
 
 

@@ -116,6 +116,48 @@ def _is_int(x: TensorVariable) -> bool:
     return x.dtype in ("int64", "bool")
 
 
+class NotScalarConstantError(ValueError):
+    """The tensor's value is not known when the graph is built (PyTensor's exception name)."""
+
+
+def get_scalar_constant_value(v, elemwise: bool = True, only_process_constants: bool = False,
+                              max_recur: int = 10, raise_not_constant: bool = True):
+    value = static_value(_t(v))
+    if value is None or np.size(value) != 1:
+        if raise_not_constant:
+            raise NotScalarConstantError(f"{v} is not a scalar known when the graph is built")
+        return v
+    return np.asarray(value).reshape(())
+
+
+get_underlying_scalar_constant_value = get_scalar_constant_value
+
+
+def get_vector_length(v) -> int:
+    v = _t(v)
+    if v.ndim != 1:
+        raise TypeError(f"get_vector_length needs a vector, got {v.ndim} dimensions")
+    if v.node.shape[0] is None:
+        raise ValueError(f"the length of {v} is not known when the graph is built")
+    return v.node.shape[0]
+
+
+def specify_shape(x, shape) -> TensorVariable:
+    """`x` with its static shape filled in from `shape` (None keeps a dimension as it is)."""
+    x = _t(x)
+    shape = [shape] if isinstance(shape, (numbers.Integral, np.integer)) or shape is None else list(shape)
+    if len(shape) != x.ndim:
+        raise ValueError(f"specify_shape: {len(shape)} dimensions given for a tensor with {x.ndim}")
+    dims = [known if wanted is None else _static_ints(wanted, "specify_shape's shape")[0]
+            for known, wanted in zip(x.node.shape, shape)]
+    for known, wanted in zip(x.node.shape, dims):
+        if known is not None and wanted is not None and known != wanted:
+            raise ValueError(f"specify_shape: {x} has shape {x.node.shape}, not {tuple(dims)}")
+    if None in dims or tuple(dims) == x.node.shape:
+        return x
+    return reshape(x, dims)  # reshape to the full shape: a run-time check of the element count
+
+
 # ---------------------------------------------------------------- elementwise arithmetic
 def add(a, *others) -> TensorVariable:
     result = _t(a)
