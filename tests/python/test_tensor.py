@@ -373,6 +373,11 @@ def test_constant_and_as_tensor():
     assert pt.as_tensor(np.arange(3, dtype=np.int32)).dtype == "int64"
     with pytest.raises(ValueError):
         pt.constant(np.ones(3), ndim=2)
+    with pytest.raises(TypeError):
+        pt.as_tensor_variable("abc")
+    with pytest.raises(TypeError):
+        pt.as_tensor([1j])
+    assert pt.as_tensor_variable([1, 2], dtype="float32").dtype == "float32"
 
 
 def test_placeholders():

@@ -22,9 +22,7 @@ from hypatia.tensor.linalg import (  # noqa: F401
     cholesky, det, inv, kron, matrix_dot, matrix_inverse, slogdet, solve, solve_triangular,
 )
 from hypatia.tensor.subtensor import inc_subtensor, set_subtensor, take, take_along_axis  # noqa: F401
-from hypatia.tensor.variable import (  # noqa: F401
-    TensorConstant, TensorType, TensorVariable, as_tensor_variable,
-)
+from hypatia.tensor.variable import TensorConstant, TensorType, TensorVariable  # noqa: F401
 
 for _name in ("np", "builtins", "numbers", "annotations", "Any", "Optional", "Sequence"):
     globals().pop(_name, None)

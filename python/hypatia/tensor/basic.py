@@ -15,9 +15,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from hypatia import _core
-from hypatia.tensor.variable import TensorConstant, TensorVariable, as_tensor_variable
-
-as_tensor = as_tensor_variable
+from hypatia.tensor.variable import TensorConstant, TensorVariable
+from hypatia.tensor.variable import as_tensor_variable as _as_tensor_variable
 
 _DTYPES = ("float64", "float32", "int64", "bool")
 
@@ -47,17 +46,28 @@ def dtype_name(dtype: Any) -> str:
     raise TypeError(f"unsupported dtype {np_dtype} (Hypatia has float64, float32, int64 and bool)")
 
 
+def as_tensor_variable(x: Any, name: Optional[str] = None, ndim: Optional[int] = None,
+                       dtype=None) -> TensorVariable:
+    """`x` as a TensorVariable (itself if it is one); values of unsupported dtypes (strings,
+    objects, complex) are a TypeError, as in PyTensor."""
+    _t(x)
+    return _as_tensor_variable(x, name=name, ndim=ndim, dtype=dtype)
+
+
+as_tensor = as_tensor_variable
+
+
 def _t(value: Any) -> TensorVariable:
     """`value` as a TensorVariable; unsupported array dtypes (strings, complex) are a TypeError."""
     if isinstance(value, TensorVariable) or hasattr(value, "__hypatia_tensor__"):
-        return as_tensor_variable(value)
+        return _as_tensor_variable(value)
     symbolic_list = isinstance(value, (list, tuple)) and _holds_tensor(value)
     if not symbolic_list:
         kind = np.asarray(getattr(value, "values", value)).dtype.kind
         if kind not in "biuf":
             raise TypeError(f"cannot make a tensor from {type(value).__name__} {value!r:.60} "
                             f"(dtype kind '{kind}'; Hypatia has float64, float32, int64 and bool)")
-    return as_tensor_variable(value)
+    return _as_tensor_variable(value)
 
 
 def _holds_tensor(values) -> bool:
