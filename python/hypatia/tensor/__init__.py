@@ -6,7 +6,7 @@ PyTensor's names, arguments and defaults, and build nodes of the C++ graph.
 
 from __future__ import annotations
 
-import itertools
+import itertools as _itertools
 from typing import Optional, Sequence
 
 from numpy import e, inf, nan, newaxis, pi  # noqa: F401  (PyTensor re-exports these)
@@ -46,7 +46,7 @@ def hessian(cost, wrt):
     from hypatia import pytensor
 
     return pytensor.hessian(cost, wrt)
-_unnamed = itertools.count()
+_unnamed = _itertools.count()
 
 
 def tensor(dtype=None, *, name: Optional[str] = None, shape: Optional[Sequence] = None,

@@ -249,7 +249,6 @@ sqrt = _unary(_core.sqrt, "Square root.")
 square = _unary(_core.square, "x * x.")
 sqr = square
 reciprocal = _unary(_core.reciprocal, "1 / x.")
-inv = reciprocal
 sin = _unary(_core.sin, "Sine.")
 cos = _unary(_core.cos, "Cosine.")
 tan = _unary(_core.tan, "Tangent.")
