@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from hypatia.model import Model, _dims_list, modelcontext
+from hypatia.model import Model, _coord_values, _dims_list, modelcontext
 from hypatia.tensor.variable import TensorVariable
 
 
@@ -39,7 +39,7 @@ def Data(name: str, value: Any, *, dims=None, coords: Optional[dict] = None,
     for axis, dim in enumerate(dims):
         if dim and dim not in model.coords and axis < array.ndim:
             model.add_coord(dim, length=array.shape[axis])
-    node = model._cpp.data(name, array, dims)
+    node = model._cpp_data(name, array, dims)
     return model._add(name, TensorVariable(node), model.data_vars)
 
 
@@ -54,11 +54,25 @@ def ConstantData(name: str, value: Any, **kwargs) -> TensorVariable:
 def set_data(new_data: dict, model: Optional[Model] = None, *, coords: Optional[dict] = None) -> None:
     """Replaces the values of data containers (same shape: nothing is recompiled)."""
     model = modelcontext(model)
+    values = {}
     for name, value in new_data.items():
         if name not in model.named_vars or model.named_vars[name] not in model.data_vars:
             known = ", ".join(d.name for d in model.data_vars) or "none"
             raise KeyError(f"pm.set_data: {name!r} is not a data container of the model (data: {known})")
-        model._cpp.set_data(name, _as_array(value, name))
-    for dim, values in (coords or {}).items():
-        model.coords[dim] = tuple(values)
+        old = model._cpp.data_value(name)
+        array = _as_array(value, name)
+        if np.can_cast(array.dtype, old.dtype, casting="same_kind"):
+            array = array.astype(old.dtype)
+        if array.ndim != old.ndim:
+            raise ValueError(f"pm.set_data: {name!r} has {old.ndim} dimensions {old.shape}; "
+                             f"the new value has {array.ndim} {array.shape}")
+        values[name] = array
+    for dim, labels in (coords or {}).items():
+        model.coords[dim] = tuple(_coord_values(labels))
+    same_shapes = all(v.shape == model._cpp.data_value(n).shape for n, v in values.items())
+    if same_shapes and not coords:
+        for name, array in values.items():
+            model._cpp.set_data(name, array)  # the compiled model stays valid
+    else:
+        model._rebuild(values)  # new shapes: the graphs are rebuilt over the new data
     model._compiled = None

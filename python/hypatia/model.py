@@ -86,6 +86,9 @@ class Model:
         self.rvs_to_initial_values: dict = {}
         self.rvs_to_total_sizes: dict = {}
         self._distributions: dict = {}  # name -> DistributionVariable it was built from
+        # Every registration, in order, so the C++ model can be rebuilt when data changes shape.
+        self._registrations: list = []
+        self._stale_observed: set = set()  # observed values that no longer fit changed data
         self._compiled = None
         self.add_coords(coords or {})
         self.add_coords(coords_mutable or {})
@@ -154,6 +157,76 @@ class Model:
         kind.append(value)
         self._compiled = None
         return value
+
+    # ---- the C++ model, through calls that are logged for _rebuild ----
+    def _cpp_data(self, name: str, value: np.ndarray, dims: list):
+        self._registrations.append(("data", name, dims))
+        return self._cpp.data(name, value, dims)
+
+    def _cpp_rv(self, name: str, dist, shape, dims: list, transform, untransformed: bool):
+        self._registrations.append(("rv", name, dist, shape, dims, transform, untransformed))
+        return self._cpp.rv(name, dist.distribution, shape, dims, transform, untransformed)
+
+    def _cpp_observe(self, name: str, dist, observed, dims: list):
+        self._registrations.append(("observe", name, dist, observed, dims))
+        return self._cpp.observe(name, dist.distribution, observed, dims)
+
+    def _cpp_deterministic(self, name: str, node, dims: list):
+        self._registrations.append(("deterministic", name, node, dims))
+        return self._cpp.deterministic(name, node, dims)
+
+    def _cpp_potential(self, name: str, node):
+        self._registrations.append(("potential", name, node))
+        self._cpp.potential(name, node)
+
+    def _rebuild(self, data_values: dict) -> None:
+        """A new C++ model from the registrations with new data values (of any shape): every
+        graph is rebuilt over the new data, and the model's variables point to the new nodes."""
+        cpp = _core.Model()
+        for dim, values in self.coords.items():
+            cpp.add_coord(dim, list(values))
+        pairs: list = []
+        substitute = lambda node: _core.substitute([node], pairs)[0] if pairs else node
+        for entry in self._registrations:
+            kind, name = entry[0], entry[1]
+            old = self.named_vars[name].node if name in self.named_vars else None
+            if kind == "data":
+                value = data_values.get(name, self._cpp.data_value(name))
+                new = cpp.data(name, value, entry[2])
+            elif kind == "rv":
+                _, _, dist, shape, dims, transform, untransformed = entry
+                new = cpp.rv(name, dist.rebuilt(substitute), shape, dims, transform, untransformed)
+            elif kind == "observe":
+                _, _, dist, observed, dims = entry
+                new = self._reobserve(cpp, name, dist.rebuilt(substitute), observed, dims, substitute)
+            elif kind == "deterministic":
+                new = cpp.deterministic(name, substitute(entry[2]), entry[3])
+            else:
+                cpp.potential(name, substitute(entry[2]))
+                new = None
+            if old is not None and new is not None:
+                pairs.append((old, new))
+                self.named_vars[name].node = new
+        self._cpp = cpp
+        self._compiled = None
+
+    def _reobserve(self, cpp, name: str, distribution, observed, dims: list, substitute):
+        """Observes `name` again in the rebuilt model. Observed values that no longer fit the new
+        data's shape can only serve predictions: placeholders in the support stand in for them,
+        and sampling the model refuses to run until they are set again."""
+        if isinstance(observed, _core.Node):
+            return cpp.observe(name, distribution, substitute(observed), dims)
+        if tuple(distribution.default_shape) in ((), tuple(np.shape(observed))):
+            return cpp.observe(name, distribution, observed, dims)
+        self._stale_observed.add(name)
+        for filler in (0.0, 1.0, 0.5):
+            try:
+                values = np.full(distribution.default_shape, filler, dtype=np.asarray(observed).dtype)
+                return cpp.observe(name, distribution, values, [])
+            except ValueError:
+                continue
+        raise ValueError(f"{name}: its observed values do not fit the new data's shape "
+                         f"{tuple(distribution.default_shape)}")
 
     def __getitem__(self, name: str) -> TensorVariable:
         try:
@@ -337,7 +410,7 @@ def Deterministic(name: str, var: Any, model: Optional[Model] = None, dims=None)
     """A derived quantity stored with every draw."""
     model = modelcontext(model)
     model._check_new_name(name)
-    node = model._cpp.deterministic(name, as_tensor_variable(var).node, _dims_list(dims))
+    node = model._cpp_deterministic(name, as_tensor_variable(var).node, _dims_list(dims))
     return model._add(name, TensorVariable(node), model.deterministics)
 
 
@@ -346,7 +419,7 @@ def Potential(name: str, var: Any, model: Optional[Model] = None, dims=None) -> 
     model = modelcontext(model)
     model._check_new_name(name)
     term = as_tensor_variable(var)
-    model._cpp.potential(name, term.node)
+    model._cpp_potential(name, term.node)
     return model._add(name, term, model.potentials)
 
 

@@ -119,6 +119,7 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         raise ValueError(f"pm.sample(draws={draws}): need at least one draw")
     if not model.free_RVs:
         raise ValueError("pm.sample(): the model has no free random variables to sample")
+    _check_observed_fit(model)
     init_points, radius, metric = _init_points(model, initvals, init, chains)
     free_names = ", ".join(rv.name for rv in model.free_RVs)
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
@@ -140,6 +141,14 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if var_names is not None:
         idata = _select(idata, var_names)
     return idata if return_inferencedata else MultiTrace(idata)
+
+
+def _check_observed_fit(model: Model) -> None:
+    if model._stale_observed:
+        names = ", ".join(sorted(model._stale_observed))
+        raise ValueError(f"pm.sample(): pm.set_data changed the data's shape, and the observed values of "
+                         f"{names} no longer fit it; give them new observed values of the new shape "
+                         "(observed=pm.Data(...) and pm.set_data) before sampling again")
 
 
 def _check_idata_kwargs(idata_kwargs: dict) -> None:

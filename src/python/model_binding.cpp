@@ -4,6 +4,7 @@
 
 #include "hypatia/error.hpp"
 #include "hypatia/function.hpp"
+#include "hypatia/models.hpp"
 #include "hypatia/ppl/model.hpp"
 #include "hypatia/ppl/predictive.hpp"
 #include "hypatia/ppl/transform.hpp"
@@ -245,6 +246,14 @@ void bind_model_class(py::module_& m) {
 }  // namespace
 
 void bind_model(py::module_& m) {
+  // The models bundled with the C++ engine (examples, benchmarks, posteriordb), for tests and
+  // benchmarks that compare the two front ends.
+  m.def("bundled_model", [](const std::string& name) { return find_bundled_model(name).build(); });
+  m.def("bundled_model_names", [] {
+    std::vector<std::string> names;
+    for (const auto& model : bundled_models()) names.push_back(model.name);
+    return names;
+  });
   bind_transforms(m);
   bind_function(m);
   bind_compiled_model(m);

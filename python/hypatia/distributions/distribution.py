@@ -83,6 +83,12 @@ class DistributionVariable:
         shape = self.resolved_shape()
         return len(shape) if shape is not None else len(self.distribution.default_shape)
 
+    def rebuilt(self, substitute) -> _core.Distribution:
+        """The C++ distribution with each parameter node passed through `substitute`."""
+        if self.rebuild is None:
+            return self.distribution
+        return self.rebuild(*[substitute(p) for p in self.params])
+
     def draw_shape(self) -> list:
         shape = self.resolved_shape()
         return shape if shape is not None else list(self.distribution.default_shape)

@@ -27,8 +27,7 @@ def register_rv(model: Model, name: str, dist: DistributionVariable, *, observed
     if observed is not None:
         return _register_observed(model, name, dist, observed, dims)
     cpp_transform, untransformed = _resolve_transform(name, transform, default_transform)
-    node = model._cpp.rv(name, dist.distribution, dist.resolved_shape(), dims, cpp_transform,
-                         untransformed)
+    node = model._cpp_rv(name, dist, dist.resolved_shape(), dims, cpp_transform, untransformed)
     variable = model._add(name, TensorVariable(node), model.free_RVs)
     initval = testval if initval is None else initval
     if initval is not None and not (isinstance(initval, str)):
@@ -66,7 +65,7 @@ def _observed_array(name: str, observed: Any):
 def _register_observed(model: Model, name: str, dist: DistributionVariable, observed: Any,
                        dims: list) -> TensorVariable:
     if isinstance(observed, TensorVariable):
-        node = model._cpp.observe(name, dist.distribution, observed.node, dims)
+        node = model._cpp_observe(name, dist, observed.node, dims)
         return model._add(name, TensorVariable(node), model.observed_RVs)
     array, mask = _observed_array(name, observed)
     if mask is not None and mask.any():
@@ -79,7 +78,7 @@ def _register_observed(model: Model, name: str, dist: DistributionVariable, obse
             raise ValueError(
                 f"{name}: the observed values have shape {array.shape}, which does not fit the "
                 f"requested shape {tuple(shape)}") from None
-    node = model._cpp.observe(name, dist.distribution, array, dims)
+    node = model._cpp_observe(name, dist, array, dims)
     return model._add(name, TensorVariable(node), model.observed_RVs)
 
 
@@ -100,19 +99,20 @@ def _register_imputed(model: Model, name: str, dist: DistributionVariable, array
     missing = np.flatnonzero(mask.ravel())
     present = np.flatnonzero(~mask.ravel())
 
-    def part(indices):
+    def part(indices) -> DistributionVariable:
         index_node = _core.constant(indices.astype(np.int64))
         params = [_core.gather(_core.flatten(_core.broadcast_to(p, list(shape))), index_node, 0)
                   for p in dist.params]
-        return dist.rebuild(*params)
+        return DistributionVariable(dist.family, dist.rebuild(*params), rebuild=dist.rebuild,
+                                    params=params)
 
-    free = model._cpp.rv(f"{name}_unobserved", part(missing), [len(missing)], [], None, False)
+    free = model._cpp_rv(f"{name}_unobserved", part(missing), [len(missing)], [], None, False)
     model._add(f"{name}_unobserved", TensorVariable(free), model.free_RVs)
-    observed_node = model._cpp.observe(f"{name}_observed", part(present),
+    observed_node = model._cpp_observe(f"{name}_observed", part(present),
                                        array.ravel()[present].astype(float), [])
     model._add(f"{name}_observed", TensorVariable(observed_node), model.observed_RVs)
     base = np.where(mask, 0.0, array).ravel().astype(float)
     full = _core.scatter_add(_core.constant(base), _core.constant(missing.astype(np.int64)), free, 0)
     full = _core.reshape(full, list(shape))
-    node = model._cpp.deterministic(name, full, dims)
+    node = model._cpp_deterministic(name, full, dims)
     return model._add(name, TensorVariable(node), model.deterministics)

@@ -29,9 +29,11 @@ std::string compiler_path(const CompilerOptions& options) {
 // Runs the compiler on the kept source; the object lands at a temporary name.
 void compile(const std::string& compiler, const std::vector<std::string>& arguments,
              const fs::path& source_path, const fs::path& object) {
-  std::vector<std::string> command = {compiler};
+  // The source comes before the arguments, which may name libraries: a linker drops a library
+  // named before the code that uses it.
+  std::vector<std::string> command = {compiler, source_path.string()};
   command.insert(command.end(), arguments.begin(), arguments.end());
-  command.insert(command.end(), {source_path.string(), "-o", object.string()});
+  command.insert(command.end(), {"-o", object.string()});
   const ProcessOutcome outcome = run_process(command);
   if (outcome.succeeded()) return;
   ::unlink(object.c_str());

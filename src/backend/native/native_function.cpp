@@ -17,7 +17,11 @@ CompilerOptions compiler_options(const CompileOptions& options) {
   compiler.flags = options.compiler_flags;
   compiler.cache_dir = options.cache_dir;
   const RuntimeLocation& runtime = runtime_location();
-  compiler.extra = {"-I" + runtime.include_dir.string(), runtime.library.string(),
+  // The runtime library is always recorded as needed: a process that loaded it privately (a
+  // Python extension module, dlopen'ed without RTLD_GLOBAL) does not lend its symbols to the
+  // generated code, which must then load it itself.
+  compiler.extra = {"-I" + runtime.include_dir.string(), "-Wl,--no-as-needed",
+                    runtime.library.string(),
                     "-Wl,-rpath," + runtime.library.parent_path().string()};
 #ifdef HYPATIA_SANITIZE
   // A sanitized build checks the generated code too; the flags are part of the cache key, so
