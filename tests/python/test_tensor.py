@@ -373,6 +373,11 @@ def test_constant_and_as_tensor():
     assert pt.as_tensor(np.arange(3, dtype=np.int32)).dtype == "int64"
     with pytest.raises(ValueError):
         pt.constant(np.ones(3), ndim=2)
+    with pytest.raises(TypeError):
+        pt.as_tensor_variable("abc")
+    with pytest.raises(TypeError):
+        pt.as_tensor([1j])
+    assert pt.as_tensor_variable([1, 2], dtype="float32").dtype == "float32"
 
 
 def test_placeholders():
@@ -406,6 +411,9 @@ def test_products():
     batch = rng.normal(size=(2, 3, 4))
     close(ev(pt.matmul(batch, b)), batch @ b)
     close(ev(pt.tensordot(batch, b, axes=1)), np.tensordot(batch, b, axes=1))
+    close(ev(pt.dot(batch, b)), np.dot(batch, b))
+    close(ev(pt.dot(batch, rng.normal(size=(5, 4, 2)) * 0 + 1.0)), np.dot(batch, np.ones((5, 4, 2))))
+    close(ev(pt.sum(batch, axis=())), batch)
     close(ev(pt.tensordot(batch, rng.normal(size=(3, 4)) * 0 + a, axes=[[1, 2], [0, 1]])),
           np.tensordot(batch, a, axes=[[1, 2], [0, 1]]))
 
@@ -513,10 +521,18 @@ def test_getitem_errors():
     x = pt.as_tensor(T)
     with pytest.raises(IndexError):
         x[0, 0, 0, 0]
-    with pytest.raises(ValueError):
+    with pytest.raises(IndexError):
         x[5]
     with pytest.raises(IndexError):
+        x[:, -5]
+    with pytest.raises(IndexError):
+        x[[0, 3], [1, 1]]
+    with pytest.raises(IndexError):
         x[..., 0, ...]
+    first, second, third = x  # iteration stops at the first out-of-range index, as numpy's
+    close(ev(third), T[2])
+    with pytest.raises(TypeError):
+        pt.as_tensor(np.ones(3)) + ["a", "b", "c"]
 
 
 WRITE_KEYS = [
@@ -667,6 +683,9 @@ def test_scan_go_backwards_sequence_taps_and_map():
     close(ev(out), expected)
     diffs, _ = pytensor.scan(lambda prev, cur: cur - prev, sequences=dict(input=pt.as_tensor(values ** 2), taps=[-1, 0]))
     close(ev(diffs), np.diff(values ** 2))
+    partial, _ = pytensor.scan(lambda s, acc: acc + s, sequences=pt.as_tensor(values), outputs_info=pt.as_tensor(0.0),
+                               n_steps=3, go_backwards=True)
+    close(ev(partial), np.cumsum(values[::-1])[:3])
     squares, _ = pytensor.map(lambda v, k: v ** 2 + k, sequences=[pt.as_tensor(values)], non_sequences=[1.0])
     close(ev(squares), values ** 2 + 1.0)
     vec_carry, _ = pytensor.scan(lambda row, c: c + row, sequences=pt.as_tensor(T[0]), outputs_info=pt.zeros(5))
@@ -692,6 +711,8 @@ def test_function_shared_and_updates():
     close(f(np.array([0.0]))[0], 10.0)
     g = pytensor.function([x], x ** 2)
     close(g([3.0]), [9.0])
+    h = pytensor.function([pt.fvector("h")], pt.fvector("h") * 2)
+    assert h([1.5]).dtype == np.float32
     s = pytensor.shared(np.arange(3.0))
     close(ev(s * 2), [0, 2, 4])
     s.set_value(np.ones(3))
@@ -769,3 +790,34 @@ def test_ifelse_gradient_and_as_op_namespaces():
     close(ev(pytensor.gradient.grad(x ** 3, x), {x: 2.0}), 12.0)
     with pytest.raises(NotImplementedError, match="later"):
         pytensor.compile.ops.as_op(itypes=[pt.dscalar], otypes=[pt.dscalar])
+
+
+def test_static_helpers_and_specify_shape():
+    assert pt.get_vector_length(pt.as_tensor(np.ones(4))) == 4
+    assert pt.get_scalar_constant_value(pt.as_tensor(np.ones((2, 3))).shape[1]) == 3
+    with pytest.raises(pt.NotScalarConstantError):
+        pt.get_scalar_constant_value(pt.dscalar("s"))
+    v = pt.dvector("v")
+    fixed = pt.specify_shape(v, (3,))
+    assert fixed.type.shape == (3,)
+    close(ev(fixed, {v: np.arange(3.0)}), np.arange(3.0))
+    with pytest.raises(ValueError):
+        pt.specify_shape(pt.as_tensor(np.ones(3)), (4,))
+    x = pt.dscalar("x")
+    close(ev(pt.grad(x ** 2, x), {x: 3.0}), 6.0)
+
+
+def test_native_backend_agrees_with_interpreter(tmp_path, monkeypatch):
+    # The compositions this module builds (sort by rank, flat multi-index gathers and scatters,
+    # floor division) must have native emitters, not only reference kernels.
+    monkeypatch.setenv("HYPATIA_CACHE_DIR", str(tmp_path))
+    m = pt.dtensor3("m", shape=(3, 4, 5))
+    v = pt.dvector("v", shape=(6,))
+    outs = [pt.sort(v), pt.argsort(v), m[[0, 2], [1, 3]], m[1, :, [0, 4]], pt.set_subtensor(m[[0, 2], 1], 7.0),
+            pt.inc_subtensor(m[:, [1, 1]], 1.0), pt.tile(v, (2, 1)), pt.repeat(v, 2), pt.roll(v, 2),
+            pt.var(m, axis=1), pt.special.softmax(m, axis=-1), pt.diag(v, 1), v // 2, v % 2]
+    native = pytensor.function([v, m], outs, mode="native")
+    reference = pytensor.function([v, m], outs)
+    values = rng.normal(size=6)
+    for a, b in zip(native(values, T), reference(values, T)):
+        close(a, b, rtol=1e-12)

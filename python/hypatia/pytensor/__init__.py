@@ -197,6 +197,8 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
     recurrent = [slot for slot in slots if slot is not None and slot.taps]
     windows = [_initial_window(slot) for slot in recurrent]
     steps = None if n_steps is None else int(basic._static_ints(n_steps, "scan's n_steps")[0])
+    if steps is not None:  # PyTensor runs n_steps steps over the first elements of the sequences
+        aligned = [s[:steps] for s in aligned]
     n_outputs = []
 
     def body(slices, carries):
@@ -296,12 +298,19 @@ class Function:
     def __call__(self, *values):
         if len(values) != len(self.inputs):
             raise TypeError(f"function takes {len(self.inputs)} inputs, got {len(values)}")
-        arrays = [np.asarray(v) for v in values] + [v.get_value(borrow=True) for v, _ in self.shared]
+        # Values take their input's dtype (PyTensor's allow_input_downcast), so Python floats
+        # feed float32 inputs.
+        arrays = [np.asarray(v, dtype=_numpy_dtype(i.dtype)) for v, i in zip(values, self.inputs)]
+        arrays += [v.get_value(borrow=True) for v, _ in self.shared]
         results = self._function(arrays)
         for (variable, _), value in zip(self.updates, results[self.n_outputs:]):
             variable.set_value(value)
         results = results[: self.n_outputs]
         return results[0] if self.single else results
+
+
+def _numpy_dtype(name: str) -> np.dtype:
+    return np.dtype(bool) if name == "bool" else np.dtype(name)
 
 
 def _graph_node_ids(nodes: list) -> set:

@@ -6,7 +6,7 @@ PyTensor's names, arguments and defaults, and build nodes of the C++ graph.
 
 from __future__ import annotations
 
-import itertools
+import itertools as _itertools
 from typing import Optional, Sequence
 
 from numpy import e, inf, nan, newaxis, pi  # noqa: F401  (PyTensor re-exports these)
@@ -22,15 +22,31 @@ from hypatia.tensor.linalg import (  # noqa: F401
     cholesky, det, inv, kron, matrix_dot, matrix_inverse, slogdet, solve, solve_triangular,
 )
 from hypatia.tensor.subtensor import inc_subtensor, set_subtensor, take, take_along_axis  # noqa: F401
-from hypatia.tensor.variable import (  # noqa: F401
-    TensorConstant, TensorType, TensorVariable, as_tensor_variable,
-)
+from hypatia.tensor.variable import TensorConstant, TensorType, TensorVariable  # noqa: F401
 
 for _name in ("np", "builtins", "numbers", "annotations", "Any", "Optional", "Sequence"):
     globals().pop(_name, None)
 
 Variable = TensorVariable
-_unnamed = itertools.count()
+
+
+def grad(cost, wrt, **kwargs):
+    from hypatia import pytensor
+
+    return pytensor.grad(cost, wrt, **kwargs)
+
+
+def jacobian(expression, wrt):
+    from hypatia import pytensor
+
+    return pytensor.jacobian(expression, wrt)
+
+
+def hessian(cost, wrt):
+    from hypatia import pytensor
+
+    return pytensor.hessian(cost, wrt)
+_unnamed = _itertools.count()
 
 
 def tensor(dtype=None, *, name: Optional[str] = None, shape: Optional[Sequence] = None,

@@ -15,9 +15,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from hypatia import _core
-from hypatia.tensor.variable import TensorConstant, TensorVariable, as_tensor_variable
-
-as_tensor = as_tensor_variable
+from hypatia.tensor.variable import TensorConstant, TensorVariable
+from hypatia.tensor.variable import as_tensor_variable as _as_tensor_variable
 
 _DTYPES = ("float64", "float32", "int64", "bool")
 
@@ -47,17 +46,33 @@ def dtype_name(dtype: Any) -> str:
     raise TypeError(f"unsupported dtype {np_dtype} (Hypatia has float64, float32, int64 and bool)")
 
 
+def as_tensor_variable(x: Any, name: Optional[str] = None, ndim: Optional[int] = None,
+                       dtype=None) -> TensorVariable:
+    """`x` as a TensorVariable (itself if it is one); values of unsupported dtypes (strings,
+    objects, complex) are a TypeError, as in PyTensor."""
+    _t(x)
+    return _as_tensor_variable(x, name=name, ndim=ndim, dtype=dtype)
+
+
+as_tensor = as_tensor_variable
+
+
 def _t(value: Any) -> TensorVariable:
     """`value` as a TensorVariable; unsupported array dtypes (strings, complex) are a TypeError."""
-    if isinstance(value, TensorVariable):
-        return value
-    if not isinstance(value, (numbers.Number, list, tuple)) and not hasattr(value, "__hypatia_tensor__"):
+    if isinstance(value, TensorVariable) or hasattr(value, "__hypatia_tensor__"):
+        return _as_tensor_variable(value)
+    symbolic_list = isinstance(value, (list, tuple)) and _holds_tensor(value)
+    if not symbolic_list:
         kind = np.asarray(getattr(value, "values", value)).dtype.kind
         if kind not in "biuf":
-            raise TypeError(f"cannot make a tensor of dtype kind '{kind}' from {type(value).__name__}")
-    elif isinstance(value, complex):
-        raise TypeError("complex numbers are not supported")
-    return as_tensor_variable(value)
+            raise TypeError(f"cannot make a tensor from {type(value).__name__} {value!r:.60} "
+                            f"(dtype kind '{kind}'; Hypatia has float64, float32, int64 and bool)")
+    return _as_tensor_variable(value)
+
+
+def _holds_tensor(values) -> bool:
+    return builtins.any(isinstance(v, TensorVariable) or (isinstance(v, (list, tuple)) and _holds_tensor(v))
+                        for v in values)
 
 
 def wrap(node: _core.Node) -> TensorVariable:
@@ -109,6 +124,48 @@ def _axes(axis: Any, ndim: int) -> list[int]:
 
 def _is_int(x: TensorVariable) -> bool:
     return x.dtype in ("int64", "bool")
+
+
+class NotScalarConstantError(ValueError):
+    """The tensor's value is not known when the graph is built (PyTensor's exception name)."""
+
+
+def get_scalar_constant_value(v, elemwise: bool = True, only_process_constants: bool = False,
+                              max_recur: int = 10, raise_not_constant: bool = True):
+    value = static_value(_t(v))
+    if value is None or np.size(value) != 1:
+        if raise_not_constant:
+            raise NotScalarConstantError(f"{v} is not a scalar known when the graph is built")
+        return v
+    return np.asarray(value).reshape(())
+
+
+get_underlying_scalar_constant_value = get_scalar_constant_value
+
+
+def get_vector_length(v) -> int:
+    v = _t(v)
+    if v.ndim != 1:
+        raise TypeError(f"get_vector_length needs a vector, got {v.ndim} dimensions")
+    if v.node.shape[0] is None:
+        raise ValueError(f"the length of {v} is not known when the graph is built")
+    return v.node.shape[0]
+
+
+def specify_shape(x, shape) -> TensorVariable:
+    """`x` with its static shape filled in from `shape` (None keeps a dimension as it is)."""
+    x = _t(x)
+    shape = [shape] if isinstance(shape, (numbers.Integral, np.integer)) or shape is None else list(shape)
+    if len(shape) != x.ndim:
+        raise ValueError(f"specify_shape: {len(shape)} dimensions given for a tensor with {x.ndim}")
+    dims = [known if wanted is None else _static_ints(wanted, "specify_shape's shape")[0]
+            for known, wanted in zip(x.node.shape, shape)]
+    for known, wanted in zip(x.node.shape, dims):
+        if known is not None and wanted is not None and known != wanted:
+            raise ValueError(f"specify_shape: {x} has shape {x.node.shape}, not {tuple(dims)}")
+    if None in dims or tuple(dims) == x.node.shape:
+        return x
+    return reshape(x, dims)  # reshape to the full shape: a run-time check of the element count
 
 
 # ---------------------------------------------------------------- elementwise arithmetic
@@ -192,7 +249,6 @@ sqrt = _unary(_core.sqrt, "Square root.")
 square = _unary(_core.square, "x * x.")
 sqr = square
 reciprocal = _unary(_core.reciprocal, "1 / x.")
-inv = reciprocal
 sin = _unary(_core.sin, "Sine.")
 cos = _unary(_core.cos, "Cosine.")
 tan = _unary(_core.tan, "Tangent.")
@@ -457,9 +513,16 @@ def _reduction(core_fn):
         x = _t(input)
         if acc_dtype is not None:
             x = cast(x, acc_dtype)
-        return _cast_if(wrap(core_fn(x.node, _axes(axis, x.ndim), keepdims)), dtype)
+        return _cast_if(_reduce(core_fn, x, axis, keepdims), dtype)
 
     return function
+
+
+def _reduce(core_fn, x: TensorVariable, axis, keepdims: bool) -> TensorVariable:
+    # numpy's axis=() reduces nothing, while the C++ ops read an empty axis list as "all axes".
+    if isinstance(axis, (tuple, list)) and len(axis) == 0:
+        return x
+    return wrap(core_fn(x.node, _axes(axis, x.ndim), keepdims))
 
 
 sum = _reduction(_core.sum)
@@ -468,18 +531,15 @@ mean = _reduction(_core.mean)
 
 
 def max(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.max(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.max, _t(x), axis, keepdims)
 
 
 def min(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.min(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.min, _t(x), axis, keepdims)
 
 
 def argmax(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.argmax(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.argmax, _t(x), axis, keepdims)
 
 
 def argmin(x, axis=None, keepdims: bool = False) -> TensorVariable:
@@ -489,18 +549,15 @@ def argmin(x, axis=None, keepdims: bool = False) -> TensorVariable:
 
 
 def any(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.any(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.any, _t(x), axis, keepdims)
 
 
 def all(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.all(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.all, _t(x), axis, keepdims)
 
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> TensorVariable:
-    x = _t(x)
-    return wrap(_core.logsumexp(x.node, _axes(axis, x.ndim), keepdims))
+    return _reduce(_core.logsumexp, _t(x), axis, keepdims)
 
 
 def _count(x: TensorVariable, axes: list[int]) -> TensorVariable:
@@ -943,6 +1000,10 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1) -> TensorVariable:
 
 # ---------------------------------------------------------------- products
 def dot(l, r) -> TensorVariable:
+    """numpy's dot; above two dimensions it contracts l's last axis with r's second-to-last."""
+    l, r = _t(l), _t(r)
+    if l.ndim > 2 or r.ndim > 2:
+        return tensordot(l, r, [[l.ndim - 1], [builtins.max(r.ndim - 2, 0)]])
     return _apply(_core.dot, l, r)
 
 

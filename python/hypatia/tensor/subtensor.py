@@ -123,6 +123,7 @@ def _classify(x: TensorVariable, items: list, had_none: bool) -> _Plan:
     ints_are_advanced = any(len(s) > 0 for s in array_shapes)
     specs, advanced = [], []
     for i, item in enumerate(items):
+        _check_bounds(item if ints[i] is None else ints[i], x.node.shape[i], i)
         if isinstance(item, slice):
             specs.append((_bound(item.start, "start"), _bound(item.stop, "stop"), _bound(item.step, "step")))
         elif ints[i] is not None and not ints_are_advanced:
@@ -134,6 +135,22 @@ def _classify(x: TensorVariable, items: list, had_none: bool) -> _Plan:
             advanced.append((region_axis, _as_index_array(item)))
             specs.append((None, None, None))
     return _Plan(x, specs, advanced, had_none)
+
+
+def _check_bounds(item: Any, extent: Optional[int], axis: int) -> None:
+    """Positions known when the graph is built are checked then, as numpy does (IndexError, which
+    also ends Python's iteration over a tensor)."""
+    if extent is None or isinstance(item, slice):
+        return
+    if isinstance(item, TensorVariable):
+        if not item.node.is_constant:
+            return
+        item = item.node.constant_value()
+    positions = np.asarray(item)
+    if positions.size and positions.dtype.kind in "iu" and (
+            positions.max() >= extent or positions.min() < -extent):
+        raise IndexError(f"index {positions.max() if positions.max() >= extent else positions.min()} "
+                         f"is out of bounds for axis {axis} with size {extent}")
 
 
 def _normalized(index: TensorVariable, extent: int) -> TensorVariable:
