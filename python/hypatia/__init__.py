@@ -19,7 +19,9 @@ from hypatia.sampling import (
     sample_prior_predictive, sample_smc,
 )
 
-floatX = "float64"
+from hypatia.distributions.custom import CustomDist, DensityDist
+from hypatia.distributions.multivariate import expand_packed_triangular
+from hypatia.pytensorf import floatX, intX
 
 _LAZY = {
     "math": "hypatia.math",
@@ -27,6 +29,7 @@ _LAZY = {
     "pytensor": "hypatia.pytensor",
     "stats": "hypatia.stats",
     "ode": "hypatia.ode",
+    "pytensorf": "hypatia.pytensorf",
     "summary": ("hypatia.stats", "summary"),
     "InferenceData": ("hypatia.inference_data", "InferenceData"),
     "to_inference_data": ("hypatia.inference_data", "to_inference_data"),

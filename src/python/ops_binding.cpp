@@ -12,6 +12,7 @@
 #include "hypatia/ops.hpp"
 #include "hypatia/ops/index.hpp"
 #include "hypatia/ops/linalg.hpp"
+#include "hypatia/ops/ode.hpp"
 #include "hypatia/ops/scan.hpp"
 #include "python/bindings.hpp"
 
@@ -218,6 +219,19 @@ void bind_indexing_and_linalg(py::module_& m) {
   m.def("triu", &triu, py::arg("x"), py::arg("k") = 0);
 }
 
+void bind_ode(py::module_& m) {
+  // The right-hand side is a Python function called here, once, with placeholder nodes.
+  m.def("ode_solve",
+        [](const std::function<Expr(const Expr&, const Expr&, const Expr&)>& rhs, const Expr& y0,
+           const Expr& t0, const Expr& times, const Expr& theta, double rtol, double atol,
+           std::int64_t max_num_steps) {
+          OdeRhs function = [&](const Expr& t, const Expr& y, const Expr& p) { return rhs(t, y, p); };
+          return ode_solve(function, y0, t0, times, theta, {rtol, atol, max_num_steps});
+        },
+        py::arg("rhs"), py::arg("y0"), py::arg("t0"), py::arg("times"), py::arg("theta"),
+        py::arg("rtol") = 1e-6, py::arg("atol") = 1e-6, py::arg("max_num_steps") = 1'000'000);
+}
+
 void bind_scan(py::module_& m) {
   // The body is a Python function called once, here, with placeholder nodes; it returns
   // (carries, outputs) as lists of nodes.
@@ -248,6 +262,7 @@ void bind_ops(py::module_& m) {
   bind_reductions_and_shapes(m);
   bind_indexing_and_linalg(m);
   bind_scan(m);
+  bind_ode(m);
 }
 
 }  // namespace hypatia::python

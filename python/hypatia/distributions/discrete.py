@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from hypatia import _core
 from hypatia.distributions.distribution import Distribution, one_of
 from hypatia.tensor import variable as tv
@@ -110,22 +112,46 @@ class ZeroInflatedNegativeBinomial(Distribution):
         return cls._make(_core.ZeroInflatedNegativeBinomial, [psi, *params], ["psi", "mu", "alpha"], **kwargs)
 
 
-def _ordered(cls, builder, eta, cutpoints, names, extra, compute_p, kwargs):
+def _category_probabilities(cdf):
+    """P(y = k) from the CDF at each cutpoint (last axis): first, differences, remainder."""
+    from hypatia.tensor import basic as pt
+
+    return pt.concatenate([cdf[..., :1], cdf[..., 1:] - cdf[..., :-1], 1 - cdf[..., -1:]], axis=-1)
+
+
+def _ordered(cls, builder, eta, cutpoints, names, extra, compute_p, kwargs, cdf_of):
+    dist = cls._make(builder, [eta, cutpoints, *extra], names, **kwargs)
     if compute_p:
-        # PyMC adds a Deterministic "<name>_probs"; Hypatia leaves it out (say so once).
-        pass
-    return cls._make(builder, [eta, cutpoints, *extra], names, **kwargs)
+        from hypatia.tensor import basic as pt
+
+        # PyMC stores the category probabilities as the Deterministic "<name>_probs".
+        def add_probabilities(model, name):
+            from hypatia.model import Deterministic
+
+            latent = pt.as_tensor_variable(eta)[..., None]
+            Deterministic(f"{name}_probs", _category_probabilities(cdf_of(pt.as_tensor_variable(cutpoints) - latent)),
+                          model=model)
+
+        dist.after_register = add_probabilities
+    return dist
 
 
 class OrderedLogistic(Distribution):
     @classmethod
     def dist(cls, eta, cutpoints, compute_p=True, **kwargs):
+        from hypatia.tensor import basic as pt
+
         return _ordered(cls, _core.OrderedLogistic, eta, cutpoints, ["eta", "cutpoints"], [],
-                        compute_p, kwargs)
+                        compute_p, kwargs, pt.sigmoid)
 
 
 class OrderedProbit(Distribution):
     @classmethod
     def dist(cls, eta, cutpoints, sigma=1.0, compute_p=True, **kwargs):
+        from hypatia.tensor import basic as pt
+
+        def normal_cdf(z):
+            return 0.5 * pt.erfc(-z / (np.sqrt(2.0) * pt.as_tensor_variable(sigma)))
+
         return _ordered(cls, _core.OrderedProbit, eta, cutpoints, ["eta", "cutpoints", "sigma"],
-                        [sigma], compute_p, kwargs)
+                        [sigma], compute_p, kwargs, normal_cdf)

@@ -29,10 +29,17 @@ def register_rv(model: Model, name: str, dist: DistributionVariable, *, observed
     cpp_transform, untransformed = _resolve_transform(name, transform, default_transform)
     node = model._cpp_rv(name, dist, dist.resolved_shape(), dims, cpp_transform, untransformed)
     variable = model._add(name, TensorVariable(node), model.free_RVs)
+    _after_register(model, name, dist)
     initval = testval if initval is None else initval
     if initval is not None and not (isinstance(initval, str)):
         model.rvs_to_initial_values[name] = np.asarray(initval, dtype=float)
     return variable
+
+
+def _after_register(model: Model, name: str, dist: DistributionVariable) -> None:
+    hook = getattr(dist, "after_register", None)
+    if hook is not None:
+        hook(model, name)
 
 
 def _resolve_transform(name: str, transform: Any, default_transform: Any):
@@ -66,7 +73,9 @@ def _register_observed(model: Model, name: str, dist: DistributionVariable, obse
                        dims: list) -> TensorVariable:
     if isinstance(observed, TensorVariable):
         node = model._cpp_observe(name, dist, observed.node, dims)
-        return model._add(name, TensorVariable(node), model.observed_RVs)
+        variable = model._add(name, TensorVariable(node), model.observed_RVs)
+        _after_register(model, name, dist)
+        return variable
     array, mask = _observed_array(name, observed)
     if mask is not None and mask.any():
         return _register_imputed(model, name, dist, array, mask, dims)
@@ -79,7 +88,9 @@ def _register_observed(model: Model, name: str, dist: DistributionVariable, obse
                 f"{name}: the observed values have shape {array.shape}, which does not fit the "
                 f"requested shape {tuple(shape)}") from None
     node = model._cpp_observe(name, dist, array, dims)
-    return model._add(name, TensorVariable(node), model.observed_RVs)
+    variable = model._add(name, TensorVariable(node), model.observed_RVs)
+    _after_register(model, name, dist)
+    return variable
 
 
 def _register_imputed(model: Model, name: str, dist: DistributionVariable, array: np.ndarray,

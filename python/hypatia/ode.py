@@ -1,0 +1,63 @@
+"""``pm.ode.DifferentialEquation``: an ODE solution as a graph op.
+
+``func(y, t, p)`` is written in ``hypatia.tensor`` operations; it is called once to build the
+right-hand side's graph, which is compiled with the model (RK45 with forward sensitivities in
+C++; no Python runs while sampling).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from hypatia import _core
+from hypatia.tensor.variable import TensorVariable, as_tensor_variable
+
+
+class DifferentialEquation:
+    def __init__(self, func: Callable, times: Sequence[float], *, n_states: int, n_theta: int,
+                 t0: float = 0.0, rtol: float = 1e-6, atol: float = 1e-6,
+                 max_num_steps: int = 1_000_000):
+        self.func = func
+        self.times = np.asarray(times, dtype=float)
+        self.n_states, self.n_theta, self.t0 = int(n_states), int(n_theta), float(t0)
+        self.options = (rtol, atol, int(max_num_steps))
+        if self.times.ndim != 1 or np.any(np.diff(self.times) < 0) or (self.times.size and self.times[0] < self.t0):
+            raise ValueError("DifferentialEquation: times must be a non-decreasing vector, none before t0")
+
+    def _rhs(self, t, y, theta):
+        states = [TensorVariable(_core.slice(y, [k])) for k in range(self.n_states)]
+        params = [TensorVariable(_core.slice(theta, [k])) for k in range(self.n_theta)]
+        result = self.func(states, TensorVariable(t), params)
+        if isinstance(result, (list, tuple)):
+            from hypatia.tensor import basic
+
+            result = basic.stack([as_tensor_variable(r) for r in result])
+        result = as_tensor_variable(result)
+        if tuple(result.node.shape) != (self.n_states,):
+            raise ValueError(f"DifferentialEquation: func returned shape {result.node.shape}, "
+                             f"expected ({self.n_states},) (one derivative per state)")
+        return _core.cast(result.node, "float64")
+
+    def __call__(self, y0: Any, theta: Any = (), return_sens: bool = False) -> TensorVariable:
+        if return_sens:
+            raise NotImplementedError("DifferentialEquation(return_sens=True) is not supported by Hypatia")
+        y0_node = _core.cast(_vector(y0, self.n_states, "y0"), "float64")
+        theta_node = _core.cast(_vector(theta, self.n_theta, "theta"), "float64")
+        solution = _core.ode_solve(self._rhs, y0_node, _core.float_scalar(self.t0),
+                                   _core.constant(self.times), theta_node, *self.options)
+        return TensorVariable(solution)
+
+
+def _vector(values: Any, length: int, what: str):
+    if isinstance(values, (list, tuple)) and any(isinstance(v, TensorVariable) for v in values):
+        from hypatia.tensor import basic
+
+        node = basic.stack([as_tensor_variable(v) for v in values]).node
+    else:
+        node = as_tensor_variable(values if not isinstance(values, (list, tuple)) or values else
+                                  np.zeros(0)).node
+    if tuple(node.shape) != (length,):
+        raise ValueError(f"DifferentialEquation: {what} has shape {node.shape}, expected ({length},)")
+    return node
