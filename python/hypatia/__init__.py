@@ -13,7 +13,7 @@ from hypatia._core import HypatiaError, ShapeError
 from hypatia.data import ConstantData, Data, MutableData, set_data
 from hypatia.distributions import *  # noqa: F401,F403  (every family under PyMC's name)
 from hypatia.distributions import distribution as _distribution_module
-from hypatia.model import Deterministic, Model, Potential, modelcontext
+from hypatia.model import Deterministic, Model, Potential, modelcontext, observe
 from hypatia.sampling import (
     compute_log_likelihood, draw, logcdf, logp, sample, sample_posterior_predictive,
     sample_prior_predictive, sample_smc,

@@ -74,7 +74,13 @@ class Model:
                 "pm.Model(check_bounds=False): Hypatia always checks parameter bounds "
                 "(an invalid value gives log density -inf, never a silent NaN)"
             )
+        self._init_empty({})
         self.check_bounds = check_bounds
+        self.add_coords(coords or {})
+        self.add_coords(coords_mutable or {})
+
+    def _init_empty(self, coords: dict) -> None:
+        self.check_bounds = True
         self._cpp = _core.Model()
         self.coords: dict = {}
         self.named_vars: dict = {}
@@ -90,8 +96,9 @@ class Model:
         self._registrations: list = []
         self._stale_observed: set = set()  # observed values that no longer fit changed data
         self._compiled = None
-        self.add_coords(coords or {})
-        self.add_coords(coords_mutable or {})
+        for name, values in coords.items():
+            self._cpp.add_coord(name, list(values))
+            self.coords[name] = tuple(values)
 
     # ---- context ----
     def __enter__(self) -> "Model":
@@ -182,47 +189,61 @@ class Model:
     def _rebuild(self, data_values: dict) -> None:
         """A new C++ model from the registrations with new data values (of any shape): every
         graph is rebuilt over the new data, and the model's variables point to the new nodes."""
-        cpp = _core.Model()
-        for dim, values in self.coords.items():
-            cpp.add_coord(dim, list(values))
-        pairs: list = []
-        substitute = lambda node: _core.substitute([node], pairs)[0] if pairs else node
-        for entry in self._registrations:
-            kind, name = entry[0], entry[1]
-            old = self.named_vars[name].node if name in self.named_vars else None
-            if kind == "data":
-                value = data_values.get(name, self._cpp.data_value(name))
-                new = cpp.data(name, value, entry[2])
-            elif kind == "rv":
-                _, _, dist, shape, dims, transform, untransformed = entry
-                new = cpp.rv(name, dist.rebuilt(substitute), shape, dims, transform, untransformed)
-            elif kind == "observe":
-                _, _, dist, observed, dims = entry
-                new = self._reobserve(cpp, name, dist.rebuilt(substitute), observed, dims, substitute)
-            elif kind == "deterministic":
-                new = cpp.deterministic(name, substitute(entry[2]), entry[3])
-            else:
-                cpp.potential(name, substitute(entry[2]))
-                new = None
-            if old is not None and new is not None:
-                pairs.append((old, new))
-                self.named_vars[name].node = new
-        self._cpp = cpp
+        shell = Model.__new__(Model)
+        shell._init_empty(self.coords)
+        shell._stale_observed = self._stale_observed
+        nodes = self._replay_into(shell, data_values, {})
+        for name, node in nodes.items():
+            self.named_vars[name].node = node
+        self._cpp, self._registrations = shell._cpp, shell._registrations
         self._compiled = None
 
-    def _reobserve(self, cpp, name: str, distribution, observed, dims: list, substitute):
-        """Observes `name` again in the rebuilt model. Observed values that no longer fit the new
+    def _replay_into(self, target: "Model", data_values: dict, observations: dict) -> dict:
+        """Replays every registration into `target`'s C++ model, with data replaced by
+        `data_values` and the free variables named in `observations` observed; returns the new
+        node of each named variable."""
+        pairs: list = []
+        substitute = lambda node: _core.substitute([node], pairs)[0] if pairs else node
+        nodes = {}
+        for entry in self._registrations:
+            kind, name = entry[0], entry[1]
+            if kind == "data":
+                value = data_values.get(name, self._cpp.data_value(name))
+                new = target._cpp_data(name, value, entry[2])
+            elif kind == "rv":
+                _, _, dist, shape, dims, transform, untransformed = entry
+                dist = dist.substituted(substitute)
+                if name in observations:
+                    new = target._cpp_observe(name, dist, observations[name], dims)
+                else:
+                    new = target._cpp_rv(name, dist, shape, dims, transform, untransformed)
+            elif kind == "observe":
+                _, _, dist, observed, dims = entry
+                new = target._reobserve(name, dist.substituted(substitute), observed, dims, substitute)
+            elif kind == "deterministic":
+                new = target._cpp_deterministic(name, substitute(entry[2]), entry[3])
+            else:
+                target._cpp_potential(name, substitute(entry[2]))
+                continue
+            if name in self.named_vars:
+                pairs.append((self.named_vars[name].node, new))
+                nodes[name] = new
+        return nodes
+
+    def _reobserve(self, name: str, dist, observed, dims: list, substitute):
+        """Observes `name` again in a rebuilt model. Observed values that no longer fit the new
         data's shape can only serve predictions: placeholders in the support stand in for them,
         and sampling the model refuses to run until they are set again."""
         if isinstance(observed, _core.Node):
-            return cpp.observe(name, distribution, substitute(observed), dims)
-        if tuple(distribution.default_shape) in ((), tuple(np.shape(observed))):
-            return cpp.observe(name, distribution, observed, dims)
+            return self._cpp_observe(name, dist, substitute(observed), dims)
+        shape = tuple(dist.distribution.default_shape)
+        if shape in ((), tuple(np.shape(observed))):
+            return self._cpp_observe(name, dist, observed, dims)
         self._stale_observed.add(name)
         for filler in (0.0, 1.0, 0.5):
             try:
-                values = np.full(distribution.default_shape, filler, dtype=np.asarray(observed).dtype)
-                return cpp.observe(name, distribution, values, [])
+                values = np.full(shape, filler, dtype=np.asarray(observed).dtype)
+                return self._cpp_observe(name, dist, values, [])
             except ValueError:
                 continue
         raise ValueError(f"{name}: its observed values do not fit the new data's shape "
@@ -404,6 +425,33 @@ def _evaluate_with_models(outputs: list, inputs: list, values: list) -> list:
 
         return forward_values(model, outputs, inputs, values)
     raise ValueError("cannot evaluate a graph of model variables outside its model's `with` block")
+
+
+def observe(model: Model, vars_to_observations: dict) -> Model:
+    """A copy of `model` in which the given free variables are observed at the given values
+    (PyMC's ``pm.observe``)."""
+    observations = {}
+    for variable, value in vars_to_observations.items():
+        name = variable if isinstance(variable, str) else variable.name
+        if name not in model.named_vars or model.named_vars[name] not in model.free_RVs:
+            raise ValueError(f"pm.observe: {name!r} is not a free random variable of the model")
+        observations[name] = np.asarray(value)
+    new = Model.__new__(Model)
+    new._init_empty(model.coords)
+    new.check_bounds = model.check_bounds
+    nodes = model._replay_into(new, {}, observations)
+    for name, node in nodes.items():
+        old = model.named_vars[name]
+        role = ("observed_RVs" if name in observations else
+                next(r for r in ("free_RVs", "observed_RVs", "deterministics", "data_vars")
+                     if old in getattr(model, r)))
+        new._add(name, TensorVariable(node), getattr(new, role))
+    for potential in model.potentials:
+        new.potentials.append(potential)
+    new._distributions = dict(model._distributions)
+    new.rvs_to_initial_values = {k: v for k, v in model.rvs_to_initial_values.items()
+                                 if k not in observations}
+    return new
 
 
 def Deterministic(name: str, var: Any, model: Optional[Model] = None, dims=None) -> TensorVariable:

@@ -89,6 +89,13 @@ class DistributionVariable:
             return self.distribution
         return self.rebuild(*[substitute(p) for p in self.params])
 
+    def substituted(self, substitute) -> "DistributionVariable":
+        """The same family over parameters passed through `substitute` (a rebuilt model)."""
+        params = [substitute(p) for p in self.params]
+        copy = DistributionVariable(self.family, self.rebuilt(substitute), self.requested_shape,
+                                    self.size, rebuild=self.rebuild, params=params)
+        return copy
+
     def draw_shape(self) -> list:
         shape = self.resolved_shape()
         return shape if shape is not None else list(self.distribution.default_shape)
