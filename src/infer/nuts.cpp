@@ -158,7 +158,8 @@ NutsResult sample_nuts(const Target& target, const NutsOptions& options) {
   NutsResult result;
   result.dim = target.dim();
   result.chains.resize(static_cast<std::size_t>(options.chains));
-  infer::Progress progress("NUTS", options.chains, options.tune + options.draws, options.progress);
+  infer::Progress progress("NUTS", options.chains, options.tune + options.draws, options.progress,
+                           options.progress_callback, options.tune);
   infer::run_chains(options.chains, options.cores,
                     [&](std::int64_t chain, const std::atomic<bool>& stop) {
                       ChainRun run(*targets[static_cast<std::size_t>(chain)], options,

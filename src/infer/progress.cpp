@@ -44,13 +44,17 @@ std::string format_progress(const ProgressSnapshot& snapshot, int bar_width) {
   return line.str();
 }
 
-Progress::Progress(std::string label, int chains, std::int64_t iterations_per_chain, bool enabled)
+Progress::Progress(std::string label, int chains, std::int64_t iterations_per_chain, bool enabled,
+                   ProgressCallback callback, std::int64_t warmup)
     : label_(std::move(label)),
       iterations_per_chain_(iterations_per_chain),
       shown_(enabled && isatty(STDERR_FILENO) == 1),
+      reporting_(static_cast<bool>(callback)),
+      callback_(std::move(callback)),
+      warmup_(warmup),
       counts_(static_cast<std::size_t>(chains)),
       start_(std::chrono::steady_clock::now()) {
-  if (shown_) redrawer_ = std::thread([this] { redraw_until_finished(); });
+  if (active()) redrawer_ = std::thread([this] { redraw_until_finished(); });
 }
 
 Progress::~Progress() {
@@ -58,7 +62,7 @@ Progress::~Progress() {
 }
 
 void Progress::update(int chain, std::int64_t iterations_done, std::int64_t divergences) {
-  if (!shown_) return;
+  if (!active()) return;
   ChainCounts& counts = counts_[static_cast<std::size_t>(chain)];
   counts.iterations.store(iterations_done, std::memory_order_relaxed);
   counts.divergences.store(divergences, std::memory_order_relaxed);
@@ -72,8 +76,11 @@ void Progress::finish() {
   }
   wake_.notify_one();
   redrawer_.join();
-  draw();
-  std::fputc('\n', stderr);
+  if (shown_) {
+    draw();
+    std::fputc('\n', stderr);
+  }
+  tell(true);
 }
 
 ProgressSnapshot Progress::snapshot() const {
@@ -90,6 +97,28 @@ ProgressSnapshot Progress::snapshot() const {
   return snapshot;
 }
 
+ProgressReport Progress::report(bool finished) const {
+  ProgressReport report{.label = label_, .finished = finished};
+  for (const ChainCounts& counts : counts_) {
+    report.chains.push_back({.iterations_done = counts.iterations.load(std::memory_order_relaxed),
+                             .iterations_total = iterations_per_chain_,
+                             .warmup = warmup_,
+                             .divergences = counts.divergences.load(std::memory_order_relaxed)});
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return report;
+}
+
+void Progress::tell(bool finished) {
+  if (!callback_) return;
+  try {
+    callback_(report(finished));
+  } catch (...) {
+    // A broken display must not end the run (nor the process, on this thread): stop calling it.
+    callback_ = nullptr;
+  }
+}
+
 void Progress::draw() const {
   // "\r" returns to the start of the line, "\x1b[K" clears what a longer previous line left.
   std::fprintf(stderr, "\r%s\x1b[K", format_progress(snapshot()).c_str());
@@ -99,7 +128,11 @@ void Progress::draw() const {
 void Progress::redraw_until_finished() {
   std::unique_lock lock(mutex_);
   while (!finished_) {
-    draw();
+    if (shown_) draw();
+    lock.unlock();  // the callback may be slow (it waits for Python's GIL): do not hold finish()
+    tell(false);
+    lock.lock();
+    if (finished_) break;
     wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return finished_; });
   }
 }

@@ -2,7 +2,8 @@
 
 // A progress bar for samplers on stderr: iterations of all chains combined, speed, divergences
 // and time left, redrawn on one line at most ten times a second by a thread of its own. Shown only
-// when enabled and stderr is a terminal; otherwise every call is a cheap no-op.
+// when enabled and stderr is a terminal. A callback, when given, is sent the per-chain counts at
+// the same pace (for front ends drawing their own bars). With neither, every call is a cheap no-op.
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +13,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "hypatia/infer/progress_report.hpp"
 
 namespace hypatia::infer {
 
@@ -30,12 +33,16 @@ std::string format_progress(const ProgressSnapshot& snapshot, int bar_width = 30
 
 class Progress {
  public:
-  Progress(std::string label, int chains, std::int64_t iterations_per_chain, bool enabled);
+  // `warmup`: how many of each chain's iterations are warm-up (reported to the callback).
+  Progress(std::string label, int chains, std::int64_t iterations_per_chain, bool enabled,
+           ProgressCallback callback = {}, std::int64_t warmup = 0);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
   bool shown() const { return shown_; }
+  // Shown, or reporting to a callback: updates are stored and a thread runs.
+  bool active() const { return shown_ || reporting_; }
   // Called by chain threads; only stores two numbers.
   void update(int chain, std::int64_t iterations_done, std::int64_t divergences);
   // Draws the final state and ends the line (also done by the destructor).
@@ -48,12 +55,17 @@ class Progress {
   };
 
   ProgressSnapshot snapshot() const;
+  ProgressReport report(bool finished) const;
   void draw() const;
+  void tell(bool finished);
   void redraw_until_finished();
 
   std::string label_;
   std::int64_t iterations_per_chain_;
   bool shown_;
+  bool reporting_;             // given a callback (fixed, so chain threads may read it)
+  ProgressCallback callback_;  // emptied when it throws; used by one thread at a time
+  std::int64_t warmup_;
   std::vector<ChainCounts> counts_;
   std::chrono::steady_clock::time_point start_;
   std::mutex mutex_;

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <csignal>
+#include <memory>
 
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/error.hpp"
@@ -47,12 +48,52 @@ Backend backend_from_name(const std::string& name) {
   throw Error("unknown backend '" + name + "' (expected 'native' or 'interp')");
 }
 
+py::dict report_to_python(const ProgressReport& report) {
+  py::list chains;
+  for (const ChainProgress& chain : report.chains) {
+    py::dict entry;
+    entry["done"] = chain.iterations_done;
+    entry["total"] = chain.iterations_total;
+    entry["tune"] = chain.warmup;
+    entry["divergences"] = chain.divergences;
+    chains.append(entry);
+  }
+  py::dict result;
+  result["label"] = report.label;
+  result["chains"] = chains;
+  result["seconds"] = report.seconds;
+  result["finished"] = report.finished;
+  return result;
+}
+
+// The Python callable as a C++ progress callback, run on the sampler's progress thread.
+ProgressCallback progress_callback_from(py::object callable) {
+  if (callable.is_none()) return {};
+  // The last copy may be dropped on a thread without the GIL; releasing a Python object needs it.
+  std::shared_ptr<py::object> held(new py::object(std::move(callable)), [](py::object* object) {
+    py::gil_scoped_acquire gil;
+    delete object;
+  });
+  return [held](const ProgressReport& report) {
+    py::gil_scoped_acquire gil;
+    try {
+      (*held)(report_to_python(report));
+    } catch (py::error_already_set& error) {
+      // Shown through sys.unraisablehook (as Python shows errors in __del__); sampling goes on
+      // and the C++ side stops calling.
+      error.discard_as_unraisable("hypatia progress callback");
+      throw Error("progress callback failed");
+    }
+  };
+}
+
 py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t draws,
                     std::int64_t tune, int chains, int cores, std::uint64_t seed,
                     double target_accept, int max_tree_depth, const std::string& metric,
                     std::int64_t particles, bool progress, bool log_likelihood,
                     const std::vector<std::vector<double>>& init, double init_radius,
-                    const std::string& backend, bool handle_interrupt) {
+                    const std::string& backend, bool handle_interrupt,
+                    const py::object& progress_callback) {
   SampleOptions options;
   if (sampler == "nuts") {
     options.sampler = SamplerKind::nuts;
@@ -77,7 +118,9 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
     throw Error("unknown metric '" + metric + "' (expected 'diagonal' or 'dense')");
   }
   options.particles = particles;
-  options.progress = progress;
+  options.progress_callback = progress_callback_from(progress_callback);
+  // A caller drawing its own bars does not want the engine's stderr line as well.
+  options.progress = progress && !options.progress_callback;
   options.log_likelihood = log_likelihood;
   options.init = init;
   options.init_radius = init_radius;
@@ -118,7 +161,8 @@ void bind_inference(py::module_& m) {
         py::arg("tune"), py::arg("chains"), py::arg("cores"), py::arg("seed"),
         py::arg("target_accept"), py::arg("max_tree_depth"), py::arg("metric"),
         py::arg("particles"), py::arg("progress"), py::arg("log_likelihood"), py::arg("init"),
-        py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"));
+        py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"),
+        py::arg("progress_callback") = py::none());
   m.def("sample_prior_predictive",
         [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
           InferenceData data;

@@ -30,6 +30,7 @@ NutsOptions nuts_options(const SampleOptions& options) {
   nuts.max_tree_depth = options.max_tree_depth;
   nuts.metric = options.metric;
   nuts.progress = options.progress;
+  nuts.progress_callback = options.progress_callback;
   nuts.init = options.init;
   nuts.init_radius = options.init_radius;
   return nuts;

@@ -218,6 +218,33 @@ class NanBeyondTwoTarget : public Target {
   std::unique_ptr<Target> clone() const override { return std::make_unique<NanBeyondTwoTarget>(); }
 };
 
+TEST(Nuts, ProgressCallbackSeesEveryChainReachItsLastIteration) {
+  NutsOptions options = quiet_options(100, 200, 9);
+  options.chains = 3;
+  std::vector<ProgressReport> reports;  // calls never overlap: no lock needed
+  options.progress_callback = [&](const ProgressReport& report) { reports.push_back(report); };
+  const NutsResult result = sample_nuts(NanBeyondTwoTarget(), options);
+  ASSERT_FALSE(reports.empty());
+  ASSERT_TRUE(reports.back().finished);
+  std::vector<std::int64_t> previous(3, 0);
+  for (const ProgressReport& report : reports) {
+    ASSERT_EQ(report.chains.size(), 3u);
+    for (std::size_t c = 0; c < 3; ++c) {
+      EXPECT_GE(report.chains[c].iterations_done, previous[c]);  // never goes back
+      previous[c] = report.chains[c].iterations_done;
+      EXPECT_EQ(report.chains[c].iterations_total, 300);
+      EXPECT_EQ(report.chains[c].warmup, 100);
+    }
+  }
+  for (std::size_t c = 0; c < 3; ++c) {
+    const ChainProgress& last = reports.back().chains[c];
+    EXPECT_EQ(last.iterations_done, 300);
+    std::int64_t divergences = 0;
+    for (bool diverging : result.chains[c].stats.diverging) divergences += diverging;
+    EXPECT_EQ(last.divergences, divergences);
+  }
+}
+
 TEST(Nuts, NanLogDensityIsADivergenceNotACrash) {
   const NutsResult result = sample_nuts(NanBeyondTwoTarget(), quiet_options(300, 1000, 8));
   EXPECT_GT(total_divergences(result), 0);

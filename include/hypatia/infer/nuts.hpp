@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "hypatia/infer/progress_report.hpp"
 #include "hypatia/infer/target.hpp"
 
 namespace hypatia {
@@ -27,7 +28,8 @@ struct NutsOptions {
   // every chain, or one point per chain.
   std::vector<std::vector<double>> init;
   double init_radius = 2;
-  bool progress = true;  // a progress bar on stderr when it is a terminal
+  bool progress = true;                // a progress bar on stderr when it is a terminal
+  ProgressCallback progress_callback;  // when set, also told the per-chain progress
   bool save_warmup = false;
 
   // Stan's windowed warm-up: a fast initial buffer (step size only), slow windows doubling from
