@@ -10,7 +10,7 @@ from hypatia.tensor import variable as tv
 
 
 def _node(value):
-    return tv.as_tensor_variable(value).node
+    return param(value)
 
 
 def _sigma(family: str, sigma, tau, default=None):

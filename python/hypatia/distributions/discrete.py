@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from hypatia import _core
-from hypatia.distributions.distribution import Distribution, one_of
+from hypatia.distributions.distribution import Distribution, one_of, param
 from hypatia.tensor import variable as tv
 
 
 def _node(value):
-    return tv.as_tensor_variable(value).node
+    return param(value)
 
 
 class Bernoulli(Distribution):

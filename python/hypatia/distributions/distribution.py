@@ -22,7 +22,10 @@ _MODEL_KEYWORDS = ("observed", "dims", "initval", "transform", "default_transfor
 
 
 def param(value: Any, name: str = "") -> _core.Node:
-    """A parameter as a C++ node (numbers and arrays become constants)."""
+    """A parameter as a C++ node (numbers and arrays become constants; a node built by an
+    alternative parameterization, such as sigma from tau, is used as it is)."""
+    if isinstance(value, _core.Node):
+        return value
     if isinstance(value, DistributionVariable):
         raise TypeError(
             f"parameter {name!r} is an unregistered distribution ({value.family}.dist()); "
