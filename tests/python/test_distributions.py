@@ -226,6 +226,117 @@ def test_discrete_logp_matches_scipy(make, reference, values):
     assert_close(logp_of(make(), values), expected)
 
 
+A3 = np.array([0.7, 1.5, 4.0])
+B3 = np.array([0.5, 2.0, 1.2])
+P3 = np.array([0.15, 0.5, 0.8])
+M3 = np.array([-1.0, 0.0, 2.5])
+RNG_VALUES = np.random.default_rng(17)
+POS_4x3 = RNG_VALUES.gamma(2.0, 1.0, size=(4, 3))
+UNIT_4x3 = RNG_VALUES.beta(2.0, 2.0, size=(4, 3))
+REAL_4x3 = RNG_VALUES.normal(0.0, 2.0, size=(4, 3))
+COUNT_4x3 = RNG_VALUES.poisson(3.0, size=(4, 3))
+
+# Parameters as arrays of shape (3,) against values of shape (4, 3): the alternative
+# parameterizations' conversions must broadcast elementwise.
+BATCHED = [
+    ("Normal-tau", lambda: pm.Normal.dist(mu=M3, tau=B3), st.norm(M3, B3**-0.5).logpdf, REAL_4x3),
+    ("HalfNormal-tau", lambda: pm.HalfNormal.dist(tau=B3), st.halfnorm(scale=B3**-0.5).logpdf, POS_4x3),
+    ("StudentT-lam", lambda: pm.StudentT.dist(nu=A3, mu=M3, lam=B3), st.t(A3, M3, B3**-0.5).logpdf, REAL_4x3),
+    ("HalfStudentT-lam", lambda: pm.HalfStudentT.dist(nu=A3, lam=B3),
+     lambda x: half_student_t_logpdf(x, A3, B3**-0.5), POS_4x3),
+    ("Exponential-scale", lambda: pm.Exponential.dist(scale=A3), st.expon(scale=A3).logpdf, POS_4x3),
+    ("Gamma-alpha-beta", lambda: pm.Gamma.dist(alpha=A3, beta=B3), st.gamma(A3, scale=1 / B3).logpdf, POS_4x3),
+    ("Gamma-mu-sigma", lambda: pm.Gamma.dist(mu=A3, sigma=B3),
+     st.gamma(A3**2 / B3**2, scale=B3**2 / A3).logpdf, POS_4x3),
+    ("InverseGamma-mu-sigma", lambda: pm.InverseGamma.dist(mu=A3, sigma=B3),
+     st.invgamma(inverse_gamma_from_moments(A3, B3)[0], scale=inverse_gamma_from_moments(A3, B3)[1]).logpdf,
+     POS_4x3),
+    ("Beta-mu-sigma", lambda: pm.Beta.dist(mu=P3, sigma=np.array([0.1, 0.2, 0.15])),
+     st.beta(*beta_from_moments(P3, np.array([0.1, 0.2, 0.15]))).logpdf, UNIT_4x3),
+    ("Beta-mu-nu", lambda: pm.Beta.dist(mu=P3, nu=A3 * 3), st.beta(P3 * A3 * 3, (1 - P3) * A3 * 3).logpdf, UNIT_4x3),
+    ("LogNormal-tau", lambda: pm.LogNormal.dist(mu=M3, tau=B3), st.lognorm(B3**-0.5, scale=np.exp(M3)).logpdf,
+     POS_4x3),
+    ("Wald-mu-phi", lambda: pm.Wald.dist(mu=A3, phi=B3), st.invgauss(1 / B3, scale=A3 * B3).logpdf, POS_4x3),
+    ("Wald-mu-lam", lambda: pm.Wald.dist(mu=A3, lam=B3), st.invgauss(A3 / B3, scale=B3).logpdf, POS_4x3),
+    ("SkewNormal", lambda: pm.SkewNormal.dist(mu=M3, sigma=B3, alpha=np.array([-2.0, 0.0, 5.0])),
+     st.skewnorm(np.array([-2.0, 0.0, 5.0]), M3, B3).logpdf, REAL_4x3),
+    ("ExGaussian", lambda: pm.ExGaussian.dist(mu=M3, sigma=B3, nu=A3), st.exponnorm(A3 / B3, M3, B3).logpdf,
+     REAL_4x3),
+    ("Weibull", lambda: pm.Weibull.dist(alpha=A3, beta=B3), st.weibull_min(A3, scale=B3).logpdf, POS_4x3),
+    ("Kumaraswamy", lambda: pm.Kumaraswamy.dist(a=A3, b=B3 + 0.5), lambda x: kumaraswamy_logpdf(x, A3, B3 + 0.5),
+     UNIT_4x3),
+    ("Binomial-logit_p", lambda: pm.Binomial.dist(n=np.array([5, 10, 20]), logit_p=M3),
+     st.binom(np.array([5, 10, 20]), sp.expit(M3)).logpmf, COUNT_4x3),
+    ("NegativeBinomial-n-p", lambda: pm.NegativeBinomial.dist(n=A3, p=P3), st.nbinom(A3, P3).logpmf, COUNT_4x3),
+    ("NegativeBinomial-mu-alpha", lambda: pm.NegativeBinomial.dist(mu=A3, alpha=B3),
+     st.nbinom(B3, B3 / (A3 + B3)).logpmf, COUNT_4x3),
+    ("ZeroInflatedPoisson", lambda: pm.ZeroInflatedPoisson.dist(psi=P3, mu=A3),
+     lambda k: zero_inflated(P3, st.poisson(A3).logpmf)(k), COUNT_4x3),
+    ("ZeroInflatedNegativeBinomial-n-p", lambda: pm.ZeroInflatedNegativeBinomial.dist(psi=P3, n=A3, p=P3),
+     lambda k: zero_inflated(P3, st.nbinom(A3, P3).logpmf)(k), COUNT_4x3),
+]
+
+
+@pytest.mark.parametrize("make, reference, values", [c[1:] for c in BATCHED], ids=[c[0] for c in BATCHED])
+def test_batched_parameterizations_match_scipy(make, reference, values):
+    with np.errstate(divide="ignore"):
+        expected = reference(values)
+    assert_close(logp_of(make(), values), expected)
+
+
+# Far tails and extreme parameters, where naive formulas lose all precision.
+TAILS = [
+    ("Normal-far-tail", lambda: pm.Normal.dist(0.0, 1.0), st.norm.logpdf, [-40.0, 35.0, 1e3]),
+    ("StudentT-huge-nu", lambda: pm.StudentT.dist(nu=1e7, mu=0.0, sigma=1.0), st.t(1e7).logpdf, [-5.0, 0.0, 3.0]),
+    ("StudentT-cauchy", lambda: pm.StudentT.dist(nu=1.0, mu=0.0, sigma=1.0), st.cauchy.logpdf, [-1e6, 0.0, 1e4]),
+    ("Beta-near-edges", lambda: pm.Beta.dist(0.3, 0.4), st.beta(0.3, 0.4).logpdf, [1e-12, 1 - 1e-12, 0.5]),
+    ("Gamma-small-shape", lambda: pm.Gamma.dist(alpha=0.05, beta=2.0), st.gamma(0.05, scale=0.5).logpdf,
+     [1e-30, 1e-5, 3.0]),
+    ("Gamma-large-shape", lambda: pm.Gamma.dist(alpha=1e5, beta=1e5), st.gamma(1e5, scale=1e-5).logpdf,
+     [0.99, 1.0, 1.01]),
+    ("LogNormal-tiny", lambda: pm.LogNormal.dist(0.0, 1.0), st.lognorm(1.0).logpdf, [1e-100, 1e100]),
+    ("Logistic-far", lambda: pm.Logistic.dist(0.0, 1.0), st.logistic.logpdf, [-800.0, 800.0]),
+    ("Gumbel-left", lambda: pm.Gumbel.dist(0.0, 1.0), st.gumbel_r.logpdf, [-5.0, 600.0]),
+    ("VonMises-high-kappa", lambda: pm.VonMises.dist(0.0, 800.0), st.vonmises(800.0).logpdf, [0.0, 0.1, 1.0]),
+    ("HalfCauchy-far", lambda: pm.HalfCauchy.dist(1.0), st.halfcauchy.logpdf, [1e-8, 1e8]),
+]
+
+TAILS_DISCRETE = [
+    ("Poisson-large", lambda: pm.Poisson.dist(1e4), st.poisson(1e4).logpmf, [9000, 10000, 11000, 0]),
+    ("Poisson-small-rate", lambda: pm.Poisson.dist(1e-8), st.poisson(1e-8).logpmf, [0, 1, 5]),
+    ("Binomial-large-n", lambda: pm.Binomial.dist(n=100000, p=1e-3), st.binom(100000, 1e-3).logpmf,
+     [0, 100, 150, 100000]),
+    ("Binomial-logit-extreme", lambda: pm.Binomial.dist(n=10, logit_p=-40.0), st.binom(10, sp.expit(-40.0)).logpmf,
+     [0, 1, 10]),
+    ("Bernoulli-logit-extreme", lambda: pm.Bernoulli.dist(logit_p=50.0),
+     lambda k: np.where(np.asarray(k) == 1, -np.log1p(np.exp(-50.0)), -50.0 - np.log1p(np.exp(-50.0))), [0, 1]),
+    ("NegativeBinomial-huge-alpha", lambda: pm.NegativeBinomial.dist(mu=3.0, alpha=1e8),
+     st.nbinom(1e8, 1e8 / (3.0 + 1e8)).logpmf, [0, 3, 10]),
+]
+
+
+@pytest.mark.parametrize("make, reference, values", [c[1:] for c in TAILS], ids=[c[0] for c in TAILS])
+def test_continuous_tails_match_scipy(make, reference, values):
+    values = np.asarray(values, dtype=float)
+    assert_close(logp_of(make(), values), reference(values), rtol=1e-7)
+
+
+@pytest.mark.parametrize("make, reference, values", [c[1:] for c in TAILS_DISCRETE],
+                         ids=[c[0] for c in TAILS_DISCRETE])
+def test_discrete_tails_match_scipy(make, reference, values):
+    values = np.asarray(values, dtype=np.int64)
+    assert_close(logp_of(make(), values), reference(values), rtol=1e-7)
+
+
+def test_logp_of_a_model_variable_uses_its_distribution():
+    with pm.Model():
+        x = pm.Gamma("x", mu=2.0, sigma=0.5)
+        k = pm.NegativeBinomial("k", n=3.0, p=0.4, observed=np.array([1, 2]))
+    values = np.array([0.5, 2.0, 3.5])
+    assert_close(np.asarray(pm.logp(x, values).eval()), st.gamma(16.0, scale=0.125).logpdf(values))
+    assert_close(np.asarray(pm.logp(k, np.array([0, 4])).eval()), st.nbinom(3.0, 0.4).logpmf([0, 4]))
+
+
 def test_batched_parameters_broadcast_against_values():
     mu = np.array([0.5, 2.0, 7.0])
     values = np.array([[0, 1, 2], [3, 4, 9]])
@@ -705,6 +816,186 @@ def test_mvnormal_draw_moments():
     by_chol = pm.draw(pm.MvNormal.dist(mu=MU3, chol=np.linalg.cholesky(COV), size=N_DRAWS), random_seed=8)
     assert by_chol.shape == (N_DRAWS, 3)
     assert np.all(np.abs(np.cov(by_chol, rowvar=False) - COV) < 5 * se)
+
+
+def mixture_cdf(w, cdfs):
+    return lambda x: sum(wi * f(x) for wi, f in zip(w, cdfs))
+
+
+# Draws of every continuous univariate family against scipy's CDF (Kolmogorov-Smirnov, fixed seeds),
+# through each alternative parameterization, so the random paths use the same mapping as logp.
+KS_CASES = [
+    ("Normal-tau", lambda n: pm.Normal.dist(mu=1.0, tau=0.25, size=n), st.norm(1.0, 2.0).cdf),
+    ("HalfNormal-tau", lambda n: pm.HalfNormal.dist(tau=4.0, size=n), st.halfnorm(scale=0.5).cdf),
+    ("TruncatedNormal", lambda n: pm.TruncatedNormal.dist(mu=0.5, sigma=2.0, lower=-1.0, upper=3.0, size=n),
+     st.truncnorm(-0.75, 1.25, 0.5, 2.0).cdf),
+    ("TruncatedNormal-far-tail", lambda n: pm.TruncatedNormal.dist(mu=0.0, sigma=1.0, lower=6.0, size=n),
+     st.truncnorm(6.0, np.inf).cdf),
+    ("StudentT-lam", lambda n: pm.StudentT.dist(nu=3.0, mu=-1.0, lam=4.0, size=n), st.t(3.0, -1.0, 0.5).cdf),
+    ("HalfStudentT", lambda n: pm.HalfStudentT.dist(nu=3.0, sigma=2.0, size=n),
+     lambda x: 2 * st.t(3.0, 0.0, 2.0).cdf(x) - 1),
+    ("Cauchy", lambda n: pm.Cauchy.dist(alpha=1.0, beta=0.5, size=n), st.cauchy(1.0, 0.5).cdf),
+    ("HalfCauchy", lambda n: pm.HalfCauchy.dist(beta=2.0, size=n), st.halfcauchy(scale=2.0).cdf),
+    ("Exponential-scale", lambda n: pm.Exponential.dist(scale=3.0, size=n), st.expon(scale=3.0).cdf),
+    ("Gamma-mu-sigma", lambda n: pm.Gamma.dist(mu=3.0, sigma=1.5, size=n), st.gamma(4.0, scale=0.75).cdf),
+    ("Gamma-small-shape", lambda n: pm.Gamma.dist(alpha=0.3, beta=1.0, size=n), st.gamma(0.3).cdf),
+    ("InverseGamma-mu-sigma", lambda n: pm.InverseGamma.dist(mu=2.0, sigma=0.8, size=n),
+     st.invgamma(inverse_gamma_from_moments(2.0, 0.8)[0], scale=inverse_gamma_from_moments(2.0, 0.8)[1]).cdf),
+    ("Beta-mu-nu", lambda n: pm.Beta.dist(mu=0.3, nu=12.0, size=n), st.beta(3.6, 8.4).cdf),
+    ("Beta-mu-sigma", lambda n: pm.Beta.dist(mu=0.3, sigma=0.1, size=n), st.beta(*beta_from_moments(0.3, 0.1)).cdf),
+    ("Beta-small", lambda n: pm.Beta.dist(0.2, 0.3, size=n), st.beta(0.2, 0.3).cdf),
+    ("Uniform", lambda n: pm.Uniform.dist(-1.0, 3.0, size=n), st.uniform(-1.0, 4.0).cdf),
+    ("LogNormal-tau", lambda n: pm.LogNormal.dist(mu=0.5, tau=4.0, size=n), st.lognorm(0.5, scale=np.exp(0.5)).cdf),
+    ("Laplace", lambda n: pm.Laplace.dist(mu=0.5, b=2.0, size=n), st.laplace(0.5, 2.0).cdf),
+    ("Logistic", lambda n: pm.Logistic.dist(mu=1.0, s=0.7, size=n), st.logistic(1.0, 0.7).cdf),
+    ("Weibull", lambda n: pm.Weibull.dist(alpha=1.7, beta=2.5, size=n), st.weibull_min(1.7, scale=2.5).cdf),
+    ("ChiSquared", lambda n: pm.ChiSquared.dist(nu=3.0, size=n), st.chi2(3.0).cdf),
+    ("Pareto", lambda n: pm.Pareto.dist(alpha=3.0, m=0.5, size=n), st.pareto(3.0, scale=0.5).cdf),
+    ("VonMises", lambda n: pm.VonMises.dist(mu=0.0, kappa=2.0, size=n), st.vonmises(2.0).cdf),
+    ("SkewNormal-tau", lambda n: pm.SkewNormal.dist(mu=1.0, tau=0.25, alpha=-3.0, size=n),
+     st.skewnorm(-3.0, 1.0, 2.0).cdf),
+    ("Gumbel", lambda n: pm.Gumbel.dist(mu=1.0, beta=2.0, size=n), st.gumbel_r(1.0, 2.0).cdf),
+    ("Wald-mu-phi", lambda n: pm.Wald.dist(mu=2.0, phi=3.0, size=n), st.invgauss(2.0 / 6.0, scale=6.0).cdf),
+    ("ExGaussian", lambda n: pm.ExGaussian.dist(mu=1.0, sigma=0.5, nu=2.0, size=n),
+     st.exponnorm(4.0, loc=1.0, scale=0.5).cdf),
+    ("Kumaraswamy", lambda n: pm.Kumaraswamy.dist(a=2.0, b=3.5, size=n), lambda x: 1 - (1 - x**2.0) ** 3.5),
+    ("Truncated-Gamma", lambda n: pm.Truncated.dist(pm.Gamma.dist(alpha=2.0, beta=0.5), lower=1.0, upper=6.0, size=n),
+     lambda x: (st.gamma(2.0, scale=2.0).cdf(x) - st.gamma(2.0, scale=2.0).cdf(1.0))
+     / (st.gamma(2.0, scale=2.0).cdf(6.0) - st.gamma(2.0, scale=2.0).cdf(1.0))),
+    ("Mixture", lambda n: pm.Mixture.dist(w=np.array([0.3, 0.7]),
+                                          comp_dists=[pm.Normal.dist(-2.0, 0.5), pm.Gamma.dist(alpha=3.0, beta=1.0)],
+                                          size=n),
+     mixture_cdf([0.3, 0.7], [st.norm(-2.0, 0.5).cdf, st.gamma(3.0).cdf])),
+    ("NormalMixture", lambda n: pm.NormalMixture.dist(w=np.array([0.6, 0.4]), mu=np.array([0.0, 3.0]),
+                                                      sigma=np.array([1.0, 0.5]), size=n),
+     mixture_cdf([0.6, 0.4], [st.norm(0.0, 1.0).cdf, st.norm(3.0, 0.5).cdf])),
+]
+
+
+@pytest.mark.parametrize("make, cdf", [c[1:] for c in KS_CASES], ids=[c[0] for c in KS_CASES])
+def test_continuous_draws_follow_the_distribution(make, cdf):
+    draws = np.asarray(pm.draw(make(3000), random_seed=2026), dtype=float)
+    assert draws.shape == (3000,)
+    assert np.all(np.isfinite(draws))
+    result = st.kstest(draws, cdf)
+    assert result.pvalue > 1e-4, f"KS statistic {result.statistic:.4f}, p = {result.pvalue:.2g}"
+
+
+def _chi_square_pvalue(draws, pmf, support):
+    """Pearson's test over `support`, with the mass outside it as one more cell."""
+    draws = np.asarray(draws)
+    assert np.all(draws == np.round(draws))
+    observed = np.array([np.sum(draws == k) for k in support] + [np.sum(~np.isin(draws, support))])
+    probabilities = np.array([pmf(k) for k in support])
+    probabilities = np.append(probabilities, max(0.0, 1.0 - probabilities.sum()))
+    expected = probabilities * draws.size
+    keep = expected > 5  # cells with too few expected counts join the last one
+    observed = np.append(observed[keep], observed[~keep].sum())
+    expected = np.append(expected[keep], expected[~keep].sum())
+    if expected[-1] == 0:
+        assert observed[-1] == 0
+        observed, expected = observed[:-1], expected[:-1]
+    return st.chisquare(observed, expected).pvalue
+
+
+CHI2_CASES = [
+    ("Bernoulli-logit_p", lambda n: pm.Bernoulli.dist(logit_p=-0.7, size=n), st.bernoulli(sp.expit(-0.7)).pmf,
+     range(2)),
+    ("Binomial-logit_p", lambda n: pm.Binomial.dist(n=7, logit_p=1.2, size=n), st.binom(7, sp.expit(1.2)).pmf,
+     range(8)),
+    ("BetaBinomial", lambda n: pm.BetaBinomial.dist(alpha=2.0, beta=3.5, n=9, size=n), st.betabinom(9, 2.0, 3.5).pmf,
+     range(10)),
+    ("Poisson", lambda n: pm.Poisson.dist(3.2, size=n), st.poisson(3.2).pmf, range(15)),
+    ("NegativeBinomial-mu-alpha", lambda n: pm.NegativeBinomial.dist(mu=4.0, alpha=2.5, size=n),
+     st.nbinom(2.5, 2.5 / 6.5).pmf, range(25)),
+    ("NegativeBinomial-n-p", lambda n: pm.NegativeBinomial.dist(n=3.0, p=0.4, size=n), st.nbinom(3.0, 0.4).pmf,
+     range(25)),
+    ("Geometric", lambda n: pm.Geometric.dist(0.25, size=n), st.geom(0.25).pmf, range(1, 30)),
+    ("Categorical-logit_p", lambda n: pm.Categorical.dist(logit_p=np.array([0.5, -1.0, 2.0, 0.0]), size=n),
+     lambda k: np.exp(log_softmax([0.5, -1.0, 2.0, 0.0]))[k], range(4)),
+    ("DiscreteUniform", lambda n: pm.DiscreteUniform.dist(-2, 4, size=n), st.randint(-2, 5).pmf, range(-2, 5)),
+    ("ZeroInflatedPoisson", lambda n: pm.ZeroInflatedPoisson.dist(psi=0.7, mu=2.5, size=n),
+     lambda k: np.exp(zero_inflated(0.7, st.poisson(2.5).logpmf)(k)), range(15)),
+    ("ZeroInflatedBinomial", lambda n: pm.ZeroInflatedBinomial.dist(psi=0.6, n=8, p=0.4, size=n),
+     lambda k: np.exp(zero_inflated(0.6, st.binom(8, 0.4).logpmf)(k)), range(9)),
+    ("ZeroInflatedNegativeBinomial-n-p", lambda n: pm.ZeroInflatedNegativeBinomial.dist(psi=0.4, n=2.0, p=0.3, size=n),
+     lambda k: np.exp(zero_inflated(0.4, st.nbinom(2.0, 0.3).logpmf)(k)), range(30)),
+    ("OrderedLogistic", lambda n: pm.OrderedLogistic.dist(eta=0.8, cutpoints=np.array([-1.0, 0.5, 2.0]), size=n),
+     lambda k: ordered_probabilities(sp.expit, 0.8, np.array([-1.0, 0.5, 2.0]))[k], range(4)),
+    ("OrderedProbit", lambda n: pm.OrderedProbit.dist(eta=0.3, cutpoints=np.array([-0.5, 0.3, 1.0]), sigma=2.0,
+                                                      size=n),
+     lambda k: ordered_probabilities(lambda z: st.norm.cdf(z / 2.0), 0.3, np.array([-0.5, 0.3, 1.0]))[k], range(4)),
+]
+
+
+@pytest.mark.parametrize("make, pmf, support", [c[1:] for c in CHI2_CASES], ids=[c[0] for c in CHI2_CASES])
+def test_discrete_draws_follow_the_distribution(make, pmf, support):
+    draws = pm.draw(make(4000), random_seed=2026)
+    assert np.shape(draws) == (4000,)
+    assert _chi_square_pvalue(draws, pmf, list(support)) > 1e-4
+
+
+def test_censored_draws_put_the_tails_on_the_bounds():
+    draws = pm.draw(pm.Censored.dist(pm.Normal.dist(0.5, 1.2), lower=-1.0, upper=2.0, size=4000), random_seed=3)
+    base = st.norm(0.5, 1.2)
+    assert draws.min() == -1.0 and draws.max() == 2.0
+    for fraction, p in ((np.mean(draws == -1.0), base.cdf(-1.0)), (np.mean(draws == 2.0), base.sf(2.0))):
+        assert abs(fraction - p) < 5 * np.sqrt(p * (1 - p) / draws.size)
+    inside = draws[(draws > -1.0) & (draws < 2.0)]
+    assert st.kstest(inside, st.truncnorm((-1.0 - 0.5) / 1.2, (2.0 - 0.5) / 1.2, 0.5, 1.2).cdf).pvalue > 1e-4
+
+
+def test_multivariate_draws_have_the_right_moments():
+    n = 4000
+    # MvStudentT: covariance nu / (nu - 2) * scale
+    t_draws = pm.draw(pm.MvStudentT.dist(nu=8.0, mu=MU3, scale=COV, size=n), random_seed=4)
+    assert t_draws.shape == (n, 3)
+    cov_t = 8.0 / 6.0 * COV
+    assert_mean_within(t_draws, MU3, np.diag(cov_t))
+    assert np.all(np.abs(np.cov(t_draws, rowvar=False) / cov_t - 1)[np.abs(cov_t) > 0.5] < 0.15)
+    # Multinomial: mean n p, rows sum to n
+    p = np.array([0.2, 0.3, 0.5])
+    m_draws = pm.draw(pm.Multinomial.dist(n=10, p=p, size=n), random_seed=5)
+    assert m_draws.shape == (n, 3) and np.all(m_draws.sum(axis=1) == 10)
+    assert_mean_within(m_draws, 10 * p, 10 * p * (1 - p))
+    # LKJCorr: unit diagonal, symmetric, positive definite; off-diagonal entries have mean 0 and
+    # variance 1 / (2 eta + d - 1) (their marginal is 2 Beta(eta - 1 + d/2, eta - 1 + d/2) - 1)
+    d, eta = 3, 2.0
+    c_draws = pm.draw(pm.LKJCorr.dist(n=d, eta=eta, size=n), random_seed=6)
+    assert c_draws.shape == (n, d, d)
+    assert np.allclose(np.diagonal(c_draws, axis1=1, axis2=2), 1.0)
+    assert np.allclose(c_draws, np.swapaxes(c_draws, 1, 2))
+    assert np.all(np.linalg.eigvalsh(c_draws) > 0)
+    off = c_draws[:, 0, 1]
+    b = eta - 1 + d / 2
+    assert st.kstest((off + 1) / 2, st.beta(b, b).cdf).pvalue > 1e-4
+    # LKJCholeskyCov: rows' lengths are the standard deviations, drawn from sd_dist
+    l_draws = pm.draw(pm.LKJCholeskyCov.dist(eta=eta, n=d, sd_dist=pm.Exponential.dist(1.3), size=n),
+                      random_seed=7)
+    assert l_draws.shape == (n, d, d)
+    assert np.allclose(np.triu(l_draws, 1), 0.0)
+    sds = np.sqrt(np.sum(l_draws**2, axis=-1))
+    assert st.kstest(sds.ravel(), st.expon(scale=1 / 1.3).cdf).pvalue > 1e-4
+    # ZeroSumNormal: sums to zero; each entry has variance sigma^2 (1 - 1/n)
+    z_draws = pm.draw(pm.ZeroSumNormal.dist(sigma=2.0, shape=4), draws=n, random_seed=8)
+    assert z_draws.shape == (n, 4)
+    assert np.allclose(z_draws.sum(axis=1), 0.0, atol=1e-10)
+    assert_variance_within(z_draws, 4.0 * (1 - 1 / 4), rel=0.12)
+
+
+def test_time_series_draws_have_the_right_increments():
+    n = 2000
+    walks = pm.draw(pm.GaussianRandomWalk.dist(mu=0.3, sigma=0.5, init_dist=pm.Normal.dist(2.0, 0.1), steps=6,
+                                               size=n), random_seed=9)
+    assert walks.shape == (n, 7)
+    assert st.kstest(np.diff(walks, axis=1).ravel(), st.norm(0.3, 0.5).cdf).pvalue > 1e-4
+    assert_mean_within(walks[:, 0], 2.0, 0.01)
+    rho = np.array([0.5, -0.3])
+    series = pm.draw(pm.AR.dist(rho=rho, sigma=0.7, init_dist=pm.Normal.dist(0.0, 1.0), steps=8, size=n),
+                     random_seed=10)
+    assert series.shape == (n, 10)
+    innovations = series[:, 2:] - rho[0] * series[:, 1:-1] - rho[1] * series[:, :-2]
+    assert st.kstest(innovations.ravel(), st.norm(0.0, 0.7).cdf).pvalue > 1e-4
 
 
 def test_same_seed_gives_same_draws_and_other_seeds_differ():
