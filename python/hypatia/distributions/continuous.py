@@ -196,7 +196,7 @@ class VonMises(Distribution):
 
 class SkewNormal(Distribution):
     @classmethod
-    def dist(cls, mu=0.0, sigma=None, tau=None, alpha=1.0, **kwargs):
+    def dist(cls, alpha=1.0, mu=0.0, sigma=None, tau=None, **kwargs):  # PyMC's order: alpha first
         sigma = _sigma("SkewNormal", sigma, tau, default=1.0)
         return cls._make(_core.SkewNormal, [mu, sigma, alpha], ["mu", "sigma", "alpha"], **kwargs)
 
