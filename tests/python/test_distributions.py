@@ -226,6 +226,43 @@ def test_discrete_logp_matches_scipy(make, reference, values):
     assert_close(logp_of(make(), values), expected)
 
 
+# Positional arguments in PyMC's order (PyMC 5 signatures of Family.dist).
+POSITIONAL = [
+    ("Normal", lambda: pm.Normal.dist(1.0, 2.0), st.norm(1.0, 2.0).logpdf, REAL),
+    ("HalfNormal", lambda: pm.HalfNormal.dist(2.0), st.halfnorm(scale=2.0).logpdf, POS),
+    ("TruncatedNormal", lambda: pm.TruncatedNormal.dist(0.5, 2.0, None, -1.0, 3.0),
+     st.truncnorm(-0.75, 1.25, 0.5, 2.0).logpdf, [-0.5, 0.0, 2.0]),
+    ("StudentT", lambda: pm.StudentT.dist(3.0, 1.0), st.t(3.0, 1.0, 1.0).logpdf, REAL),
+    ("HalfStudentT", lambda: pm.HalfStudentT.dist(4.0, 1.5), lambda x: half_student_t_logpdf(x, 4.0, 1.5), POS),
+    ("Gamma", lambda: pm.Gamma.dist(2.0, 3.0), st.gamma(2.0, scale=1 / 3.0).logpdf, POS),
+    ("InverseGamma", lambda: pm.InverseGamma.dist(3.0, 2.0), st.invgamma(3.0, scale=2.0).logpdf, POS),
+    ("Beta", lambda: pm.Beta.dist(2.0, 5.0), st.beta(2.0, 5.0).logpdf, UNIT),
+    ("Uniform", lambda: pm.Uniform.dist(-1.0, 3.0), st.uniform(-1.0, 4.0).logpdf, [-0.5, 2.0]),
+    ("LogNormal", lambda: pm.LogNormal.dist(0.5, 0.8), st.lognorm(0.8, scale=np.exp(0.5)).logpdf, POS),
+    ("Wald", lambda: pm.Wald.dist(1.5, 2.0), st.invgauss(0.75, scale=2.0).logpdf, POS),
+    ("ExGaussian", lambda: pm.ExGaussian.dist(1.0, 0.5, 2.0), st.exponnorm(4.0, loc=1.0, scale=0.5).logpdf, REAL),
+    ("VonMises", lambda: pm.VonMises.dist(0.5, 2.0), st.vonmises(2.0, loc=0.5).logpdf, [-1.0, 0.5, 2.0]),
+    ("SkewNormal", lambda: pm.SkewNormal.dist(-3.0, 1.0, 2.0), st.skewnorm(-3.0, 1.0, 2.0).logpdf, REAL),
+    ("Logistic", lambda: pm.Logistic.dist(1.0, 0.7), st.logistic(1.0, 0.7).logpdf, REAL),
+    ("Binomial", lambda: pm.Binomial.dist(10, 0.35), st.binom(10, 0.35).logpmf, [0, 3, 10]),
+    ("BetaBinomial", lambda: pm.BetaBinomial.dist(2.0, 3.5, 9), st.betabinom(9, 2.0, 3.5).logpmf, [0, 4, 9]),
+    ("NegativeBinomial", lambda: pm.NegativeBinomial.dist(4.0, 2.5), st.nbinom(2.5, 2.5 / 6.5).logpmf, [0, 3, 9]),
+    ("ZeroInflatedPoisson", lambda: pm.ZeroInflatedPoisson.dist(0.7, 2.5),
+     zero_inflated(0.7, st.poisson(2.5).logpmf), [0, 1, 4]),
+    ("ZeroInflatedBinomial", lambda: pm.ZeroInflatedBinomial.dist(0.6, 8, 0.4),
+     zero_inflated(0.6, st.binom(8, 0.4).logpmf), [0, 1, 8]),
+    ("ZeroInflatedNegativeBinomial", lambda: pm.ZeroInflatedNegativeBinomial.dist(0.8, 3.0, 1.5),
+     zero_inflated(0.8, st.nbinom(1.5, 1.5 / 4.5).logpmf), [0, 2, 7]),
+    ("DiscreteUniform", lambda: pm.DiscreteUniform.dist(-2, 4), st.randint(-2, 5).logpmf, [-2, 0, 4]),
+]
+
+
+@pytest.mark.parametrize("make, reference, values", [c[1:] for c in POSITIONAL], ids=[c[0] for c in POSITIONAL])
+def test_positional_arguments_follow_pymc(make, reference, values):
+    values = np.asarray(values)
+    assert_close(logp_of(make(), values), reference(values))
+
+
 A3 = np.array([0.7, 1.5, 4.0])
 B3 = np.array([0.5, 2.0, 1.2])
 P3 = np.array([0.15, 0.5, 0.8])
