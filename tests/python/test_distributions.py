@@ -1349,6 +1349,36 @@ def test_model_dlogp_with_multivariate_transforms_matches_finite_differences():
     assert np.isclose(np.sum(constrained["z"]), 0.0, atol=1e-12)
 
 
+def test_alternative_parameterizations_with_model_variables_as_parameters():
+    """tau, lam, mu/sigma, mu/nu, phi, n/p given free variables: the conversions are graphs."""
+    y = np.array([0.3, -1.2, 0.8])
+    k = np.array([0, 2, 5])
+    x = np.array([0.2, 0.45, 0.7])
+    with pm.Model() as model:
+        t = pm.Gamma("t", alpha=2.0, beta=1.0)
+        m = pm.Beta("m", alpha=2.0, beta=2.0)
+        pm.Normal("y_tau", mu=0.0, tau=t, observed=y)
+        pm.StudentT("y_lam", nu=4.0, mu=0.0, lam=t, observed=y)
+        pm.Beta("x_mu_nu", mu=m, nu=t, observed=x)
+        pm.Gamma("g_mu_sigma", mu=t, sigma=m, observed=x)
+        pm.Wald("w_phi", mu=t, phi=m, observed=x)
+        pm.NegativeBinomial("k_np", n=t, p=m, observed=k)
+    names = unconstrained_names(model)
+    point = {names["t"]: np.array(0.4), names["m"]: np.array(-0.3)}
+    t_value, m_value = np.exp(0.4), sp.expit(-0.3)
+    terms = model.point_logps(point, round_vals=10)
+    expected = {
+        "y_tau": st.norm(0.0, t_value**-0.5).logpdf(y).sum(),
+        "y_lam": st.t(4.0, 0.0, t_value**-0.5).logpdf(y).sum(),
+        "x_mu_nu": st.beta(m_value * t_value, (1 - m_value) * t_value).logpdf(x).sum(),
+        "g_mu_sigma": st.gamma((t_value / m_value) ** 2, scale=m_value**2 / t_value).logpdf(x).sum(),
+        "w_phi": st.invgauss(1 / m_value, scale=t_value * m_value).logpdf(x).sum(),
+        "k_np": st.nbinom(t_value, m_value).logpmf(k).sum(),
+    }
+    for name, value in expected.items():
+        assert np.isclose(terms[name], value, rtol=1e-9), (name, terms[name], value)
+
+
 INTERVAL_NAMED = [
     ("Uniform", lambda: pm.Uniform("x", lower=-1.0, upper=3.0)),
     ("TruncatedNormal-both", lambda: pm.TruncatedNormal("x", mu=0.0, sigma=1.0, lower=-1.0, upper=2.0)),
@@ -1408,6 +1438,39 @@ def test_invalid_constant_parameter_is_a_value_error_naming_it():
             pm.Normal("x", mu=0.0, sigma=-1.0)
     with pytest.raises(ValueError, match="p"):
         pm.Bernoulli.dist(p=1.5)
+
+
+INVALID_ALTERNATIVES = [
+    ("Normal-tau", lambda: pm.Normal.dist(mu=0.0, tau=-1.0), "tau"),
+    ("Normal-tau-array", lambda: pm.Normal.dist(mu=0.0, tau=np.array([1.0, 0.0])), "tau"),
+    ("HalfNormal-tau", lambda: pm.HalfNormal.dist(tau=0.0), "tau"),
+    ("LogNormal-tau", lambda: pm.LogNormal.dist(tau=-2.0), "tau"),
+    ("StudentT-lam", lambda: pm.StudentT.dist(nu=3.0, lam=-2.0), "lam"),
+    ("HalfStudentT-lam", lambda: pm.HalfStudentT.dist(nu=3.0, lam=-2.0), "lam"),
+    ("Exponential-scale", lambda: pm.Exponential.dist(scale=-1.0), "scale"),
+    ("Gamma-mu", lambda: pm.Gamma.dist(mu=-1.0, sigma=1.0), "mu"),
+    ("Gamma-sigma", lambda: pm.Gamma.dist(mu=1.0, sigma=0.0), "sigma"),
+    ("InverseGamma-sigma", lambda: pm.InverseGamma.dist(mu=1.0, sigma=-1.0), "sigma"),
+    ("Beta-mu", lambda: pm.Beta.dist(mu=1.5, nu=2.0), "mu"),
+    ("Beta-nu", lambda: pm.Beta.dist(mu=0.5, nu=-2.0), "nu"),
+    ("Beta-sigma-too-large", lambda: pm.Beta.dist(mu=0.5, sigma=0.6), "sigma"),
+    ("Wald-phi", lambda: pm.Wald.dist(mu=1.0, phi=-1.0), "phi"),
+    ("NegativeBinomial-p", lambda: pm.NegativeBinomial.dist(n=2.0, p=1.5), "p"),
+    ("ZeroInflatedNegativeBinomial-p", lambda: pm.ZeroInflatedNegativeBinomial.dist(psi=0.5, n=2.0, p=1.5), "p"),
+    ("NormalMixture-tau", lambda: pm.NormalMixture.dist(w=np.array([0.5, 0.5]), mu=np.zeros(2),
+                                                        tau=np.array([1.0, -1.0])), "tau"),
+    ("MvNormal-tau", lambda: pm.MvNormal.dist(mu=np.zeros(2), tau=np.array([[1.0, 2.0], [2.0, 1.0]])), "tau"),
+    ("Dirichlet-a", lambda: pm.Dirichlet.dist(a=np.array([1.0, -1.0])), "a"),
+    ("Bernoulli-p", lambda: pm.Bernoulli.dist(p=1.5), "p"),
+]
+
+
+@pytest.mark.parametrize("make, name", [c[1:] for c in INVALID_ALTERNATIVES], ids=[c[0] for c in INVALID_ALTERNATIVES])
+def test_invalid_constant_of_any_parameterization_names_what_the_user_gave(make, name):
+    """Not the converted parameter (sigma for tau), and no NaN in the message."""
+    with pytest.raises(ValueError, match=rf"\b{name}\b") as error:
+        make()
+    assert "nan" not in str(error.value).lower()
 
 
 def test_name_that_is_not_a_string_is_a_type_error():
