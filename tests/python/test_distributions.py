@@ -580,6 +580,30 @@ def test_zerosumnormal_equals_projected_normal_density():
     assert_close(logp_of(pm.ZeroSumNormal.dist(sigma=sigma, shape=n), x), expected)
 
 
+def test_batched_multivariate_families_match_scipy():
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]])
+    x = np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])
+    assert_close(logp_of(pm.Dirichlet.dist(a=a), x), [st.dirichlet(a[i]).logpdf(x[i]) for i in range(2)])
+    mu = np.array([[0.0, 0.0, 0.0], [1.0, -1.0, 0.5]])
+    assert_close(logp_of(pm.MvNormal.dist(mu=mu, cov=COV), MV_VALUES[:2]),
+                 [st.multivariate_normal(mu[i], COV).logpdf(MV_VALUES[i]) for i in range(2)])
+    p = np.array([[0.2, 0.8], [0.6, 0.4]])
+    assert_close(logp_of(pm.Categorical.dist(p=p), np.array([1, 0])), np.log([0.8, 0.6]))
+    n = np.array([5, 8])
+    counts = np.array([[1, 4], [3, 5]])
+    assert_close(logp_of(pm.Multinomial.dist(n=n, p=p), counts),
+                 [st.multinomial(n[i], p[i]).logpmf(counts[i]) for i in range(2)])
+
+
+def test_mixture_with_weights_per_observation():
+    w = np.array([[0.2, 0.8], [0.5, 0.5], [0.9, 0.1]])
+    x = np.array([0.0, 1.0, 2.0])
+    comps = [st.norm(0.0, 1.0).logpdf, st.norm(3.0, 1.0).logpdf]
+    expected = [sp.logsumexp(np.log(w[i]) + np.array([f(x[i]) for f in comps])) for i in range(3)]
+    dist = pm.Mixture.dist(w=w, comp_dists=[pm.Normal.dist(0.0, 1.0), pm.Normal.dist(3.0, 1.0)])
+    assert_close(logp_of(dist, x), expected)
+
+
 # ---------------------------------------------------------------------------------------------
 # Mixtures, truncation, censoring
 # ---------------------------------------------------------------------------------------------
@@ -771,6 +795,28 @@ LOGCDF = [
     ("Cauchy", lambda: pm.Cauchy.dist(0.0, 1.0), st.cauchy(0.0, 1.0).logcdf, [-50.0, 0.0, 3.0]),
     ("Gumbel", lambda: pm.Gumbel.dist(1.0, 2.0), st.gumbel_r(1.0, 2.0).logcdf, [-2.0, 1.0, 6.0]),
     ("Poisson", lambda: pm.Poisson.dist(3.0), st.poisson(3.0).logcdf, [0, 2, 3, 9]),
+    ("Binomial", lambda: pm.Binomial.dist(n=10, p=0.35), st.binom(10, 0.35).logcdf, [0, 3, 9, 10]),
+    ("NegativeBinomial-mu-alpha", lambda: pm.NegativeBinomial.dist(mu=4.0, alpha=2.5),
+     st.nbinom(2.5, 2.5 / 6.5).logcdf, [0, 3, 20]),
+    ("NegativeBinomial-n-p", lambda: pm.NegativeBinomial.dist(n=3.0, p=0.4), st.nbinom(3.0, 0.4).logcdf, [0, 3, 20]),
+    ("Geometric", lambda: pm.Geometric.dist(0.25), st.geom(0.25).logcdf, [1, 2, 10]),
+    ("Bernoulli", lambda: pm.Bernoulli.dist(p=0.3), st.bernoulli(0.3).logcdf, [0, 1]),
+    ("DiscreteUniform", lambda: pm.DiscreteUniform.dist(-2, 4), st.randint(-2, 5).logcdf, [-2, 0, 4]),
+    ("Exponential-below-support", lambda: pm.Exponential.dist(0.5), st.expon(scale=2.0).logcdf, [-1.0, 0.0]),
+    ("Beta-outside", lambda: pm.Beta.dist(2.0, 5.0), st.beta(2.0, 5.0).logcdf, [-0.5, 1.5]),
+    ("Normal-tau", lambda: pm.Normal.dist(mu=1.0, tau=0.25), st.norm(1.0, 2.0).logcdf, [-3.0, 1.0, 5.0]),
+    ("Gamma-mu-sigma", lambda: pm.Gamma.dist(mu=3.0, sigma=1.5), st.gamma(4.0, scale=0.75).logcdf, [0.5, 3.0, 9.0]),
+    ("InverseGamma", lambda: pm.InverseGamma.dist(3.0, 2.0), st.invgamma(3.0, scale=2.0).logcdf, [0.2, 1.0, 5.0]),
+    ("HalfStudentT", lambda: pm.HalfStudentT.dist(nu=3.0, sigma=2.0),
+     lambda x: np.log(2 * st.t(3.0, 0.0, 2.0).cdf(x) - 1), [0.1, 1.0, 10.0]),
+    ("Laplace", lambda: pm.Laplace.dist(0.5, 2.0), st.laplace(0.5, 2.0).logcdf, [-5.0, 0.5, 4.0]),
+    ("Pareto", lambda: pm.Pareto.dist(3.0, 0.5), st.pareto(3.0, scale=0.5).logcdf, [0.6, 2.0, 10.0]),
+    ("Kumaraswamy", lambda: pm.Kumaraswamy.dist(2.0, 3.5), lambda x: np.log1p(-(1 - x**2.0) ** 3.5), [0.1, 0.5, 0.9]),
+    ("ExGaussian", lambda: pm.ExGaussian.dist(1.0, 0.5, 2.0), st.exponnorm(4.0, loc=1.0, scale=0.5).logcdf,
+     [-1.0, 1.0, 5.0]),
+    ("Wald", lambda: pm.Wald.dist(mu=1.5, lam=2.0), st.invgauss(0.75, scale=2.0).logcdf, [0.2, 1.0, 6.0]),
+    ("TruncatedNormal", lambda: pm.TruncatedNormal.dist(0.5, 2.0, lower=-1.0, upper=3.0),
+     st.truncnorm(-0.75, 1.25, 0.5, 2.0).logcdf, [-0.5, 1.0, 2.9]),
 ]
 
 
