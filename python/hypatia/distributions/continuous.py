@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from hypatia import _core
-from hypatia.distributions.distribution import Distribution, one_of, param
+from hypatia.distributions.distribution import Distribution, check_constant, one_of, param
 from hypatia.tensor import variable as tv
 
 
 def _node(value):
-    return tv.as_tensor_variable(value).node
+    return param(value)
 
 
 def _sigma(family: str, sigma, tau, default=None):
@@ -21,8 +21,13 @@ def _sigma(family: str, sigma, tau, default=None):
             raise TypeError(f"{family}: give sigma (or tau)")
         return default
     if which == "tau":
+        check_constant(family, "tau", value, lambda v: v > 0, "> 0")
         return _core.pow(_node(value), _core.float_scalar(-0.5))
     return value
+
+
+def _positive(v):
+    return v > 0
 
 
 def _lam_to_sigma(family: str, sigma, lam, default=None):
@@ -30,11 +35,18 @@ def _lam_to_sigma(family: str, sigma, lam, default=None):
     if which is None:
         return default
     if which == "lam":
+        check_constant(family, "lam", value, _positive, "> 0")
         return _core.pow(_node(value), _core.float_scalar(-0.5))
     return value
 
 
+def _check_mean_sd(family: str, mu, sigma) -> None:
+    check_constant(family, "mu", mu, _positive, "> 0")
+    check_constant(family, "sigma", sigma, _positive, "> 0")
+
+
 def _moments_to_gamma(mu, sigma):
+    _check_mean_sd("Gamma", mu, sigma)
     mu, sigma = _node(mu), _node(sigma)
     variance = _core.square(sigma)
     return _core.div(_core.square(mu), variance), _core.div(mu, variance)
@@ -96,6 +108,8 @@ class Exponential(Distribution):
         which, value = one_of("Exponential", lam=lam, scale=scale)
         if which is None:
             raise TypeError("Exponential: give lam (or scale)")
+        if which == "scale":
+            check_constant("Exponential", "scale", value, _positive, "> 0")
         rate = _core.reciprocal(_node(value)) if which == "scale" else value
         return cls._make(_core.Exponential, [rate], ["lam"], **kwargs)
 
@@ -117,6 +131,7 @@ class InverseGamma(Distribution):
             return cls._make(_core.InverseGamma, [alpha, beta], ["alpha", "beta"], **kwargs)
         if mu is not None and sigma is not None and alpha is None and beta is None:
             # mean beta/(alpha-1), variance mean^2/(alpha-2)
+            _check_mean_sd("InverseGamma", mu, sigma)
             m, s = _node(mu), _node(sigma)
             alpha_node = _core.add(_core.div(_core.square(m), _core.square(s)), _core.float_scalar(2.0))
             beta_node = _core.mul(m, _core.sub(alpha_node, _core.float_scalar(1.0)))
@@ -129,11 +144,18 @@ class Beta(Distribution):
     def dist(cls, alpha=None, beta=None, mu=None, sigma=None, nu=None, **kwargs):
         if alpha is not None and beta is not None:
             return cls._make(_core.Beta, [alpha, beta], ["alpha", "beta"], **kwargs)
+        if mu is not None:
+            check_constant("Beta", "mu", mu, lambda v: (v > 0) & (v < 1), "in (0, 1)")
         if mu is not None and sigma is not None:
+            check_constant("Beta", "sigma", sigma, _positive, "> 0")
+            if not isinstance(mu, (tv.TensorVariable, _core.Node)):  # a Beta's variance is < mu (1 - mu)
+                check_constant("Beta", "sigma", sigma, lambda v: v**2 < np.multiply(mu, np.subtract(1, mu)),
+                               "< sqrt(mu (1 - mu))")
             m, s = _node(mu), _node(sigma)
             kappa = _core.sub(_core.div(_core.mul(m, _core.sub(_core.float_scalar(1.0), m)),
                                         _core.square(s)), _core.float_scalar(1.0))
         elif mu is not None and nu is not None:
+            check_constant("Beta", "nu", nu, _positive, "> 0")
             m, kappa = _node(mu), _node(nu)
         else:
             raise TypeError("Beta: give alpha and beta, mu and sigma, or mu and nu")
@@ -196,7 +218,7 @@ class VonMises(Distribution):
 
 class SkewNormal(Distribution):
     @classmethod
-    def dist(cls, mu=0.0, sigma=None, tau=None, alpha=1.0, **kwargs):
+    def dist(cls, alpha=1.0, mu=0.0, sigma=None, tau=None, **kwargs):  # PyMC's order: alpha first
         sigma = _sigma("SkewNormal", sigma, tau, default=1.0)
         return cls._make(_core.SkewNormal, [mu, sigma, alpha], ["mu", "sigma", "alpha"], **kwargs)
 
@@ -215,6 +237,7 @@ class Wald(Distribution):
         if mu is not None and lam is not None:
             return cls._make(_core.Wald, [mu, lam], ["mu", "lam"], **kwargs)
         if mu is not None and phi is not None:
+            check_constant("Wald", "phi", phi, _positive, "> 0")
             return cls._make(_core.Wald, [mu, _core.mul(_node(mu), _node(phi))], ["mu", "lam"], **kwargs)
         raise TypeError("Wald: give mu and lam, or mu and phi")
 

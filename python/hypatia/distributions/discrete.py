@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from hypatia import _core
-from hypatia.distributions.distribution import Distribution, one_of
+from hypatia.distributions.distribution import Distribution, check_constant, one_of, param
 from hypatia.tensor import variable as tv
 
 
 def _node(value):
-    return tv.as_tensor_variable(value).node
+    return param(value)
 
 
 class Bernoulli(Distribution):
@@ -106,6 +106,8 @@ class ZeroInflatedNegativeBinomial(Distribution):
         kind, params = _negative_binomial_mu_alpha("ZeroInflatedNegativeBinomial", mu, alpha, p, n)
         if kind == "np":
             # mean n (1 - p) / p, dispersion n
+            check_constant("ZeroInflatedNegativeBinomial", "n", params[0], lambda v: v > 0, "> 0")
+            check_constant("ZeroInflatedNegativeBinomial", "p", params[1], lambda v: (v > 0) & (v <= 1), "in (0, 1]")
             count, prob = _node(params[0]), _node(params[1])
             mean = _core.div(_core.mul(count, _core.sub(_core.float_scalar(1.0), prob)), prob)
             params = (mean, count)

@@ -22,7 +22,10 @@ _MODEL_KEYWORDS = ("observed", "dims", "initval", "transform", "default_transfor
 
 
 def param(value: Any, name: str = "") -> _core.Node:
-    """A parameter as a C++ node (numbers and arrays become constants)."""
+    """A parameter as a C++ node (numbers and arrays become constants; a node built by an
+    alternative parameterization, such as sigma from tau, is used as it is)."""
+    if isinstance(value, _core.Node):
+        return value
     if isinstance(value, DistributionVariable):
         raise TypeError(
             f"parameter {name!r} is an unregistered distribution ({value.family}.dist()); "
@@ -32,6 +35,22 @@ def param(value: Any, name: str = "") -> _core.Node:
         return as_tensor_variable(value).node
     except TypeError as error:
         raise TypeError(f"parameter {name!r}: {error}") from None
+
+
+def check_constant(family: str, name: str, value: Any, valid, requirement: str) -> None:
+    """A constant parameter of an alternative parameterization (tau, lam, scale, mu/sigma, ...)
+    outside its domain is a ValueError naming it: the check after conversion would name the
+    converted parameter (sigma for tau) and show a converted, possibly NaN, value."""
+    if value is None or isinstance(value, (TensorVariable, _core.Node, DistributionVariable)):
+        return
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return
+    bad = ~np.asarray(valid(array), dtype=bool)
+    if np.any(bad):
+        shown = array if array.ndim == 0 else array[bad].ravel()[:3]
+        raise ValueError(f"{family}: parameter {name} must be {requirement}; got {shown}")
 
 
 def one_of(family: str, **alternatives: Any) -> tuple[str, Any]:

@@ -13,7 +13,7 @@ from hypatia.tensor.variable import TensorVariable
 
 
 def _node(value):
-    return tv.as_tensor_variable(value).node
+    return param(value)
 
 
 def _upper_to_lower(chol, lower: bool):

@@ -46,12 +46,14 @@ class AR(Distribution):
 
         sigma = _sigma("AR", sigma, tau, default=1.0)
         rho_node = as_tensor_variable(rho).node
-        order = ar_order if ar_order is not None else (rho_node.shape[-1] if rho_node.ndim else 1)
-        order = int(order) - (1 if constant else 0)
+        if rho_node.ndim == 0:  # a scalar rho is one coefficient (PyMC takes atleast_1d)
+            rho_node = _core.expand_dims(rho_node, [-1])
+        # ar_order counts lags only; inferred from rho, the constant's entry is not a lag.
+        order = int(ar_order) if ar_order is not None else int(rho_node.shape[-1]) - (1 if constant else 0)
         n_steps = _steps("AR", steps, kwargs.get("shape"), kwargs.get("size"), order)
         init = _init("AR", init_dist).distribution
         builder = lambda r, s: _core.AR(r, s, init, n_steps, bool(constant))
-        return cls._make(builder, [rho, sigma], ["rho", "sigma"], **kwargs)
+        return cls._make(builder, [rho_node, sigma], ["rho", "sigma"], **kwargs)
 
 
 class GARCH11(Distribution):
