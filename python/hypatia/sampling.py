@@ -66,7 +66,7 @@ def _init_points(model: Model, initvals, init: str, chains: int):
     per_chain = given if isinstance(given, (list, tuple)) else [given] * 1
     base = {**{k: v for k, v in model.rvs_to_initial_values.items()}}
     if not given and not base:
-        return [] if jitter else [model._initial_flat().tolist()], (1.0 if jitter else 0.0), metric
+        return ([], 1.0, metric) if jitter else ([model._initial_flat().tolist()], 1.0, metric)
     points = []
     for values in per_chain:
         merged = {**base, **{(k.name if isinstance(k, TensorVariable) else k): v
@@ -75,7 +75,7 @@ def _init_points(model: Model, initvals, init: str, chains: int):
         points.append(x.tolist())
     if len(points) not in (1, chains):
         raise ValueError(f"initvals: give one dict or one per chain ({chains}), got {len(points)}")
-    return points, 0.0, metric
+    return points, 1.0, metric  # the radius is unused when points are given
 
 
 def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
