@@ -37,6 +37,15 @@ Distribution Gumbel(const Expr& mu, const Expr& beta);
 Distribution Wald(const Expr& mu, const Expr& lam);
 Distribution ExGaussian(const Expr& mu, const Expr& sigma, const Expr& nu);
 Distribution Kumaraswamy(const Expr& a, const Expr& b);
+// Density exp(-kappa z) above mu, exp(z / kappa) below (z = (x - mu) / b); kappa = 1 is Laplace.
+Distribution AsymmetricLaplace(const Expr& kappa, const Expr& mu, const Expr& b);
+// Linear up from lower to the mode c, linear down to upper.
+Distribution Triangular(const Expr& lower, const Expr& c, const Expr& upper);
+// The length of a 2-d normal vector with mean length nu and per-axis standard deviation sigma.
+Distribution Rice(const Expr& nu, const Expr& sigma);
+Distribution Moyal(const Expr& mu, const Expr& sigma);
+// logit(x) ~ Normal(mu, sigma).
+Distribution LogitNormal(const Expr& mu, const Expr& sigma);
 Distribution Flat();
 Distribution HalfFlat();
 
@@ -66,6 +75,11 @@ Distribution MvNormalPrecision(const Expr& mu, const Expr& tau);
 Distribution MvStudentT(const Expr& nu, const Expr& mu, const Expr& scale);
 Distribution Dirichlet(const Expr& a);
 Distribution Multinomial(const Expr& n, const Expr& p);
+// Counts along the last axis summing to n: Multinomial(n, p) with p ~ Dirichlet(a) integrated out.
+Distribution DirichletMultinomial(const Expr& n, const Expr& a);
+// The K + 1 weights (on the simplex) of a stick broken K times into Beta(1, alpha) shares; the
+// last weight is what is left.
+Distribution StickBreakingWeights(const Expr& alpha, std::int64_t K);
 // Correlation matrices (dim x dim) with density proportional to det(C)^(eta-1).
 Distribution LKJCorr(std::int64_t dim, const Expr& eta);
 // Cholesky factors of LKJ correlation matrices (Stan's lkj_corr_cholesky).
@@ -73,6 +87,11 @@ Distribution LKJCorrCholesky(std::int64_t dim, const Expr& eta);
 // Cholesky factors L = diag(sd) * L_corr of covariance matrices, sd ~ sd_dist (iid, dim values).
 Distribution LKJCholeskyCov(std::int64_t dim, const Expr& eta, const Distribution& sd_dist);
 Distribution ZeroSumNormal(const Expr& sigma, std::int64_t n_zerosum_axes = 1);
+
+// ---- point mass ----
+// All mass at c: log density 0 at c, -inf elsewhere. Discrete when c has an integer dtype. A free
+// variable with it (Model::rv) is the constant c, stored with each draw.
+Distribution DiracDelta(const Expr& c);
 
 // ---- combinators ----
 // Weights along the last axis; components are univariate, one per weight, broadcasting alike.
@@ -90,6 +109,16 @@ Distribution GaussianRandomWalk(const Expr& mu, const Expr& sigma, const Distrib
 // x_t = constant + sum_k rho[k] x_{t-1-k} + sigma * eps_t; the first p values from init_dist.
 Distribution AR(const Expr& rho, const Expr& sigma, const Distribution& init_dist,
                 std::int64_t steps, bool constant = false);
+// x_0 ~ init_dist (a vector family over the K coordinates, or a univariate one with K values),
+// x_t - x_{t-1} ~ MvNormal(mu, cov) for t = 1..steps. The value is (..., steps + 1, K): time on
+// the second-to-last axis (event rank 2). The Cholesky and precision variants take chol (lower
+// Cholesky factor of cov) or tau (the inverse of cov) instead of cov.
+Distribution MvGaussianRandomWalk(const Expr& mu, const Expr& cov, const Distribution& init_dist,
+                                  std::int64_t steps);
+Distribution MvGaussianRandomWalkCholesky(const Expr& mu, const Expr& chol,
+                                          const Distribution& init_dist, std::int64_t steps);
+Distribution MvGaussianRandomWalkPrecision(const Expr& mu, const Expr& tau,
+                                           const Distribution& init_dist, std::int64_t steps);
 Distribution GARCH11(const Expr& omega, const Expr& alpha_1, const Expr& beta_1,
                      const Expr& initial_vol, std::int64_t steps);
 
