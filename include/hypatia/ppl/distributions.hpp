@@ -65,6 +65,17 @@ Distribution DiscreteUniform(const Expr& lower, const Expr& upper);
 Distribution ZeroInflatedPoisson(const Expr& psi, const Expr& mu);  // psi: P(not a structural 0)
 Distribution ZeroInflatedBinomial(const Expr& psi, const Expr& n, const Expr& p);
 Distribution ZeroInflatedNegativeBinomial(const Expr& psi, const Expr& mu, const Expr& alpha);
+// Successes in n draws without replacement from N items of which k are successes.
+Distribution HyperGeometric(const Expr& N, const Expr& k, const Expr& n);
+// P(X >= x) = q^(x^beta) on 0, 1, 2, ...
+Distribution DiscreteWeibull(const Expr& q, const Expr& beta);
+// Hurdle families (psi: P(nonzero), as PyMC): 0 with probability 1 - psi, otherwise the base
+// conditioned on being nonzero (the discrete ones truncated to 1, 2, ...; the continuous ones, as
+// in PyMC, truncated below at the float64 machine epsilon).
+Distribution HurdlePoisson(const Expr& psi, const Expr& mu);
+Distribution HurdleNegativeBinomial(const Expr& psi, const Expr& mu, const Expr& alpha);
+Distribution HurdleGamma(const Expr& psi, const Expr& alpha, const Expr& beta);
+Distribution HurdleLogNormal(const Expr& psi, const Expr& mu, const Expr& sigma);
 Distribution OrderedLogistic(const Expr& eta, const Expr& cutpoints);
 Distribution OrderedProbit(const Expr& eta, const Expr& cutpoints, const Expr& sigma = 1.0);
 
