@@ -30,6 +30,28 @@ Expr zero_truncated_poisson_draws(RandomStream& rng, const Expr& mu, const Shape
 
 using Draws = std::function<Expr(RandomStream&, const Shape&)>;
 
+// A zero-truncated negative binomial draw (n successes, success probability p) by inverting its
+// CDF: u uniform in (P(0), 1), then the least x with F(x) >= u, found by doubling an upper bound
+// (at most 2^48, about 2.8e14) and bisecting between it and 0; F(x) = I_p(n, x + 1), in logs.
+Expr zero_truncated_negative_binomial_draws(RandomStream& rng, const Expr& n, const Expr& p,
+                                            const Shape& shape) {
+  constexpr int kDoublings = 48;
+  constexpr int kBisections = 50;
+  const auto logcdf = [&](const Expr& x) { return discrete::negative_binomial_logcdf(n, x, p); };
+  const Expr log_p0 = n * log(p);
+  const Expr log_u = log_add_exp(log_p0, log(rng.uniform(shape)) + log1mexp(log_p0));
+  Expr high = broadcast_to(Expr(1.0), shape);
+  for (int i = 0; i < kDoublings; ++i) high = where(less(logcdf(high), log_u), 2.0 * high, high);
+  Expr low = zeros_like(high);  // F(low) < u <= F(high)
+  for (int i = 0; i < kBisections; ++i) {
+    const Expr middle = floor(0.5 * (low + high));
+    const Expr below = less(logcdf(middle), log_u);
+    low = where(below, middle, low);
+    high = where(below, high, middle);
+  }
+  return high;
+}
+
 class DiscreteHurdleDistribution final : public DistributionImpl {
  public:
   // `parameters`: psi and the base's parameters, for the batch shape; `conditions`: beyond the
@@ -144,7 +166,11 @@ Distribution HurdlePoisson(const Expr& psi, const Expr& mu) {
 Distribution HurdleNegativeBinomial(const Expr& psi, const Expr& mu, const Expr& alpha) {
   return make_distribution<DiscreteHurdleDistribution>(
       "HurdleNegativeBinomial", discrete::unchecked_negative_binomial(mu, alpha),
-      std::vector<Expr>{psi, mu, alpha}, std::vector<ParameterCondition>{}, Draws{});
+      std::vector<Expr>{psi, mu, alpha}, std::vector<ParameterCondition>{},
+      [mu, alpha](RandomStream& rng, const Shape& shape) {
+        const Expr n = cast(alpha, DType::float64);
+        return zero_truncated_negative_binomial_draws(rng, n, n / (n + mu), shape);
+      });
 }
 
 Distribution HurdleGamma(const Expr& psi, const Expr& alpha, const Expr& beta) {

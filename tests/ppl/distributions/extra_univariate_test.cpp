@@ -101,10 +101,11 @@ TEST(ExtraUnivariateDistributions, DiscreteGradientsInTheParameters) {
 
 constexpr std::int64_t kDraws = 20000;
 
-std::vector<double> draws_of(const Distribution& distribution, std::uint64_t seed) {
+std::vector<double> draws_of(const Distribution& distribution, std::uint64_t seed,
+                             std::int64_t count = kDraws) {
   const Expr state = testing::random_state_placeholder();
   RandomStream rng(state);
-  const Expr draws = distribution.random(rng, {kDraws});
+  const Expr draws = distribution.random(rng, {count});
   const std::vector<Tensor> results = testing::evaluate_draws(
       state, {cast(draws, DType::float64), distribution.support().contains(draws)}, seed);
   testing::expect_all_true(results[1], distribution.name() + " draws in the support");
@@ -221,6 +222,33 @@ TEST(ExtraUnivariateDistributions, DiscreteDrawsFitTheirMassFunctions) {
     testing::expect_moments(x, testing::pmf_moments(pmf), what);
     testing::expect_chi_square_fits(x, pmf, what);
   }
+  for (const auto& [mu, alpha] : std::vector<std::pair<double, double>>{{0.4, 0.7}, {6.0, 2.5}}) {
+    const double psi = 0.6;
+    const double p = alpha / (alpha + mu);
+    const auto nb = [=](std::int64_t k) {
+      return std::exp(std::lgamma(k + alpha) - std::lgamma(alpha) - std::lgamma(k + 1.0) +
+                      alpha * std::log(p) + k * std::log1p(-p));
+    };
+    const Pmf pmf{[=](std::int64_t k) { return k == 0 ? 1 - psi : psi * nb(k) / (1 - nb(0)); }, 0};
+    const std::vector<double> x = draws_of(HurdleNegativeBinomial(psi, mu, alpha), 107, 5000);
+    const std::string what = "HurdleNegativeBinomial mu " + std::to_string(mu);
+    testing::expect_moments(x, testing::pmf_moments(pmf), what);
+    testing::expect_chi_square_fits(x, pmf, what);
+  }
+  {
+    const double big_n = 30, k = 12, n = 9;
+    const Pmf pmf{
+        [=](std::int64_t x) {
+          const auto log_choose = [](double a, double b) {
+            return std::lgamma(a + 1) - std::lgamma(b + 1) - std::lgamma(a - b + 1);
+          };
+          return std::exp(log_choose(k, x) + log_choose(big_n - k, n - x) - log_choose(big_n, n));
+        },
+        0, 9};
+    const std::vector<double> x = draws_of(HyperGeometric(big_n, k, n), 109);
+    testing::expect_moments(x, testing::pmf_moments(pmf), "HyperGeometric");
+    testing::expect_chi_square_fits(x, pmf, "HyperGeometric");
+  }
 }
 
 // ---- errors and properties ----------------------------------------------------------------------
@@ -243,6 +271,13 @@ TEST(ExtraUnivariateDistributions, ConstantInvalidParametersAreBuildErrors) {
   expect_mentions(error_message([] { HurdleGamma(0.5, -2.0, 1.0); }), {"HurdleGamma", "alpha"});
   expect_mentions(error_message([] { HurdleLogNormal(0.5, 0.0, 0.0); }),
                   {"HurdleLogNormal", "sigma"});
+  expect_mentions(error_message([] {
+                    RandomStream rng(testing::random_state_placeholder());
+                    HyperGeometric(input("N", {DType::float64, {}}), 3,
+                                   input("n", {DType::float64, {}}))
+                        .random(rng, {4});
+                  }),
+                  {"HyperGeometric", "n", "constant"});
 }
 
 TEST(ExtraUnivariateDistributions, SupportsAndDiscreteness) {
