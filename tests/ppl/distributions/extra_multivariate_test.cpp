@@ -12,6 +12,7 @@
 #include "hypatia/hypatia.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/model.hpp"
+#include "hypatia/ppl/predictive.hpp"
 #include "hypatia/ppl/random_stream.hpp"
 #include "ppl/distributions/random_cases.hpp"
 #include "ppl/distributions/tensor_cases.hpp"
@@ -349,6 +350,26 @@ TEST(ExtraDistributions, DiracDeltaDrawsAreCAndAFreeOneIsAConstant) {
   std::vector<double> x = {5.5}, grad(1);
   EXPECT_NEAR(m.compile({.backend = Backend::interp})->logp_grad(x.data(), grad.data()),
               -0.5 * std::log(2.0 * std::numbers::pi), 1e-12);
+  // The compiled model stores the point with each draw too.
+  auto compiled = m.compile({.backend = Backend::native});
+  const std::vector<std::vector<double>> values = compiled->constrain(x.data());
+  const auto& stored_variables = compiled->stored_variables();
+  int checked = 0;
+  for (std::size_t v = 0; v < stored_variables.size(); ++v) {
+    checked += stored_variables[v].name == "point" || stored_variables[v].name == "count";
+    if (stored_variables[v].name == "point") EXPECT_EQ(values[v], std::vector<double>({1.5, -2.0}));
+    if (stored_variables[v].name == "count") EXPECT_EQ(values[v], std::vector<double>({3.0, 3.0}));
+  }
+  EXPECT_EQ(checked, 2);
+  // Prior predictive draws: the point is stored with every draw, and an observed DiracDelta is
+  // drawn as c.
+  m.observe("y", DiracDelta(2.0), constant(Tensor::from_doubles({2.0, 2.0}, {2})));
+  InferenceData data;
+  sample_prior_predictive(m, 20, data, {.seed = 5, .backend = Backend::interp});
+  const auto& stored = data.groups.at("prior").find("point")->values;
+  ASSERT_EQ(stored.size(), 40u);
+  for (std::size_t i = 0; i < stored.size(); ++i) EXPECT_EQ(stored[i], i % 2 == 0 ? 1.5 : -2.0);
+  for (double y : data.groups.at("prior_predictive").find("y")->values) EXPECT_EQ(y, 2.0);
   testing::expect_mentions(
       testing::error_message([] { DiracDelta(std::numeric_limits<double>::quiet_NaN()); }),
       {"DiracDelta", "c", "finite"});
