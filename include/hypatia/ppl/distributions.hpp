@@ -97,6 +97,13 @@ Distribution LKJCorr(std::int64_t dim, const Expr& eta);
 Distribution LKJCorrCholesky(std::int64_t dim, const Expr& eta);
 // Cholesky factors L = diag(sd) * L_corr of covariance matrices, sd ~ sd_dist (iid, dim values).
 Distribution LKJCholeskyCov(std::int64_t dim, const Expr& eta, const Distribution& sd_dist);
+// Conditional autoregression over K areas: MvNormal(mu, precision tau (D - alpha W)) with
+// D = diag(row sums of W), -1 < alpha < 1. W (K x K, symmetric, nonnegative, no empty rows) must be
+// a constant. The full normalized density (PyMC's leaves out constants that depend only on W).
+Distribution CAR(const Expr& mu, const Expr& W, const Expr& alpha, const Expr& tau);
+// The intrinsic CAR prior as PyMC defines it: -sum_{i~j} (x_i - x_j)^2 / (2 sigma^2) plus
+// Normal(0, zero_sum_stdev N) at sum(x). W: a constant symmetric 0/1 adjacency matrix. No draws.
+Distribution ICAR(const Expr& W, const Expr& sigma = 1.0, const Expr& zero_sum_stdev = 0.001);
 Distribution ZeroSumNormal(const Expr& sigma, std::int64_t n_zerosum_axes = 1);
 
 // ---- point mass ----

@@ -375,5 +375,126 @@ TEST(ExtraDistributions, DiracDeltaDrawsAreCAndAFreeOneIsAConstant) {
       {"DiracDelta", "c", "finite"});
 }
 
+// ---- CAR and ICAR -------------------------------------------------------------------------------
+
+// W is an input of each fixture case, but the families need it as a constant: the factories take
+// it from the case itself.
+Tensor fixture_weights(const std::string& family, const std::string& label) {
+  for (const testing::TensorCase& fixture_case : testing::tensor_cases(kFixture)) {
+    if (fixture_case.family == family && fixture_case.label == label) {
+      return fixture_case.tensor("W");
+    }
+  }
+  ADD_FAILURE() << "no fixture case " << family << " " << label;
+  return Tensor::from_doubles({1.0}, {1, 1});
+}
+
+TEST(ExtraDistributions, CarMatchesScipy) {
+  for (const std::string label : {"adjacency", "weighted"}) {
+    const Tensor w = fixture_weights("CAR", label);
+    int matched = 0;
+    for (const testing::TensorCase& fixture_case : testing::tensor_cases(kFixture)) {
+      if (fixture_case.family != "CAR" || fixture_case.label != label) continue;
+      ++matched;
+      const Expr mu = input("mu", fixture_case.tensor("mu").type());
+      const Expr alpha = input("alpha", fixture_case.tensor("alpha").type());
+      const Expr tau = input("tau", fixture_case.tensor("tau").type());
+      const Expr value = input("value", fixture_case.tensor("value").type());
+      const Expr logp = CAR(mu, constant(w), alpha, tau).logp(value);
+      const Tensor actual =
+          testing::evaluate_on_backends(logp.node(), {{"mu", fixture_case.tensor("mu")},
+                                                      {"alpha", fixture_case.tensor("alpha")},
+                                                      {"tau", fixture_case.tensor("tau")},
+                                                      {"value", fixture_case.tensor("value")}});
+      const Tensor& expected = fixture_case.tensor("logp");
+      ASSERT_EQ(actual.shape(), expected.shape());
+      for (std::int64_t i = 0; i < expected.size(); ++i) {
+        EXPECT_PRED2(testing::tensor_values_match, actual.at(i), expected.at(i))
+            << "CAR " << label << ", row " << i;
+      }
+    }
+    EXPECT_EQ(matched, 1) << label;
+  }
+}
+
+TEST(ExtraDistributions, IcarMatchesPymcsDefinition) {
+  const Tensor w = fixture_weights("ICAR", "adjacency");
+  testing::expect_tensor_cases_match(
+      kFixture, "ICAR",
+      [&](const TensorParameters& p, const Shape&) { return ICAR(constant(w), p.at("sigma")); });
+}
+
+const std::vector<double> kRing = {0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0};
+
+TEST(ExtraDistributions, CarAndIcarGradients) {
+  const Expr w = matrix_of(kRing, 4);
+  testing::expect_gradient_matches(
+      [&](const Exprs& in) { return CAR(in[0], w, in[1], in[2]).logp(in[3]); },
+      {Tensor::from_doubles({0.1, -0.3, 0.5, 0.0}, {4}), Tensor::from_doubles({0.4, -0.6}, {2}),
+       Tensor::from_doubles({1.5, 0.7}, {2}),
+       Tensor::from_doubles({0.2, 0.9, -1.1, 0.4, 1.3, -0.2, 0.0, 0.6}, {2, 4})});
+  testing::expect_gradient_matches(
+      [&](const Exprs& in) { return ICAR(w, in[0], 0.5).logp(in[1]); },
+      {Tensor::scalar(1.3), Tensor::from_doubles({0.2, 0.9, -1.1, 0.4}, {4})});
+}
+
+// The draws' covariance is the inverse of the precision tau (D - alpha W): for the 4-ring,
+// computed here by hand from its circulant structure (eigenvalues 2 - 2 alpha cos(2 pi j / 4)).
+TEST(ExtraDistributions, CarDrawsHaveTheInversePrecisionCovariance) {
+  const double alpha = 0.6, tau = 2.0;
+  const std::int64_t n = 20000;
+  const std::vector<Tensor> results =
+      draw(CAR(vector_of({1.0, 0.0, -1.0, 2.0}), matrix_of(kRing, 4), alpha, tau), {n, 4}, 67);
+  // Covariance entries of a circulant precision: c(m) = 1/4 sum_j cos(2 pi j m / 4) / mu_j.
+  const auto covariance = [&](int m) {
+    double total = 0.0;
+    for (int j = 0; j < 4; ++j) {
+      const double angle = 2.0 * std::numbers::pi * j / 4.0;
+      total += std::cos(angle * m) / (tau * (2.0 - 2.0 * alpha * std::cos(angle)));
+    }
+    return total / 4.0;
+  };
+  const std::vector<double> means = {1.0, 0.0, -1.0, 2.0};
+  for (std::int64_t j = 0; j < 4; ++j) {
+    testing::expect_moments(testing::strided(results[0], 4, j), {means[j], covariance(0), 3.0},
+                            "CAR area " + std::to_string(j));
+  }
+  testing::expect_covariance(testing::strided(results[0], 4, 0), testing::strided(results[0], 4, 1),
+                             covariance(1), "CAR neighbours");
+  testing::expect_covariance(testing::strided(results[0], 4, 0), testing::strided(results[0], 4, 2),
+                             covariance(2), "CAR opposite areas");
+}
+
+TEST(ExtraDistributions, CarAndIcarErrors) {
+  const Expr ring = matrix_of(kRing, 4);
+  testing::expect_mentions(testing::error_message([&] {
+                             CAR(vector_of({0, 0, 0, 0}), ring, 1.0, 1.0);
+                           }),
+                           {"CAR", "alpha", "(-1, 1)"});
+  testing::expect_mentions(testing::error_message([&] {
+                             CAR(vector_of({0, 0, 0, 0}), ring, 0.5, -1.0);
+                           }),
+                           {"CAR", "tau"});
+  testing::expect_mentions(
+      testing::error_message([&] {
+        CAR(vector_of({0, 0, 0, 0}), input("W", {DType::float64, {4, 4}}), 0.5, 1.0);
+      }),
+      {"CAR", "W", "constant"});
+  std::vector<double> isolated = kRing;
+  for (int j = 0; j < 4; ++j) isolated[j] = isolated[4 * j] = 0.0;
+  testing::expect_mentions(testing::error_message([&] {
+                             CAR(vector_of({0, 0, 0, 0}), matrix_of(isolated, 4), 0.5, 1.0);
+                           }),
+                           {"CAR", "W", "neighbour"});
+  std::vector<double> asymmetric = kRing;
+  asymmetric[1] = 0.0;
+  testing::expect_mentions(testing::error_message([&] { ICAR(matrix_of(asymmetric, 4)); }),
+                           {"ICAR", "W", "symmetric"});
+  testing::expect_mentions(testing::error_message([&] { ICAR(ring, -1.0); }), {"ICAR", "sigma"});
+  EXPECT_EQ(ICAR(ring).default_shape(), Shape({4}));
+  EXPECT_EQ(CAR(vector_of({0, 0, 0, 0}), ring, vector_of({0.1, 0.2, 0.3}), 1.0).default_shape(),
+            Shape({3, 4}));
+}
+
 }  // namespace
 }  // namespace hypatia
