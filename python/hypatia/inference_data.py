@@ -372,7 +372,18 @@ class InferenceData:
 
     @classmethod
     def from_netcdf(cls, filename: str, group_kwargs: Optional[Mapping] = None) -> "InferenceData":
-        return from_netcdf(filename, group_kwargs=group_kwargs)
+        """Reads every netCDF group of the file as a group (ArviZ's layout)."""
+        import netCDF4
+        import xarray as xr
+
+        with netCDF4.Dataset(filename, mode="r") as handle:
+            names = list(handle.groups)
+        groups = {}
+        for name in names:
+            options = dict((group_kwargs or {}).get(name, {}))
+            with xr.open_dataset(filename, group=name, engine="netcdf4", **options) as dataset:
+                groups[name] = dataset.load()  # read now: the file is closed on leaving
+        return cls(**groups)
 
     # display
     def __repr__(self) -> str:
@@ -426,14 +437,4 @@ def from_netcdf(filename: str, group_kwargs: Optional[Mapping] = None) -> Any:
     arviz = _arviz()
     if arviz is not None:
         return arviz.from_netcdf(filename, group_kwargs=group_kwargs)
-    import netCDF4
-    import xarray as xr
-
-    with netCDF4.Dataset(filename, mode="r") as handle:
-        names = list(handle.groups)
-    groups = {}
-    for name in names:
-        with xr.open_dataset(filename, group=name, engine="netcdf4",
-                             **dict((group_kwargs or {}).get(name, {}))) as dataset:
-            groups[name] = dataset.load()
-    return InferenceData(**groups)
+    return InferenceData.from_netcdf(filename, group_kwargs=group_kwargs)

@@ -178,6 +178,12 @@ def test_netcdf_file_is_read_by_arviz(raw, tmp_path, monkeypatch):
     assert read.groups() == ["posterior", "sample_stats", "observed_data"]
     np.testing.assert_array_equal(read.posterior["L"].values,
                                   raw["groups"]["posterior"]["variables"][2]["values"])
+    # ...and the other way round: ArviZ's file read by Hypatia's class.
+    arviz_path = str(tmp_path / "arviz.nc")
+    read.to_netcdf(arviz_path)
+    ours = InferenceData.from_netcdf(arviz_path)
+    assert ours.groups() == read.groups()
+    assert ours.sample_stats["diverging"].dtype == bool
 
 
 def test_arviz_inference_data_when_arviz_is_installed(raw, monkeypatch):
