@@ -149,7 +149,7 @@ def _round(frame: Any, round_to: Any) -> Any:
     return frame.round(decimals)
 
 
-# ---------------------------------------------------------------- az.rhat / az.ess / az.mcse / az.hdi
+# ---------------------------------------------------------------- az.rhat, ess, mcse, hdi
 
 
 def _per_variable(data: Any, var_names: Any, column: str, hdi_prob: float = DEFAULT_HDI_PROB,
