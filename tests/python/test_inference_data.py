@@ -114,6 +114,14 @@ def test_attributes_named_as_pymc_names_them(raw, no_arviz):
     assert "sampling_time" not in idata.observed_data.attrs
 
 
+def test_whole_number_labels_from_the_engine_become_integers(raw, no_arviz):
+    raw["coords"]["school"] = [0.0, 1.0, 2.0]  # the engine stores numeric labels as doubles
+    theta = to_inference_data(raw).posterior["theta"]
+    assert theta["school"].dtype.kind == "i"
+    raw["coords"]["school"] = [0.5, 1.0, 2.0]
+    assert to_inference_data(raw).posterior["theta"]["school"].dtype.kind == "f"
+
+
 def test_extra_coords_override_and_wrong_lengths_are_refused(raw, no_arviz):
     idata = to_inference_data(raw, extra_coords={"school": ["a", "b", "c"]})
     assert list(idata.posterior["school"].values) == ["a", "b", "c"]
