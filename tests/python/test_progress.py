@@ -140,3 +140,11 @@ def test_notebook_bars_update_one_display(monkeypatch):
     bars(report(10))
     bars(report(20, finished=True))
     assert len(shown) == 1 and len(updates) == 1
+
+
+def test_a_failed_run_still_sends_its_final_report():
+    reports = []
+    with pytest.raises(_core.HypatiaError, match="initial point"):
+        _core.sample(normal_model(), "nuts", 100, 100, 2, 2, 5, 0.8, 10, "diagonal", 0, True,
+                     False, [[float("nan")]], 2.0, "native", False, reports.append)
+    assert reports and reports[-1]["finished"]  # the bars can close
