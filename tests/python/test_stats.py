@@ -110,6 +110,11 @@ def test_kind_var_names_filter_vars_and_rounding(iid):
     default = stats.summary(iid)
     np.testing.assert_allclose(default["mean"], raw_table["mean"].round(3))
     np.testing.assert_allclose(default["ess_bulk"], raw_table["ess_bulk"].round(0))
+    chosen = stats.summary(iid, var_names=["theta"], coords={"school": ["Deerfield"]})
+    assert list(chosen.index) == ["theta[Deerfield]"]
+    assert chosen.loc["theta[Deerfield]", "mean"] == default.loc["theta[Deerfield]", "mean"]
+    single = stats.summary(iid, var_names=["theta"], coords={"school": "Deerfield"})
+    assert list(single.index) == ["theta"]  # a single label drops the dim, as in ArviZ
     with pytest.raises(KeyError, match="nope"):
         stats.summary(iid, var_names=["nope"])
 
