@@ -122,6 +122,13 @@ def test_whole_number_labels_from_the_engine_become_integers(raw, no_arviz):
     assert to_inference_data(raw).posterior["theta"]["school"].dtype.kind == "f"
 
 
+def test_an_interrupted_run_keeps_the_names_of_its_chains(raw, no_arviz):
+    raw["coords"]["chain"] = [0, 3]  # the engine kept chains 0 and 3 of four
+    idata = to_inference_data(raw)
+    np.testing.assert_array_equal(idata.posterior["chain"].values, [0, 3])
+    np.testing.assert_array_equal(idata.sample_stats["chain"].values, [0, 3])
+
+
 def test_extra_coords_override_and_wrong_lengths_are_refused(raw, no_arviz):
     idata = to_inference_data(raw, extra_coords={"school": ["a", "b", "c"]})
     assert list(idata.posterior["school"].values) == ["a", "b", "c"]

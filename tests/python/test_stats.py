@@ -130,6 +130,17 @@ def test_rhat_and_ess_datasets_have_the_variables_shapes(iid):
         table.loc["L[0, 1]", "ess_tail"])
 
 
+def test_accepts_the_engine_dict_a_dataset_and_arviz_inference_data(iid):
+    from hypatia.inference_data import to_raw
+
+    expected = stats.summary(iid, round_to="none")
+    for data in (to_raw(iid), iid.posterior):
+        np.testing.assert_allclose(stats.summary(data, round_to="none").values, expected.values)
+    arviz = pytest.importorskip("arviz")
+    converted = stats.summary(arviz.InferenceData(posterior=iid.posterior), round_to="none")
+    np.testing.assert_allclose(converted.values, expected.values)
+
+
 def test_matches_arviz_when_installed(iid):
     arviz = pytest.importorskip("arviz")
     ours = stats.summary(iid, round_to="none")
