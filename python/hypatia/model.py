@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -28,6 +29,15 @@ TRANSFORM_SUFFIXES = {
 }
 
 _context = threading.local()
+_live_models: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def replace_node_in_models(old: _core.Node, new: _core.Node) -> None:
+    """Rebuilds every live model over `new` in place of `old` (a shared variable's set_value).
+    Models that do not use `old` are rebuilt unchanged."""
+    for model in list(_live_models):
+        if model._registrations:
+            model._rebuild({}, [(old, new)])
 
 
 def _stack() -> list:
@@ -106,6 +116,7 @@ class Model:
         self._stale_observed: set = set()  # observed values that no longer fit changed data
         self._length_only_dims: set = set()  # dims made from a data length (set_data resizes them)
         self._compiled = None
+        _live_models.add(self)
         for name, values in coords.items():
             self._cpp.add_coord(name, list(values))
             self.coords[name] = tuple(values)
@@ -196,24 +207,26 @@ class Model:
         self._registrations.append(("potential", name, node))
         self._cpp.potential(name, node)
 
-    def _rebuild(self, data_values: dict) -> None:
+    def _rebuild(self, data_values: dict, replacements: Sequence = ()) -> None:
         """A new C++ model from the registrations with new data values (of any shape): every
         graph is rebuilt over the new data, and the model's variables point to the new nodes."""
         shell = Model.__new__(Model)
         shell._init_empty(self.coords)
         shell._stale_observed = self._stale_observed
         shell._length_only_dims = self._length_only_dims
-        nodes = self._replay_into(shell, data_values, {})
+        nodes = self._replay_into(shell, data_values, {}, replacements)
         for name, node in nodes.items():
             self.named_vars[name].node = node
         self._cpp, self._registrations = shell._cpp, shell._registrations
         self._compiled = None
 
-    def _replay_into(self, target: "Model", data_values: dict, observations: dict) -> dict:
+    def _replay_into(self, target: "Model", data_values: dict, observations: dict,
+                     replacements: Sequence = ()) -> dict:
         """Replays every registration into `target`'s C++ model, with data replaced by
         `data_values` and the free variables named in `observations` observed; returns the new
-        node of each named variable."""
-        pairs: list = []
+        node of each named variable. `replacements` are (old node, new node) pairs applied to
+        every graph (a shared variable's new value)."""
+        pairs: list = list(replacements)
         substitute = lambda node: _core.substitute([node], pairs)[0] if pairs else node
         nodes = {}
         for entry in self._registrations:

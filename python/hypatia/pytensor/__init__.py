@@ -58,12 +58,13 @@ Variable = TensorVariable
 
 # ---------------------------------------------------------------- shared variables
 class SharedVariable(TensorConstant):
-    """PyTensor's shared variable, for now a constant whose value can be replaced.
+    """PyTensor's shared variable: a constant whose value can be replaced.
 
-    ``set_value`` builds a new constant node: graphs built afterwards, and functions compiled by
-    ``pytensor.function`` (which feed the current value at each call), see the new value; graphs
-    built before it keep the old node. Model integration (pm.Data, set_data) will treat shared
-    variables as data inputs instead.
+    ``set_value`` builds a new constant node: graphs built afterwards, functions compiled by
+    ``pytensor.function`` (which feed the current value at each call) and every model (rebuilt
+    over the new node, new shapes included) see the new value; other graphs built before it keep
+    the old node. Constants are hash-consed, so a model constant equal in value and type to the
+    old value is replaced too.
     """
 
     def __init__(self, value: Any, name: Optional[str] = None, borrow: bool = False):
@@ -89,8 +90,13 @@ class SharedVariable(TensorConstant):
         if node.dtype != old_dtype:
             raise TypeError(f"set_value: {self.name or 'shared variable'} has dtype {old_dtype}, "
                             f"got a value of dtype {array.dtype}")
+        old = self.node
         self.node = node
         self._value = np.array(array)
+        # Models built over the old value now use the new one, as PyMC's shared data does.
+        from hypatia.model import replace_node_in_models
+
+        replace_node_in_models(old, node)
 
     @property
     def value(self) -> np.ndarray:
