@@ -230,3 +230,13 @@ def test_shared_data_set_value_reaches_posterior_predictive(rng):
                 + idata.posterior["b"].values[..., None] * np.array([-1.0, 0.0, 2.0]))
     z = (draws - expected) / idata.posterior["sigma"].values[..., None]
     assert abs(z.mean()) < 0.1 and abs(z.std() - 1) < 0.1
+
+
+def test_total_size_scales_the_minibatch_likelihood(rng):
+    batch = rng.normal(1.0, 1.0, size=10)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 5.0)
+        pm.Normal("y", mu, 1.0, observed=batch, total_size=1000)
+    point = {"mu": np.array(0.3)}
+    expected = st.norm(0, 5).logpdf(0.3) + 100.0 * st.norm(0.3, 1.0).logpdf(batch).sum()
+    assert model.compile_logp()(point) == pytest.approx(expected, rel=1e-12)
