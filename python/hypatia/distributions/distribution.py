@@ -152,7 +152,11 @@ class Distribution:
         dims = model_kwargs.get("dims")
         if dims is not None and "shape" not in kwargs and "size" not in kwargs:
             kwargs["shape"] = _shape_from_dims(model, dims, model_kwargs.get("observed"))
-        dist = cls.dist(*args, **kwargs)
+        try:
+            dist = cls.dist(*args, **kwargs)
+        except (TypeError, ValueError) as error:
+            # The same error, now naming the variable the user was creating.
+            raise _named(error, name) from error
         return register_rv(model, name, dist, **model_kwargs)
 
     @classmethod
@@ -167,6 +171,16 @@ class Distribution:
         distribution = builder(*nodes)
         return DistributionVariable(family, distribution, shape_tuple(shape), shape_tuple(size),
                                     rebuild=builder, params=nodes)
+
+
+def _named(error: Exception, name: str) -> Exception:
+    message = str(error)
+    if message.startswith(f"{name}:"):
+        return error
+    try:
+        return type(error)(f"{name}: {message}")
+    except TypeError:  # an exception type with another constructor
+        return error
 
 
 def _shape_from_dims(model, dims, observed) -> Optional[tuple]:
