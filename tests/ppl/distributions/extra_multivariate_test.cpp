@@ -496,5 +496,64 @@ TEST(ExtraDistributions, CarAndIcarErrors) {
             Shape({3, 4}));
 }
 
+// ---- MatrixNormal -------------------------------------------------------------------------------
+
+TEST(ExtraDistributions, MatrixNormalMatchesScipy) {
+  testing::expect_tensor_cases_match(
+      kFixture, "MatrixNormal", [](const TensorParameters& p, const Shape&) {
+        return MatrixNormal(p.at("mu"), p.at("rowcov"), p.at("colcov"));
+      });
+  testing::expect_tensor_cases_match(
+      kFixture, "MatrixNormalCholesky", [](const TensorParameters& p, const Shape&) {
+        return MatrixNormalCholesky(p.at("mu"), p.at("rowchol"), p.at("colchol"));
+      });
+}
+
+TEST(ExtraDistributions, MatrixNormalGradients) {
+  std::mt19937_64 rng(71);
+  testing::expect_gradient_matches(
+      [](const Exprs& in) { return MatrixNormalCholesky(in[0], in[1], in[2]).logp(in[3]); },
+      {testing::random_tensor({3, 2}, rng),
+       Tensor::from_doubles({1.2, 0, 0, 0.3, 0.8, 0, -0.4, 0.2, 1.5}, {3, 3}),
+       Tensor::from_doubles({0.9, 0, 0.5, 1.1}, {2, 2}), testing::random_tensor({3, 2}, rng)});
+}
+
+// vec(X) has covariance colcov (x) rowcov: Cov(X[i, j], X[k, l]) = rowcov[i, k] colcov[j, l].
+TEST(ExtraDistributions, MatrixNormalDrawsHaveTheKroneckerCovariance) {
+  const std::int64_t n = 20000;
+  const std::vector<double> rowcov = {2.0, 0.5, 0.5, 1.0}, colcov = {1.5, -0.6, -0.6, 0.8};
+  const std::vector<double> mu = {1.0, -1.0, 0.0, 3.0};
+  const std::vector<Tensor> results = draw(
+      MatrixNormal(matrix_of(mu, 2), matrix_of(rowcov, 2), matrix_of(colcov, 2)), {n, 2, 2}, 73);
+  const auto entry = [&](int i, int j) { return testing::strided(results[0], 4, 2 * i + j); };
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      testing::expect_moments(entry(i, j), {mu[2 * i + j], rowcov[3 * i] * colcov[3 * j], 3.0},
+                              "MatrixNormal entry " + std::to_string(i) + std::to_string(j));
+    }
+  }
+  testing::expect_covariance(entry(0, 0), entry(1, 1), rowcov[1] * colcov[1], "X00, X11");
+  testing::expect_covariance(entry(0, 0), entry(0, 1), rowcov[0] * colcov[1], "X00, X01");
+  testing::expect_covariance(entry(0, 1), entry(1, 1), rowcov[1] * colcov[3], "X01, X11");
+}
+
+TEST(ExtraDistributions, MatrixNormalShapesAndErrors) {
+  const Expr rowcov = matrix_of({1, 0, 0, 0, 1, 0, 0, 0, 1}, 3);
+  const Expr colcov = matrix_of({1, 0, 0, 1}, 2);
+  EXPECT_EQ(MatrixNormal(0.0, rowcov, colcov).default_shape(), Shape({3, 2}));
+  EXPECT_EQ(MatrixNormal(0.0, rowcov, colcov).event_rank(), 2);
+  testing::expect_mentions(testing::error_message([&] {
+                             MatrixNormal(0.0, rowcov, matrix_of({1, 2, 2, 1}, 2));
+                           }),
+                           {"MatrixNormal", "colcov", "positive definite"});
+  testing::expect_mentions(testing::error_message([&] {
+                             MatrixNormal(constant(Tensor(DType::float64, {2, 2})), rowcov, colcov);
+                           }),
+                           {"MatrixNormal", "mu", "(2, 2)"});
+  Model m;
+  m.rv("X", MatrixNormal(0.0, rowcov, colcov));
+  EXPECT_EQ(m.layout().dim, 6);
+}
+
 }  // namespace
 }  // namespace hypatia
