@@ -91,6 +91,9 @@ Distribution Dirichlet(const Expr& a);
 Distribution Multinomial(const Expr& n, const Expr& p);
 // Counts along the last axis summing to n: Multinomial(n, p) with p ~ Dirichlet(a) integrated out.
 Distribution DirichletMultinomial(const Expr& n, const Expr& a);
+// Counts of n ordered-logistic outcomes (OrderedLogistic(eta, cutpoints)) over the K + 1
+// categories: Multinomial(n, p) with p from the cutpoints.
+Distribution OrderedMultinomial(const Expr& eta, const Expr& cutpoints, const Expr& n);
 // The K + 1 weights (on the simplex) of a stick broken K times into Beta(1, alpha) shares; the
 // last weight is what is left.
 Distribution StickBreakingWeights(const Expr& alpha, std::int64_t K);
@@ -143,6 +146,14 @@ Distribution MvGaussianRandomWalk(const Expr& mu, const Expr& cov, const Distrib
 Distribution MvGaussianRandomWalkCholesky(const Expr& mu, const Expr& chol,
                                           const Distribution& init_dist, std::int64_t steps);
 Distribution MvGaussianRandomWalkPrecision(const Expr& mu, const Expr& tau,
+                                           const Distribution& init_dist, std::int64_t steps);
+// The same walk with MvStudentT(nu, mu, scale) increments (scale, its Cholesky factor, or the
+// precision tau = scale^-1).
+Distribution MvStudentTRandomWalk(const Expr& nu, const Expr& mu, const Expr& scale,
+                                  const Distribution& init_dist, std::int64_t steps);
+Distribution MvStudentTRandomWalkCholesky(const Expr& nu, const Expr& mu, const Expr& chol,
+                                          const Distribution& init_dist, std::int64_t steps);
+Distribution MvStudentTRandomWalkPrecision(const Expr& nu, const Expr& mu, const Expr& tau,
                                            const Distribution& init_dist, std::int64_t steps);
 Distribution GARCH11(const Expr& omega, const Expr& alpha_1, const Expr& beta_1,
                      const Expr& initial_vol, std::int64_t steps);
