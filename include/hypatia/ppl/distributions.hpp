@@ -38,6 +38,9 @@ Distribution Gumbel(const Expr& mu, const Expr& beta);
 Distribution Wald(const Expr& mu, const Expr& lam);
 Distribution ExGaussian(const Expr& mu, const Expr& sigma, const Expr& nu);
 Distribution Kumaraswamy(const Expr& a, const Expr& b);
+// Jones and Faddy's skewed t: a = b is StudentT(nu = 2a, mu, sigma); a > b skews right.
+Distribution SkewStudentT(const Expr& a, const Expr& b, const Expr& mu = 0.0,
+                          const Expr& sigma = 1.0);
 // Density exp(-kappa z) above mu, exp(z / kappa) below (z = (x - mu) / b); kappa = 1 is Laplace.
 Distribution AsymmetricLaplace(const Expr& kappa, const Expr& mu, const Expr& b);
 // Linear up from lower to the mode c, linear down to upper.
@@ -89,6 +92,9 @@ Distribution Dirichlet(const Expr& a);
 Distribution Multinomial(const Expr& n, const Expr& p);
 // Counts along the last axis summing to n: Multinomial(n, p) with p ~ Dirichlet(a) integrated out.
 Distribution DirichletMultinomial(const Expr& n, const Expr& a);
+// Counts of n ordered-logistic outcomes (OrderedLogistic(eta, cutpoints)) over the K + 1
+// categories: Multinomial(n, p) with p from the cutpoints.
+Distribution OrderedMultinomial(const Expr& eta, const Expr& cutpoints, const Expr& n);
 // The K + 1 weights (on the simplex) of a stick broken K times into Beta(1, alpha) shares; the
 // last weight is what is left.
 Distribution StickBreakingWeights(const Expr& alpha, std::int64_t K);
@@ -98,6 +104,10 @@ Distribution LKJCorr(std::int64_t dim, const Expr& eta);
 Distribution LKJCorrCholesky(std::int64_t dim, const Expr& eta);
 // Cholesky factors L = diag(sd) * L_corr of covariance matrices, sd ~ sd_dist (iid, dim values).
 Distribution LKJCholeskyCov(std::int64_t dim, const Expr& eta, const Distribution& sd_dist);
+// m x n matrices X = mu + L_row Z L_col^T (vec(X) has covariance colcov (x) rowcov); event rank 2.
+// The Cholesky variant takes the lower factors of rowcov and colcov.
+Distribution MatrixNormal(const Expr& mu, const Expr& rowcov, const Expr& colcov);
+Distribution MatrixNormalCholesky(const Expr& mu, const Expr& rowchol, const Expr& colchol);
 // Conditional autoregression over K areas: MvNormal(mu, precision tau (D - alpha W)) with
 // D = diag(row sums of W), -1 < alpha < 1. W (K x K, symmetric, nonnegative, no empty rows) must be
 // a constant. The full normalized density (PyMC's leaves out constants that depend only on W).
@@ -137,6 +147,14 @@ Distribution MvGaussianRandomWalk(const Expr& mu, const Expr& cov, const Distrib
 Distribution MvGaussianRandomWalkCholesky(const Expr& mu, const Expr& chol,
                                           const Distribution& init_dist, std::int64_t steps);
 Distribution MvGaussianRandomWalkPrecision(const Expr& mu, const Expr& tau,
+                                           const Distribution& init_dist, std::int64_t steps);
+// The same walk with MvStudentT(nu, mu, scale) increments (scale, its Cholesky factor, or the
+// precision tau = scale^-1).
+Distribution MvStudentTRandomWalk(const Expr& nu, const Expr& mu, const Expr& scale,
+                                  const Distribution& init_dist, std::int64_t steps);
+Distribution MvStudentTRandomWalkCholesky(const Expr& nu, const Expr& mu, const Expr& chol,
+                                          const Distribution& init_dist, std::int64_t steps);
+Distribution MvStudentTRandomWalkPrecision(const Expr& nu, const Expr& mu, const Expr& tau,
                                            const Distribution& init_dist, std::int64_t steps);
 Distribution GARCH11(const Expr& omega, const Expr& alpha_1, const Expr& beta_1,
                      const Expr& initial_vol, std::int64_t steps);

@@ -3,20 +3,25 @@
 // (..., steps + 1, K): time on the second-to-last axis, the K coordinates on the last (PyMC's
 // convention), so one draw spans two axes. As in MvNormal, the three parameterizations work
 // through one lower Cholesky factor L, of the covariance or of the precision.
+// MvStudentTRandomWalk(nu, mu, scale | chol | tau, init_dist, steps) is the same walk with
+// MvStudentT(nu, mu, scale) increments.
 
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 #include "hypatia/error.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/random_stream.hpp"
 #include "ppl/distributions/multivariate.hpp"
+#include "ppl/distributions/parameters.hpp"
 
 namespace hypatia {
 namespace {
 
 const double kHalfLogTwoPi = 0.5 * std::log(2.0 * std::numbers::pi);
+const double kLogPi = std::log(std::numbers::pi);
 
 enum class Parameterization { covariance, cholesky, precision };
 
@@ -27,9 +32,12 @@ Expr per_step(const Expr& x, int event_rank) {
 
 class MvGaussianRandomWalkDistribution final : public DistributionImpl {
  public:
-  MvGaussianRandomWalkDistribution(Expr mu, Expr matrix, Parameterization parameterization,
-                                   Distribution init_dist, std::int64_t steps)
-      : mu_(std::move(mu)),
+  // `nu`: the Student t increments' degrees of freedom (none: normal increments).
+  MvGaussianRandomWalkDistribution(std::optional<Expr> nu, Expr mu, Expr matrix,
+                                   Parameterization parameterization, Distribution init_dist,
+                                   std::int64_t steps)
+      : nu_(std::move(nu)),
+        mu_(std::move(mu)),
         matrix_(std::move(matrix)),
         parameterization_(parameterization),
         init_(std::move(init_dist)),
@@ -51,14 +59,18 @@ class MvGaussianRandomWalkDistribution final : public DistributionImpl {
     factor_ = parameterization_ == Parameterization::cholesky ? tril(matrix_) : cholesky(matrix_);
   }
 
-  std::string name() const override { return "MvGaussianRandomWalk"; }
+  std::string name() const override {
+    return nu_ ? "MvStudentTRandomWalk" : "MvGaussianRandomWalk";
+  }
   int event_rank() const override { return 2; }
   Shape default_shape() const override {
     // init_dist's last axis is the coordinates, whether it is a vector or univariate family.
     const Shape init_shape = init_.default_shape();
     const Shape init_batch(init_shape.begin(), init_shape.end() - (init_shape.empty() ? 0 : 1));
     Shape shape = multivariate::broadcast_batches(
-        {multivariate::batch_of(mu_, 1), multivariate::batch_of(matrix_, 2), init_batch}, name());
+        {multivariate::batch_of(mu_, 1), multivariate::batch_of(matrix_, 2), init_batch,
+         nu_ ? nu_->shape() : Shape{}},
+        name());
     shape.push_back(steps_ + 1);
     shape.push_back(size_);
     return shape;
@@ -69,7 +81,10 @@ class MvGaussianRandomWalkDistribution final : public DistributionImpl {
         parameterization_ == Parameterization::cholesky
             ? multivariate::cholesky_factor(matrix_name(), factor_)
             : multivariate::symmetric_positive_definite(matrix_name(), matrix_, factor_);
-    return {multivariate::finite_vector("mu", mu_), matrix_condition};
+    std::vector<ParameterCondition> conditions = {multivariate::finite_vector("mu", mu_),
+                                                  matrix_condition};
+    if (nu_) conditions.push_back(parameters::positive("nu", *nu_));
+    return conditions;
   }
 
   Expr unchecked_logp(const Expr& value) const override {
@@ -79,14 +94,26 @@ class MvGaussianRandomWalkDistribution final : public DistributionImpl {
                    slice(walk, -2, Slice{std::nullopt, steps_}) - per_step(mu_, 1);
     const Expr factor = per_step(factor_, 2);
     const Expr log_det_factor = sum(log(diagonal(factor)), {-1});  // half log det, (..., 1)
-    Expr steps_logp;
+    // The Mahalanobis distance of each increment and the log det of its scale's half.
+    Expr distance, half_log_det;
     if (parameterization_ == Parameterization::precision) {
       const Expr projected = squeeze(matmul(expand_dims(d, {-2}), factor), {-2});  // (L^T d)^T
-      steps_logp = log_det_factor - 0.5 * sum(square(projected), {-1});
+      distance = sum(square(projected), {-1});
+      half_log_det = -log_det_factor;
     } else {
-      steps_logp = -log_det_factor - 0.5 * multivariate::squared_norm_solved(factor, d);
+      distance = multivariate::squared_norm_solved(factor, d);
+      half_log_det = log_det_factor;
     }
-    steps_logp = steps_logp - static_cast<double>(size_) * kHalfLogTwoPi;
+    const auto k = static_cast<double>(size_);
+    Expr steps_logp;
+    if (nu_) {
+      const Expr nu = expand_dims(cast(*nu_, DType::float64), {-1});
+      const Expr half_total = 0.5 * (nu + k);
+      steps_logp = lgamma(half_total) - lgamma(0.5 * nu) - 0.5 * k * (log(nu) + kLogPi) -
+                   half_log_det - half_total * log1p(distance / nu);
+    } else {
+      steps_logp = -half_log_det - 0.5 * distance - k * kHalfLogTwoPi;
+    }
     Expr init_logp = init_.logp(slice(walk, -2, Index{0}));
     if (init_.event_rank() == 0) init_logp = sum(init_logp, {-1});
     return init_logp + sum(steps_logp, {-1});
@@ -106,7 +133,15 @@ class MvGaussianRandomWalkDistribution final : public DistributionImpl {
     const Expr deviations = parameterization_ == Parameterization::precision
                                 ? solve_triangular(matrix_transpose(factor), z, /*lower=*/false)
                                 : matmul(factor, z);
-    const Expr increments = per_step(mu_, 1) + squeeze(deviations, {-1});
+    Expr scaled = squeeze(deviations, {-1});
+    if (nu_) {  // divided by sqrt(W / nu), W ~ chi-squared(nu), one W per step
+      Shape per_step_shape = batch;
+      per_step_shape.push_back(steps_);
+      const Expr nu = expand_dims(cast(*nu_, DType::float64), {-1});
+      const Expr chi_squared_over_nu = 2.0 * rng.gamma(0.5 * nu, per_step_shape) / nu;
+      scaled = scaled / expand_dims(sqrt(chi_squared_over_nu), {-1});
+    }
+    const Expr increments = per_step(mu_, 1) + scaled;
     return cumsum(
         concatenate({expand_dims(start, {-2}), broadcast_to(increments, increments_shape)}, -2),
         -2);
@@ -127,7 +162,7 @@ class MvGaussianRandomWalkDistribution final : public DistributionImpl {
   std::string matrix_name() const {
     switch (parameterization_) {
       case Parameterization::covariance:
-        return "cov";
+        return nu_ ? "scale" : "cov";
       case Parameterization::cholesky:
         return "chol";
       case Parameterization::precision:
@@ -136,6 +171,7 @@ class MvGaussianRandomWalkDistribution final : public DistributionImpl {
     return "?";
   }
 
+  std::optional<Expr> nu_;
   Expr mu_;
   Expr matrix_;
   Parameterization parameterization_;
@@ -149,20 +185,38 @@ class MvGaussianRandomWalkDistribution final : public DistributionImpl {
 
 Distribution MvGaussianRandomWalk(const Expr& mu, const Expr& cov, const Distribution& init_dist,
                                   std::int64_t steps) {
-  return make_distribution<MvGaussianRandomWalkDistribution>(mu, cov, Parameterization::covariance,
-                                                             init_dist, steps);
+  return make_distribution<MvGaussianRandomWalkDistribution>(
+      std::nullopt, mu, cov, Parameterization::covariance, init_dist, steps);
 }
 
 Distribution MvGaussianRandomWalkCholesky(const Expr& mu, const Expr& chol,
                                           const Distribution& init_dist, std::int64_t steps) {
-  return make_distribution<MvGaussianRandomWalkDistribution>(mu, chol, Parameterization::cholesky,
-                                                             init_dist, steps);
+  return make_distribution<MvGaussianRandomWalkDistribution>(
+      std::nullopt, mu, chol, Parameterization::cholesky, init_dist, steps);
 }
 
 Distribution MvGaussianRandomWalkPrecision(const Expr& mu, const Expr& tau,
                                            const Distribution& init_dist, std::int64_t steps) {
-  return make_distribution<MvGaussianRandomWalkDistribution>(mu, tau, Parameterization::precision,
-                                                             init_dist, steps);
+  return make_distribution<MvGaussianRandomWalkDistribution>(
+      std::nullopt, mu, tau, Parameterization::precision, init_dist, steps);
+}
+
+Distribution MvStudentTRandomWalk(const Expr& nu, const Expr& mu, const Expr& scale,
+                                  const Distribution& init_dist, std::int64_t steps) {
+  return make_distribution<MvGaussianRandomWalkDistribution>(
+      nu, mu, scale, Parameterization::covariance, init_dist, steps);
+}
+
+Distribution MvStudentTRandomWalkCholesky(const Expr& nu, const Expr& mu, const Expr& chol,
+                                          const Distribution& init_dist, std::int64_t steps) {
+  return make_distribution<MvGaussianRandomWalkDistribution>(
+      nu, mu, chol, Parameterization::cholesky, init_dist, steps);
+}
+
+Distribution MvStudentTRandomWalkPrecision(const Expr& nu, const Expr& mu, const Expr& tau,
+                                           const Distribution& init_dist, std::int64_t steps) {
+  return make_distribution<MvGaussianRandomWalkDistribution>(
+      nu, mu, tau, Parameterization::precision, init_dist, steps);
 }
 
 }  // namespace hypatia

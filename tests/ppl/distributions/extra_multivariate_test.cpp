@@ -24,6 +24,7 @@ namespace hypatia {
 namespace {
 
 using testing::Moments;
+using testing::Pmf;
 using testing::TensorParameters;
 
 constexpr const char* kFixture = "distributions_extra.txt";
@@ -494,6 +495,161 @@ TEST(ExtraDistributions, CarAndIcarErrors) {
   EXPECT_EQ(ICAR(ring).default_shape(), Shape({4}));
   EXPECT_EQ(CAR(vector_of({0, 0, 0, 0}), ring, vector_of({0.1, 0.2, 0.3}), 1.0).default_shape(),
             Shape({3, 4}));
+}
+
+// ---- MatrixNormal -------------------------------------------------------------------------------
+
+TEST(ExtraDistributions, MatrixNormalMatchesScipy) {
+  testing::expect_tensor_cases_match(
+      kFixture, "MatrixNormal", [](const TensorParameters& p, const Shape&) {
+        return MatrixNormal(p.at("mu"), p.at("rowcov"), p.at("colcov"));
+      });
+  testing::expect_tensor_cases_match(
+      kFixture, "MatrixNormalCholesky", [](const TensorParameters& p, const Shape&) {
+        return MatrixNormalCholesky(p.at("mu"), p.at("rowchol"), p.at("colchol"));
+      });
+}
+
+TEST(ExtraDistributions, MatrixNormalGradients) {
+  std::mt19937_64 rng(71);
+  testing::expect_gradient_matches(
+      [](const Exprs& in) { return MatrixNormalCholesky(in[0], in[1], in[2]).logp(in[3]); },
+      {testing::random_tensor({3, 2}, rng),
+       Tensor::from_doubles({1.2, 0, 0, 0.3, 0.8, 0, -0.4, 0.2, 1.5}, {3, 3}),
+       Tensor::from_doubles({0.9, 0, 0.5, 1.1}, {2, 2}), testing::random_tensor({3, 2}, rng)});
+}
+
+// vec(X) has covariance colcov (x) rowcov: Cov(X[i, j], X[k, l]) = rowcov[i, k] colcov[j, l].
+TEST(ExtraDistributions, MatrixNormalDrawsHaveTheKroneckerCovariance) {
+  const std::int64_t n = 20000;
+  const std::vector<double> rowcov = {2.0, 0.5, 0.5, 1.0}, colcov = {1.5, -0.6, -0.6, 0.8};
+  const std::vector<double> mu = {1.0, -1.0, 0.0, 3.0};
+  const std::vector<Tensor> results = draw(
+      MatrixNormal(matrix_of(mu, 2), matrix_of(rowcov, 2), matrix_of(colcov, 2)), {n, 2, 2}, 73);
+  const auto entry = [&](int i, int j) { return testing::strided(results[0], 4, 2 * i + j); };
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      testing::expect_moments(entry(i, j), {mu[2 * i + j], rowcov[3 * i] * colcov[3 * j], 3.0},
+                              "MatrixNormal entry " + std::to_string(i) + std::to_string(j));
+    }
+  }
+  testing::expect_covariance(entry(0, 0), entry(1, 1), rowcov[1] * colcov[1], "X00, X11");
+  testing::expect_covariance(entry(0, 0), entry(0, 1), rowcov[0] * colcov[1], "X00, X01");
+  testing::expect_covariance(entry(0, 1), entry(1, 1), rowcov[1] * colcov[3], "X01, X11");
+}
+
+TEST(ExtraDistributions, MatrixNormalShapesAndErrors) {
+  const Expr rowcov = matrix_of({1, 0, 0, 0, 1, 0, 0, 0, 1}, 3);
+  const Expr colcov = matrix_of({1, 0, 0, 1}, 2);
+  EXPECT_EQ(MatrixNormal(0.0, rowcov, colcov).default_shape(), Shape({3, 2}));
+  EXPECT_EQ(MatrixNormal(0.0, rowcov, colcov).event_rank(), 2);
+  testing::expect_mentions(testing::error_message([&] {
+                             MatrixNormal(0.0, rowcov, matrix_of({1, 2, 2, 1}, 2));
+                           }),
+                           {"MatrixNormal", "colcov", "positive definite"});
+  testing::expect_mentions(testing::error_message([&] {
+                             MatrixNormal(constant(Tensor(DType::float64, {2, 2})), rowcov, colcov);
+                           }),
+                           {"MatrixNormal", "mu", "(2, 2)"});
+  Model m;
+  m.rv("X", MatrixNormal(0.0, rowcov, colcov));
+  EXPECT_EQ(m.layout().dim, 6);
+}
+
+// ---- OrderedMultinomial -------------------------------------------------------------------------
+
+TEST(ExtraDistributions, OrderedMultinomialMatchesScipy) {
+  testing::expect_tensor_cases_match(
+      kFixture, "OrderedMultinomial", [](const TensorParameters& p, const Shape&) {
+        return OrderedMultinomial(p.at("eta"), p.at("cutpoints"), p.at("n"));
+      });
+}
+
+TEST(ExtraDistributions, OrderedMultinomialGradientAndDraws) {
+  const Expr counts = constant(Tensor::from_ints({2, 3, 4, 1}, {4}));
+  testing::expect_gradient_matches(
+      [&](const Exprs& in) { return OrderedMultinomial(in[0], in[1], 10).logp(counts); },
+      {Tensor::scalar(0.4), Tensor::from_doubles({-1.0, 0.5, 2.0}, {3})});
+  // Each count is Binomial(n, p_k) with p_k from the logistic CDF at the cutpoints.
+  const double eta = 0.5, n = 15;
+  const std::vector<double> cuts = {-1.0, 0.2, 1.8};
+  const std::vector<Tensor> results =
+      draw(OrderedMultinomial(eta, vector_of(cuts), n), {20000, 4}, 79);
+  testing::expect_all_true(results[1], "OrderedMultinomial draws in the support");
+  const auto sigmoid = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  std::vector<double> cdf = {0.0};
+  for (double c : cuts) cdf.push_back(sigmoid(c - eta));
+  cdf.push_back(1.0);
+  for (int k = 0; k < 4; ++k) {
+    const double p = cdf[k + 1] - cdf[k];
+    const Pmf pmf{[=](std::int64_t x) {
+                    return std::exp(std::lgamma(n + 1) - std::lgamma(x + 1.0) -
+                                    std::lgamma(n - x + 1) + x * std::log(p) +
+                                    (n - x) * std::log1p(-p));
+                  },
+                  0, static_cast<std::int64_t>(n)};
+    testing::expect_moments(testing::strided(results[0], 4, k), testing::pmf_moments(pmf),
+                            "OrderedMultinomial category " + std::to_string(k));
+  }
+  testing::expect_mentions(testing::error_message([] {
+                             OrderedMultinomial(0.0, vector_of({1.0, 0.0}), 5);
+                           }),
+                           {"OrderedMultinomial", "cutpoints", "nondecreasing"});
+}
+
+// ---- MvStudentTRandomWalk -----------------------------------------------------------------------
+
+TEST(ExtraDistributions, MvStudentTRandomWalkMatchesScipy) {
+  testing::expect_tensor_cases_match(
+      kFixture, "MvStudentTRandomWalk", [](const TensorParameters& p, const Shape& shape) {
+        return MvStudentTRandomWalk(p.at("nu"), p.at("mu"), p.at("scale"), mv_init(p),
+                                    walk_steps(shape));
+      });
+  testing::expect_tensor_cases_match(
+      kFixture, "MvStudentTRandomWalkCholesky", [](const TensorParameters& p, const Shape& shape) {
+        return MvStudentTRandomWalkCholesky(p.at("nu"), p.at("mu"), p.at("chol"), mv_init(p),
+                                            walk_steps(shape));
+      });
+  testing::expect_tensor_cases_match(
+      kFixture, "MvStudentTRandomWalkPrecision", [](const TensorParameters& p, const Shape& shape) {
+        return MvStudentTRandomWalkPrecision(p.at("nu"), p.at("mu"), p.at("tau"), mv_init(p),
+                                             walk_steps(shape));
+      });
+}
+
+TEST(ExtraDistributions, MvStudentTRandomWalkGradientAndDraws) {
+  std::mt19937_64 rng(83);
+  testing::expect_gradient_matches(
+      [](const Exprs& in) {
+        return MvStudentTRandomWalkCholesky(in[0], in[1], in[2], Normal(0.0, 2.0), 3).logp(in[3]);
+      },
+      {Tensor::scalar(3.5), testing::random_tensor({2}, rng),
+       Tensor::from_doubles({1.2, 0.0, -0.4, 0.7}, {2, 2}),
+       testing::random_tensor({4, 2}, rng, -2.0, 2.0)});
+  // x_T = x_0 + T increments: each coordinate's variance v0 + T nu / (nu - 2) scale_jj, and
+  // fourth cumulant T (6 / (nu - 4)) v1^2 from the increments' excess kurtosis.
+  const double nu = 10.0;
+  const std::int64_t steps = 4, n = 20000;
+  const std::vector<double> scale = {1.0, 0.3, 0.3, 0.5};
+  const Distribution walk = MvStudentTRandomWalk(
+      nu, vector_of({0.5, -0.2}), matrix_of(scale, 2),
+      MvNormal(vector_of({0.0, 1.0}), matrix_of({1.0, 0.0, 0.0, 1.0}, 2)), steps);
+  const std::vector<Tensor> results = draw(walk, {n, steps + 1, 2}, 89);
+  const std::vector<double> mu = {0.5, -0.2}, start = {0.0, 1.0};
+  for (int j = 0; j < 2; ++j) {
+    const double v1 = nu / (nu - 2.0) * scale[3 * j];
+    const double variance = 1.0 + steps * v1;
+    const double kurtosis = 3.0 + steps * (6.0 / (nu - 4.0)) * v1 * v1 / (variance * variance);
+    testing::expect_moments(testing::strided(results[0], (steps + 1) * 2, steps * 2 + j),
+                            {start[j] + steps * mu[j], variance, kurtosis},
+                            "MvStudentTRandomWalk end, coordinate " + std::to_string(j));
+  }
+  testing::expect_mentions(testing::error_message([] {
+                             MvStudentTRandomWalk(-1.0, vector_of({0.0, 0.0}),
+                                                  matrix_of({1.0, 0.0, 0.0, 1.0}, 2),
+                                                  Normal(0.0, 1.0), 3);
+                           }),
+                           {"MvStudentTRandomWalk", "nu"});
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -25,6 +26,8 @@ using testing::Moments;
 using testing::Pmf;
 
 constexpr double kEpsilon = std::numeric_limits<double>::epsilon();
+// The fixture's SkewStudentT rows give a, b and mu; sigma is fixed (SKEW_SIGMA in the script).
+constexpr double kSkewSigma = 1.5;
 
 TEST(ExtraUnivariateDistributions, ContinuousMatchScipy) {
   testing::expect_univariate_cases_match(
@@ -35,6 +38,7 @@ TEST(ExtraUnivariateDistributions, ContinuousMatchScipy) {
            {"Rice", [](P p) { return Rice(p[0], p[1]); }},
            {"Moyal", [](P p) { return Moyal(p[0], p[1]); }},
            {"LogitNormal", [](P p) { return LogitNormal(p[0], p[1]); }},
+           {"SkewStudentT", [](P p) { return SkewStudentT(p[0], p[1], p[2], kSkewSigma); }},
            {"HurdleGamma", [](P p) { return HurdleGamma(p[0], p[1], p[2]); }},
            {"HurdleLogNormal", [](P p) { return HurdleLogNormal(p[0], p[1], p[2]); }},
        }});
@@ -76,6 +80,10 @@ TEST(ExtraUnivariateDistributions, ContinuousGradients) {
   testing::expect_gradient_matches(
       [](const Exprs& x) { return LogitNormal(x[0], x[1]).logp(x[2]); },
       {column({0.0, 1.0}), column({1.0, 0.5}), column({0.2, 0.85})});
+  testing::expect_gradient_matches(
+      [](const Exprs& x) { return SkewStudentT(x[0], x[1], x[2], x[3]).logp(x[4]); },
+      {column({1.0, 3.0, 0.7}), column({1.0, 0.5, 4.0}), column({0.0, 1.0, -2.0}),
+       column({1.0, 0.5, 2.0}), column({0.3, -4.0, 12.0})});
   testing::expect_gradient_matches(
       [](const Exprs& x) { return HurdleGamma(x[0], x[1], x[2]).logp(x[3]); },
       {column({0.3, 0.8}), column({2.0, 0.5}), column({1.0, 3.0}), column({1.5, 0.2})});
@@ -174,6 +182,23 @@ TEST(ExtraUnivariateDistributions, ContinuousDrawsFitTheirDensities) {
     testing::expect_kolmogorov_smirnov_fits(x, cdf, "Moyal");
   }
   {
+    const double a = 4.0, b = 2.5, mu = 1.0, sigma = 0.5;
+    const auto standard = [=](double t) {
+      const double r = std::sqrt(a + b + t * t);
+      return std::pow(1 + t / r, a + 0.5) * std::pow(1 - t / r, b + 0.5) /
+             (std::pow(2.0, a + b - 1) * std::beta(a, b) * std::sqrt(a + b));
+    };
+    const auto density = [=](double x) { return standard((x - mu) / sigma) / sigma; };
+    const auto cdf = [=](double x) {
+      const double t = (x - mu) / sigma;
+      return boost::math::ibeta(a, b, 0.5 * (1 + t / std::sqrt(a + b + t * t)));
+    };
+    const std::vector<double> x = draws_of(SkewStudentT(a, b, mu, sigma), 113);
+    testing::expect_moments(x, testing::moments_by_quadrature(density, -INFINITY, INFINITY),
+                            "SkewStudentT");
+    testing::expect_kolmogorov_smirnov_fits(x, cdf, "SkewStudentT");
+  }
+  {
     const double mu = 0.7, sigma = 1.2;
     const auto density = [=](double x) {
       const double z = (std::log(x / (1 - x)) - mu) / sigma;
@@ -260,6 +285,7 @@ TEST(ExtraUnivariateDistributions, ConstantInvalidParametersAreBuildErrors) {
                   {"AsymmetricLaplace", "kappa"});
   expect_mentions(error_message([] { Triangular(0.0, 2.0, 1.0); }), {"Triangular", "c <= upper"});
   expect_mentions(error_message([] { Rice(1.0, 0.0); }), {"Rice", "sigma"});
+  expect_mentions(error_message([] { SkewStudentT(1.0, -2.0); }), {"SkewStudentT", "b"});
   expect_mentions(error_message([] { Moyal(0.0, -1.0); }), {"Moyal", "sigma"});
   expect_mentions(error_message([] { LogitNormal(0.0, -1.0); }), {"LogitNormal", "sigma"});
   expect_mentions(error_message([] { HyperGeometric(10, 11, 3); }), {"HyperGeometric", "k <= N"});
