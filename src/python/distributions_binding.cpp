@@ -76,6 +76,7 @@ void bind_continuous(py::module_& m) {
   m.def("Rice", &Rice);
   m.def("Moyal", &Moyal);
   m.def("LogitNormal", &LogitNormal);
+  m.def("SkewStudentT", &SkewStudentT);
   m.def("HurdleGamma", &HurdleGamma);
   m.def("HurdleLogNormal", &HurdleLogNormal);
   m.def("Flat", &Flat);
@@ -101,6 +102,7 @@ void bind_discrete(py::module_& m) {
   m.def("OrderedLogistic", &OrderedLogistic);
   m.def("OrderedProbit", &OrderedProbit);
   m.def("HyperGeometric", &HyperGeometric);
+  m.def("OrderedMultinomial", &OrderedMultinomial);
   m.def("DiscreteWeibull", &DiscreteWeibull);
   m.def("HurdlePoisson", &HurdlePoisson);
   m.def("HurdleNegativeBinomial", &HurdleNegativeBinomial);
@@ -125,6 +127,11 @@ void bind_multivariate_and_combinators(py::module_& m) {
   m.def("MvGaussianRandomWalk", &MvGaussianRandomWalk);
   m.def("MvGaussianRandomWalkCholesky", &MvGaussianRandomWalkCholesky);
   m.def("MvGaussianRandomWalkPrecision", &MvGaussianRandomWalkPrecision);
+  m.def("MvStudentTRandomWalk", &MvStudentTRandomWalk);
+  m.def("MvStudentTRandomWalkCholesky", &MvStudentTRandomWalkCholesky);
+  m.def("MvStudentTRandomWalkPrecision", &MvStudentTRandomWalkPrecision);
+  m.def("MatrixNormal", &MatrixNormal);
+  m.def("MatrixNormalCholesky", &MatrixNormalCholesky);
   m.def("Mixture", &Mixture);
   m.def("Truncated", &Truncated);
   m.def("Censored", &Censored);

@@ -329,3 +329,10 @@ class HurdleLogNormal(Distribution):
     def dist(cls, psi, mu=0.0, sigma=None, tau=None, **kwargs):
         sigma = _sigma("HurdleLogNormal", sigma, tau, default=1.0)
         return cls._make(_core.HurdleLogNormal, [psi, mu, sigma], ["psi", "mu", "sigma"], **kwargs)
+
+
+class SkewStudentT(Distribution):
+    @classmethod
+    def dist(cls, a, b, *, mu=0.0, sigma=None, lam=None, **kwargs):
+        sigma = _lam_to_sigma("SkewStudentT", sigma, lam, default=1.0)
+        return cls._make(_core.SkewStudentT, [a, b, mu, sigma], ["a", "b", "mu", "sigma"], **kwargs)

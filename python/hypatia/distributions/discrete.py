@@ -191,3 +191,12 @@ class DiracDelta(Distribution):
     @classmethod
     def dist(cls, c, **kwargs):
         return cls._make(_core.DiracDelta, [c], ["c"], **kwargs)
+
+
+class OrderedMultinomial(Distribution):
+    @classmethod
+    def dist(cls, eta, cutpoints, n, compute_p=True, **kwargs):
+        from hypatia.tensor import basic as pt
+
+        return _ordered(cls, lambda e, c, count: _core.OrderedMultinomial(e, c, count), eta, cutpoints,
+                        ["eta", "cutpoints", "n"], [n], compute_p, kwargs, pt.sigmoid)

@@ -169,3 +169,19 @@ class ICAR(Distribution):
     @classmethod
     def dist(cls, W, sigma=1.0, zero_sum_stdev=0.001, **kwargs):
         return cls._make(_core.ICAR, [W, sigma, zero_sum_stdev], ["W", "sigma", "zero_sum_stdev"], **kwargs)
+
+
+class MatrixNormal(Distribution):
+    @classmethod
+    def dist(cls, mu, rowcov=None, rowchol=None, colcov=None, colchol=None, **kwargs):
+        row_which, row = one_of("MatrixNormal", rowcov=rowcov, rowchol=rowchol)
+        col_which, col = one_of("MatrixNormal", colcov=colcov, colchol=colchol)
+        if row_which is None or col_which is None:
+            raise TypeError("MatrixNormal: give rowcov (or rowchol) and colcov (or colchol)")
+        if row_which == "rowcov" and col_which == "colcov":
+            return cls._make(_core.MatrixNormal, [mu, row, col], ["mu", "rowcov", "colcov"], **kwargs)
+        # Mixed or Cholesky spellings: factor whichever covariance was given.
+        row = _core.cholesky(_node(row)) if row_which == "rowcov" else row
+        col = _core.cholesky(_node(col)) if col_which == "colcov" else col
+        return cls._make(_core.MatrixNormalCholesky, [mu, row, col], ["mu", "rowchol", "colchol"],
+                         **kwargs)

@@ -93,3 +93,27 @@ def _time_shape(kwargs):
     """The time axis (second to last) of a multivariate series' shape, as a 1-tuple."""
     shape = shape_tuple(kwargs.get("shape")) or shape_tuple(kwargs.get("size"))
     return (shape[-2],) if shape and len(shape) >= 2 else None
+
+
+class MvStudentTRandomWalk(Distribution):
+    @classmethod
+    def dist(cls, nu, mu=0.0, *, scale=None, tau=None, chol=None, lower=True, init_dist=None,
+             steps=None, **kwargs):
+        from hypatia.distributions.distribution import one_of
+        from hypatia.tensor.variable import as_tensor_variable
+
+        which, matrix = one_of("MvStudentTRandomWalk", scale=scale, tau=tau, chol=chol)
+        if which is None:
+            raise TypeError("MvStudentTRandomWalk: give scale, tau or chol")
+        matrix = as_tensor_variable(matrix).node
+        if which == "chol" and not lower:
+            matrix = _core.matrix_transpose(matrix)
+        n_steps = _steps("MvStudentTRandomWalk", steps, _time_shape(kwargs), None)
+        init = _init("MvStudentTRandomWalk", init_dist).distribution
+        builder = {"scale": _core.MvStudentTRandomWalk, "chol": _core.MvStudentTRandomWalkCholesky,
+                   "tau": _core.MvStudentTRandomWalkPrecision}[which]
+        mu_node = as_tensor_variable(mu).node
+        if mu_node.ndim == 0:
+            mu_node = _core.broadcast_to(mu_node, [matrix.shape[-1]])
+        return cls._make(lambda n, m, s: builder(n, m, s, init, n_steps), [nu, mu_node, matrix],
+                         ["nu", "mu", which], **kwargs)
