@@ -54,8 +54,15 @@ def _refuse(what: str, why: str = "is not supported by Hypatia yet") -> None:
     raise NotImplementedError(f"pm.sample({what}): {why}")
 
 
-def _init_points(model: Model, initvals, init: str, chains: int):
-    """Unconstrained starting points for the C++ sampler, and the jitter radius."""
+def _init_points(model: Model, initvals, init: str, chains: int, seed: int = 0,
+                 jitter_max_retries: int = 10):
+    """Unconstrained starting points for the C++ sampler, and the jitter radius.
+
+    Without initvals the engine draws each chain's start uniformly on (-1, 1). With initvals the
+    starts are computed here; as in PyMC, the jittering inits add uniform(-1, 1) noise to them on
+    the unconstrained scale (redrawn up to `jitter_max_retries` times while the log density is
+    not finite there).
+    """
     metric = "dense" if init in ("adapt_full", "jitter+adapt_full") else "diagonal"
     known = ("auto", "adapt_diag", "jitter+adapt_diag", "adapt_full", "jitter+adapt_full",
              "jitter+adapt_diag_grad")
@@ -66,16 +73,32 @@ def _init_points(model: Model, initvals, init: str, chains: int):
     per_chain = given if isinstance(given, (list, tuple)) else [given] * 1
     base = {**{k: v for k, v in model.rvs_to_initial_values.items()}}
     if not given and not base:
-        return [] if jitter else [model._initial_flat().tolist()], (1.0 if jitter else 0.0), metric
+        return [] if jitter else [model._initial_flat().tolist()], 1.0, metric
     points = []
     for values in per_chain:
         merged = {**base, **{(k.name if isinstance(k, TensorVariable) else k): v
                              for k, v in (values or {}).items()}}
         x = model._unconstrain_given(np.zeros(len(model._initial_flat())), merged)
-        points.append(x.tolist())
+        points.append(x)
     if len(points) not in (1, chains):
         raise ValueError(f"initvals: give one dict or one per chain ({chains}), got {len(points)}")
-    return points, 0.0, metric
+    if jitter:
+        rng = np.random.default_rng([seed, 0x1A17])
+        compiled = model.compiled()
+        jittered = []
+        for chain in range(chains):
+            x = points[chain % len(points)]
+            for _ in range(max(int(jitter_max_retries), 0) + 1):
+                candidate = x + rng.uniform(-1.0, 1.0, size=x.shape)
+                value, grad = compiled.logp_grad(candidate)
+                if np.isfinite(value) and np.all(np.isfinite(grad)):
+                    break
+            else:
+                candidate = x  # no finite jittered point: start at the given one
+            jittered.append(candidate)
+        points = jittered
+    # The engine ignores the radius when starting points are given, but wants it positive.
+    return [p.tolist() for p in points], 1.0, metric
 
 
 def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
@@ -120,12 +143,14 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if not model.free_RVs:
         raise ValueError("pm.sample(): the model has no free random variables to sample")
     _check_observed_fit(model)
-    init_points, radius, metric = _init_points(model, initvals, init, chains)
+    seed = _seed(random_seed)
+    init_points, radius, metric = _init_points(model, initvals, init, chains, seed,
+                                               jitter_max_retries)
     free_names = ", ".join(rv.name for rv in model.free_RVs)
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
               f"with Hypatia's NUTS: [{free_names}]")
     start = time.perf_counter()
-    raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, _seed(random_seed),
+    raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, seed,
                        float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),
                        log_likelihood, init_points, radius, backend,
                        threading.current_thread() is threading.main_thread())
