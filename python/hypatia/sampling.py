@@ -316,6 +316,9 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
         raw = _filter_groups(raw, {"posterior_predictive": set(var_names)})
     group = "predictions" if predictions else "posterior_predictive"
     raw["groups"] = {group: raw["groups"]["posterior_predictive"]}
+    # Labels come from the model as it is now (pm.set_data(..., coords=...) may have changed them
+    # since the posterior was drawn), as PyMC labels predictions.
+    raw["coords"] = {**raw.get("coords", {}), **{d: list(v) for d, v in model.coords.items()}}
     result = _to_inference_data(raw, model, idata_kwargs)
     if not return_inferencedata:
         return {name: result[group][name].values for name in result[group].data_vars}
