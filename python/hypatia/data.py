@@ -39,6 +39,7 @@ def Data(name: str, value: Any, *, dims=None, coords: Optional[dict] = None,
     for axis, dim in enumerate(dims):
         if dim and dim not in model.coords and axis < array.ndim:
             model.add_coord(dim, length=array.shape[axis])
+            model._length_only_dims.add(dim)  # resized by set_data, as in PyMC
     node = model._cpp_data(name, array, dims)
     return model._add(name, TensorVariable(node), model.data_vars)
 
@@ -49,6 +50,27 @@ def MutableData(name: str, value: Any, **kwargs) -> TensorVariable:
 
 def ConstantData(name: str, value: Any, **kwargs) -> TensorVariable:
     return Data(name, value, mutable=False, **kwargs)
+
+
+def _resize_dims(model: Model, values: dict, coords: dict) -> bool:
+    """Dims of changed data: those made from a length follow the new length; those with
+    coordinate values need new ones (PyMC's rule)."""
+    resized = False
+    for name, array in values.items():
+        dims = model.named_vars_to_dims.get(name, ())
+        for axis, dim in enumerate(dims):
+            if not dim or dim in coords or axis >= array.ndim:
+                continue
+            length = array.shape[axis]
+            if len(model.coords.get(dim, ())) == length:
+                continue
+            if dim not in model._length_only_dims:
+                raise ValueError(
+                    f"pm.set_data: {name!r} now has {length} entries along dim {dim!r}, which has "
+                    f"{len(model.coords[dim])} coordinate values; pass coords={{{dim!r}: ...}} too")
+            model.coords[dim] = tuple(float(i) for i in range(length))
+            resized = True
+    return resized
 
 
 def set_data(new_data: dict, model: Optional[Model] = None, *, coords: Optional[dict] = None) -> None:
@@ -69,8 +91,9 @@ def set_data(new_data: dict, model: Optional[Model] = None, *, coords: Optional[
         values[name] = array
     for dim, labels in (coords or {}).items():
         model.coords[dim] = tuple(_coord_values(labels))
+    resized = _resize_dims(model, values, coords or {})
     same_shapes = all(v.shape == model._cpp.data_value(n).shape for n, v in values.items())
-    if same_shapes and not coords:
+    if same_shapes and not coords and not resized:
         for name, array in values.items():
             model._cpp.set_data(name, array)  # the compiled model stays valid
     else:

@@ -14,8 +14,8 @@ from hypatia.tensor.variable import TensorVariable, as_tensor_variable
 # PyMC names a free variable's unconstrained value "<name>_<transform>__".
 TRANSFORM_SUFFIXES = {
     "log": "log",
-    "lower_bound": "lowerbound",
-    "upper_bound": "upperbound",
+    "lower_bound": "interval",
+    "upper_bound": "interval",
     "logodds": "logodds",
     "interval": "interval",
     "simplex": "simplex",
@@ -36,10 +36,19 @@ def _stack() -> list:
     return _context.models
 
 
-def value_var_name(name: str, transform: Optional[str]) -> str:
+def value_var_name(name: str, transform: Optional[str], distribution=None) -> str:
+    """PyMC's name for a free variable's unconstrained value, e.g. "tau_log__"."""
     if transform is None:
         return name
-    return f"{name}_{TRANSFORM_SUFFIXES.get(transform, transform)}__"
+    suffix = TRANSFORM_SUFFIXES.get(transform, transform)
+    if distribution is not None and transform == "logodds":
+        # The engine has one log-odds transform for every two-bounded support; PyMC calls it
+        # logodds on [0, 1] (Beta) and interval elsewhere (Uniform), circular for VonMises.
+        if distribution.name == "VonMises":
+            suffix = "circular"
+        elif not distribution.support.startswith("reals in [0, 1]"):
+            suffix = "interval"
+    return f"{name}_{suffix}__"
 
 
 def _coord_values(values) -> list:
@@ -95,6 +104,7 @@ class Model:
         # Every registration, in order, so the C++ model can be rebuilt when data changes shape.
         self._registrations: list = []
         self._stale_observed: set = set()  # observed values that no longer fit changed data
+        self._length_only_dims: set = set()  # dims made from a data length (set_data resizes them)
         self._compiled = None
         for name, values in coords.items():
             self._cpp.add_coord(name, list(values))
@@ -192,6 +202,7 @@ class Model:
         shell = Model.__new__(Model)
         shell._init_empty(self.coords)
         shell._stale_observed = self._stale_observed
+        shell._length_only_dims = self._length_only_dims
         nodes = self._replay_into(shell, data_values, {})
         for name, node in nodes.items():
             self.named_vars[name].node = node
@@ -278,7 +289,9 @@ class Model:
     def _blocks(self) -> list:
         blocks = self._cpp.layout()
         for block in blocks:
-            block["value_name"] = value_var_name(block["name"], block["transform"])
+            dist = self._distributions.get(block["name"])
+            block["value_name"] = value_var_name(block["name"], block["transform"],
+                                                 dist.distribution if dist is not None else None)
         return blocks
 
     # ---- compiled functions ----

@@ -30,7 +30,7 @@ def assert_matches_reference(idata, reference: dict, names: dict, max_z: float =
     """
     import hypatia
 
-    table = hypatia.summary(idata, kind="all")
+    table = hypatia.summary(idata, kind="all", round_to="none")
     for ref_name, (variable, index) in names.items():
         ref = reference["parameters"][ref_name]
         draws = idata.posterior[variable].values

@@ -209,8 +209,6 @@ def test_continuous_logp_matches_scipy(make, reference, values):
     assert_close(logp_of(make(), values), expected)
 
 
-@pytest.mark.xfail(strict=True, reason="VonMises(mu=0.5) support is [mu - pi, mu + pi] in Hypatia; "
-                                       "PyMC's is [-pi, pi] whatever mu (logp at -3.0: -inf, PyMC -4.534784)")
 def test_vonmises_support_is_minus_pi_to_pi_as_in_pymc():
     dist = pm.VonMises.dist(mu=0.5, kappa=2.0)
     values = np.array([-3.0, 3.5])
@@ -1433,9 +1431,6 @@ INTERVAL_NAMED = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="PyMC's bounded families (Uniform, TruncatedNormal, Pareto) use the "
-                                       "Interval transform, value variable 'x_interval__'; Hypatia names it "
-                                       "x_logodds__ (two bounds) or x_lowerbound__ (one)")
 @pytest.mark.parametrize("make", [c[1] for c in INTERVAL_NAMED], ids=[c[0] for c in INTERVAL_NAMED])
 def test_bounded_families_value_variable_is_named_interval_as_in_pymc(make):
     with pm.Model() as model:
@@ -1443,8 +1438,6 @@ def test_bounded_families_value_variable_is_named_interval_as_in_pymc(make):
     assert model.value_vars == ["x_interval__"]
 
 
-@pytest.mark.xfail(strict=True, reason="PyMC's VonMises uses the circular transform ('x_circular__'); Hypatia "
-                                       "uses an interval transform on [mu - pi, mu + pi] named x_logodds__")
 def test_vonmises_value_variable_is_circular_as_in_pymc():
     with pm.Model() as model:
         pm.VonMises("x", mu=0.0, kappa=1.0)
@@ -1579,7 +1572,7 @@ def test_unknown_variable_lookup_is_a_key_error_naming_it():
 TESTED_FAMILIES = {
     # univariate tables
     *(c[0].split("-")[0] for c in CONTINUOUS + DISCRETE),
-    "OrderedLogistic", "OrderedProbit", "MvNormal", "MvStudentT", "Dirichlet", "Multinomial", "LKJCorr",
+    "OrderedLogistic", "OrderedProbit", "CustomDist", "MvNormal", "MvStudentT", "Dirichlet", "Multinomial", "LKJCorr",
     "LKJCholeskyCov", "ZeroSumNormal", "Mixture", "NormalMixture", "Truncated", "Censored",
     "GaussianRandomWalk", "AR", "GARCH11",
 }
@@ -1594,3 +1587,21 @@ def test_every_exported_family_has_a_logp_test():
     assert "Normal" in exported and "LKJCholeskyCov" in exported
     missing = exported - TESTED_FAMILIES
     assert not missing, f"families without a logp test: {sorted(missing)}"
+
+
+def test_custom_dist_logp_is_the_users_function_compiled():
+    """A CustomDist whose logp is a Laplace density written in tensor ops, against scipy."""
+    import hypatia.tensor as pt
+
+    def laplace_logp(value, mu, b):
+        return -pt.abs(value - mu) / b - pt.log(2 * b)
+
+    values = np.array([-2.0, 0.1, 3.5])
+    dist = pm.CustomDist.dist(0.5, 1.5, logp=laplace_logp, shape=(3,))
+    assert_close(logp_of(dist, values), st.laplace(0.5, 1.5).logpdf(values))
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 1.0)
+        pm.CustomDist("y", mu, 1.5, logp=laplace_logp, observed=values)
+    point = model.initial_point()
+    expected = st.norm(0, 1).logpdf(0.0) + st.laplace(0.0, 1.5).logpdf(values).sum()
+    assert model.compile_logp()(point) == pytest.approx(expected, rel=1e-12)

@@ -15,8 +15,9 @@ const double kLogTwoPi = std::log(2.0 * std::numbers::pi);
 // least ~66% of candidates for every kappa, so all 40 fail with probability below 1e-18.
 constexpr std::int64_t kCandidates = 40;
 
-// Circular distribution on [mu - pi, mu + pi] (PyMC's support; no CDF in closed form, so it has
-// no logcdf and cannot be truncated or censored).
+// Circular distribution on [-pi, pi] whatever mu (PyMC's support; the density is periodic, so the
+// window holds one full period). No CDF in closed form, so it has no logcdf and cannot be
+// truncated or censored.
 class VonMisesDistribution final : public DistributionImpl {
  public:
   VonMisesDistribution(Expr mu, Expr kappa) : mu_(std::move(mu)), kappa_(std::move(kappa)) {}
@@ -24,7 +25,7 @@ class VonMisesDistribution final : public DistributionImpl {
   std::string name() const override { return "VonMises"; }
   Shape default_shape() const override { return batch_shape({mu_, kappa_}); }
   Support support() const override {
-    return {SupportKind::interval, mu_ - std::numbers::pi, mu_ + std::numbers::pi};
+    return {SupportKind::interval, Expr(-std::numbers::pi), Expr(std::numbers::pi)};
   }
   std::vector<ParameterCondition> parameter_conditions() const override {
     return {parameters::finite("mu", mu_), parameters::positive("kappa", kappa_)};
@@ -63,7 +64,10 @@ Expr VonMisesDistribution::random(RandomStream& rng, const Shape& shape) const {
   Expr chosen = where(any(accepted, {-1}), sum(where(first, cosine, 0.0), {-1}),
                       slice(cosine, -1, Index{-1}));
   Expr side = sign(rng.uniform(shape) - 0.5);
-  return mu_ + side * arccos(clip(chosen, -1.0, 1.0));
+  Expr angle = mu_ + side * arccos(clip(chosen, -1.0, 1.0));
+  // Wrapped into [-pi, pi], the support.
+  constexpr double kTwoPi = 2.0 * std::numbers::pi;
+  return angle - kTwoPi * round(angle / kTwoPi);
 }
 
 }  // namespace

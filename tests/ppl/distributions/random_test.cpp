@@ -195,15 +195,17 @@ ContinuousReference half_student_t_reference(double nu, double sigma) {
   return reference;
 }
 
-// Boost lacks the von Mises distribution. Its moments are numerical integrals of the density
-// exp(kappa (cos t - 1)) on [-pi, pi]; its CDF is the Fourier series of the density integrated
-// term by term, F(mu + t) = (t + pi) / (2 pi) + sum_j I_j(kappa) / I_0(kappa) sin(j t) / (j pi).
+// Boost lacks the von Mises distribution. On its support [-pi, pi] (whatever mu) its moments are
+// numerical integrals of the density exp(kappa (cos(x - mu) - 1)); its CDF comes from the Fourier
+// series of the density integrated term by term: the mass of [a, b] is G(b - mu) - G(a - mu) with
+// G(t) = t / (2 pi) + sum_j I_j(kappa) / I_0(kappa) sin(j t) / (j pi), valid for any t because the
+// density is periodic.
 ContinuousReference von_mises_reference(double mu, double kappa) {
   using Quadrature = bm::quadrature::gauss_kronrod<double, 61>;
-  auto moment = [kappa](int power) {
+  auto moment = [mu, kappa](int power) {
     return Quadrature::integrate(
-        [&](double t) { return std::pow(t, power) * std::exp(kappa * (std::cos(t) - 1.0)); }, -kPi,
-        kPi, 15, 1e-13);
+        [&](double x) { return std::pow(x, power) * std::exp(kappa * (std::cos(x - mu) - 1.0)); },
+        -kPi, kPi, 15, 1e-13);
   };
   const double total = moment(0);
   const Moments standardized = testing::moments_from_raw(moment(1) / total, moment(2) / total,
@@ -213,16 +215,19 @@ ContinuousReference von_mises_reference(double mu, double kappa) {
     ratios.push_back(bm::cyl_bessel_i(j, kappa) / bm::cyl_bessel_i(0, kappa));
     if (ratios.back() < 1e-17) break;
   }
-  const Cdf cdf = [=](double x) {
-    const double t = std::clamp(x - mu, -kPi, kPi);
-    double series = (t + kPi) / (2.0 * kPi);
+  auto antiderivative = [=](double t) {
+    double series = t / (2.0 * kPi);
     for (std::size_t j = 1; j <= ratios.size(); ++j) {
       series +=
           ratios[j - 1] * std::sin(static_cast<double>(j) * t) / (static_cast<double>(j) * kPi);
     }
     return series;
   };
-  return {cdf, testing::affine_moments(standardized, mu, 1.0)};
+  const Cdf cdf = [=](double x) {
+    const double clamped = std::clamp(x, -kPi, kPi);
+    return antiderivative(clamped - mu) - antiderivative(-kPi - mu);
+  };
+  return {cdf, testing::affine_moments(standardized, 0.0, 1.0)};
 }
 
 // Normal(mu, sigma) + Exponential(mean nu): cumulants add, so mu4 = 3 var^2 + 6 nu^4, and
