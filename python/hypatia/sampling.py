@@ -313,7 +313,11 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
                                             "native")
     raw["groups"] = {k: v for k, v in raw["groups"].items() if k == "posterior_predictive"}
     if var_names is not None:
-        raw = _filter_groups(raw, {"posterior_predictive": set(var_names)})
+        names = [var_names] if isinstance(var_names, str) else list(var_names)
+        raw = _filter_groups(raw, {"posterior_predictive": set(names)})
+        drawn = {v["name"] for v in raw["groups"]["posterior_predictive"]["variables"]}
+        raw["groups"]["posterior_predictive"]["variables"] += _unobserved_values(
+            model, trace, [n for n in names if n not in drawn])
     group = "predictions" if predictions else "posterior_predictive"
     raw["groups"] = {group: raw["groups"]["posterior_predictive"]}
     # Labels come from the model as it is now (pm.set_data(..., coords=...) may have changed them
@@ -326,6 +330,40 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
         trace.add_groups({group: result[group]})
         return trace
     return result
+
+
+def _unobserved_values(model: Model, trace, names: list) -> list:
+    """Free variables and deterministics asked for in sample_posterior_predictive's var_names, as
+    raw variables: free variables as drawn, deterministics recomputed at every draw over the
+    model's current data (so after pm.set_data they are the predictions' means, as in PyMC)."""
+    if not names:
+        return []
+    posterior = trace.posterior if hasattr(trace, "posterior") else trace
+    free = [rv.name for rv in model.free_RVs]
+    deterministic = {d.name for d in model.deterministics}
+    unknown = [n for n in names if n not in deterministic and n not in free]
+    if unknown:
+        raise KeyError(f"sample_posterior_predictive: var_names {unknown} are not variables of the "
+                       f"model (observed, free or deterministic)")
+    dims = {v["name"]: list(v["dims"]) for v in model._cpp.variables()}
+    chains, draws = int(posterior.sizes["chain"]), int(posterior.sizes["draw"])
+    values: dict = {}
+    wanted = [n for n in names if n in deterministic]
+    if wanted:
+        compiled = model.compiled()
+        for c in range(chains):
+            for d in range(draws):
+                point = {n: posterior[n].values[c, d] for n in free}
+                constrained = compiled.constrain(np.asarray(model._cpp.unconstrain(point)))
+                for n in wanted:
+                    value = np.asarray(constrained[n])
+                    if n not in values:
+                        values[n] = np.empty((chains, draws, *value.shape))
+                    values[n][c, d] = value
+    for n in names:
+        if n not in values:
+            values[n] = np.asarray(posterior[n].values, dtype=float)
+    return [{"name": n, "values": values[n], "dims": dims.get(n, [])} for n in names]
 
 
 def compute_log_likelihood(idata, *, var_names: Optional[Sequence[str]] = None,
