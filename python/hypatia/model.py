@@ -251,10 +251,13 @@ class Model:
         if shape in ((), tuple(np.shape(observed))):
             return self._cpp_observe(name, dist, observed, dims)
         self._stale_observed.add(name)
+        # Keep the variable's dims when pm.set_data(..., coords=...) gave them the new lengths.
+        fits = len(dims) == len(shape) and all(
+            not d or (d in self.coords and len(self.coords[d]) == n) for d, n in zip(dims, shape))
         for filler in (0.0, 1.0, 0.5):
             try:
                 values = np.full(shape, filler, dtype=np.asarray(observed).dtype)
-                return self._cpp_observe(name, dist, values, [])
+                return self._cpp_observe(name, dist, values, dims if fits else [])
             except ValueError:
                 continue
         raise ValueError(f"{name}: its observed values do not fit the new data's shape "
