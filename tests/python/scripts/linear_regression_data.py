@@ -3,6 +3,7 @@ sample_posterior_predictive(predictions=True)."""
 
 import arviz as az
 import numpy as np
+import xarray as xr
 
 import hypatia as pm
 
@@ -38,7 +39,8 @@ assert abs(float(post["sigma"].mean()) - resid_sd) < 0.06
 x_new = np.array([-1.0, 0.0, 0.5, 3.0])
 with model:
     pm.set_data({"x": x_new, "y": np.zeros_like(x_new)}, coords={"obs_id": np.arange(n, n + 4)})
-    preds = pm.sample_posterior_predictive(idata, predictions=True, random_seed=8)
+    preds = pm.sample_posterior_predictive(idata, var_names=["likelihood", "mu"], predictions=True,
+                                           random_seed=8)
 
 pred = preds.predictions["likelihood"]
 print(pred.coords)
@@ -48,3 +50,8 @@ expected = beta_ols[0] + beta_ols[1] * x_new
 assert np.allclose(pred.mean(("chain", "draw")).values, expected, atol=0.15), pred.mean(("chain", "draw")).values
 # predictive sd: noise plus parameter uncertainty, a bit above sigma
 assert np.all(pred.std(("chain", "draw")).values > 0.6)
+# the Deterministic mean line, recomputed over the new x at every posterior draw
+mu_pred = preds.predictions["mu"]
+assert mu_pred.dims == ("chain", "draw", "obs_id")
+line = idata.posterior["intercept"] + idata.posterior["slope"] * xr.DataArray(x_new, dims="x")
+assert np.allclose(mu_pred.values, line.values)

@@ -52,3 +52,16 @@ mle = optimize.minimize(negloglik, np.zeros(3), method="BFGS").x
 post = idata.posterior
 assert abs(float(post["alpha"].mean()) - mle[0]) < 0.06, (float(post["alpha"].mean()), mle)
 assert np.allclose(post["beta"].mean(("chain", "draw")).values, mle[1:], atol=0.08)
+
+# Predictions for new rows: pm.set_data with a new number of rows and coords; the observed y of
+# the old shape only stands in for the predictions.
+X_new = np.array([[0.0, 0.0], [2.0, -1.0], [-2.0, 1.0]])
+with logit_model:
+    pm.set_data({"X": X_new}, coords={"obs": ["new_0", "new_1", "new_2"]})
+    pred = pm.sample_posterior_predictive(idata, predictions=True, random_seed=12).predictions
+assert pred["y"].dims == ("chain", "draw", "obs") and pred["y"].shape == (2, 500, 3)
+assert list(pred["obs"].values) == ["new_0", "new_1", "new_2"]
+assert set(np.unique(pred["y"].values)) <= {0, 1}
+p_expected = (special.expit(post["alpha"].values[..., None]
+                            + np.einsum("cdk,nk->cdn", post["beta"].values, X_new))).mean(axis=(0, 1))
+assert np.allclose(pred["y"].mean(("chain", "draw")).values, p_expected, atol=0.05)
