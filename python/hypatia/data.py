@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from hypatia.model import Model, _coord_values, _dims_list, modelcontext
+from hypatia.model import Model, _coord_labels, _dims_list, modelcontext
 from hypatia.tensor.variable import TensorVariable
 
 
@@ -68,7 +68,7 @@ def _resize_dims(model: Model, values: dict, coords: dict) -> bool:
                 raise ValueError(
                     f"pm.set_data: {name!r} now has {length} entries along dim {dim!r}, which has "
                     f"{len(model.coords[dim])} coordinate values; pass coords={{{dim!r}: ...}} too")
-            model.coords[dim] = tuple(float(i) for i in range(length))
+            model.coords[dim] = tuple(range(length))
             resized = True
     return resized
 
@@ -90,7 +90,7 @@ def set_data(new_data: dict, model: Optional[Model] = None, *, coords: Optional[
                              f"the new value has {array.ndim} {array.shape}")
         values[name] = array
     for dim, labels in (coords or {}).items():
-        model.coords[dim] = tuple(_coord_values(labels))
+        model.coords[dim] = tuple(_coord_labels(labels))
     resized = _resize_dims(model, values, coords or {})
     same_shapes = all(v.shape == model._cpp.data_value(n).shape for n, v in values.items())
     if same_shapes and not coords and not resized:

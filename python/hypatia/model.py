@@ -51,7 +51,21 @@ def value_var_name(name: str, transform: Optional[str], distribution=None) -> st
     return f"{name}_{suffix}__"
 
 
+def _coord_labels(values) -> list:
+    """Coordinate labels as PyMC keeps them: strings, integers and floats as given (numpy and
+    pandas scalars become Python's), anything else as its string."""
+    if values is None:
+        return []
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    values = list(values)
+    if all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+        return values
+    return _coord_values(values)
+
+
 def _coord_values(values) -> list:
+    """Labels as the C++ model stores them: all strings, else all floats."""
     if values is None:
         return []
     if hasattr(values, "tolist"):
@@ -107,7 +121,7 @@ class Model:
         self._length_only_dims: set = set()  # dims made from a data length (set_data resizes them)
         self._compiled = None
         for name, values in coords.items():
-            self._cpp.add_coord(name, list(values))
+            self._cpp.add_coord(name, _coord_values(values))
             self.coords[name] = tuple(values)
 
     # ---- context ----
@@ -135,7 +149,7 @@ class Model:
             raise ValueError(f"coordinate {name!r}: give its values or its length")
         if values is None:
             values = range(int(length))
-        values = _coord_values(values)
+        values = _coord_labels(values)
         if name in self.coords:
             if list(self.coords[name]) != values:
                 raise ValueError(
@@ -143,7 +157,7 @@ class Model:
                     f"got {len(values)} different ones"
                 )
             return
-        self._cpp.add_coord(name, values)
+        self._cpp.add_coord(name, _coord_values(values))
         self.coords[name] = tuple(values)
 
     def add_coords(self, coords: dict, *, lengths: Optional[dict] = None) -> None:

@@ -188,7 +188,10 @@ def _check_idata_kwargs(idata_kwargs: dict) -> None:
 def _to_inference_data(raw: dict, model: Model, idata_kwargs: Optional[dict] = None):
     from hypatia.inference_data import to_inference_data
 
-    coords = dict((idata_kwargs or {}).get("coords") or {})
+    # The model's labels as the user gave them (the engine keeps numbers as floats), then
+    # idata_kwargs' coords over them.
+    coords = {dim: list(values) for dim, values in model.coords.items()}
+    coords.update(dict((idata_kwargs or {}).get("coords") or {}))
     return to_inference_data(raw, extra_coords=coords or None)
 
 

@@ -46,6 +46,8 @@ pred = preds.predictions["likelihood"]
 print(pred.coords)
 assert pred.shape == (2, 500, 4), pred.shape
 assert list(pred.coords["obs_id"].values) == [100, 101, 102, 103]
+assert pred.coords["obs_id"].dtype.kind == "i"  # integer labels stay integers, as in PyMC
+assert idata.posterior["mu"].coords["obs_id"].dtype.kind == "i"
 expected = beta_ols[0] + beta_ols[1] * x_new
 assert np.allclose(pred.mean(("chain", "draw")).values, expected, atol=0.15), pred.mean(("chain", "draw")).values
 # predictive sd: noise plus parameter uncertainty, a bit above sigma
