@@ -118,7 +118,9 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if kwargs:
         raise TypeError(f"pm.sample() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
     if step is not None:
-        _refuse("step=...", "step methods other than Hypatia's NUTS arrive with discrete sampling")
+        step_settings = _nuts_step_settings(step, model)
+        target_accept = step_settings["target_accept"] if target_accept is None else target_accept
+        max_treedepth = step_settings["max_treedepth"] if max_treedepth is None else max_treedepth
     if callback is not None:
         _refuse("callback=...")
     if trace is not None:
@@ -166,6 +168,42 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if var_names is not None:
         idata = _select(idata, var_names)
     return idata if return_inferencedata else MultiTrace(idata)
+
+
+class NUTS:
+    """PyMC's ``pm.NUTS`` step object, for ``pm.sample(step=pm.NUTS(target_accept=0.9))``: it
+    carries NUTS settings to Hypatia's compiled NUTS, which moves every free variable."""
+
+    _IGNORED = ("step_scale", "early_max_treedepth", "adapt_step_size", "gamma", "k", "t0",
+                "Emax", "max_energy_error", "integrator", "blocked", "dtype")
+
+    def __init__(self, vars=None, *, target_accept: float = 0.8, max_treedepth: int = 10,
+                 model: Optional[Model] = None, scaling=None, is_cov: bool = False, potential=None,
+                 **kwargs):
+        self.model = modelcontext(model)
+        if vars is not None:
+            names = {getattr(v, "name", v) for v in (vars if isinstance(vars, (list, tuple)) else [vars])}
+            if names != {rv.name for rv in self.model.free_RVs}:
+                raise NotImplementedError(
+                    f"pm.NUTS(vars={sorted(names)}): Hypatia's NUTS moves every free variable "
+                    "together; compound steps over subsets are not supported yet")
+        if scaling is not None or potential is not None:
+            raise NotImplementedError("pm.NUTS(scaling=..., potential=...): Hypatia adapts its own "
+                                      "mass matrix; a given scaling or potential is not supported yet")
+        unknown = set(kwargs) - set(self._IGNORED)
+        if unknown:
+            raise TypeError(f"pm.NUTS(): unexpected keyword arguments {', '.join(sorted(unknown))}")
+        self.target_accept = float(target_accept)
+        self.max_treedepth = int(max_treedepth)
+
+
+def _nuts_step_settings(step, model: Model) -> dict:
+    steps = list(step) if isinstance(step, (list, tuple)) else [step]
+    if len(steps) != 1 or not isinstance(steps[0], NUTS):
+        names = ", ".join(type(s).__name__ for s in steps)
+        _refuse(f"step={names}", "Hypatia samples with its NUTS only; other step methods and "
+                                 "compound steps (needed for discrete variables) are not supported yet")
+    return {"target_accept": steps[0].target_accept, "max_treedepth": steps[0].max_treedepth}
 
 
 def _check_observed_fit(model: Model) -> None:

@@ -19,7 +19,8 @@ with pm.Model() as robust:
     sigma = pm.HalfCauchy("sigma", beta=10)
     nu = pm.Gamma("nu", alpha=2, beta=0.1)
     pm.StudentT("y", mu=intercept + slope * x, sigma=sigma, nu=nu, observed=y)
-    idata = pm.sample(500, tune=500, chains=2, random_seed=4, progressbar=False)
+    idata = pm.sample(500, tune=500, chains=2, random_seed=4, progressbar=False,
+                      step=pm.NUTS(target_accept=0.9))
 
 print(az.summary(idata))
 ols_slope = np.polyfit(x, y, 1)[0]
