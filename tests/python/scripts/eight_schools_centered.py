@@ -42,3 +42,6 @@ assert idata.log_likelihood["obs"].shape == (2, 500, 8)
 assert np.isfinite(loo.elpd_loo)
 # elpd_loo must be below the log likelihood of a perfect fit and above a very poor one
 assert -40.0 < loo.elpd_loo < -25.0, loo.elpd_loo
+# pm.stats re-exports ArviZ's statistics, as PyMC's does
+waic = pm.stats.waic(idata)
+assert abs(waic.elpd_waic - loo.elpd_loo) < 2.0, (waic.elpd_waic, loo.elpd_loo)
