@@ -125,6 +125,17 @@ Expr Model::rv(const std::string& name, const Distribution& distribution,
   ModelVariable variable{.name = name, .role = VariableRole::free, .distribution = distribution};
   variable.shape = state.resolve_shape(name, distribution, options.shape, options.dims);
   variable.dims = state.resolve_variable_dims(name, variable.shape, options.dims);
+  const Support support = distribution.support();
+  if (support.kind == SupportKind::point) {
+    // A point mass (DiracDelta) has nothing to sample: the variable is the point itself, stored
+    // with each draw like a deterministic.
+    const DType dtype = support.is_discrete() ? DType::int64 : DType::float64;
+    return state.add({.name = name,
+                      .role = VariableRole::deterministic,
+                      .shape = variable.shape,
+                      .dims = variable.dims,
+                      .value = broadcast_to(cast(*support.lower, dtype), variable.shape)});
+  }
   if (!options.untransformed) {
     variable.transform =
         options.transform ? options.transform : distribution.support().default_transform();

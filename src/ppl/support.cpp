@@ -54,6 +54,8 @@ bool Support::is_discrete() const {
     case SupportKind::binary:
     case SupportKind::counts:
       return true;
+    case SupportKind::point:
+      return lower && lower->dtype() != DType::float64 && lower->dtype() != DType::float32;
     default:
       return false;
   }
@@ -106,6 +108,8 @@ Expr Support::contains(const Expr& value, double tolerance) const {
       if (total) valid = valid & equal(sum(value, {-1}), *total);
       return valid;
     }
+    case SupportKind::point:
+      return equal(value, *lower);
   }
   throw Error("Support::contains: unknown support kind");
 }
@@ -175,6 +179,8 @@ std::string Support::describe() const {
       return "arrays summing to zero";
     case SupportKind::counts:
       return "nonnegative integer counts summing to n";
+    case SupportKind::point:
+      return "the single value c";
   }
   return "?";
 }

@@ -141,6 +141,7 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
   });
   if (interrupted) result = keep_complete_block(std::move(result), kept_chains);
   std::vector<double> flat;
+  flat.reserve(result.chains.size() * result.chains[0].draws.size());
   for (const NutsChain& chain : result.chains) {
     flat.insert(flat.end(), chain.draws.begin(), chain.draws.end());
   }
@@ -217,6 +218,9 @@ Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat
   Group group;
   for (const ModelVariable& stored : compiled.stored_variables()) {
     group.variables.push_back({.name = stored.name, .shape = stored.shape, .dims = stored.dims});
+    // Reserved once: growing these by doubling copied every draw made so far about once more.
+    group.variables.back().values.reserve(
+        static_cast<std::size_t>(chains * draws * num_elements(stored.shape)));
   }
   for (std::int64_t i = 0; i < chains * draws; ++i) {
     const auto values = compiled.constrain(flat_draws.data() + i * dim);

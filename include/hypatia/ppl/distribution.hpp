@@ -34,11 +34,13 @@ enum class SupportKind {
   zero_sum,              // sums to zero over the last `zero_sum_axes` axes
   counts,                // last axis nonnegative integers summing to n (Multinomial)
   correlation,           // last two axes: a correlation matrix
+  point,                 // the single value `lower` (== `upper`); discrete when it is an integer
+                         // dtype. A free variable with it is a constant (DiracDelta).
 };
 
 struct Support {
   SupportKind kind = SupportKind::real;
-  std::optional<Expr> lower = {};  // interval, bounded_integers
+  std::optional<Expr> lower = {};  // interval, bounded_integers, point
   std::optional<Expr> upper = {};
   std::optional<Expr> total = {};  // counts: the row sums
   int zero_sum_axes = 1;

@@ -38,6 +38,15 @@ Distribution Gumbel(const Expr& mu, const Expr& beta);
 Distribution Wald(const Expr& mu, const Expr& lam);
 Distribution ExGaussian(const Expr& mu, const Expr& sigma, const Expr& nu);
 Distribution Kumaraswamy(const Expr& a, const Expr& b);
+// Density exp(-kappa z) above mu, exp(z / kappa) below (z = (x - mu) / b); kappa = 1 is Laplace.
+Distribution AsymmetricLaplace(const Expr& kappa, const Expr& mu, const Expr& b);
+// Linear up from lower to the mode c, linear down to upper.
+Distribution Triangular(const Expr& lower, const Expr& c, const Expr& upper);
+// The length of a 2-d normal vector with mean length nu and per-axis standard deviation sigma.
+Distribution Rice(const Expr& nu, const Expr& sigma);
+Distribution Moyal(const Expr& mu, const Expr& sigma);
+// logit(x) ~ Normal(mu, sigma).
+Distribution LogitNormal(const Expr& mu, const Expr& sigma);
 Distribution Flat();
 Distribution HalfFlat();
 
@@ -57,6 +66,17 @@ Distribution DiscreteUniform(const Expr& lower, const Expr& upper);
 Distribution ZeroInflatedPoisson(const Expr& psi, const Expr& mu);  // psi: P(not a structural 0)
 Distribution ZeroInflatedBinomial(const Expr& psi, const Expr& n, const Expr& p);
 Distribution ZeroInflatedNegativeBinomial(const Expr& psi, const Expr& mu, const Expr& alpha);
+// Successes in n draws without replacement from N items of which k are successes.
+Distribution HyperGeometric(const Expr& N, const Expr& k, const Expr& n);
+// P(X >= x) = q^(x^beta) on 0, 1, 2, ...
+Distribution DiscreteWeibull(const Expr& q, const Expr& beta);
+// Hurdle families (psi: P(nonzero), as PyMC): 0 with probability 1 - psi, otherwise the base
+// conditioned on being nonzero (the discrete ones truncated to 1, 2, ...; the continuous ones, as
+// in PyMC, truncated below at the float64 machine epsilon).
+Distribution HurdlePoisson(const Expr& psi, const Expr& mu);
+Distribution HurdleNegativeBinomial(const Expr& psi, const Expr& mu, const Expr& alpha);
+Distribution HurdleGamma(const Expr& psi, const Expr& alpha, const Expr& beta);
+Distribution HurdleLogNormal(const Expr& psi, const Expr& mu, const Expr& sigma);
 Distribution OrderedLogistic(const Expr& eta, const Expr& cutpoints);
 Distribution OrderedProbit(const Expr& eta, const Expr& cutpoints, const Expr& sigma = 1.0);
 
@@ -67,13 +87,30 @@ Distribution MvNormalPrecision(const Expr& mu, const Expr& tau);
 Distribution MvStudentT(const Expr& nu, const Expr& mu, const Expr& scale);
 Distribution Dirichlet(const Expr& a);
 Distribution Multinomial(const Expr& n, const Expr& p);
+// Counts along the last axis summing to n: Multinomial(n, p) with p ~ Dirichlet(a) integrated out.
+Distribution DirichletMultinomial(const Expr& n, const Expr& a);
+// The K + 1 weights (on the simplex) of a stick broken K times into Beta(1, alpha) shares; the
+// last weight is what is left.
+Distribution StickBreakingWeights(const Expr& alpha, std::int64_t K);
 // Correlation matrices (dim x dim) with density proportional to det(C)^(eta-1).
 Distribution LKJCorr(std::int64_t dim, const Expr& eta);
 // Cholesky factors of LKJ correlation matrices (Stan's lkj_corr_cholesky).
 Distribution LKJCorrCholesky(std::int64_t dim, const Expr& eta);
 // Cholesky factors L = diag(sd) * L_corr of covariance matrices, sd ~ sd_dist (iid, dim values).
 Distribution LKJCholeskyCov(std::int64_t dim, const Expr& eta, const Distribution& sd_dist);
+// Conditional autoregression over K areas: MvNormal(mu, precision tau (D - alpha W)) with
+// D = diag(row sums of W), -1 < alpha < 1. W (K x K, symmetric, nonnegative, no empty rows) must be
+// a constant. The full normalized density (PyMC's leaves out constants that depend only on W).
+Distribution CAR(const Expr& mu, const Expr& W, const Expr& alpha, const Expr& tau);
+// The intrinsic CAR prior as PyMC defines it: -sum_{i~j} (x_i - x_j)^2 / (2 sigma^2) plus
+// Normal(0, zero_sum_stdev N) at sum(x). W: a constant symmetric 0/1 adjacency matrix. No draws.
+Distribution ICAR(const Expr& W, const Expr& sigma = 1.0, const Expr& zero_sum_stdev = 0.001);
 Distribution ZeroSumNormal(const Expr& sigma, std::int64_t n_zerosum_axes = 1);
+
+// ---- point mass ----
+// All mass at c: log density 0 at c, -inf elsewhere. Discrete when c has an integer dtype. A free
+// variable with it (Model::rv) is the constant c, stored with each draw.
+Distribution DiracDelta(const Expr& c);
 
 // ---- combinators ----
 // Weights along the last axis; components are univariate, one per weight, broadcasting alike.
@@ -91,6 +128,16 @@ Distribution GaussianRandomWalk(const Expr& mu, const Expr& sigma, const Distrib
 // x_t = constant + sum_k rho[k] x_{t-1-k} + sigma * eps_t; the first p values from init_dist.
 Distribution AR(const Expr& rho, const Expr& sigma, const Distribution& init_dist,
                 std::int64_t steps, bool constant = false);
+// x_0 ~ init_dist (a vector family over the K coordinates, or a univariate one with K values),
+// x_t - x_{t-1} ~ MvNormal(mu, cov) for t = 1..steps. The value is (..., steps + 1, K): time on
+// the second-to-last axis (event rank 2). The Cholesky and precision variants take chol (lower
+// Cholesky factor of cov) or tau (the inverse of cov) instead of cov.
+Distribution MvGaussianRandomWalk(const Expr& mu, const Expr& cov, const Distribution& init_dist,
+                                  std::int64_t steps);
+Distribution MvGaussianRandomWalkCholesky(const Expr& mu, const Expr& chol,
+                                          const Distribution& init_dist, std::int64_t steps);
+Distribution MvGaussianRandomWalkPrecision(const Expr& mu, const Expr& tau,
+                                           const Distribution& init_dist, std::int64_t steps);
 Distribution GARCH11(const Expr& omega, const Expr& alpha_1, const Expr& beta_1,
                      const Expr& initial_vol, std::int64_t steps);
 

@@ -60,6 +60,7 @@ std::optional<Expr> support_lower(const Support& support) {
     case SupportKind::unit_interval:
       return Expr(0.0);
     case SupportKind::interval:
+    case SupportKind::point:
       return support.lower;
     default:
       return std::nullopt;
@@ -71,6 +72,7 @@ std::optional<Expr> support_upper(const Support& support) {
     case SupportKind::unit_interval:
       return Expr(1.0);
     case SupportKind::interval:
+    case SupportKind::point:
       return support.upper;
     default:
       return std::nullopt;

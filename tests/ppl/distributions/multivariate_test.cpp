@@ -6,119 +6,32 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <functional>
-#include <limits>
-#include <map>
 #include <random>
-#include <sstream>
 
 #include "hypatia/hypatia.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "hypatia/ppl/model.hpp"
+#include "ppl/distributions/tensor_cases.hpp"
 #include "support/errors.hpp"
 #include "support/gradient_check.hpp"
 
 namespace hypatia {
 namespace {
 
-// One case of the fixture: named tensors, among them "value" and the expected "logp".
-struct FixtureCase {
-  std::string family;
-  std::string label;
-  std::vector<std::pair<std::string, Tensor>> tensors;
+using Parameters = testing::TensorParameters;
+using Factory = testing::TensorFactory;
+using testing::tensor_values_match;
 
-  const Tensor& tensor(const std::string& name) const {
-    for (const auto& [tensor_name, tensor] : tensors) {
-      if (tensor_name == name) return tensor;
-    }
-    throw Error("fixture case " + family + " " + label + " has no tensor " + name);
-  }
-};
+constexpr const char* kFixture = "distributions_multivariate.txt";
 
-double parse_number(const std::string& text) {
-  if (text == "inf") return std::numeric_limits<double>::infinity();
-  if (text == "-inf") return -std::numeric_limits<double>::infinity();
-  if (text == "nan") return std::numeric_limits<double>::quiet_NaN();
-  return std::stod(text);
+const std::vector<testing::TensorCase>& fixture() {
+  return testing::tensor_cases(kFixture);
 }
 
-std::vector<FixtureCase> read_fixture() {
-  std::ifstream file(std::string(HYPATIA_FIXTURE_DIR) + "/distributions_multivariate.txt");
-  EXPECT_TRUE(file.good()) << "cannot open distributions_multivariate.txt";
-  std::vector<FixtureCase> cases;
-  std::string line;
-  while (std::getline(file, line)) {
-    std::istringstream words(line);
-    std::string head;
-    words >> head;
-    if (head.empty() || head == "end") continue;
-    if (head == "case") {
-      cases.emplace_back();
-      words >> cases.back().family >> cases.back().label;
-      continue;
-    }
-    int rank = 0;
-    words >> rank;
-    Shape shape(static_cast<std::size_t>(rank));
-    for (std::int64_t& dim : shape) words >> dim;
-    std::vector<double> values;
-    std::string word;
-    while (words >> word) values.push_back(parse_number(word));
-    cases.back().tensors.emplace_back(head, Tensor::from_doubles(values, shape));
-  }
-  return cases;
-}
-
-const std::vector<FixtureCase>& fixture() {
-  static const std::vector<FixtureCase> cases = read_fixture();
-  return cases;
-}
-
-using Parameters = std::map<std::string, Expr>;
-// Builds the family from its parameters; the value's shape gives the size of a matrix event.
-using Factory = std::function<Distribution(const Parameters&, const Shape& value_shape)>;
-
-bool values_match(double actual, double expected) {
-  if (std::isnan(expected)) return std::isnan(actual);
-  if (std::isinf(expected)) return actual == expected;
-  return std::abs(actual - expected) <= 1e-10 + 1e-9 * std::abs(expected);
-}
-
-// Every case of `family` on both backends: logp equals the fixture entry by entry, -inf included.
-// Parameters are placeholders, so invalid ones are caught at run time.
 void expect_cases_match(const std::string& family, const Factory& factory,
                         DType value_dtype = DType::float64) {
-  int checked = 0;
-  for (const FixtureCase& fixture_case : fixture()) {
-    if (fixture_case.family != family) continue;
-    ++checked;
-    std::vector<NodePtr> inputs;
-    std::vector<Tensor> values;
-    Parameters parameters;
-    for (const auto& [name, tensor] : fixture_case.tensors) {
-      if (name == "logp" || name == "value") continue;
-      inputs.push_back(input(name, tensor.type()));
-      values.push_back(tensor);
-      parameters[name] = inputs.back();
-    }
-    const Tensor value = fixture_case.tensor("value").cast(value_dtype);
-    const Expr value_input = input("value", value.type());
-    inputs.push_back(value_input.node());
-    values.push_back(value);
-    const Expr logp = factory(parameters, value.shape()).logp(value_input);
-    const Tensor& expected = fixture_case.tensor("logp");
-    for (Backend backend : {Backend::interp, Backend::native}) {
-      const Tensor actual = Function(inputs, {logp.node()}, {.backend = backend})(values).front();
-      ASSERT_EQ(actual.shape(), expected.shape()) << family << " " << fixture_case.label;
-      for (std::int64_t i = 0; i < expected.size(); ++i) {
-        EXPECT_PRED2(values_match, actual.at(i), expected.at(i))
-            << family << " " << fixture_case.label << " on " << backend_name(backend) << ", row "
-            << i;
-      }
-    }
-  }
-  EXPECT_GT(checked, 0) << "no fixture cases for " << family;
+  testing::expect_tensor_cases_match(kFixture, family, factory, value_dtype);
 }
 
 std::int64_t matrix_dim(const Shape& value_shape) {
@@ -154,16 +67,16 @@ TEST(MultivariateDistributions, MultinomialMatchesScipyForFloatAndIntegerCounts)
   };
   expect_cases_match("Multinomial", factory);
   // Integer counts: the non-integer rows are cast (and so change), so only the valid cases here.
-  const FixtureCase& broadcast = *std::find_if(fixture().begin(), fixture().end(), [](auto& c) {
-    return c.family == "Multinomial" && c.label == "broadcast";
-  });
+  const testing::TensorCase& broadcast =
+      *std::find_if(fixture().begin(), fixture().end(),
+                    [](auto& c) { return c.family == "Multinomial" && c.label == "broadcast"; });
   const Expr counts = constant(broadcast.tensor("value").cast(DType::int64));
   const Tensor logp =
       evaluate(Multinomial(constant(broadcast.tensor("n")), constant(broadcast.tensor("p")))
                    .logp(counts)
                    .node());
   for (std::int64_t i = 0; i < logp.size(); ++i) {
-    EXPECT_PRED2(values_match, logp.at(i), broadcast.tensor("logp").at(i)) << "row " << i;
+    EXPECT_PRED2(tensor_values_match, logp.at(i), broadcast.tensor("logp").at(i)) << "row " << i;
   }
 }
 

@@ -1,0 +1,209 @@
+"""pm.sample and friends: arguments as PyMC spells them, reproducibility, interruption, SMC,
+predictive sampling and log likelihoods, each against an independent reference."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import scipy.stats as st
+
+import hypatia as pm
+
+
+def conjugate_normal(data, prior_sd=2.0, noise_sd=1.0):
+    """mu ~ Normal(0, prior_sd), y ~ Normal(mu, noise_sd): the posterior is Normal."""
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, prior_sd)
+        pm.Normal("y", mu, noise_sd, observed=data)
+    precision = 1 / prior_sd**2 + len(data) / noise_sd**2
+    return model, np.sum(data) / noise_sd**2 / precision, precision**-0.5
+
+
+@pytest.fixture
+def data(rng):
+    return rng.normal(1.5, 1.0, size=20)
+
+
+def test_posterior_matches_the_conjugate_result(data):
+    model, mean, sd = conjugate_normal(data)
+    with model:
+        idata = pm.sample(2000, tune=500, chains=2, random_seed=1, progressbar=False)
+    draws = idata.posterior["mu"].values.ravel()
+    assert abs(draws.mean() - mean) < 5 * sd / np.sqrt(1000)
+    assert abs(draws.std() / sd - 1) < 0.1
+
+
+def test_same_seed_same_draws_whatever_the_thread_count(data):
+    model, _, _ = conjugate_normal(data)
+    with model:
+        one = pm.sample(200, tune=200, chains=3, cores=1, random_seed=7, progressbar=False)
+        two = pm.sample(200, tune=200, chains=3, cores=2, random_seed=7, progressbar=False)
+        other = pm.sample(200, tune=200, chains=3, cores=2, random_seed=8, progressbar=False)
+    np.testing.assert_array_equal(one.posterior["mu"].values, two.posterior["mu"].values)
+    assert not np.array_equal(one.posterior["mu"].values, other.posterior["mu"].values)
+
+
+def test_draws_may_be_positional_and_defaults_follow_pymc(data):
+    model, _, _ = conjugate_normal(data)
+    with model:
+        idata = pm.sample(150, tune=100, random_seed=2, progressbar=False)
+    assert idata.posterior.sizes["draw"] == 150
+    assert idata.posterior.sizes["chain"] == max(2, min(os.cpu_count() or 1, 4))
+
+
+def test_log_likelihood_group_matches_scipy(data):
+    model, _, _ = conjugate_normal(data)
+    with model:
+        idata = pm.sample(100, tune=100, chains=2, random_seed=3, progressbar=False,
+                          idata_kwargs={"log_likelihood": True})
+    mu = idata.posterior["mu"].values
+    expected = st.norm(mu[..., None], 1.0).logpdf(data)
+    np.testing.assert_allclose(idata.log_likelihood["y"].values, expected, rtol=1e-10)
+    recomputed = pm.compute_log_likelihood(idata, model=model, extend_inferencedata=False)
+    np.testing.assert_allclose(recomputed["y"].values, expected, rtol=1e-10)
+
+
+def test_return_inferencedata_false_gives_draws_by_name(data):
+    model, _, _ = conjugate_normal(data)
+    with model:
+        trace = pm.sample(50, tune=50, chains=2, random_seed=4, progressbar=False,
+                          return_inferencedata=False)
+    assert trace["mu"].shape == (100,)
+    assert trace.nchains == 2 and len(trace) == 50
+
+
+def test_sample_smc_log_marginal_likelihood_is_the_analytic_evidence(data):
+    model, mean, sd = conjugate_normal(data)
+    with model:
+        idata = pm.sample_smc(2000, chains=2, random_seed=5, progressbar=False)
+    # Evidence of y ~ N(0, I + prior_sd^2 11^T).
+    covariance = np.eye(len(data)) + 4.0 * np.ones((len(data), len(data)))
+    evidence = st.multivariate_normal(np.zeros(len(data)), covariance).logpdf(data)
+    estimates = np.asarray(idata.sample_stats["log_marginal_likelihood"].values, dtype=float)
+    assert np.all(np.abs(estimates[np.isfinite(estimates)] - evidence) < 0.3)
+    assert abs(idata.posterior["mu"].values.mean() - mean) < 0.05
+
+
+def test_prior_predictive_moments(data):
+    with pm.Model():
+        mu = pm.Normal("mu", 3.0, 2.0)
+        pm.Normal("y", mu, 1.0, observed=data)
+        prior = pm.sample_prior_predictive(4000, random_seed=6)
+        old_spelling = pm.sample_prior_predictive(samples=10, random_seed=6)
+    mu_draws = prior.prior["mu"].values.ravel()
+    assert abs(mu_draws.mean() - 3.0) < 5 * 2.0 / np.sqrt(4000)
+    y_draws = prior.prior_predictive["y"].values
+    assert y_draws.shape == (1, 4000, len(data))
+    assert abs(y_draws.var() - 5.0) < 0.4  # prior variance 4 + noise 1
+    assert old_spelling.prior.sizes["draw"] == 10
+
+
+def test_posterior_predictive_extends_the_inference_data(data):
+    model, mean, sd = conjugate_normal(data)
+    with model:
+        idata = pm.sample(500, tune=300, chains=2, random_seed=7, progressbar=False)
+        pm.sample_posterior_predictive(idata, extend_inferencedata=True, random_seed=8)
+    draws = idata.posterior_predictive["y"].values
+    assert draws.shape == (2, 500, len(data))
+    # Predictive variance: noise 1 plus the posterior's.
+    assert abs(draws.var() - (1 + sd**2)) < 0.15
+
+
+def test_initvals_start_the_chains_there(data):
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 2.0, initval=3.0)
+        sigma = pm.HalfNormal("sigma", 1.0, initval=2.0)
+        pm.Normal("y", mu, sigma, observed=data)
+    point = model.initial_point()
+    assert point["mu"] == pytest.approx(3.0) and point["sigma_log__"] == pytest.approx(np.log(2.0))
+    first = {}
+    with model:
+        for start in (60.0, -60.0):
+            idata = pm.sample(1, tune=0, chains=1, random_seed=9, progressbar=False,
+                              initvals={"mu": start}, compute_convergence_checks=False)
+            first[start] = idata.posterior["mu"].values[0, 0]
+    # Without warm-up one transition from +-60 (the posterior sits near 1.5 with sd 0.2) cannot
+    # reach the other side: the first draw remembers where the chain started.
+    assert first[60.0] > 1.5 > first[-60.0]
+
+
+def test_a_non_finite_start_point_names_the_variable(data):
+    with pm.Model():
+        sigma = pm.HalfNormal("sigma", 1.0)
+        pm.Normal("y", 0.0, sigma, observed=data)
+        with pytest.raises(ValueError, match="sigma"):
+            pm.sample(10, tune=10, chains=1, initvals={"sigma": np.inf}, progressbar=False)
+
+
+def test_unknown_and_unsupported_arguments_are_errors_naming_them(data):
+    model, _, _ = conjugate_normal(data)
+    with model:
+        with pytest.raises(TypeError, match="tunes"):
+            pm.sample(10, tunes=10)
+        with pytest.raises(NotImplementedError, match="step"):
+            pm.sample(10, step=object())
+        with pytest.raises(TypeError, match="max_depth"):
+            pm.sample(10, nuts={"max_depth": 3})
+        with pytest.raises(ValueError, match="init"):
+            pm.sample(10, init="advi_map")
+
+
+def test_data_with_nan_is_an_error_naming_it():
+    with pm.Model():
+        with pytest.raises(ValueError, match="x"):
+            pm.Data("x", np.array([1.0, np.nan]))
+
+
+def test_observed_nan_is_imputed_as_pymc_does(rng):
+    values = rng.normal(2.0, 1.0, size=30)
+    values[[3, 17]] = np.nan
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 10.0)
+        pm.Normal("y", mu, 1.0, observed=values)
+        idata = pm.sample(500, tune=300, chains=2, random_seed=10, progressbar=False)
+    assert [v.name for v in model.free_RVs] == ["mu", "y_unobserved"]
+    imputed = idata.posterior["y_unobserved"].values.reshape(-1, 2)
+    mu = idata.posterior["mu"].values.ravel()
+    # Each missing value is mu + noise: its mean tracks mu, its variance is var(mu) + 1.
+    assert np.all(np.abs(imputed.mean(0) - mu.mean()) < 0.25)
+    assert np.all(np.abs(imputed.var(0) - (mu.var() + 1)) < 0.3)
+    full = idata.posterior["y"].values
+    assert np.isnan(values[3]) and np.all(full[..., 3] == idata.posterior["y_unobserved"].values[..., 0])
+
+
+INTERRUPTED_SCRIPT = textwrap.dedent("""
+    import sys, numpy as np
+    import hypatia as pm
+    with pm.Model():
+        x = pm.Normal("x", 0.0, 1.0, shape=5)
+        idata = pm.sample(2_000_000, tune=100, chains=2, random_seed=1, progressbar=False,
+                          compute_convergence_checks=False)
+    print("DRAWS", idata.posterior.sizes["draw"], flush=True)
+""")
+
+
+def test_ctrl_c_stops_sampling_within_a_second_and_keeps_the_draws():
+    process = subprocess.Popen([sys.executable, "-c", INTERRUPTED_SCRIPT], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    # Wait until sampling has started (its first log line), then a while longer.
+    for line in process.stderr:
+        if line.startswith("Sampling 2 chains"):
+            break
+    time.sleep(1.5)
+    process.send_signal(signal.SIGINT)
+    sent = time.perf_counter()
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    # Stopping takes under a second; gathering the draws made so far and the interpreter's exit
+    # take the rest.
+    assert time.perf_counter() - sent < 5.0
+    draws = int(out.split("DRAWS")[1])
+    assert 0 < draws < 2_000_000
+    assert "interrupted" in err.lower()
