@@ -263,6 +263,7 @@ class Model:
             return self._cpp_observe(name, dist, substitute(observed), dims)
         shape = tuple(dist.distribution.default_shape)
         if shape in ((), tuple(np.shape(observed))):
+            self._stale_observed.discard(name)  # the data fit the observed values again
             return self._cpp_observe(name, dist, observed, dims)
         self._stale_observed.add(name)
         # Keep the variable's dims when pm.set_data(..., coords=...) gave them the new lengths.
@@ -271,9 +272,13 @@ class Model:
         for filler in (0.0, 1.0, 0.5):
             try:
                 values = np.full(shape, filler, dtype=np.asarray(observed).dtype)
-                return self._cpp_observe(name, dist, values, dims if fits else [])
+                node = self._cpp_observe(name, dist, values, dims if fits else [])
             except ValueError:
                 continue
+            # The registration keeps the real observed values and dims, not the placeholders: a
+            # later rebuild at the original shape observes the data again.
+            self._registrations[-1] = ("observe", name, dist, observed, dims)
+            return node
         raise ValueError(f"{name}: its observed values do not fit the new data's shape "
                          f"{tuple(distribution.default_shape)}")
 
