@@ -103,6 +103,10 @@ class Model:
         self.add_coords(coords_mutable or {})
 
     def _init_empty(self, coords: dict) -> None:
+        import sys
+
+        shared_module = sys.modules.get("hypatia.pytensor")
+        self._shared_epoch = shared_module.shared_epoch() if shared_module is not None else 0
         self.check_bounds = True
         self._cpp = _core.Model()
         self.coords: dict = {}
@@ -210,24 +214,42 @@ class Model:
         self._registrations.append(("potential", name, node))
         self._cpp.potential(name, node)
 
-    def _rebuild(self, data_values: dict) -> None:
+    def _rebuild(self, data_values: dict, replacements: Sequence = ()) -> None:
         """A new C++ model from the registrations with new data values (of any shape): every
-        graph is rebuilt over the new data, and the model's variables point to the new nodes."""
+        graph is rebuilt over the new data, and the model's variables point to the new nodes.
+        `replacements` ((old, new) node pairs) are substituted in every graph too."""
         shell = Model.__new__(Model)
         shell._init_empty(self.coords)
         shell._stale_observed = self._stale_observed
         shell._length_only_dims = self._length_only_dims
-        nodes = self._replay_into(shell, data_values, {})
+        nodes = self._replay_into(shell, data_values, {}, replacements)
         for name, node in nodes.items():
             self.named_vars[name].node = node
         self._cpp, self._registrations = shell._cpp, shell._registrations
         self._compiled = None
 
-    def _replay_into(self, target: "Model", data_values: dict, observations: dict) -> dict:
+    def sync_shared(self) -> None:
+        """Rebuilds the model over the current values of pytensor.shared variables whose
+        set_value was called since its graphs were built (PyMC sees the new value)."""
+        import sys
+
+        module = sys.modules.get("hypatia.pytensor")
+        if module is None:
+            return
+        epoch = module.shared_epoch()
+        if epoch == getattr(self, "_shared_epoch", 0):
+            return
+        self._shared_epoch = epoch
+        replacements = module.shared_replacements()
+        if replacements and self._registrations:
+            self._rebuild({}, replacements)
+
+    def _replay_into(self, target: "Model", data_values: dict, observations: dict,
+                     replacements: Sequence = ()) -> dict:
         """Replays every registration into `target`'s C++ model, with data replaced by
         `data_values` and the free variables named in `observations` observed; returns the new
         node of each named variable."""
-        pairs: list = []
+        pairs: list = list(replacements)
         substitute = lambda node: _core.substitute([node], pairs)[0] if pairs else node
         nodes = {}
         for entry in self._registrations:
@@ -318,6 +340,7 @@ class Model:
 
     # ---- compiled functions ----
     def compiled(self, backend: str = "native"):
+        self.sync_shared()
         if self._compiled is None or self._compiled[0] != backend:
             self._compiled = (backend, self._cpp.compile(backend))
         return self._compiled[1]
