@@ -29,7 +29,8 @@ struct SampleOptions {
   int max_tree_depth = 10;
   std::int64_t particles = 2000;  // SMC: particles per chain (its draws)
   bool progress = true;
-  // NUTS: told the per-chain progress at most ten times a second (see progress_report.hpp).
+  // Told the per-chain progress at most ten times a second (see progress_report.hpp; SMC reports
+  // beta in thousandths).
   ProgressCallback progress_callback = {};
   // The most memory the result may need (estimate_sample_bytes); 0: the physical memory.
   std::int64_t memory_limit_bytes = 0;

@@ -77,6 +77,16 @@ def _coord_for(dim: str, size: int, coords: Mapping[str, Sequence], where: str) 
     return labels
 
 
+def _integral_as_int(labels: np.ndarray) -> np.ndarray:
+    # The engine keeps numeric labels as doubles; coords=np.arange(n) should still label rows
+    # "theta[0]" as ArviZ does, not "theta[0.0]". (Labels passed as extra_coords are used as
+    # given.)
+    if labels.dtype.kind == "f" and labels.size and np.all(np.isfinite(labels)) and np.all(
+            labels == np.round(labels)):
+        return labels.astype(np.int64)
+    return labels
+
+
 def _chain_coord(raw: Mapping[str, Any], chains: int) -> np.ndarray:
     # An interrupted run keeps a block of chains and names them in a "chain" coordinate.
     labels = raw.get("coords", {}).get("chain")
@@ -184,7 +194,9 @@ def _ordered(groups: Mapping[str, Any]) -> dict[str, Any]:
 def raw_to_datasets(raw: Mapping[str, Any], *,
                     extra_coords: Optional[Mapping[str, Sequence]] = None) -> dict[str, Any]:
     """The engine's dict as {group: xarray.Dataset}, in ArviZ's group order."""
-    coords = {**raw.get("coords", {}), **(extra_coords or {})}
+    engine_coords = {dim: _integral_as_int(np.asarray(list(labels)))
+                     for dim, labels in raw.get("coords", {}).items()}
+    coords = {**engine_coords, **(extra_coords or {})}
     raw_attrs = {str(k): str(v) for k, v in raw.get("attributes", {}).items()}
     base = _base_attrs(raw_attrs)
     run = _run_attrs(raw_attrs)
@@ -372,7 +384,18 @@ class InferenceData:
 
     @classmethod
     def from_netcdf(cls, filename: str, group_kwargs: Optional[Mapping] = None) -> "InferenceData":
-        return from_netcdf(filename, group_kwargs=group_kwargs)
+        """Reads every netCDF group of the file as a group (ArviZ's layout)."""
+        import netCDF4
+        import xarray as xr
+
+        with netCDF4.Dataset(filename, mode="r") as handle:
+            names = list(handle.groups)
+        groups = {}
+        for name in names:
+            options = dict((group_kwargs or {}).get(name, {}))
+            with xr.open_dataset(filename, group=name, engine="netcdf4", **options) as dataset:
+                groups[name] = dataset.load()  # read now: the file is closed on leaving
+        return cls(**groups)
 
     # display
     def __repr__(self) -> str:
@@ -426,14 +449,4 @@ def from_netcdf(filename: str, group_kwargs: Optional[Mapping] = None) -> Any:
     arviz = _arviz()
     if arviz is not None:
         return arviz.from_netcdf(filename, group_kwargs=group_kwargs)
-    import netCDF4
-    import xarray as xr
-
-    with netCDF4.Dataset(filename, mode="r") as handle:
-        names = list(handle.groups)
-    groups = {}
-    for name in names:
-        with xr.open_dataset(filename, group=name, engine="netcdf4",
-                             **dict((group_kwargs or {}).get(name, {}))) as dataset:
-            groups[name] = dataset.load()
-    return InferenceData(**groups)
+    return InferenceData.from_netcdf(filename, group_kwargs=group_kwargs)

@@ -42,31 +42,47 @@ def _speed_and_eta(chain: Mapping[str, int], seconds: float) -> str:
     return text
 
 
-def format_chain(index: int, chain: Mapping[str, int], seconds: float, width: int = 24) -> str:
+def format_chain(index: int, chain: Mapping[str, int], seconds: float, width: int = 24,
+                 label: str = "NUTS") -> str:
     """One chain's line, e.g. "Chain 0  [############------------]  50%  1000/2000  sampling
-    3 divergences  1,200 it/s  0:01 left"."""
+    3 divergences  1,200 it/s  0:01 left". SMC (label "SMC") counts beta in thousandths: its line
+    shows beta and the elapsed time (beta does not grow at a steady pace, so no time left)."""
     fraction = _fraction(chain)
     filled = int(fraction * width)
+    head = [f"Chain {index}", f"[{'#' * filled}{'-' * (width - filled)}]",
+            f"{int(fraction * 100):3d}%"]
+    if label == "SMC":
+        phase = "done" if chain["done"] >= chain["total"] else "tempering"
+        return "  ".join(head + [f"beta {fraction:.3f}", phase, _duration(seconds)])
     noun = "divergence" if chain["divergences"] == 1 else "divergences"
-    parts = [f"Chain {index}", f"[{'#' * filled}{'-' * (width - filled)}]",
-             f"{int(fraction * 100):3d}%", f"{chain['done']}/{chain['total']}", _phase(chain),
-             f"{chain['divergences']} {noun}", _speed_and_eta(chain, seconds)
-             if chain["done"] < chain["total"] else _duration(seconds)]
-    return "  ".join(p for p in parts if p)
+    tail = [f"{chain['done']}/{chain['total']}", _phase(chain), f"{chain['divergences']} {noun}",
+            _speed_and_eta(chain, seconds) if chain["done"] < chain["total"]
+            else _duration(seconds)]
+    return "  ".join(p for p in head + tail if p)
+
+
+def _html_cells(chain: Mapping[str, int], seconds: float, label: str) -> list[str]:
+    """The text cells after a chain's bar: the same facts as its terminal line."""
+    if label == "SMC":
+        done = chain["done"] >= chain["total"]
+        return [f"beta {_fraction(chain):.3f}", "done" if done else "tempering"]
+    return [f"{chain['done']}/{chain['total']}", _phase(chain),
+            f"{chain['divergences']} divergent", _speed_and_eta(chain, seconds)]
 
 
 def format_html(report: Report) -> str:
     """The notebook view: a table with an HTML <progress> per chain."""
+    label = report.get("label", "NUTS")
     rows = []
     for index, chain in enumerate(report["chains"]):
+        cells = [f"{int(_fraction(chain) * 100)}%",
+                 *_html_cells(chain, report["seconds"], label)]
         rows.append(
             f"<tr><td>Chain {index}</td>"
             f"<td><progress value='{chain['done']}' max='{max(chain['total'], 1)}' "
             f"style='width:16em'></progress></td>"
-            f"<td>{int(_fraction(chain) * 100)}%</td><td>{chain['done']}/{chain['total']}</td>"
-            f"<td>{_phase(chain)}</td><td>{chain['divergences']} divergent</td>"
-            f"<td>{html.escape(_speed_and_eta(chain, report['seconds']))}</td></tr>")
-    title = html.escape(f"{report.get('label', 'Sampling')}  {_duration(report['seconds'])}")
+            + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+    title = html.escape(f"{label}  {_duration(report['seconds'])}")
     return f"<div><b>{title}</b><table>{''.join(rows)}</table></div>"
 
 
@@ -118,7 +134,8 @@ class ProgressBars:
             self._plain(report)
 
     def lines(self, report: Report) -> list[str]:
-        return [format_chain(i, chain, report["seconds"]) for i, chain in
+        label = report.get("label", "NUTS")
+        return [format_chain(i, chain, report["seconds"], label=label) for i, chain in
                 enumerate(report["chains"])]
 
     def _terminal(self, report: Report) -> None:

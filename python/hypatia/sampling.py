@@ -18,6 +18,7 @@ import numpy as np
 from hypatia import _core
 from hypatia.distributions.distribution import DistributionVariable
 from hypatia.model import Model, modelcontext
+from hypatia.progress import progress_callback
 from hypatia.tensor.variable import TensorVariable, as_tensor_variable
 
 _log = logging.getLogger("hypatia")
@@ -156,7 +157,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, seed,
                        float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),
                        log_likelihood, init_points, radius, backend,
-                       threading.current_thread() is threading.main_thread())
+                       threading.current_thread() is threading.main_thread(),
+                       progress_callback(progressbar))
     seconds = time.perf_counter() - start
     raw["attributes"]["sampling_time"] = repr(seconds)
     raw["attributes"]["tuning_steps"] = str(int(tune))
@@ -227,20 +229,14 @@ def _check_idata_kwargs(idata_kwargs: dict) -> None:
 def _to_inference_data(raw: dict, model: Model, idata_kwargs: Optional[dict] = None):
     from hypatia.inference_data import to_inference_data
 
-    # The model's labels as the user gave them (the engine keeps numbers as floats), then
-    # idata_kwargs' coords over them.
-    coords = {dim: list(values) for dim, values in model.coords.items()}
-    coords.update(dict((idata_kwargs or {}).get("coords") or {}))
+    coords = {**model.coords, **dict((idata_kwargs or {}).get("coords") or {})}
     return to_inference_data(raw, extra_coords=coords or None)
 
 
 def _convergence_checks(idata) -> None:
-    try:
-        from hypatia.stats import convergence_warnings
-    except ImportError:
-        return
-    for message in convergence_warnings(idata):
-        _log.warning(message)
+    from hypatia.stats import emit
+
+    emit(idata, logger=_log)
 
 
 def _select(idata, var_names):
@@ -297,7 +293,8 @@ def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Opt
     chains = max(cores, 2) if chains is None else int(chains)
     raw = _core.sample(model._cpp, "smc", int(draws), 0, chains, cores, _seed(random_seed), 0.8, 10,
                        "diagonal", int(draws), bool(progressbar), False, [], 2.0, "native",
-                       threading.current_thread() is threading.main_thread())
+                       threading.current_thread() is threading.main_thread(),
+                       progress_callback(progressbar))
     idata = _to_inference_data(raw, model, idata_kwargs)
     if compute_convergence_checks:
         _convergence_checks(idata)

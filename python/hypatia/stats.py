@@ -89,7 +89,7 @@ def _hdi_columns(hdi_prob: float) -> tuple[str, str]:
 
 
 def _rows(data: Any, var_names: Any, filter_vars: Optional[str], group: Optional[str],
-          hdi_prob: float) -> tuple[list[str], dict[str, Any], Any]:
+          hdi_prob: float, coords: Optional[dict] = None) -> tuple[list[str], dict[str, Any], Any]:
     """The engine's summary of the selected variables, with ArviZ's row labels."""
     from hypatia.inference_data import datasets_to_raw
 
@@ -98,6 +98,8 @@ def _rows(data: Any, var_names: Any, filter_vars: Optional[str], group: Optional
     dataset = idata[group]
     names = select_var_names([str(v) for v in dataset.data_vars], var_names, filter_vars)
     selected = dataset[names]
+    if coords:
+        selected = selected.sel(coords)  # a single label drops its dim, as in ArviZ
     table = _core.summary(datasets_to_raw({group: selected}), group, float(hdi_prob))
     labels = [label for name in names for label in _labels(name, selected[name])]
     if len(labels) != len(table["names"]):
@@ -110,10 +112,12 @@ def _rows(data: Any, var_names: Any, filter_vars: Optional[str], group: Optional
 
 def summary(data: Any, var_names: Any = None, filter_vars: Optional[str] = None,
             group: Optional[str] = None, fmt: str = "wide", kind: str = "all",
-            round_to: Any = None, hdi_prob: Optional[float] = None, **unsupported: Any) -> Any:
+            round_to: Any = None, hdi_prob: Optional[float] = None, coords: Optional[dict] = None,
+            **unsupported: Any) -> Any:
     """A pandas DataFrame like ``az.summary``: one row per scalar element, columns mean, sd,
     hdi_3%, hdi_97%, mcse_mean, mcse_sd, ess_bulk, ess_tail, r_hat (kind="stats" or
-    "diagnostics" keeps one half). round_to=None rounds as ArviZ does; "none" keeps all digits."""
+    "diagnostics" keeps one half). round_to=None rounds as ArviZ does; "none" keeps all digits.
+    coords selects labels, e.g. {"school": ["Choate"]}."""
     import pandas as pd
 
     if unsupported:
@@ -125,7 +129,7 @@ def summary(data: Any, var_names: Any = None, filter_vars: Optional[str] = None,
     hdi_prob = DEFAULT_HDI_PROB if hdi_prob is None else float(hdi_prob)
     if not 0 < hdi_prob <= 1:
         raise ValueError("The value of hdi_prob should be in the interval (0, 1]")
-    labels, table, _ = _rows(data, var_names, filter_vars, group, hdi_prob)
+    labels, table, _ = _rows(data, var_names, filter_vars, group, hdi_prob, coords)
     low, high = _hdi_columns(hdi_prob)
     columns = {"mean": table["mean"], "sd": table["sd"], low: table["hdi_lower"],
                high: table["hdi_upper"]}
@@ -149,7 +153,7 @@ def _round(frame: Any, round_to: Any) -> Any:
     return frame.round(decimals)
 
 
-# ---------------------------------------------------------------- az.rhat / az.ess / az.mcse / az.hdi
+# ---------------------------------------------------------------- az.rhat, ess, mcse, hdi
 
 
 def _per_variable(data: Any, var_names: Any, column: str, hdi_prob: float = DEFAULT_HDI_PROB,

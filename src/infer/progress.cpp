@@ -98,7 +98,9 @@ ProgressSnapshot Progress::snapshot() const {
 }
 
 ProgressReport Progress::report(bool finished) const {
-  ProgressReport report{.label = label_, .finished = finished};
+  ProgressReport report;
+  report.label = label_;
+  report.finished = finished;
   for (const ChainCounts& counts : counts_) {
     report.chains.push_back({.iterations_done = counts.iterations.load(std::memory_order_relaxed),
                              .iterations_total = iterations_per_chain_,

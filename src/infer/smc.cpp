@@ -9,6 +9,7 @@
 #include "hypatia/error.hpp"
 #include "hypatia/interrupt.hpp"
 #include "infer/chains.hpp"
+#include "infer/progress.hpp"
 #include "infer/resampling.hpp"
 #include "infer/smc_mutation.hpp"
 #include "infer/smc_particles.hpp"
@@ -78,7 +79,11 @@ Particles draw_prior(Target& target, const SmcOptions& options, std::int64_t cha
   return particles;
 }
 
-SmcChain run_chain(Target& target, const SmcOptions& options, std::int64_t chain) {
+// Beta in thousandths: the unit of SMC progress (the number of stages is not known ahead).
+constexpr std::int64_t progress_steps = 1000;
+
+SmcChain run_chain(Target& target, const SmcOptions& options, std::int64_t chain,
+                   infer::Progress& progress) {
   const auto run = static_cast<std::uint64_t>(chain);
   Particles particles = draw_prior(target, options, chain);
   smc::MutationSettings settings{options.kernel, options.max_steps, options.correlation_threshold,
@@ -113,6 +118,7 @@ SmcChain run_chain(Target& target, const SmcOptions& options, std::int64_t chain
     result.acceptance_rates.push_back(stats.acceptance_rate);
     result.steps.push_back(stats.steps);
     result.proposal_scales.push_back(settings.random_walk_scale);
+    progress.update(static_cast<int>(chain), std::llround(beta * progress_steps), 0);
     if (options.kernel == SmcKernel::random_walk_metropolis) {
       settings.random_walk_scale =
           smc::adapt_random_walk_scale(settings.random_walk_scale, stats.acceptance_rate);
@@ -126,7 +132,6 @@ SmcChain run_chain(Target& target, const SmcOptions& options, std::int64_t chain
 
 SmcResult sample_smc(const Target& target, const SmcOptions& options) {
   check_options(target, options);
-  // options.progress is a hook for a progress display; none is drawn yet.
   const std::vector<std::unique_ptr<Target>> targets =
       infer::clone_per_chain("smc", target, options.chains);
 
@@ -134,10 +139,14 @@ SmcResult sample_smc(const Target& target, const SmcOptions& options) {
   result.dim = target.dim();
   result.particles = options.particles;
   result.chains.resize(static_cast<std::size_t>(options.chains));
+  // No stderr line (it speaks of iterations and divergences); callers with a callback draw beta.
+  infer::Progress progress("SMC", static_cast<int>(options.chains), progress_steps, false,
+                           options.progress_callback);
   infer::run_chains(options.chains, options.cores,
                     [&](std::int64_t chain, const std::atomic<bool>&) {
-                      result.chains[chain] = run_chain(*targets[chain], options, chain);
+                      result.chains[chain] = run_chain(*targets[chain], options, chain, progress);
                     });
+  progress.finish();
   return result;
 }
 

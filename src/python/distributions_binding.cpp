@@ -71,6 +71,13 @@ void bind_continuous(py::module_& m) {
   m.def("Wald", &Wald);
   m.def("ExGaussian", &ExGaussian);
   m.def("Kumaraswamy", &Kumaraswamy);
+  m.def("AsymmetricLaplace", &AsymmetricLaplace);
+  m.def("Triangular", &Triangular);
+  m.def("Rice", &Rice);
+  m.def("Moyal", &Moyal);
+  m.def("LogitNormal", &LogitNormal);
+  m.def("HurdleGamma", &HurdleGamma);
+  m.def("HurdleLogNormal", &HurdleLogNormal);
   m.def("Flat", &Flat);
   m.def("HalfFlat", &HalfFlat);
 }
@@ -93,6 +100,11 @@ void bind_discrete(py::module_& m) {
   m.def("ZeroInflatedNegativeBinomial", &ZeroInflatedNegativeBinomial);
   m.def("OrderedLogistic", &OrderedLogistic);
   m.def("OrderedProbit", &OrderedProbit);
+  m.def("HyperGeometric", &HyperGeometric);
+  m.def("DiscreteWeibull", &DiscreteWeibull);
+  m.def("HurdlePoisson", &HurdlePoisson);
+  m.def("HurdleNegativeBinomial", &HurdleNegativeBinomial);
+  m.def("DiracDelta", &DiracDelta);
 }
 
 void bind_multivariate_and_combinators(py::module_& m) {
@@ -106,6 +118,13 @@ void bind_multivariate_and_combinators(py::module_& m) {
   m.def("LKJCorrCholesky", &LKJCorrCholesky);
   m.def("LKJCholeskyCov", &LKJCholeskyCov);
   m.def("ZeroSumNormal", &ZeroSumNormal);
+  m.def("DirichletMultinomial", &DirichletMultinomial);
+  m.def("StickBreakingWeights", &StickBreakingWeights);
+  m.def("CAR", &CAR);
+  m.def("ICAR", &ICAR);
+  m.def("MvGaussianRandomWalk", &MvGaussianRandomWalk);
+  m.def("MvGaussianRandomWalkCholesky", &MvGaussianRandomWalkCholesky);
+  m.def("MvGaussianRandomWalkPrecision", &MvGaussianRandomWalkPrecision);
   m.def("Mixture", &Mixture);
   m.def("Truncated", &Truncated);
   m.def("Censored", &Censored);

@@ -33,6 +33,7 @@ InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& opti
   smc.particles = options.particles;
   smc.seed = options.seed;
   smc.progress = options.progress;
+  smc.progress_callback = options.progress_callback;
   const auto start = std::chrono::steady_clock::now();
   SmcResult result = sample_smc(compiled, smc);
   const double seconds =

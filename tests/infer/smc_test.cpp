@@ -323,6 +323,34 @@ TEST(SmcConjugate, NormalMeanPosteriorAndEvidence) {
   expect_log_evidence_near(result, model.log_evidence());
 }
 
+TEST(SmcProgress, CallbackSeesBetaRiseToOneInEveryChain) {
+  const NormalMeanModel model;
+  std::vector<ProgressReport> reports;  // calls never overlap: no lock needed
+  const SmcOptions options{
+      .particles = 500,
+      .chains = 2,
+      .seed = 4,
+      .progress_callback = [&](const ProgressReport& report) { reports.push_back(report); }};
+  const SmcResult result = sample_smc(SplitTarget(model), options);
+  ASSERT_FALSE(reports.empty());
+  const ProgressReport& last = reports.back();
+  EXPECT_TRUE(last.finished);
+  EXPECT_EQ(last.label, "SMC");
+  ASSERT_EQ(last.chains.size(), 2u);
+  for (const ChainProgress& chain : last.chains) {
+    EXPECT_EQ(chain.iterations_total, 1000);
+    EXPECT_EQ(chain.iterations_done, 1000);  // beta = 1
+  }
+  std::vector<std::int64_t> previous(2, 0);
+  for (const ProgressReport& report : reports) {
+    for (std::size_t c = 0; c < 2; ++c) {
+      EXPECT_GE(report.chains[c].iterations_done, previous[c]);  // beta never falls
+      previous[c] = report.chains[c].iterations_done;
+    }
+  }
+  EXPECT_EQ(result.chains[0].betas.back(), 1.0);
+}
+
 class SmcWithKernel : public ::testing::TestWithParam<SmcKernel> {};
 
 TEST_P(SmcWithKernel, CorrelatedGaussianPosteriorAndEvidence) {

@@ -1569,12 +1569,121 @@ def test_unknown_variable_lookup_is_a_key_error_naming_it():
 # Every exported family is checked above
 # ---------------------------------------------------------------------------------------------
 
+# Families the engine gained for the front end: (name, dist, (values, scipy logp)).
+def _hurdle_poisson(x, psi, mu):
+    positive = np.log(psi) + st.poisson(mu).logpmf(x) - np.log1p(-np.exp(-mu))
+    return np.where(x == 0, np.log1p(-psi), positive)
+
+
+def _logit_normal(x, mu, sigma):
+    logit = np.log(x / (1 - x))
+    return st.norm(mu, sigma).logpdf(logit) - np.log(x * (1 - x))
+
+
+def _discrete_weibull(x, q, beta):
+    return np.log(q ** (x ** beta) - q ** ((x + 1) ** beta))
+
+
+def _hurdle_gamma(x, psi, alpha, beta):
+    gamma = st.gamma(alpha, scale=1 / beta)
+    positive = np.log(psi) + gamma.logpdf(x) - gamma.logsf(np.finfo(float).eps)
+    return np.where(x == 0, np.log1p(-psi), positive)
+
+
+ENGINE_FAMILIES = [
+    ("AsymmetricLaplace", lambda: pm.AsymmetricLaplace.dist(kappa=2.0, mu=0.5, b=1.5),
+     (np.array([-2.0, 0.1, 0.5, 3.0]), lambda x: st.laplace_asymmetric(2.0, loc=0.5, scale=1.5).logpdf(x))),
+    ("Triangular", lambda: pm.Triangular.dist(lower=-1.0, c=0.5, upper=2.0),
+     (np.array([-0.5, 0.5, 1.9]), lambda x: st.triang(0.5, loc=-1.0, scale=3.0).logpdf(x))),
+    ("Rice", lambda: pm.Rice.dist(nu=1.5, sigma=0.7),
+     (np.array([0.1, 1.0, 3.0]), lambda x: st.rice(1.5 / 0.7, scale=0.7).logpdf(x))),
+    ("Moyal", lambda: pm.Moyal.dist(mu=0.5, sigma=2.0),
+     (np.array([-1.0, 0.3, 5.0]), lambda x: st.moyal(0.5, 2.0).logpdf(x))),
+    ("LogitNormal", lambda: pm.LogitNormal.dist(mu=0.3, sigma=1.2),
+     (np.array([0.05, 0.5, 0.9]), lambda x: _logit_normal(x, 0.3, 1.2))),
+    ("HyperGeometric", lambda: pm.HyperGeometric.dist(N=20, k=7, n=5),
+     (np.array([0, 2, 5]), lambda x: st.hypergeom(20, 7, 5).logpmf(x))),
+    ("DiscreteWeibull", lambda: pm.DiscreteWeibull.dist(q=0.6, beta=1.3),
+     (np.array([0, 1, 4]), lambda x: _discrete_weibull(x, 0.6, 1.3))),
+    ("HurdlePoisson", lambda: pm.HurdlePoisson.dist(psi=0.7, mu=3.0),
+     (np.array([0, 1, 6]), lambda x: _hurdle_poisson(x, 0.7, 3.0))),
+    ("HurdleNegativeBinomial", lambda: pm.HurdleNegativeBinomial.dist(psi=0.6, mu=2.0, alpha=3.0),
+     (np.array([0, 2, 7]), lambda x: np.where(
+         x == 0, np.log(0.4),
+         np.log(0.6) + st.nbinom(3.0, 3.0 / 5.0).logpmf(x) - np.log1p(-st.nbinom(3.0, 3.0 / 5.0).pmf(0))))),
+    ("HurdleGamma", lambda: pm.HurdleGamma.dist(psi=0.8, alpha=2.0, beta=1.5),
+     (np.array([0.0, 0.4, 3.0]), lambda x: _hurdle_gamma(x, 0.8, 2.0, 1.5))),
+    ("HurdleLogNormal", lambda: pm.HurdleLogNormal.dist(psi=0.8, mu=0.2, sigma=0.9),
+     (np.array([0.0, 0.4, 3.0]), lambda x: np.where(
+         x == 0, np.log(0.2), np.log(0.8) + st.lognorm(0.9, scale=np.exp(0.2)).logpdf(np.where(x == 0, 1, x))))),
+]
+
+
+@pytest.mark.parametrize("make, case", [c[1:] for c in ENGINE_FAMILIES], ids=[c[0] for c in ENGINE_FAMILIES])
+def test_engine_families_logp_matches_scipy(make, case):
+    values, reference = case
+    with np.errstate(divide="ignore"):
+        assert_close(logp_of(make(), values), reference(values), rtol=1e-7)
+
+
+def test_dirichlet_multinomial_is_the_compound_of_its_closed_form():
+    n, a, x = 6, np.array([0.5, 2.0, 1.5]), np.array([1, 3, 2])
+    expected = (sp.gammaln(n + 1) + sp.gammaln(a.sum()) - sp.gammaln(n + a.sum())
+                + np.sum(sp.gammaln(x + a) - sp.gammaln(x + 1) - sp.gammaln(a)))
+    assert_close(logp_of(pm.DirichletMultinomial.dist(n=n, a=a), x), expected)
+
+
+def test_stick_breaking_weights_density_by_change_of_variables():
+    """PyMC's density: the K Beta(1, alpha) fractions v_k = w_k / (1 - sum_{j<k} w_j) with the
+    Jacobian prod_k 1 / (1 - sum_{j<k} w_j)."""
+    alpha, w = 2.5, np.array([0.3, 0.2, 0.4, 0.1])
+    remaining = 1 - np.concatenate([[0.0], np.cumsum(w[:-1])])[:3]
+    v = w[:3] / remaining
+    expected = np.sum(st.beta(1, alpha).logpdf(v)) - np.sum(np.log(remaining))
+    assert_close(logp_of(pm.StickBreakingWeights.dist(alpha=alpha, K=3), w), expected)
+
+
+def test_dirac_delta_is_a_point_mass():
+    assert_close(logp_of(pm.DiracDelta.dist(2.5), np.array([2.5, 2.0])), [0.0, -np.inf])
+
+
+def test_car_is_the_normalized_gaussian_with_its_precision():
+    W = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float)
+    mu, alpha, tau, x = np.array([0.1, -0.2, 0.3]), 0.6, 2.0, np.array([0.5, -0.4, 1.0])
+    precision = tau * (np.diag(W.sum(1)) - alpha * W)
+    expected = st.multivariate_normal(mu, np.linalg.inv(precision)).logpdf(x)
+    assert_close(logp_of(pm.CAR.dist(mu=mu, W=W, alpha=alpha, tau=tau), x), expected)
+
+
+def test_icar_is_the_pairwise_difference_prior_with_a_soft_sum_to_zero():
+    W = np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float)
+    sigma, x = 1.3, np.array([0.2, -0.5, 0.4])
+    pairs = [(0, 1), (0, 2)]
+    expected = (-sum((x[i] - x[j]) ** 2 for i, j in pairs) / (2 * sigma**2)
+                + st.norm(0, 0.001 * 3).logpdf(x.sum()))
+    assert_close(logp_of(pm.ICAR.dist(W=W, sigma=sigma), x), expected, rtol=1e-6)
+
+
+def test_mv_gaussian_random_walk_sums_its_increments():
+    cov = np.array([[1.0, 0.3], [0.3, 0.5]])
+    mu = np.array([0.1, -0.2])
+    x = np.array([[0.0, 0.5], [0.4, 0.2], [1.1, -0.3]])
+    init = pm.Normal.dist(0.0, 2.0, shape=2)
+    expected = (st.norm(0, 2).logpdf(x[0]).sum()
+                + st.multivariate_normal(mu, cov).logpdf(np.diff(x, axis=0)).sum())
+    for kwargs in ({"cov": cov}, {"chol": np.linalg.cholesky(cov)}, {"tau": np.linalg.inv(cov)}):
+        dist = pm.MvGaussianRandomWalk.dist(mu=mu, init_dist=init, steps=2, **kwargs)
+        assert_close(logp_of(dist, x), expected)
+
+
 TESTED_FAMILIES = {
     # univariate tables
     *(c[0].split("-")[0] for c in CONTINUOUS + DISCRETE),
     "OrderedLogistic", "OrderedProbit", "CustomDist", "MvNormal", "MvStudentT", "Dirichlet", "Multinomial", "LKJCorr",
     "LKJCholeskyCov", "ZeroSumNormal", "Mixture", "NormalMixture", "Truncated", "Censored",
-    "GaussianRandomWalk", "AR", "GARCH11",
+    "GaussianRandomWalk", "AR", "GARCH11", *(name for name, _, _ in ENGINE_FAMILIES),
+    "DirichletMultinomial", "StickBreakingWeights", "DiracDelta", "CAR", "ICAR",
+    "MvGaussianRandomWalk",
 }
 
 

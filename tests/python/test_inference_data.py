@@ -114,6 +114,21 @@ def test_attributes_named_as_pymc_names_them(raw, no_arviz):
     assert "sampling_time" not in idata.observed_data.attrs
 
 
+def test_whole_number_labels_from_the_engine_become_integers(raw, no_arviz):
+    raw["coords"]["school"] = [0.0, 1.0, 2.0]  # the engine stores numeric labels as doubles
+    theta = to_inference_data(raw).posterior["theta"]
+    assert theta["school"].dtype.kind == "i"
+    raw["coords"]["school"] = [0.5, 1.0, 2.0]
+    assert to_inference_data(raw).posterior["theta"]["school"].dtype.kind == "f"
+
+
+def test_an_interrupted_run_keeps_the_names_of_its_chains(raw, no_arviz):
+    raw["coords"]["chain"] = [0, 3]  # the engine kept chains 0 and 3 of four
+    idata = to_inference_data(raw)
+    np.testing.assert_array_equal(idata.posterior["chain"].values, [0, 3])
+    np.testing.assert_array_equal(idata.sample_stats["chain"].values, [0, 3])
+
+
 def test_extra_coords_override_and_wrong_lengths_are_refused(raw, no_arviz):
     idata = to_inference_data(raw, extra_coords={"school": ["a", "b", "c"]})
     assert list(idata.posterior["school"].values) == ["a", "b", "c"]
@@ -178,6 +193,12 @@ def test_netcdf_file_is_read_by_arviz(raw, tmp_path, monkeypatch):
     assert read.groups() == ["posterior", "sample_stats", "observed_data"]
     np.testing.assert_array_equal(read.posterior["L"].values,
                                   raw["groups"]["posterior"]["variables"][2]["values"])
+    # ...and the other way round: ArviZ's file read by Hypatia's class.
+    arviz_path = str(tmp_path / "arviz.nc")
+    read.to_netcdf(arviz_path)
+    ours = InferenceData.from_netcdf(arviz_path)
+    assert ours.groups() == read.groups()
+    assert ours.sample_stats["diverging"].dtype == bool
 
 
 def test_arviz_inference_data_when_arviz_is_installed(raw, monkeypatch):

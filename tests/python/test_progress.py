@@ -88,6 +88,20 @@ def test_chain_line_shows_phase_counts_divergences_and_time_left():
     assert "100%" in done and "done" in done and "  1 divergence  " in done and "1:15" in done
 
 
+def test_smc_lines_show_beta():
+    line = format_chain(2, {"done": 412, "total": 1000, "tune": 0, "divergences": 0}, 3.0,
+                        label="SMC")
+    assert "beta 0.412" in line and "tempering" in line and "divergence" not in line
+
+
+def test_smc_callback_reports_beta_reaching_one():
+    reports = []
+    _core.sample(normal_model(), "smc", 200, 0, 2, 2, 5, 0.8, 10, "diagonal", 200, True, False,
+                 [], 2.0, "native", False, reports.append)
+    assert reports[-1]["finished"] and reports[-1]["label"] == "SMC"
+    assert [c["done"] for c in reports[-1]["chains"]] == [1000, 1000]  # beta = 1
+
+
 def test_terminal_bars_redraw_in_place():
     stream = io.StringIO()
     bars = ProgressBars(stream=stream, mode="terminal")
@@ -140,3 +154,11 @@ def test_notebook_bars_update_one_display(monkeypatch):
     bars(report(10))
     bars(report(20, finished=True))
     assert len(shown) == 1 and len(updates) == 1
+
+
+def test_a_failed_run_still_sends_its_final_report():
+    reports = []
+    with pytest.raises(_core.HypatiaError, match="initial point"):
+        _core.sample(normal_model(), "nuts", 100, 100, 2, 2, 5, 0.8, 10, "diagonal", 0, True,
+                     False, [[float("nan")]], 2.0, "native", False, reports.append)
+    assert reports and reports[-1]["finished"]  # the bars can close

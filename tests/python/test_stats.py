@@ -110,6 +110,11 @@ def test_kind_var_names_filter_vars_and_rounding(iid):
     default = stats.summary(iid)
     np.testing.assert_allclose(default["mean"], raw_table["mean"].round(3))
     np.testing.assert_allclose(default["ess_bulk"], raw_table["ess_bulk"].round(0))
+    chosen = stats.summary(iid, var_names=["theta"], coords={"school": ["Deerfield"]})
+    assert list(chosen.index) == ["theta[Deerfield]"]
+    assert chosen.loc["theta[Deerfield]", "mean"] == default.loc["theta[Deerfield]", "mean"]
+    single = stats.summary(iid, var_names=["theta"], coords={"school": "Deerfield"})
+    assert list(single.index) == ["theta"]  # a single label drops the dim, as in ArviZ
     with pytest.raises(KeyError, match="nope"):
         stats.summary(iid, var_names=["nope"])
 
@@ -123,6 +128,17 @@ def test_rhat_and_ess_datasets_have_the_variables_shapes(iid):
     assert stats.ess(iid, method="tail")["L"].shape == (2, 2)
     assert float(stats.ess(iid, method="tail")["L"][0, 1]) == pytest.approx(
         table.loc["L[0, 1]", "ess_tail"])
+
+
+def test_accepts_the_engine_dict_a_dataset_and_arviz_inference_data(iid):
+    from hypatia.inference_data import to_raw
+
+    expected = stats.summary(iid, round_to="none")
+    for data in (to_raw(iid), iid.posterior):
+        np.testing.assert_allclose(stats.summary(data, round_to="none").values, expected.values)
+    arviz = pytest.importorskip("arviz")
+    converted = stats.summary(arviz.InferenceData(posterior=iid.posterior), round_to="none")
+    np.testing.assert_allclose(converted.values, expected.values)
 
 
 def test_matches_arviz_when_installed(iid):

@@ -10,6 +10,7 @@
 
 namespace hypatia {
 
+// NUTS counts iterations; SMC counts beta in thousandths (iterations_total = 1000).
 struct ChainProgress {
   std::int64_t iterations_done = 0;   // warm-up included
   std::int64_t iterations_total = 0;  // warm-up + draws
@@ -18,7 +19,7 @@ struct ChainProgress {
 };
 
 struct ProgressReport {
-  std::string label;  // e.g. "NUTS"
+  std::string label;  // "NUTS" or "SMC"
   std::vector<ChainProgress> chains;
   double seconds = 0;     // since sampling started
   bool finished = false;  // the last report of the run

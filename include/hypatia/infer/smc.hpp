@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "hypatia/infer/progress_report.hpp"
 #include "hypatia/infer/target.hpp"
 
 namespace hypatia {
@@ -40,8 +41,10 @@ struct SmcOptions {
   // with the start is at most correlation_threshold or falls by less than that in one step.
   std::int64_t max_steps = 25;
   double correlation_threshold = 0.01;
-  // Hook for a progress display; currently ignored.
+  // Hook for a progress display on stderr; currently ignored (its line counts iterations).
   bool progress = false;
+  // When set, told each chain's beta in thousandths (iterations_done of iterations_total = 1000).
+  ProgressCallback progress_callback;
 };
 
 // One independent run.

@@ -7,16 +7,18 @@ from hypatia.distributions.continuous import (
     Beta, Cauchy, ChiSquared, ExGaussian, Exponential, Flat, Gamma, Gumbel, HalfCauchy, HalfFlat,
     HalfNormal, HalfStudentT, InverseGamma, Kumaraswamy, Laplace, Logistic, LogNormal, Lognormal,
     Normal, Pareto, SkewNormal, StudentT, TruncatedNormal, Uniform, VonMises, Wald, Weibull,
+    AsymmetricLaplace, HurdleGamma, HurdleLogNormal, LogitNormal, Moyal, Rice, Triangular,
 )
 from hypatia.distributions.discrete import (
     Bernoulli, BetaBinomial, Binomial, Categorical, DiscreteUniform, Geometric, NegativeBinomial,
     OrderedLogistic, OrderedProbit, Poisson, ZeroInflatedBinomial, ZeroInflatedNegativeBinomial,
-    ZeroInflatedPoisson,
+    ZeroInflatedPoisson, DiracDelta, DiscreteWeibull, HurdleNegativeBinomial, HurdlePoisson,
+    HyperGeometric,
 )
 from hypatia.distributions.distribution import Distribution, DistributionVariable
 from hypatia.distributions.mixture import Mixture, NormalMixture
 from hypatia.distributions.multivariate import (
     Dirichlet, LKJCholeskyCov, LKJCorr, Multinomial, MvNormal, MvStudentT, ZeroSumNormal,
-    expand_packed_triangular,
+    expand_packed_triangular, CAR, ICAR, DirichletMultinomial, StickBreakingWeights,
 )
-from hypatia.distributions.timeseries import AR, GARCH11, GaussianRandomWalk
+from hypatia.distributions.timeseries import AR, GARCH11, GaussianRandomWalk, MvGaussianRandomWalk

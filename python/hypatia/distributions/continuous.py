@@ -266,3 +266,66 @@ class HalfFlat(Distribution):
     @classmethod
     def dist(cls, **kwargs):
         return cls._make(_core.HalfFlat, [], **kwargs)
+
+
+class AsymmetricLaplace(Distribution):
+    @classmethod
+    def dist(cls, kappa=None, mu=None, b=None, q=None, **kwargs):
+        if q is not None:
+            if kappa is not None:
+                raise ValueError("AsymmetricLaplace: give kappa or q, not both")
+            # PyMC: kappa = sqrt(q / (1 - q))
+            q_node = _node(q)
+            kappa = _core.sqrt(_core.div(q_node, _core.sub(_core.float_scalar(1.0), q_node)))
+        if kappa is None or mu is None or b is None:
+            raise TypeError("AsymmetricLaplace: give b, kappa (or q) and mu")
+        return cls._make(_core.AsymmetricLaplace, [kappa, mu, b], ["kappa", "mu", "b"], **kwargs)
+
+
+class Triangular(Distribution):
+    @classmethod
+    def dist(cls, lower=0.0, c=0.5, upper=1.0, **kwargs):
+        return cls._make(_core.Triangular, [lower, c, upper], ["lower", "c", "upper"], **kwargs)
+
+
+class Rice(Distribution):
+    @classmethod
+    def dist(cls, nu=None, sigma=None, b=None, **kwargs):
+        if sigma is None:
+            raise TypeError("Rice: give sigma")
+        which, value = one_of("Rice", nu=nu, b=b)
+        if which is None:
+            raise TypeError("Rice: give nu (or b)")
+        if which == "b":
+            value = _core.mul(_node(value), _node(sigma))  # PyMC: nu = b * sigma
+        return cls._make(_core.Rice, [value, sigma], ["nu", "sigma"], **kwargs)
+
+
+class Moyal(Distribution):
+    @classmethod
+    def dist(cls, mu=0.0, sigma=1.0, **kwargs):
+        return cls._make(_core.Moyal, [mu, sigma], ["mu", "sigma"], **kwargs)
+
+
+class LogitNormal(Distribution):
+    @classmethod
+    def dist(cls, mu=0.0, sigma=None, tau=None, **kwargs):
+        sigma = _sigma("LogitNormal", sigma, tau, default=1.0)
+        return cls._make(_core.LogitNormal, [mu, sigma], ["mu", "sigma"], **kwargs)
+
+
+class HurdleGamma(Distribution):
+    @classmethod
+    def dist(cls, psi, alpha=None, beta=None, mu=None, sigma=None, **kwargs):
+        if mu is not None and sigma is not None:
+            alpha, beta = _moments_to_gamma(mu, sigma)
+        if alpha is None or beta is None:
+            raise TypeError("HurdleGamma: give alpha and beta, or mu and sigma")
+        return cls._make(_core.HurdleGamma, [psi, alpha, beta], ["psi", "alpha", "beta"], **kwargs)
+
+
+class HurdleLogNormal(Distribution):
+    @classmethod
+    def dist(cls, psi, mu=0.0, sigma=None, tau=None, **kwargs):
+        sigma = _sigma("HurdleLogNormal", sigma, tau, default=1.0)
+        return cls._make(_core.HurdleLogNormal, [psi, mu, sigma], ["psi", "mu", "sigma"], **kwargs)

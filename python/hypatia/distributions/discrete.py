@@ -157,3 +157,37 @@ class OrderedProbit(Distribution):
 
         return _ordered(cls, _core.OrderedProbit, eta, cutpoints, ["eta", "cutpoints", "sigma"],
                         [sigma], compute_p, kwargs, normal_cdf)
+
+
+class HyperGeometric(Distribution):
+    @classmethod
+    def dist(cls, N, k, n, **kwargs):
+        return cls._make(_core.HyperGeometric, [N, k, n], ["N", "k", "n"], **kwargs)
+
+
+class DiscreteWeibull(Distribution):
+    @classmethod
+    def dist(cls, q, beta, **kwargs):
+        return cls._make(_core.DiscreteWeibull, [q, beta], ["q", "beta"], **kwargs)
+
+
+class HurdlePoisson(Distribution):
+    @classmethod
+    def dist(cls, psi, mu, **kwargs):
+        return cls._make(_core.HurdlePoisson, [psi, mu], ["psi", "mu"], **kwargs)
+
+
+class HurdleNegativeBinomial(Distribution):
+    @classmethod
+    def dist(cls, psi, mu=None, alpha=None, p=None, n=None, **kwargs):
+        kind, params = _negative_binomial_mu_alpha("HurdleNegativeBinomial", mu, alpha, p, n)
+        if kind == "np":
+            count, prob = _node(params[0]), _node(params[1])
+            params = (_core.div(_core.mul(count, _core.sub(_core.float_scalar(1.0), prob)), prob), count)
+        return cls._make(_core.HurdleNegativeBinomial, [psi, *params], ["psi", "mu", "alpha"], **kwargs)
+
+
+class DiracDelta(Distribution):
+    @classmethod
+    def dist(cls, c, **kwargs):
+        return cls._make(_core.DiracDelta, [c], ["c"], **kwargs)

@@ -144,3 +144,28 @@ class ZeroSumNormal(Distribution):
             axes = len(axes)
         builder = lambda s: _core.ZeroSumNormal(s, int(axes))
         return cls._make(builder, [sigma], ["sigma"], **kwargs)
+
+
+class DirichletMultinomial(Distribution):
+    @classmethod
+    def dist(cls, n, a, **kwargs):
+        return cls._make(_core.DirichletMultinomial, [n, a], ["n", "a"], **kwargs)
+
+
+class StickBreakingWeights(Distribution):
+    @classmethod
+    def dist(cls, alpha, K, **kwargs):
+        builder = lambda a: _core.StickBreakingWeights(a, int(K))
+        return cls._make(builder, [alpha], ["alpha"], **kwargs)
+
+
+class CAR(Distribution):
+    @classmethod
+    def dist(cls, mu, W, alpha, tau, sparse: bool = False, **kwargs):
+        return cls._make(_core.CAR, [mu, W, alpha, tau], ["mu", "W", "alpha", "tau"], **kwargs)
+
+
+class ICAR(Distribution):
+    @classmethod
+    def dist(cls, W, sigma=1.0, zero_sum_stdev=0.001, **kwargs):
+        return cls._make(_core.ICAR, [W, sigma, zero_sum_stdev], ["W", "sigma", "zero_sum_stdev"], **kwargs)

@@ -69,3 +69,33 @@ class GARCH11(Distribution):
         builder = lambda o, a, b, v: _core.GARCH11(o, a, b, v, n_steps)
         return cls._make(builder, [omega, alpha_1, beta_1, initial_vol],
                          ["omega", "alpha_1", "beta_1", "initial_vol"], **kwargs)
+
+
+class MvGaussianRandomWalk(Distribution):
+    @classmethod
+    def dist(cls, mu=0.0, *, cov=None, tau=None, chol=None, lower=True, init_dist=None, steps=None,
+             **kwargs):
+        from hypatia.distributions.distribution import one_of
+        from hypatia.tensor.variable import as_tensor_variable
+
+        which, matrix = one_of("MvGaussianRandomWalk", cov=cov, tau=tau, chol=chol)
+        if which is None:
+            raise TypeError("MvGaussianRandomWalk: give cov, tau or chol")
+        matrix = as_tensor_variable(matrix).node
+        if which == "chol" and not lower:
+            matrix = _core.matrix_transpose(matrix)
+        n_steps = _steps("MvGaussianRandomWalk", steps, _time_shape(kwargs), None)
+        init = _init("MvGaussianRandomWalk", init_dist).distribution
+        builder = {"cov": _core.MvGaussianRandomWalk, "chol": _core.MvGaussianRandomWalkCholesky,
+                   "tau": _core.MvGaussianRandomWalkPrecision}[which]
+        mu_node = as_tensor_variable(mu).node
+        if mu_node.ndim == 0:
+            mu_node = _core.broadcast_to(mu_node, [matrix.shape[-1]])
+        return cls._make(lambda m, s: builder(m, s, init, n_steps), [mu_node, matrix], ["mu", which],
+                         **kwargs)
+
+
+def _time_shape(kwargs):
+    """The time axis (second to last) of a multivariate series' shape, as a 1-tuple."""
+    shape = shape_tuple(kwargs.get("shape")) or shape_tuple(kwargs.get("size"))
+    return (shape[-2],) if shape and len(shape) >= 2 else None
