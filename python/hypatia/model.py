@@ -105,6 +105,7 @@ class Model:
     def _init_empty(self, coords: dict) -> None:
         import sys
 
+        self._pending_data: dict = {}  # set_data values not yet consistent with the rest
         shared_module = sys.modules.get("hypatia.pytensor")
         self._shared_epoch = shared_module.shared_epoch() if shared_module is not None else 0
         self.check_bounds = True
@@ -228,11 +229,15 @@ class Model:
         self._cpp, self._registrations = shell._cpp, shell._registrations
         self._compiled = None
 
-    def sync_shared(self) -> None:
-        """Rebuilds the model over the current values of pytensor.shared variables whose
-        set_value was called since its graphs were built (PyMC sees the new value)."""
+    def sync_data(self) -> None:
+        """Brings the model's graphs up to date with its data before they are used: pm.set_data
+        values that were waiting for the containers that fit them, and pytensor.shared variables
+        whose set_value was called since the graphs were built (PyMC sees the new values)."""
         import sys
 
+        if self._pending_data:  # pm.set_data values waiting for the others that fit them
+            self._rebuild(self._pending_data)
+            self._pending_data = {}
         module = sys.modules.get("hypatia.pytensor")
         if module is None:
             return
@@ -304,6 +309,12 @@ class Model:
         raise ValueError(f"{name}: its observed values do not fit the new data's shape "
                          f"{tuple(distribution.default_shape)}")
 
+    def set_data(self, name: str, values: Any, coords: Optional[dict] = None) -> None:
+        """PyMC's ``model.set_data(name, values, coords=None)``: ``pm.set_data`` for one container."""
+        from hypatia.data import set_data
+
+        set_data({name: values}, model=self, coords=coords)
+
     def __getitem__(self, name: str) -> TensorVariable:
         try:
             return self.named_vars[name]
@@ -340,7 +351,7 @@ class Model:
 
     # ---- compiled functions ----
     def compiled(self, backend: str = "native"):
-        self.sync_shared()
+        self.sync_data()
         if self._compiled is None or self._compiled[0] != backend:
             self._compiled = (backend, self._cpp.compile(backend))
         return self._compiled[1]
@@ -433,6 +444,7 @@ class Model:
 
     def point_logps(self, point: Optional[dict] = None, round_vals: int = 2) -> dict:
         """Each variable's log density term at `point` (default: the initial point)."""
+        self.sync_data()
         point = self.initial_point() if point is None else point
         x = self._flat_point(point)
         graph = self._cpp.log_density()

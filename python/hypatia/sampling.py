@@ -116,7 +116,7 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments)."""
     global _said_nuts_sampler
     model = modelcontext(model)
-    model.sync_shared()
+    model.sync_data()
     if kwargs:
         raise TypeError(f"pm.sample() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
     if step is not None:
@@ -281,7 +281,7 @@ def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Opt
     """Sequential Monte Carlo: ``draws`` particles per chain; the log marginal likelihood is in
     sample_stats."""
     model = modelcontext(model)
-    model.sync_shared()
+    model.sync_data()
     kernel_name = getattr(kernel, "__name__", str(kernel))
     if kernel_name not in ("IMH", "MH"):
         raise ValueError(f"pm.sample_smc(kernel={kernel_name!r}): expected IMH or MH")
@@ -316,7 +316,7 @@ def sample_prior_predictive(draws: Optional[int] = None, model: Optional[Model] 
                             compile_kwargs=None, samples: Optional[int] = None):
     """Draws from the prior and the prior predictive (``draws``; older releases: ``samples``)."""
     model = modelcontext(model)
-    model.sync_shared()
+    model.sync_data()
     if draws is None:
         draws = samples if samples is not None else 500
     raw = _core.sample_prior_predictive(model._cpp, int(draws), _seed(random_seed), "native")
@@ -348,7 +348,7 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
                                 idata_kwargs: Optional[dict] = None, compile_kwargs=None):
     """Draws of the observed variables given each posterior draw."""
     model = modelcontext(model)
-    model.sync_shared()
+    model.sync_data()
     if sample_dims is not None:
         raise NotImplementedError("sample_posterior_predictive(sample_dims=...) is not supported by Hypatia yet")
     raw = _core.sample_posterior_predictive(model._cpp, _posterior_raw(trace), _seed(random_seed),
@@ -415,7 +415,7 @@ def compute_log_likelihood(idata, *, var_names: Optional[Sequence[str]] = None,
     import xarray as xr
 
     model = modelcontext(model)
-    model.sync_shared()
+    model.sync_data()
     graph = model._cpp.log_density()
     names = [n for n, _ in graph["pointwise_log_likelihood"]]
     if var_names is not None:
@@ -472,7 +472,7 @@ def _draws_of(item: Any, draws: int, seed: int, position: int) -> np.ndarray:
 def forward_values(model: Model, outputs: list, inputs: list, values: list, seed: Optional[int] = None,
                    stream: int = 0) -> list:
     """`outputs` evaluated with every model variable drawn from its prior (one draw)."""
-    model.sync_shared()
+    model.sync_data()
     state, forward = model._cpp.forward_graph()
     by_name = dict(forward)
     replacements = []
