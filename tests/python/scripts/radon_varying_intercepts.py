@@ -51,3 +51,16 @@ assert abs(beta_mean - coef[-1]) < 0.1, (beta_mean, coef[-1])
 alpha_mean = post["alpha"].mean(("chain", "draw")).values
 assert np.corrcoef(alpha_mean, coef[:-1])[0, 1] > 0.9
 assert np.std(alpha_mean) <= np.std(coef[:-1]) + 1e-9
+
+# Predictions for new houses in known counties: the model method set_data, one container at a time.
+new_county = np.array([0, 0, 3, 3])
+new_floor = np.array([0, 1, 0, 1])
+with varying_intercept:
+    varying_intercept.set_data("county_idx", new_county, coords={"obs_id": np.arange(4)})
+    varying_intercept.set_data("floor_idx", new_floor)
+    pred = pm.sample_posterior_predictive(idata, predictions=True, random_seed=4).predictions["y"]
+assert pred.shape == (2, 500, 4)
+expected = (post["alpha"].values[..., new_county] + post["beta"].values[..., None] * new_floor).mean(axis=(0, 1))
+assert np.allclose(pred.mean(("chain", "draw")).values, expected, atol=0.1)
+# basement minus first floor within a county is the floor effect
+assert abs(float((pred[..., 1] - pred[..., 0]).mean()) - beta_mean) < 0.15
