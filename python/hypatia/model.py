@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -28,6 +29,15 @@ TRANSFORM_SUFFIXES = {
 }
 
 _context = threading.local()
+_live_models: "weakref.WeakSet" = weakref.WeakSet()
+
+
+def replace_node_in_models(old: _core.Node, new: _core.Node) -> None:
+    """Rebuilds every live model over `new` in place of `old` (a shared variable's set_value).
+    Models that do not use `old` are rebuilt unchanged."""
+    for model in list(_live_models):
+        if model._registrations:
+            model._rebuild({}, [(old, new)])
 
 
 def _stack() -> list:
@@ -103,11 +113,7 @@ class Model:
         self.add_coords(coords_mutable or {})
 
     def _init_empty(self, coords: dict) -> None:
-        import sys
-
         self._pending_data: dict = {}  # set_data values not yet consistent with the rest
-        shared_module = sys.modules.get("hypatia.pytensor")
-        self._shared_epoch = shared_module.shared_epoch() if shared_module is not None else 0
         self.check_bounds = True
         self._cpp = _core.Model()
         self.coords: dict = {}
@@ -125,6 +131,7 @@ class Model:
         self._stale_observed: set = set()  # observed values that no longer fit changed data
         self._length_only_dims: set = set()  # dims made from a data length (set_data resizes them)
         self._compiled = None
+        _live_models.add(self)
         for name, values in coords.items():
             self._cpp.add_coord(name, _coord_values(values))
             self.coords[name] = tuple(values)
@@ -230,30 +237,19 @@ class Model:
         self._compiled = None
 
     def sync_data(self) -> None:
-        """Brings the model's graphs up to date with its data before they are used: pm.set_data
-        values that were waiting for the containers that fit them, and pytensor.shared variables
-        whose set_value was called since the graphs were built (PyMC sees the new values)."""
-        import sys
-
-        if self._pending_data:  # pm.set_data values waiting for the others that fit them
+        """Brings the model's graphs up to date before they are used: pm.set_data values that
+        were waiting for the containers that fit them are applied now (an error if they still
+        do not fit)."""
+        if self._pending_data:
             self._rebuild(self._pending_data)
             self._pending_data = {}
-        module = sys.modules.get("hypatia.pytensor")
-        if module is None:
-            return
-        epoch = module.shared_epoch()
-        if epoch == getattr(self, "_shared_epoch", 0):
-            return
-        self._shared_epoch = epoch
-        replacements = module.shared_replacements()
-        if replacements and self._registrations:
-            self._rebuild({}, replacements)
 
     def _replay_into(self, target: "Model", data_values: dict, observations: dict,
                      replacements: Sequence = ()) -> dict:
         """Replays every registration into `target`'s C++ model, with data replaced by
         `data_values` and the free variables named in `observations` observed; returns the new
-        node of each named variable."""
+        node of each named variable. `replacements` are (old node, new node) pairs applied to
+        every graph (a shared variable's new value)."""
         pairs: list = list(replacements)
         substitute = lambda node: _core.substitute([node], pairs)[0] if pairs else node
         nodes = {}

@@ -207,3 +207,36 @@ def test_ctrl_c_stops_sampling_within_a_second_and_keeps_the_draws():
     draws = int(out.split("DRAWS")[1])
     assert 0 < draws < 2_000_000
     assert "interrupted" in err.lower()
+
+
+def test_shared_data_set_value_reaches_posterior_predictive(rng):
+    """The older PyMC idiom: pytensor.shared predictors, set_value, posterior predictive."""
+    from hypatia import pytensor
+
+    x = rng.normal(size=40)
+    y = 1.0 + 2.0 * x + rng.normal(0, 0.5, size=40)
+    x_shared = pytensor.shared(x)
+    with pm.Model():
+        a = pm.Normal("a", 0, 10)
+        b = pm.Normal("b", 0, 10)
+        sigma = pm.HalfNormal("sigma", 1)
+        pm.Normal("y", a + b * x_shared, sigma, observed=y)
+        idata = pm.sample(400, tune=300, chains=2, random_seed=11, progressbar=False)
+        x_shared.set_value(np.array([-1.0, 0.0, 2.0]))
+        predictions = pm.sample_posterior_predictive(idata, random_seed=12)
+    draws = predictions.posterior_predictive["y"].values
+    assert draws.shape == (2, 400, 3)
+    expected = (idata.posterior["a"].values[..., None]
+                + idata.posterior["b"].values[..., None] * np.array([-1.0, 0.0, 2.0]))
+    z = (draws - expected) / idata.posterior["sigma"].values[..., None]
+    assert abs(z.mean()) < 0.1 and abs(z.std() - 1) < 0.1
+
+
+def test_total_size_scales_the_minibatch_likelihood(rng):
+    batch = rng.normal(1.0, 1.0, size=10)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 5.0)
+        pm.Normal("y", mu, 1.0, observed=batch, total_size=1000)
+    point = {"mu": np.array(0.3)}
+    expected = st.norm(0, 5).logpdf(0.3) + 100.0 * st.norm(0.3, 1.0).logpdf(batch).sum()
+    assert model.compile_logp()(point) == pytest.approx(expected, rel=1e-12)

@@ -19,13 +19,17 @@ def register_rv(model: Model, name: str, dist: DistributionVariable, *, observed
                 default_transform: Any = UNSET, total_size: Any = None, rng: Any = None,
                 testval: Any = None) -> TensorVariable:
     model._check_new_name(name)
-    if total_size is not None:
+    if total_size is not None and observed is None:
         raise NotImplementedError(
-            f"{name}: total_size= (minibatch scaling) is not supported by Hypatia yet")
+            f"{name}: total_size= on a free variable (local variational parameters) is not "
+            "supported by Hypatia; it scales observed variables")
     dims = _dims_list(dims)
     model._distributions[name] = dist
     if observed is not None:
-        return _register_observed(model, name, dist, observed, dims)
+        variable = _register_observed(model, name, dist, observed, dims)
+        if total_size is not None:
+            _scale_likelihood(model, name, dist, variable, total_size)
+        return variable
     cpp_transform, untransformed = _resolve_transform(name, transform, default_transform)
     node = model._cpp_rv(name, dist, dist.resolved_shape(), dims, cpp_transform, untransformed)
     variable = model._add(name, TensorVariable(node), model.free_RVs)
@@ -34,6 +38,45 @@ def register_rv(model: Model, name: str, dist: DistributionVariable, *, observed
     if initval is not None and not (isinstance(initval, str)):
         model.rvs_to_initial_values[name] = np.asarray(initval, dtype=float)
     return variable
+
+
+def _total_size_factor(name: str, total_size: Any, shape: tuple) -> float:
+    """PyMC's scaling of a minibatch's log likelihood up to the full data set: total_size is the
+    full length of the first axis, or one entry per leading axis (None: not scaled, Ellipsis:
+    then the trailing axes)."""
+    if isinstance(total_size, (int, np.integer)):
+        sizes = [int(total_size)]
+        axes = [0]
+    else:
+        entries = list(total_size)
+        if Ellipsis in entries:
+            split = entries.index(Ellipsis)
+            leading, trailing = entries[:split], entries[split + 1:]
+            axes = list(range(len(leading))) + [len(shape) - len(trailing) + k for k in range(len(trailing))]
+            entries = leading + trailing
+        else:
+            axes = list(range(len(entries)))
+        sizes = entries
+    factor = 1.0
+    for axis, size in zip(axes, sizes):
+        if size is None:
+            continue
+        if axis >= len(shape) or shape[axis] == 0:
+            raise ValueError(f"{name}: total_size={total_size!r} does not fit the observed shape {shape}")
+        factor *= int(size) / shape[axis]
+    return factor
+
+
+def _scale_likelihood(model: Model, name: str, dist: DistributionVariable, variable: TensorVariable,
+                      total_size: Any) -> None:
+    """The extra (factor - 1) x log likelihood that scales a minibatch to the full data set."""
+    factor = _total_size_factor(name, total_size, tuple(variable.node.shape))
+    model.rvs_to_total_sizes[name] = total_size
+    if factor == 1.0:
+        return
+    term = _core.mul(_core.float_scalar(factor - 1.0),
+                     _core.sum(dist.distribution.logp(variable.node), [], False))
+    model._cpp_potential(f"{name}__total_size_scaling", term)
 
 
 def _after_register(model: Model, name: str, dist: DistributionVariable) -> None:

@@ -58,18 +58,18 @@ Variable = TensorVariable
 
 # ---------------------------------------------------------------- shared variables
 class SharedVariable(TensorConstant):
-    """PyTensor's shared variable, for now a constant whose value can be replaced.
+    """PyTensor's shared variable: a constant whose value can be replaced.
 
-    ``set_value`` builds a new constant node: graphs built afterwards, and functions compiled by
-    ``pytensor.function`` (which feed the current value at each call), see the new value. A model
-    whose graphs were built over an older value is rebuilt over the current one before it is
-    sampled or compiled again (as PyMC's shared data does; the value may change shape).
+    ``set_value`` builds a new constant node: graphs built afterwards, functions compiled by
+    ``pytensor.function`` (which feed the current value at each call) and every model (rebuilt
+    over the new node, new shapes included) see the new value; other graphs built before it keep
+    the old node. Constants are hash-consed, so a model constant equal in value and type to the
+    old value is replaced too.
     """
 
     def __init__(self, value: Any, name: Optional[str] = None, borrow: bool = False):
         super().__init__(_core.constant(self._checked(value)), name)
         self._value = np.array(self.node.constant_value())
-        self._past_nodes: list = []  # nodes of earlier values, which old graphs may still hold
         _SHARED.add(self)
 
     @staticmethod
@@ -90,10 +90,13 @@ class SharedVariable(TensorConstant):
         if node.dtype != old_dtype:
             raise TypeError(f"set_value: {self.name or 'shared variable'} has dtype {old_dtype}, "
                             f"got a value of dtype {array.dtype}")
-        self._past_nodes.append(self.node)
+        old = self.node
         self.node = node
         self._value = np.array(array)
-        _EPOCH[0] += 1
+        # Models built over the old value now use the new one, as PyMC's shared data does.
+        from hypatia.model import replace_node_in_models
+
+        replace_node_in_models(old, node)
 
     @property
     def value(self) -> np.ndarray:
@@ -101,16 +104,6 @@ class SharedVariable(TensorConstant):
 
 
 _SHARED: "weakref.WeakSet[SharedVariable]" = weakref.WeakSet()
-_EPOCH = [0]  # counts set_value calls, so a model knows when to look for stale shared values
-
-
-def shared_epoch() -> int:
-    return _EPOCH[0]
-
-
-def shared_replacements() -> list:
-    """(old node, current node) for every earlier value of every live shared variable."""
-    return [(old, variable.node) for variable in list(_SHARED) for old in variable._past_nodes]
 
 
 def shared(value: Any, name: Optional[str] = None, strict: bool = False, allow_downcast=None,
