@@ -3,7 +3,7 @@ pm.fit(method="advi") and draws from the fitted approximation.
 
 Missing in Hypatia: variational inference (pm.fit, pm.ADVI / FullRankADVI, the Approximation's
 .sample()) -- ARCHITECTURE.md places ADVI in the C++ infer/ layer, which has only NUTS and SMC --
-and minibatching (pm.Minibatch, total_size=, which the front end refuses).
+and pm.Minibatch (random row batches redrawn at every step; total_size= scaling itself exists).
 """
 
 import numpy as np
