@@ -32,7 +32,7 @@ _LAZY = {
     "pytensorf": "hypatia.pytensorf",
     "summary": ("hypatia.stats", "summary"),
     "InferenceData": ("hypatia.inference_data", "InferenceData"),
-    "to_inference_data": ("hypatia.inference_data", "to_inference_data"),
+    "to_inference_data": ("hypatia.sampling", "to_inference_data"),
 }
 
 

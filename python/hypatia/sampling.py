@@ -230,7 +230,27 @@ def _to_inference_data(raw: dict, model: Model, idata_kwargs: Optional[dict] = N
     from hypatia.inference_data import to_inference_data
 
     coords = {**model.coords, **dict((idata_kwargs or {}).get("coords") or {})}
+    # idata_kwargs={"dims": {name: [dim, ...]}} names the axes of variables, as PyMC's does.
+    for name, dims in dict((idata_kwargs or {}).get("dims") or {}).items():
+        dims = [dims] if isinstance(dims, str) else list(dims)
+        for group in raw["groups"].values():
+            for variable in group["variables"]:
+                if variable["name"] == name:
+                    variable["dims"] = dims
     return to_inference_data(raw, extra_coords=coords or None)
+
+
+def to_inference_data(trace=None, **kwargs):
+    """PyMC's ``pm.to_inference_data``: the InferenceData of a ``return_inferencedata=False``
+    trace (Hypatia's results are InferenceData already)."""
+    if isinstance(trace, MultiTrace):
+        if kwargs:
+            raise NotImplementedError(f"pm.to_inference_data({', '.join(sorted(kwargs))}=...) is "
+                                      "not supported by Hypatia yet")
+        return trace.to_inference_data()
+    from hypatia.inference_data import to_inference_data as from_raw
+
+    return from_raw(trace, **kwargs)
 
 
 def _convergence_checks(idata) -> None:
