@@ -19,7 +19,9 @@ with pm.Model(coords={"time": np.arange(T)}) as ar_model:
     sigma = pm.HalfNormal("sigma", 1.0)
     init = pm.Normal.dist(mu=0.0, sigma=5.0)
     pm.AR("y", rho=rho, sigma=sigma, constant=True, init_dist=init, observed=y, dims="time")
-    idata_ar = pm.sample(500, tune=500, chains=2, random_seed=5, progressbar=False)
+    idata_ar = pm.sample(500, tune=500, chains=2, random_seed=5, progressbar=False,
+                         idata_kwargs={"dims": {"rho": ["coef"]},
+                                       "coords": {"coef": ["constant", "lag1"]}})
 
 print(az.summary(idata_ar))
 # Conditional least squares on (1, y[t-1]) is the posterior mode for vague priors.
@@ -27,6 +29,8 @@ X = np.column_stack([np.ones(T - 1), y[:-1]])
 coef, *_ = np.linalg.lstsq(X, y[1:], rcond=None)
 rho_mean = idata_ar.posterior["rho"].mean(("chain", "draw")).values
 assert np.allclose(rho_mean, coef, atol=0.06), (rho_mean, coef)
+assert idata_ar.posterior["rho"].dims == ("chain", "draw", "coef")
+assert abs(float(idata_ar.posterior["rho"].sel(coef="lag1").mean()) - coef[1]) < 0.06
 
 # Random-walk trend plus noise
 steps = 60
