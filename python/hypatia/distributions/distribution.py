@@ -161,7 +161,11 @@ class Distribution:
                 kwargs["shape"] = _observed_shape(observed)
             elif dims is not None:
                 kwargs["shape"] = _shape_from_dims(model, dims, observed)
-        dist = cls.dist(*args, **kwargs)
+        try:
+            dist = cls.dist(*args, **kwargs)
+        except (TypeError, ValueError) as error:
+            # The same error, now naming the variable the user was creating.
+            raise _named(error, name) from error
         return register_rv(model, name, dist, **model_kwargs)
 
     @classmethod
@@ -184,6 +188,16 @@ def _observed_shape(observed) -> tuple:
     if hasattr(observed, "to_numpy"):
         observed = observed.to_numpy()
     return tuple(np.shape(observed))
+
+
+def _named(error: Exception, name: str) -> Exception:
+    message = str(error)
+    if message.startswith(f"{name}:"):
+        return error
+    try:
+        return type(error)(f"{name}: {message}")
+    except TypeError:  # an exception type with another constructor
+        return error
 
 
 def _shape_from_dims(model, dims, observed) -> Optional[tuple]:

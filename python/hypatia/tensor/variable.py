@@ -342,8 +342,9 @@ def as_tensor_variable(value: Any, name: Optional[str] = None, ndim: Optional[in
 
             return basic.stack([as_tensor_variable(v) for v in value])
         array = np.asarray(getattr(value, "values", value) if _is_pandas(value) else value)
-        if array.dtype == object:
-            raise TypeError(f"cannot make a tensor from {type(value).__name__} {value!r:.60}")
+        if array.dtype == object or array.dtype.kind not in "biuf":
+            raise TypeError(f"cannot make a tensor from {type(value).__name__} {value!r:.60} "
+                            f"(dtype {array.dtype}; expected numbers or booleans)")
         if array.dtype.kind in "iu":
             array = array.astype(np.int64)
         elif array.dtype.kind == "f" and array.dtype.itemsize not in (4, 8):
