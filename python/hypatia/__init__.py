@@ -15,7 +15,7 @@ from hypatia.distributions import *  # noqa: F401,F403  (every family under PyMC
 from hypatia.distributions import distribution as _distribution_module
 from hypatia.model import Deterministic, Model, Potential, modelcontext, observe
 from hypatia.sampling import (
-    compute_log_likelihood, draw, logcdf, logp, sample, sample_posterior_predictive,
+    NUTS, compute_log_likelihood, draw, logcdf, logp, sample, sample_posterior_predictive,
     sample_prior_predictive, sample_smc,
 )
 
@@ -32,7 +32,7 @@ _LAZY = {
     "pytensorf": "hypatia.pytensorf",
     "summary": ("hypatia.stats", "summary"),
     "InferenceData": ("hypatia.inference_data", "InferenceData"),
-    "to_inference_data": ("hypatia.inference_data", "to_inference_data"),
+    "to_inference_data": ("hypatia.sampling", "to_inference_data"),
 }
 
 

@@ -6,7 +6,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-from hypatia.model import Model, _coord_values, _dims_list, modelcontext
+from hypatia import _core
+
+from hypatia.model import Model, _coord_labels, _dims_list, modelcontext
 from hypatia.tensor.variable import TensorVariable
 
 
@@ -68,7 +70,7 @@ def _resize_dims(model: Model, values: dict, coords: dict) -> bool:
                 raise ValueError(
                     f"pm.set_data: {name!r} now has {length} entries along dim {dim!r}, which has "
                     f"{len(model.coords[dim])} coordinate values; pass coords={{{dim!r}: ...}} too")
-            model.coords[dim] = tuple(float(i) for i in range(length))
+            model.coords[dim] = tuple(range(length))
             resized = True
     return resized
 
@@ -90,12 +92,21 @@ def set_data(new_data: dict, model: Optional[Model] = None, *, coords: Optional[
                              f"the new value has {array.ndim} {array.shape}")
         values[name] = array
     for dim, labels in (coords or {}).items():
-        model.coords[dim] = tuple(_coord_values(labels))
+        model.coords[dim] = tuple(_coord_labels(labels))
     resized = _resize_dims(model, values, coords or {})
     same_shapes = all(v.shape == model._cpp.data_value(n).shape for n, v in values.items())
-    if same_shapes and not coords and not resized:
+    if same_shapes and not coords and not resized and not model._pending_data:
         for name, array in values.items():
             model._cpp.set_data(name, array)  # the compiled model stays valid
     else:
-        model._rebuild(values)  # new shapes: the graphs are rebuilt over the new data
+        # New shapes: the graphs are rebuilt over the new data. Containers may be set one call
+        # at a time (model.set_data), so data that do not fit together yet wait, as with PyMC's
+        # shared data, until the model is next used; the error surfaces then if they still
+        # disagree.
+        values = {**model._pending_data, **values}
+        try:
+            model._rebuild(values)
+            model._pending_data = {}
+        except (ValueError, _core.HypatiaError):
+            model._pending_data = values
     model._compiled = None

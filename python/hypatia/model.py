@@ -61,7 +61,21 @@ def value_var_name(name: str, transform: Optional[str], distribution=None) -> st
     return f"{name}_{suffix}__"
 
 
+def _coord_labels(values) -> list:
+    """Coordinate labels as PyMC keeps them: strings, integers and floats as given (numpy and
+    pandas scalars become Python's), anything else as its string."""
+    if values is None:
+        return []
+    if hasattr(values, "tolist"):
+        values = values.tolist()
+    values = list(values)
+    if all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values):
+        return values
+    return _coord_values(values)
+
+
 def _coord_values(values) -> list:
+    """Labels as the C++ model stores them: all strings, else all floats."""
     if values is None:
         return []
     if hasattr(values, "tolist"):
@@ -99,6 +113,7 @@ class Model:
         self.add_coords(coords_mutable or {})
 
     def _init_empty(self, coords: dict) -> None:
+        self._pending_data: dict = {}  # set_data values not yet consistent with the rest
         self.check_bounds = True
         self._cpp = _core.Model()
         self.coords: dict = {}
@@ -118,7 +133,7 @@ class Model:
         self._compiled = None
         _live_models.add(self)
         for name, values in coords.items():
-            self._cpp.add_coord(name, list(values))
+            self._cpp.add_coord(name, _coord_values(values))
             self.coords[name] = tuple(values)
 
     # ---- context ----
@@ -146,7 +161,7 @@ class Model:
             raise ValueError(f"coordinate {name!r}: give its values or its length")
         if values is None:
             values = range(int(length))
-        values = _coord_values(values)
+        values = _coord_labels(values)
         if name in self.coords:
             if list(self.coords[name]) != values:
                 raise ValueError(
@@ -154,7 +169,7 @@ class Model:
                     f"got {len(values)} different ones"
                 )
             return
-        self._cpp.add_coord(name, values)
+        self._cpp.add_coord(name, _coord_values(values))
         self.coords[name] = tuple(values)
 
     def add_coords(self, coords: dict, *, lengths: Optional[dict] = None) -> None:
@@ -209,7 +224,8 @@ class Model:
 
     def _rebuild(self, data_values: dict, replacements: Sequence = ()) -> None:
         """A new C++ model from the registrations with new data values (of any shape): every
-        graph is rebuilt over the new data, and the model's variables point to the new nodes."""
+        graph is rebuilt over the new data, and the model's variables point to the new nodes.
+        `replacements` ((old, new) node pairs) are substituted in every graph too."""
         shell = Model.__new__(Model)
         shell._init_empty(self.coords)
         shell._stale_observed = self._stale_observed
@@ -219,6 +235,14 @@ class Model:
             self.named_vars[name].node = node
         self._cpp, self._registrations = shell._cpp, shell._registrations
         self._compiled = None
+
+    def sync_data(self) -> None:
+        """Brings the model's graphs up to date before they are used: pm.set_data values that
+        were waiting for the containers that fit them are applied now (an error if they still
+        do not fit)."""
+        if self._pending_data:
+            self._rebuild(self._pending_data)
+            self._pending_data = {}
 
     def _replay_into(self, target: "Model", data_values: dict, observations: dict,
                      replacements: Sequence = ()) -> dict:
@@ -262,16 +286,30 @@ class Model:
             return self._cpp_observe(name, dist, substitute(observed), dims)
         shape = tuple(dist.distribution.default_shape)
         if shape in ((), tuple(np.shape(observed))):
+            self._stale_observed.discard(name)  # the data fit the observed values again
             return self._cpp_observe(name, dist, observed, dims)
         self._stale_observed.add(name)
+        # Keep the variable's dims when pm.set_data(..., coords=...) gave them the new lengths.
+        fits = len(dims) == len(shape) and all(
+            not d or (d in self.coords and len(self.coords[d]) == n) for d, n in zip(dims, shape))
         for filler in (0.0, 1.0, 0.5):
             try:
                 values = np.full(shape, filler, dtype=np.asarray(observed).dtype)
-                return self._cpp_observe(name, dist, values, [])
+                node = self._cpp_observe(name, dist, values, dims if fits else [])
             except ValueError:
                 continue
+            # The registration keeps the real observed values and dims, not the placeholders: a
+            # later rebuild at the original shape observes the data again.
+            self._registrations[-1] = ("observe", name, dist, observed, dims)
+            return node
         raise ValueError(f"{name}: its observed values do not fit the new data's shape "
                          f"{tuple(distribution.default_shape)}")
+
+    def set_data(self, name: str, values: Any, coords: Optional[dict] = None) -> None:
+        """PyMC's ``model.set_data(name, values, coords=None)``: ``pm.set_data`` for one container."""
+        from hypatia.data import set_data
+
+        set_data({name: values}, model=self, coords=coords)
 
     def __getitem__(self, name: str) -> TensorVariable:
         try:
@@ -309,6 +347,7 @@ class Model:
 
     # ---- compiled functions ----
     def compiled(self, backend: str = "native"):
+        self.sync_data()
         if self._compiled is None or self._compiled[0] != backend:
             self._compiled = (backend, self._cpp.compile(backend))
         return self._compiled[1]
@@ -401,6 +440,7 @@ class Model:
 
     def point_logps(self, point: Optional[dict] = None, round_vals: int = 2) -> dict:
         """Each variable's log density term at `point` (default: the initial point)."""
+        self.sync_data()
         point = self.initial_point() if point is None else point
         x = self._flat_point(point)
         graph = self._cpp.log_density()

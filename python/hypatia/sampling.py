@@ -55,8 +55,15 @@ def _refuse(what: str, why: str = "is not supported by Hypatia yet") -> None:
     raise NotImplementedError(f"pm.sample({what}): {why}")
 
 
-def _init_points(model: Model, initvals, init: str, chains: int):
-    """Unconstrained starting points for the C++ sampler, and the jitter radius."""
+def _init_points(model: Model, initvals, init: str, chains: int, seed: int = 0,
+                 jitter_max_retries: int = 10):
+    """Unconstrained starting points for the C++ sampler, and the jitter radius.
+
+    Without initvals the engine draws each chain's start uniformly on (-1, 1). With initvals the
+    starts are computed here; as in PyMC, the jittering inits add uniform(-1, 1) noise to them on
+    the unconstrained scale (redrawn up to `jitter_max_retries` times while the log density is
+    not finite there).
+    """
     metric = "dense" if init in ("adapt_full", "jitter+adapt_full") else "diagonal"
     known = ("auto", "adapt_diag", "jitter+adapt_diag", "adapt_full", "jitter+adapt_full",
              "jitter+adapt_diag_grad")
@@ -67,16 +74,32 @@ def _init_points(model: Model, initvals, init: str, chains: int):
     per_chain = given if isinstance(given, (list, tuple)) else [given] * 1
     base = {**{k: v for k, v in model.rvs_to_initial_values.items()}}
     if not given and not base:
-        return ([], 1.0, metric) if jitter else ([model._initial_flat().tolist()], 1.0, metric)
+        return [] if jitter else [model._initial_flat().tolist()], 1.0, metric
     points = []
     for values in per_chain:
         merged = {**base, **{(k.name if isinstance(k, TensorVariable) else k): v
                              for k, v in (values or {}).items()}}
         x = model._unconstrain_given(np.zeros(len(model._initial_flat())), merged)
-        points.append(x.tolist())
+        points.append(x)
     if len(points) not in (1, chains):
         raise ValueError(f"initvals: give one dict or one per chain ({chains}), got {len(points)}")
-    return points, 1.0, metric  # the radius is unused when points are given
+    if jitter:
+        rng = np.random.default_rng([seed, 0x1A17])
+        compiled = model.compiled()
+        jittered = []
+        for chain in range(chains):
+            x = points[chain % len(points)]
+            for _ in range(max(int(jitter_max_retries), 0) + 1):
+                candidate = x + rng.uniform(-1.0, 1.0, size=x.shape)
+                value, grad = compiled.logp_grad(candidate)
+                if np.isfinite(value) and np.all(np.isfinite(grad)):
+                    break
+            else:
+                candidate = x  # no finite jittered point: start at the given one
+            jittered.append(candidate)
+        points = jittered
+    # The engine ignores the radius when starting points are given, but wants it positive.
+    return [p.tolist() for p in points], 1.0, metric
 
 
 def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
@@ -93,10 +116,13 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments)."""
     global _said_nuts_sampler
     model = modelcontext(model)
+    model.sync_data()
     if kwargs:
         raise TypeError(f"pm.sample() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
     if step is not None:
-        _refuse("step=...", "step methods other than Hypatia's NUTS arrive with discrete sampling")
+        step_settings = _nuts_step_settings(step, model)
+        target_accept = step_settings["target_accept"] if target_accept is None else target_accept
+        max_treedepth = step_settings["max_treedepth"] if max_treedepth is None else max_treedepth
     if callback is not None:
         _refuse("callback=...")
     if trace is not None:
@@ -121,12 +147,14 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if not model.free_RVs:
         raise ValueError("pm.sample(): the model has no free random variables to sample")
     _check_observed_fit(model)
-    init_points, radius, metric = _init_points(model, initvals, init, chains)
+    seed = _seed(random_seed)
+    init_points, radius, metric = _init_points(model, initvals, init, chains, seed,
+                                               jitter_max_retries)
     free_names = ", ".join(rv.name for rv in model.free_RVs)
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
               f"with Hypatia's NUTS: [{free_names}]")
     start = time.perf_counter()
-    raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, _seed(random_seed),
+    raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, seed,
                        float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),
                        log_likelihood, init_points, radius, backend,
                        threading.current_thread() is threading.main_thread(),
@@ -143,6 +171,42 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if var_names is not None:
         idata = _select(idata, var_names)
     return idata if return_inferencedata else MultiTrace(idata)
+
+
+class NUTS:
+    """PyMC's ``pm.NUTS`` step object, for ``pm.sample(step=pm.NUTS(target_accept=0.9))``: it
+    carries NUTS settings to Hypatia's compiled NUTS, which moves every free variable."""
+
+    _IGNORED = ("step_scale", "early_max_treedepth", "adapt_step_size", "gamma", "k", "t0",
+                "Emax", "max_energy_error", "integrator", "blocked", "dtype")
+
+    def __init__(self, vars=None, *, target_accept: float = 0.8, max_treedepth: int = 10,
+                 model: Optional[Model] = None, scaling=None, is_cov: bool = False, potential=None,
+                 **kwargs):
+        self.model = modelcontext(model)
+        if vars is not None:
+            names = {getattr(v, "name", v) for v in (vars if isinstance(vars, (list, tuple)) else [vars])}
+            if names != {rv.name for rv in self.model.free_RVs}:
+                raise NotImplementedError(
+                    f"pm.NUTS(vars={sorted(names)}): Hypatia's NUTS moves every free variable "
+                    "together; compound steps over subsets are not supported yet")
+        if scaling is not None or potential is not None:
+            raise NotImplementedError("pm.NUTS(scaling=..., potential=...): Hypatia adapts its own "
+                                      "mass matrix; a given scaling or potential is not supported yet")
+        unknown = set(kwargs) - set(self._IGNORED)
+        if unknown:
+            raise TypeError(f"pm.NUTS(): unexpected keyword arguments {', '.join(sorted(unknown))}")
+        self.target_accept = float(target_accept)
+        self.max_treedepth = int(max_treedepth)
+
+
+def _nuts_step_settings(step, model: Model) -> dict:
+    steps = list(step) if isinstance(step, (list, tuple)) else [step]
+    if len(steps) != 1 or not isinstance(steps[0], NUTS):
+        names = ", ".join(type(s).__name__ for s in steps)
+        _refuse(f"step={names}", "Hypatia samples with its NUTS only; other step methods and "
+                                 "compound steps (needed for discrete variables) are not supported yet")
+    return {"target_accept": steps[0].target_accept, "max_treedepth": steps[0].max_treedepth}
 
 
 def _check_observed_fit(model: Model) -> None:
@@ -166,7 +230,27 @@ def _to_inference_data(raw: dict, model: Model, idata_kwargs: Optional[dict] = N
     from hypatia.inference_data import to_inference_data
 
     coords = {**model.coords, **dict((idata_kwargs or {}).get("coords") or {})}
+    # idata_kwargs={"dims": {name: [dim, ...]}} names the axes of variables, as PyMC's does.
+    for name, dims in dict((idata_kwargs or {}).get("dims") or {}).items():
+        dims = [dims] if isinstance(dims, str) else list(dims)
+        for group in raw["groups"].values():
+            for variable in group["variables"]:
+                if variable["name"] == name:
+                    variable["dims"] = dims
     return to_inference_data(raw, extra_coords=coords or None)
+
+
+def to_inference_data(trace=None, **kwargs):
+    """PyMC's ``pm.to_inference_data``: the InferenceData of a ``return_inferencedata=False``
+    trace (Hypatia's results are InferenceData already)."""
+    if isinstance(trace, MultiTrace):
+        if kwargs:
+            raise NotImplementedError(f"pm.to_inference_data({', '.join(sorted(kwargs))}=...) is "
+                                      "not supported by Hypatia yet")
+        return trace.to_inference_data()
+    from hypatia.inference_data import to_inference_data as from_raw
+
+    return from_raw(trace, **kwargs)
 
 
 def _convergence_checks(idata) -> None:
@@ -217,6 +301,7 @@ def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Opt
     """Sequential Monte Carlo: ``draws`` particles per chain; the log marginal likelihood is in
     sample_stats."""
     model = modelcontext(model)
+    model.sync_data()
     kernel_name = getattr(kernel, "__name__", str(kernel))
     if kernel_name not in ("IMH", "MH"):
         raise ValueError(f"pm.sample_smc(kernel={kernel_name!r}): expected IMH or MH")
@@ -251,6 +336,7 @@ def sample_prior_predictive(draws: Optional[int] = None, model: Optional[Model] 
                             compile_kwargs=None, samples: Optional[int] = None):
     """Draws from the prior and the prior predictive (``draws``; older releases: ``samples``)."""
     model = modelcontext(model)
+    model.sync_data()
     if draws is None:
         draws = samples if samples is not None else 500
     raw = _core.sample_prior_predictive(model._cpp, int(draws), _seed(random_seed), "native")
@@ -282,15 +368,23 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
                                 idata_kwargs: Optional[dict] = None, compile_kwargs=None):
     """Draws of the observed variables given each posterior draw."""
     model = modelcontext(model)
+    model.sync_data()
     if sample_dims is not None:
         raise NotImplementedError("sample_posterior_predictive(sample_dims=...) is not supported by Hypatia yet")
     raw = _core.sample_posterior_predictive(model._cpp, _posterior_raw(trace), _seed(random_seed),
                                             "native")
     raw["groups"] = {k: v for k, v in raw["groups"].items() if k == "posterior_predictive"}
     if var_names is not None:
-        raw = _filter_groups(raw, {"posterior_predictive": set(var_names)})
+        names = [var_names] if isinstance(var_names, str) else list(var_names)
+        raw = _filter_groups(raw, {"posterior_predictive": set(names)})
+        drawn = {v["name"] for v in raw["groups"]["posterior_predictive"]["variables"]}
+        raw["groups"]["posterior_predictive"]["variables"] += _unobserved_values(
+            model, trace, [n for n in names if n not in drawn])
     group = "predictions" if predictions else "posterior_predictive"
     raw["groups"] = {group: raw["groups"]["posterior_predictive"]}
+    # Labels come from the model as it is now (pm.set_data(..., coords=...) may have changed them
+    # since the posterior was drawn), as PyMC labels predictions.
+    raw["coords"] = {**raw.get("coords", {}), **{d: list(v) for d, v in model.coords.items()}}
     result = _to_inference_data(raw, model, idata_kwargs)
     if not return_inferencedata:
         return {name: result[group][name].values for name in result[group].data_vars}
@@ -300,6 +394,40 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
     return result
 
 
+def _unobserved_values(model: Model, trace, names: list) -> list:
+    """Free variables and deterministics asked for in sample_posterior_predictive's var_names, as
+    raw variables: free variables as drawn, deterministics recomputed at every draw over the
+    model's current data (so after pm.set_data they are the predictions' means, as in PyMC)."""
+    if not names:
+        return []
+    posterior = trace.posterior if hasattr(trace, "posterior") else trace
+    free = [rv.name for rv in model.free_RVs]
+    deterministic = {d.name for d in model.deterministics}
+    unknown = [n for n in names if n not in deterministic and n not in free]
+    if unknown:
+        raise KeyError(f"sample_posterior_predictive: var_names {unknown} are not variables of the "
+                       f"model (observed, free or deterministic)")
+    dims = {v["name"]: list(v["dims"]) for v in model._cpp.variables()}
+    chains, draws = int(posterior.sizes["chain"]), int(posterior.sizes["draw"])
+    values: dict = {}
+    wanted = [n for n in names if n in deterministic]
+    if wanted:
+        compiled = model.compiled()
+        for c in range(chains):
+            for d in range(draws):
+                point = {n: posterior[n].values[c, d] for n in free}
+                constrained = compiled.constrain(np.asarray(model._cpp.unconstrain(point)))
+                for n in wanted:
+                    value = np.asarray(constrained[n])
+                    if n not in values:
+                        values[n] = np.empty((chains, draws, *value.shape))
+                    values[n][c, d] = value
+    for n in names:
+        if n not in values:
+            values[n] = np.asarray(posterior[n].values, dtype=float)
+    return [{"name": n, "values": values[n], "dims": dims.get(n, [])} for n in names]
+
+
 def compute_log_likelihood(idata, *, var_names: Optional[Sequence[str]] = None,
                            model: Optional[Model] = None, extend_inferencedata: bool = True,
                            progressbar: bool = True):
@@ -307,6 +435,7 @@ def compute_log_likelihood(idata, *, var_names: Optional[Sequence[str]] = None,
     import xarray as xr
 
     model = modelcontext(model)
+    model.sync_data()
     graph = model._cpp.log_density()
     names = [n for n, _ in graph["pointwise_log_likelihood"]]
     if var_names is not None:
@@ -363,6 +492,7 @@ def _draws_of(item: Any, draws: int, seed: int, position: int) -> np.ndarray:
 def forward_values(model: Model, outputs: list, inputs: list, values: list, seed: Optional[int] = None,
                    stream: int = 0) -> list:
     """`outputs` evaluated with every model variable drawn from its prior (one draw)."""
+    model.sync_data()
     state, forward = model._cpp.forward_graph()
     by_name = dict(forward)
     replacements = []

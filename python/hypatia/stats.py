@@ -281,3 +281,18 @@ def emit(idata: Any, var_names: Any = None, logger: Optional[logging.Logger] = N
     for level, message in checks:
         logger.log(level, message)
     return [message for _, message in checks]
+
+
+def __getattr__(name: str) -> Any:
+    """PyMC's ``pm.stats`` re-exports ArviZ's statistics (loo, waic, compare, ...); the names
+    Hypatia does not compute itself come from ArviZ when it is installed."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    try:
+        import arviz
+    except ImportError:
+        raise AttributeError(f"hypatia.stats.{name}: not computed by Hypatia, and ArviZ (which "
+                             "provides it in PyMC) is not installed") from None
+    if name in getattr(arviz.stats, "__all__", ()):
+        return getattr(arviz.stats, name)
+    raise AttributeError(f"module 'hypatia.stats' has no attribute {name!r}")

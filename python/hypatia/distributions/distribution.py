@@ -138,6 +138,9 @@ class Distribution:
     """Base class of PyMC-named families. Subclasses define ``dist`` (PyMC's signature) and call
     ``cls._make(builder, params, ...)``."""
 
+    # True for families whose dist() must know the value's shape (a series' number of steps).
+    shape_from_observed = False
+
     def __new__(cls, name: str, *args: Any, **kwargs: Any):
         from hypatia.model import Model
         from hypatia.distributions.register import register_rv
@@ -150,8 +153,14 @@ class Distribution:
         model_kwargs = {k: kwargs.pop(k) for k in _MODEL_KEYWORDS if k in kwargs}
         model = model_kwargs.pop("model", None) or Model.get_context()
         dims = model_kwargs.get("dims")
-        if dims is not None and "shape" not in kwargs and "size" not in kwargs:
-            kwargs["shape"] = _shape_from_dims(model, dims, model_kwargs.get("observed"))
+        observed = model_kwargs.get("observed")
+        if "shape" not in kwargs and "size" not in kwargs:
+            if cls.shape_from_observed and observed is not None:
+                # PyMC takes an unsized variable's shape from its observed values; families whose
+                # builder needs the length (time series) get it here.
+                kwargs["shape"] = _observed_shape(observed)
+            elif dims is not None:
+                kwargs["shape"] = _shape_from_dims(model, dims, observed)
         try:
             dist = cls.dist(*args, **kwargs)
         except (TypeError, ValueError) as error:
@@ -171,6 +180,14 @@ class Distribution:
         distribution = builder(*nodes)
         return DistributionVariable(family, distribution, shape_tuple(shape), shape_tuple(size),
                                     rebuild=builder, params=nodes)
+
+
+def _observed_shape(observed) -> tuple:
+    if isinstance(observed, TensorVariable):
+        return tuple(int(d) for d in observed.node.shape)
+    if hasattr(observed, "to_numpy"):
+        observed = observed.to_numpy()
+    return tuple(np.shape(observed))
 
 
 def _named(error: Exception, name: str) -> Exception:

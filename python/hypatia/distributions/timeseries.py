@@ -30,6 +30,8 @@ def _init(family: str, init_dist) -> DistributionVariable:
 
 
 class GaussianRandomWalk(Distribution):
+    shape_from_observed = True
+
     @classmethod
     def dist(cls, mu=0.0, sigma=1.0, *, init_dist=None, steps=None, **kwargs):
         n_steps = _steps("GaussianRandomWalk", steps, kwargs.get("shape"), kwargs.get("size"))
@@ -39,6 +41,8 @@ class GaussianRandomWalk(Distribution):
 
 
 class AR(Distribution):
+    shape_from_observed = True
+
     @classmethod
     def dist(cls, rho, sigma=None, tau=None, *, constant=False, init_dist=None, ar_order=None,
              steps=None, **kwargs):
@@ -57,6 +61,8 @@ class AR(Distribution):
 
 
 class GARCH11(Distribution):
+    shape_from_observed = True
+
     @classmethod
     def dist(cls, omega, alpha_1, beta_1, initial_vol, *, steps=None, **kwargs):
         n_steps = _steps("GARCH11", steps, kwargs.get("shape"), kwargs.get("size"))
