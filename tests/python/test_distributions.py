@@ -1676,6 +1676,51 @@ def test_mv_gaussian_random_walk_sums_its_increments():
         assert_close(logp_of(dist, x), expected)
 
 
+def test_skew_student_t_is_jones_and_faddy():
+    """Jones & Faddy (2003): f(t) = C (1 + t/sqrt(a+b+t^2))^(a+1/2) (1 - t/sqrt(a+b+t^2))^(b+1/2),
+    C = 1 / (2^(a+b-1) B(a, b) sqrt(a+b)), with t = (x - mu) / sigma."""
+    a, b, mu, sigma = 2.0, 3.5, 0.4, 1.3
+    x = np.array([-3.0, 0.0, 0.4, 2.5])
+    t = (x - mu) / sigma
+    root = np.sqrt(a + b + t**2)
+    expected = ((a + 0.5) * np.log1p(t / root) + (b + 0.5) * np.log1p(-t / root)
+                - (a + b - 1) * np.log(2) - sp.betaln(a, b) - 0.5 * np.log(a + b) - np.log(sigma))
+    assert_close(logp_of(pm.SkewStudentT.dist(a=a, b=b, mu=mu, sigma=sigma), x), expected)
+
+
+def test_matrix_normal_is_the_kronecker_multivariate_normal():
+    mu = np.array([[0.1, 0.2, -0.3], [0.0, 0.5, 1.0]])
+    rowcov = np.array([[1.0, 0.3], [0.3, 0.8]])
+    colcov = np.array([[1.0, 0.2, 0.0], [0.2, 1.5, 0.4], [0.0, 0.4, 0.7]])
+    x = np.array([[0.5, -0.2, 0.1], [0.3, 0.9, 1.4]])
+    # vec by rows: cov(vec(X)) = rowcov (x) colcov.
+    expected = st.multivariate_normal(mu.ravel(), np.kron(rowcov, colcov)).logpdf(x.ravel())
+    for kwargs in ({"rowcov": rowcov, "colcov": colcov},
+                   {"rowchol": np.linalg.cholesky(rowcov), "colcov": colcov},
+                   {"rowchol": np.linalg.cholesky(rowcov), "colchol": np.linalg.cholesky(colcov)}):
+        assert_close(logp_of(pm.MatrixNormal.dist(mu=mu, **kwargs), x), expected)
+
+
+def test_ordered_multinomial_counts_the_ordered_logistic_categories():
+    eta, cutpoints, n = 0.4, np.array([-1.0, 0.5, 2.0]), 7
+    cdf = sp.expit(cutpoints - eta)
+    p = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
+    x = np.array([1, 3, 2, 1])
+    expected = st.multinomial(n, p).logpmf(x)
+    assert_close(logp_of(pm.OrderedMultinomial.dist(eta=eta, cutpoints=cutpoints, n=n), x), expected)
+
+
+def test_mv_student_t_random_walk_sums_its_increments():
+    nu, scale, mu = 5.0, np.array([[1.0, 0.3], [0.3, 0.5]]), np.array([0.1, -0.2])
+    x = np.array([[0.0, 0.5], [0.4, 0.2], [1.1, -0.3]])
+    init = pm.Normal.dist(0.0, 2.0, shape=2)
+    expected = (st.norm(0, 2).logpdf(x[0]).sum()
+                + st.multivariate_t(mu, scale, df=nu).logpdf(np.diff(x, axis=0)).sum())
+    for kwargs in ({"scale": scale}, {"chol": np.linalg.cholesky(scale)}, {"tau": np.linalg.inv(scale)}):
+        dist = pm.MvStudentTRandomWalk.dist(nu=nu, mu=mu, init_dist=init, steps=2, **kwargs)
+        assert_close(logp_of(dist, x), expected)
+
+
 TESTED_FAMILIES = {
     # univariate tables
     *(c[0].split("-")[0] for c in CONTINUOUS + DISCRETE),
@@ -1683,7 +1728,8 @@ TESTED_FAMILIES = {
     "LKJCholeskyCov", "ZeroSumNormal", "Mixture", "NormalMixture", "Truncated", "Censored",
     "GaussianRandomWalk", "AR", "GARCH11", *(name for name, _, _ in ENGINE_FAMILIES),
     "DirichletMultinomial", "StickBreakingWeights", "DiracDelta", "CAR", "ICAR",
-    "MvGaussianRandomWalk",
+    "MvGaussianRandomWalk", "SkewStudentT", "MatrixNormal", "OrderedMultinomial",
+    "MvStudentTRandomWalk",
 }
 
 
