@@ -9,6 +9,7 @@
 
 #include "hypatia/function.hpp"
 #include "hypatia/infer/nuts.hpp"
+#include "hypatia/infer/smc.hpp"
 #include "hypatia/inference_data.hpp"
 #include "hypatia/ppl/model.hpp"
 
@@ -28,6 +29,7 @@ struct SampleOptions {
   MetricKind metric = MetricKind::diagonal;
   int max_tree_depth = 10;
   std::int64_t particles = 2000;  // SMC: particles per chain (its draws)
+  SmcKernel smc_kernel = SmcKernel::independent_metropolis;  // SMC: PyMC's IMH, or MH
   bool progress = true;
   // Told the per-chain progress at most ten times a second (see progress_report.hpp; SMC reports
   // beta in thousandths).

@@ -30,6 +30,7 @@ _LAZY = {
     "stats": "hypatia.stats",
     "ode": "hypatia.ode",
     "pytensorf": "hypatia.pytensorf",
+    "smc": "hypatia.smc",
     "summary": ("hypatia.stats", "summary"),
     "InferenceData": ("hypatia.inference_data", "InferenceData"),
     "to_inference_data": ("hypatia.sampling", "to_inference_data"),

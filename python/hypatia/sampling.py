@@ -314,7 +314,7 @@ def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Opt
     raw = _core.sample(model._cpp, "smc", int(draws), 0, chains, cores, _seed(random_seed), 0.8, 10,
                        "diagonal", int(draws), bool(progressbar), False, [], 2.0, "native",
                        threading.current_thread() is threading.main_thread(),
-                       progress_callback(progressbar))
+                       progress_callback(progressbar), smc_kernel=kernel_name)
     idata = _to_inference_data(raw, model, idata_kwargs)
     if compute_convergence_checks:
         _convergence_checks(idata)

@@ -93,7 +93,7 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
                     std::int64_t particles, bool progress, bool log_likelihood,
                     const std::vector<std::vector<double>>& init, double init_radius,
                     const std::string& backend, bool handle_interrupt,
-                    const py::object& progress_callback) {
+                    const py::object& progress_callback, const std::string& smc_kernel) {
   SampleOptions options;
   if (sampler == "nuts") {
     options.sampler = SamplerKind::nuts;
@@ -118,6 +118,13 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
     throw Error("unknown metric '" + metric + "' (expected 'diagonal' or 'dense')");
   }
   options.particles = particles;
+  if (smc_kernel == "IMH") {
+    options.smc_kernel = SmcKernel::independent_metropolis;
+  } else if (smc_kernel == "MH") {
+    options.smc_kernel = SmcKernel::random_walk_metropolis;
+  } else {
+    throw Error("unknown SMC kernel '" + smc_kernel + "' (expected 'IMH' or 'MH')");
+  }
   options.progress_callback = progress_callback_from(progress_callback);
   // A caller drawing its own bars does not want the engine's stderr line as well.
   options.progress = progress && !options.progress_callback;
@@ -162,7 +169,7 @@ void bind_inference(py::module_& m) {
         py::arg("target_accept"), py::arg("max_tree_depth"), py::arg("metric"),
         py::arg("particles"), py::arg("progress"), py::arg("log_likelihood"), py::arg("init"),
         py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"),
-        py::arg("progress_callback") = py::none());
+        py::arg("progress_callback") = py::none(), py::arg("smc_kernel") = "IMH");
   m.def("sample_prior_predictive",
         [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
           InferenceData data;

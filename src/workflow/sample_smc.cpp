@@ -31,6 +31,7 @@ InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& opti
   smc.chains = options.chains;
   smc.cores = options.cores;
   smc.particles = options.particles;
+  smc.kernel = options.smc_kernel;
   smc.seed = options.seed;
   smc.progress = options.progress;
   smc.progress_callback = options.progress_callback;

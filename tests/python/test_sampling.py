@@ -79,10 +79,12 @@ def test_return_inferencedata_false_gives_draws_by_name(data):
     assert trace.nchains == 2 and len(trace) == 50
 
 
-def test_sample_smc_log_marginal_likelihood_is_the_analytic_evidence(data):
+@pytest.mark.parametrize("kernel", ["IMH", "MH"])
+def test_sample_smc_log_marginal_likelihood_is_the_analytic_evidence(data, kernel):
     model, mean, sd = conjugate_normal(data)
     with model:
-        idata = pm.sample_smc(2000, chains=2, random_seed=5, progressbar=False)
+        idata = pm.sample_smc(2000, kernel=getattr(pm.smc, kernel), chains=2, random_seed=5,
+                              progressbar=False)
     # Evidence of y ~ N(0, I + prior_sd^2 11^T).
     covariance = np.eye(len(data)) + 4.0 * np.ones((len(data), len(data)))
     evidence = st.multivariate_normal(np.zeros(len(data)), covariance).logpdf(data)
