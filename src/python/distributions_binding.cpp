@@ -75,6 +75,7 @@ void bind_continuous(py::module_& m) {
   m.def("Triangular", &Triangular);
   m.def("Rice", &Rice);
   m.def("Moyal", &Moyal);
+  m.def("Interpolated", &Interpolated);
   m.def("LogitNormal", &LogitNormal);
   m.def("SkewStudentT", &SkewStudentT);
   m.def("HurdleGamma", &HurdleGamma);
@@ -132,6 +133,8 @@ void bind_multivariate_and_combinators(py::module_& m) {
   m.def("MvStudentTRandomWalkPrecision", &MvStudentTRandomWalkPrecision);
   m.def("MatrixNormal", &MatrixNormal);
   m.def("MatrixNormalCholesky", &MatrixNormalCholesky);
+  m.def("KroneckerNormal", &KroneckerNormal);
+  m.def("KroneckerNormalCholesky", &KroneckerNormalCholesky);
   m.def("Mixture", &Mixture);
   m.def("Truncated", &Truncated);
   m.def("Censored", &Censored);

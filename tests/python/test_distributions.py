@@ -1701,6 +1701,39 @@ def test_matrix_normal_is_the_kronecker_multivariate_normal():
         assert_close(logp_of(pm.MatrixNormal.dist(mu=mu, **kwargs), x), expected)
 
 
+def test_interpolated_is_the_normalized_piecewise_linear_density():
+    x_points = np.array([-1.0, 0.0, 0.5, 2.0])
+    pdf_points = np.array([0.5, 2.0, 1.0, 0.0])
+    area = np.trapz(pdf_points, x_points)
+    x = np.array([-0.7, 0.25, 1.9, 2.5])
+    with np.errstate(divide="ignore"):
+        expected = np.log(np.interp(x, x_points, pdf_points, left=0.0, right=0.0) / area)
+    assert np.isneginf(expected[-1])
+    assert_close(logp_of(pm.Interpolated.dist(x_points, pdf_points, shape=4), x), expected)
+
+
+def test_interpolated_needs_constant_points():
+    with pytest.raises(Exception, match="constant"):
+        with pm.Model():
+            xp = pm.Normal("xp", 0.0, 1.0, shape=3)
+            pm.Interpolated("y", xp, np.ones(3))
+
+
+def test_kronecker_normal_is_the_multivariate_normal_with_the_kronecker_covariance():
+    a = np.array([[1.0, 0.3], [0.3, 0.8]])
+    b = np.array([[1.0, 0.2, 0.0], [0.2, 1.5, 0.4], [0.0, 0.4, 0.7]])
+    mu = np.array([0.1, 0.2, -0.3, 0.0, 0.5, 1.0])
+    x = np.array([0.5, -0.2, 0.1, 0.3, 0.9, 1.4])
+    expected = st.multivariate_normal(mu, np.kron(a, b)).logpdf(x)
+    assert_close(logp_of(pm.KroneckerNormal.dist(mu=mu, covs=[a, b]), x), expected)
+    chols = [np.linalg.cholesky(a), np.linalg.cholesky(b)]
+    assert_close(logp_of(pm.KroneckerNormal.dist(mu=mu, chols=chols), x), expected)
+    evds = [np.linalg.eigh(a), np.linalg.eigh(b)]
+    assert_close(logp_of(pm.KroneckerNormal.dist(mu=mu, evds=evds), x), expected)
+    noisy = st.multivariate_normal(mu, np.kron(a, b) + 0.7**2 * np.eye(6)).logpdf(x)
+    assert_close(logp_of(pm.KroneckerNormal.dist(mu=mu, covs=[a, b], sigma=0.7), x), noisy)
+
+
 def test_ordered_multinomial_counts_the_ordered_logistic_categories():
     eta, cutpoints, n = 0.4, np.array([-1.0, 0.5, 2.0]), 7
     cdf = sp.expit(cutpoints - eta)
@@ -1729,7 +1762,7 @@ TESTED_FAMILIES = {
     "GaussianRandomWalk", "AR", "GARCH11", *(name for name, _, _ in ENGINE_FAMILIES),
     "DirichletMultinomial", "StickBreakingWeights", "DiracDelta", "CAR", "ICAR",
     "MvGaussianRandomWalk", "SkewStudentT", "MatrixNormal", "OrderedMultinomial",
-    "MvStudentTRandomWalk",
+    "MvStudentTRandomWalk", "Interpolated", "KroneckerNormal",
 }
 
 

@@ -50,6 +50,9 @@ Distribution Rice(const Expr& nu, const Expr& sigma);
 Distribution Moyal(const Expr& mu, const Expr& sigma);
 // logit(x) ~ Normal(mu, sigma).
 Distribution LogitNormal(const Expr& mu, const Expr& sigma);
+// The density linear between the points (x_points[i], pdf_points[i]) and zero outside them,
+// normalized to integrate to 1. Both must be constant 1-d arrays, x_points strictly increasing.
+Distribution Interpolated(const Expr& x_points, const Expr& pdf_points);
 Distribution Flat();
 Distribution HalfFlat();
 
@@ -115,6 +118,13 @@ Distribution CAR(const Expr& mu, const Expr& W, const Expr& alpha, const Expr& t
 // The intrinsic CAR prior as PyMC defines it: -sum_{i~j} (x_i - x_j)^2 / (2 sigma^2) plus
 // Normal(0, zero_sum_stdev N) at sum(x). W: a constant symmetric 0/1 adjacency matrix. No draws.
 Distribution ICAR(const Expr& W, const Expr& sigma = 1.0, const Expr& zero_sum_stdev = 0.001);
+// A multivariate normal over N = n_1 ... n_m values with covariance kron(covs[0], ..., covs[m-1])
+// (+ sigma^2 I when sigma is given); the covs are unbatched n_k x n_k matrices. The Cholesky
+// variant takes their lower Cholesky factors.
+Distribution KroneckerNormal(const Expr& mu, const std::vector<Expr>& covs,
+                             std::optional<Expr> sigma = std::nullopt);
+Distribution KroneckerNormalCholesky(const Expr& mu, const std::vector<Expr>& chols,
+                                     std::optional<Expr> sigma = std::nullopt);
 Distribution ZeroSumNormal(const Expr& sigma, std::int64_t n_zerosum_axes = 1);
 
 // ---- point mass ----

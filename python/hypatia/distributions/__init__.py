@@ -8,7 +8,7 @@ from hypatia.distributions.continuous import (
     HalfNormal, HalfStudentT, InverseGamma, Kumaraswamy, Laplace, Logistic, LogNormal, Lognormal,
     Normal, Pareto, SkewNormal, StudentT, TruncatedNormal, Uniform, VonMises, Wald, Weibull,
     AsymmetricLaplace, HurdleGamma, HurdleLogNormal, LogitNormal, Moyal, Rice, SkewStudentT,
-    Triangular,
+    Triangular, Interpolated,
 )
 from hypatia.distributions.discrete import (
     Bernoulli, BetaBinomial, Binomial, Categorical, DiscreteUniform, Geometric, NegativeBinomial,
@@ -21,6 +21,7 @@ from hypatia.distributions.mixture import Mixture, NormalMixture
 from hypatia.distributions.multivariate import (
     Dirichlet, LKJCholeskyCov, LKJCorr, Multinomial, MvNormal, MvStudentT, ZeroSumNormal,
     expand_packed_triangular, CAR, ICAR, DirichletMultinomial, MatrixNormal, StickBreakingWeights,
+    KroneckerNormal,
 )
 from hypatia.distributions.timeseries import (
     AR, GARCH11, GaussianRandomWalk, MvGaussianRandomWalk, MvStudentTRandomWalk,

@@ -307,6 +307,16 @@ class Moyal(Distribution):
         return cls._make(_core.Moyal, [mu, sigma], ["mu", "sigma"], **kwargs)
 
 
+class Interpolated(Distribution):
+    """The density linear between (x_points[i], pdf_points[i]), zero outside, normalized to
+    integrate to 1. Both must be constant 1-d arrays (numbers, not random variables)."""
+
+    @classmethod
+    def dist(cls, x_points, pdf_points, **kwargs):
+        return cls._make(_core.Interpolated, [x_points, pdf_points], ["x_points", "pdf_points"],
+                         **kwargs)
+
+
 class LogitNormal(Distribution):
     @classmethod
     def dist(cls, mu=0.0, sigma=None, tau=None, **kwargs):

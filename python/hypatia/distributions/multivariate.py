@@ -185,3 +185,34 @@ class MatrixNormal(Distribution):
         col = _core.cholesky(_node(col)) if col_which == "colcov" else col
         return cls._make(_core.MatrixNormalCholesky, [mu, row, col], ["mu", "rowchol", "colchol"],
                          **kwargs)
+
+
+class KroneckerNormal(Distribution):
+    """MvNormal with covariance kron(covs[0], covs[1], ...) (+ sigma^2 I when sigma is given); the
+    factors may be given as lower Cholesky factors (chols). PyMC's evds (eigendecompositions) are
+    accepted and turned back into covariances."""
+
+    @classmethod
+    def dist(cls, mu, covs=None, chols=None, evds=None, sigma=None, **kwargs):
+        which, factors = one_of("KroneckerNormal", covs=covs, chols=chols, evds=evds)
+        if which is None:
+            raise TypeError("KroneckerNormal: give covs, chols or evds")
+        if which == "evds":
+            factors = [(np.asarray(v) * np.asarray(w)) @ np.asarray(v).T for w, v in factors]
+            which = "covs"
+        factors = list(factors)
+        count = len(factors)
+        core = _core.KroneckerNormal if which == "covs" else _core.KroneckerNormalCholesky
+        names = [f"{which}[{k}]" for k in range(count)]
+        if sigma is None:
+            def builder(mu_node, *factor_nodes):
+                return core(mu_node, list(factor_nodes), None)
+
+            return cls._make(builder, [mu, *factors], ["mu", *names], family="KroneckerNormal",
+                             **kwargs)
+
+        def builder_sigma(mu_node, sigma_node, *factor_nodes):
+            return core(mu_node, list(factor_nodes), sigma_node)
+
+        return cls._make(builder_sigma, [mu, sigma, *factors], ["mu", "sigma", *names],
+                         family="KroneckerNormal", **kwargs)
