@@ -49,9 +49,8 @@ py::array variable_values(const Variable& variable, const std::vector<std::int64
   std::size_t expected = 1;
   for (auto extent : shape) expected *= static_cast<std::size_t>(extent);
   if (expected != values.size()) {
-    throw Error("internal: variable " + variable.name + " holds " +
-                std::to_string(values.size()) + " values for " + std::to_string(expected) +
-                " elements");
+    throw Error("internal: variable " + variable.name + " holds " + std::to_string(values.size()) +
+                " values for " + std::to_string(expected) + " elements");
   }
   if (variable.is_boolean) return fill(py::array_t<bool>(shape));
   if (variable.is_integer) return fill(py::array_t<std::int64_t>(shape));
@@ -62,8 +61,9 @@ py::array variable_values(const Variable& variable, const std::vector<std::int64
 
 Tensor to_tensor(const py::handle& value) {
   py::array array = py::array::ensure(value);
-  if (!array) throw Error("cannot convert a value of type " +
-                          py::str(py::type::of(value)).cast<std::string>() + " to a tensor");
+  if (!array)
+    throw Error("cannot convert a value of type " +
+                py::str(py::type::of(value)).cast<std::string>() + " to a tensor");
   const char kind = array.dtype().kind();
   const auto itemsize = array.dtype().itemsize();
   if (kind == 'b') return copy_from<std::uint8_t>(array.attr("astype")("uint8"), DType::boolean);
@@ -77,10 +77,14 @@ Tensor to_tensor(const py::handle& value) {
 
 py::array to_numpy(const Tensor& tensor) {
   switch (tensor.dtype()) {
-    case DType::float64: return copy_to<double>(tensor);
-    case DType::float32: return copy_to<float>(tensor);
-    case DType::int64: return copy_to<std::int64_t>(tensor);
-    case DType::boolean: return copy_to<std::uint8_t>(tensor).attr("astype")("bool");
+    case DType::float64:
+      return copy_to<double>(tensor);
+    case DType::float32:
+      return copy_to<float>(tensor);
+    case DType::int64:
+      return copy_to<std::int64_t>(tensor);
+    case DType::boolean:
+      return copy_to<std::uint8_t>(tensor).attr("astype")("bool");
   }
   throw Error("internal: unknown dtype");
 }

@@ -38,11 +38,12 @@ void bind_distribution_class(py::module_& m) {
       .def("logcdf", &Distribution::logcdf)
       .def("logccdf", &Distribution::logccdf)
       .def("quantile", &Distribution::quantile)
-      .def("random", [](const Distribution& d, const Expr& state, const Shape& shape) {
-        RandomStream rng(state);
-        Expr value = d.random(rng, shape);
-        return std::make_pair(value, rng.state());
-      })
+      .def("random",
+           [](const Distribution& d, const Expr& state, const Shape& shape) {
+             RandomStream rng(state);
+             Expr value = d.random(rng, shape);
+             return std::make_pair(value, rng.state());
+           })
       .def("draw", &draw, py::arg("shape"), py::arg("seed"), py::arg("stream") = 0);
 }
 

@@ -17,7 +17,9 @@
 namespace hypatia::python {
 namespace {
 
-extern "C" void request_interrupt_on_signal(int) { request_interrupt(); }
+extern "C" void request_interrupt_on_signal(int) {
+  request_interrupt();
+}
 
 // While alive (on Python's main thread), SIGINT requests an interrupt instead of raising
 // KeyboardInterrupt, which Python could not deliver until sampling returns.
@@ -141,19 +143,20 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
 }
 
 py::dict summary_rows(const py::dict& data, const std::string& group, double hdi_probability) {
-  auto table = diagnostics::summarize(from_python(data), group, {.hdi_probability = hdi_probability});
+  auto table =
+      diagnostics::summarize(from_python(data), group, {.hdi_probability = hdi_probability});
   py::list names, columns[8];
   for (const auto& row : table.rows) {
     names.append(row.name);
-    const double values[] = {row.mean,      row.sd,       row.hdi.lower, row.hdi.upper,
-                             row.mcse_mean, row.mcse_sd,  row.ess_bulk,  row.ess_tail};
+    const double values[] = {row.mean,      row.sd,      row.hdi.lower, row.hdi.upper,
+                             row.mcse_mean, row.mcse_sd, row.ess_bulk,  row.ess_tail};
     for (int i = 0; i < 8; ++i) columns[i].append(values[i]);
   }
   py::list r_hat;
   for (const auto& row : table.rows) r_hat.append(row.r_hat);
   py::dict result;
-  const char* keys[] = {"mean", "sd", "hdi_lower", "hdi_upper", "mcse_mean", "mcse_sd",
-                        "ess_bulk", "ess_tail"};
+  const char* keys[] = {"mean",      "sd",      "hdi_lower", "hdi_upper",
+                        "mcse_mean", "mcse_sd", "ess_bulk",  "ess_tail"};
   result["names"] = names;
   for (int i = 0; i < 8; ++i) result[keys[i]] = columns[i];
   result["r_hat"] = r_hat;
@@ -180,17 +183,16 @@ void bind_inference(py::module_& m) {
           }
           return to_python(data);
         });
-  m.def("sample_posterior_predictive",
-        [](const Model& model, const py::dict& posterior, std::uint64_t seed,
-           const std::string& backend) {
-          InferenceData data = from_python(posterior);
-          {
-            py::gil_scoped_release release;
-            sample_posterior_predictive(model, data,
-                                        {.seed = seed, .backend = backend_from_name(backend)});
-          }
-          return to_python(data);
-        });
+  m.def("sample_posterior_predictive", [](const Model& model, const py::dict& posterior,
+                                          std::uint64_t seed, const std::string& backend) {
+    InferenceData data = from_python(posterior);
+    {
+      py::gil_scoped_release release;
+      sample_posterior_predictive(model, data,
+                                  {.seed = seed, .backend = backend_from_name(backend)});
+    }
+    return to_python(data);
+  });
   m.def("summary", &summary_rows, py::arg("data"), py::arg("group") = "posterior",
         py::arg("hdi_prob") = 0.94);
   m.def("interrupt_requested", &interrupt_requested);

@@ -15,11 +15,16 @@ namespace {
 
 std::string role_name(VariableRole role) {
   switch (role) {
-    case VariableRole::free: return "free";
-    case VariableRole::observed: return "observed";
-    case VariableRole::deterministic: return "deterministic";
-    case VariableRole::data: return "data";
-    case VariableRole::potential: return "potential";
+    case VariableRole::free:
+      return "free";
+    case VariableRole::observed:
+      return "observed";
+    case VariableRole::deterministic:
+      return "deterministic";
+    case VariableRole::data:
+      return "data";
+    case VariableRole::potential:
+      return "potential";
   }
   return "unknown";
 }
@@ -31,7 +36,8 @@ py::dict describe(const ModelVariable& variable) {
   entry["shape"] = variable.shape;
   entry["dims"] = variable.dims;
   entry["value"] = variable.value;
-  entry["transform"] = variable.transform ? py::object(py::str(variable.transform->name())) : py::none();
+  entry["transform"] =
+      variable.transform ? py::object(py::str(variable.transform->name())) : py::none();
   entry["distribution"] = variable.distribution ? py::cast(*variable.distribution) : py::none();
   return entry;
 }
@@ -60,7 +66,8 @@ void bind_transforms(py::module_& m) {
            [](const TransformHandle& t, const Shape& shape) {
              return t.transform->unconstrained_shape(shape);
            })
-      .def("constrain", [](const TransformHandle& t, const Expr& u) { return t.transform->constrain(u); })
+      .def("constrain",
+           [](const TransformHandle& t, const Expr& u) { return t.transform->constrain(u); })
       .def("unconstrain",
            [](const TransformHandle& t, const Expr& x) { return t.transform->unconstrain(x); })
       .def("log_jacobian",
@@ -75,9 +82,9 @@ void bind_transforms(py::module_& m) {
   m.def("corr_cholesky_transform", [] { return TransformHandle{corr_cholesky_transform()}; });
   m.def("correlation_transform", [] { return TransformHandle{correlation_transform()}; });
   m.def("cov_cholesky_transform", [] { return TransformHandle{cov_cholesky_transform()}; });
-  m.def("zero_sum_transform",
-        [](int n_axes) { return TransformHandle{zero_sum_transform(n_axes)}; },
-        py::arg("n_axes") = 1);
+  m.def(
+      "zero_sum_transform", [](int n_axes) { return TransformHandle{zero_sum_transform(n_axes)}; },
+      py::arg("n_axes") = 1);
 }
 
 void bind_function(py::module_& m) {
@@ -189,10 +196,8 @@ void bind_model_class(py::module_& m) {
              for (const auto& variable : model.variables()) result.append(describe(variable));
              return result;
            })
-      .def("data_value",
-           [](const Model& model, const std::string& name) {
-             return to_numpy(model.data_value(name));
-           })
+      .def("data_value", [](const Model& model,
+                            const std::string& name) { return to_numpy(model.data_value(name)); })
       .def("layout",
            [](const Model& model) {
              py::list blocks;
@@ -228,12 +233,13 @@ void bind_model_class(py::module_& m) {
              auto graph = forward_graph(model);
              return std::make_pair(graph.state, graph.values);
            })
-      .def("compile",
-           [](const Model& model, const std::string& backend) {
-             py::gil_scoped_release release;
-             return model.compile({.backend = backend_from_name(backend)});
-           },
-           py::arg("backend") = "native")
+      .def(
+          "compile",
+          [](const Model& model, const std::string& backend) {
+            py::gil_scoped_release release;
+            return model.compile({.backend = backend_from_name(backend)});
+          },
+          py::arg("backend") = "native")
       .def("unconstrain", [](const Model& model, const py::dict& point) {
         Point values;
         for (const auto& [name, value] : point) {

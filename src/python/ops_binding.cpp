@@ -63,7 +63,9 @@ Replacements replacement_map(const std::vector<std::pair<Expr, Expr>>& pairs) {
   return replacements;
 }
 
-std::vector<NodePtr> nodes(const Exprs& exprs) { return {exprs.begin(), exprs.end()}; }
+std::vector<NodePtr> nodes(const Exprs& exprs) {
+  return {exprs.begin(), exprs.end()};
+}
 
 void bind_node(py::module_& m) {
   py::class_<Expr>(m, "Node")
@@ -94,9 +96,8 @@ void bind_node(py::module_& m) {
 void bind_graph(py::module_& m) {
   m.def("constant", [](const py::handle& value) { return Expr(constant(to_tensor(value))); });
   m.def("float_scalar", [](double value) { return Expr(value); });
-  m.def("int_scalar", [](std::int64_t value) {
-    return Expr(constant(Tensor::from_ints({value}, {})));
-  });
+  m.def("int_scalar",
+        [](std::int64_t value) { return Expr(constant(Tensor::from_ints({value}, {}))); });
   m.def("placeholder", [](const std::string& name, const std::string& dtype, const Shape& shape) {
     return Expr(input(name, {dtype_from_name(dtype), shape}));
   });
@@ -128,50 +129,87 @@ void bind_elementwise(py::module_& m) {
   using Unary = Expr (*)(const Expr&);
   using Binary = Expr (*)(const Expr&, const Expr&);
   const std::pair<const char*, Unary> unary[] = {
-      {"neg", &neg},         {"abs", &abs},         {"sign", &sign},
-      {"exp", &exp},         {"expm1", &expm1},     {"log", &log},
-      {"log1p", &log1p},     {"sqrt", &sqrt},       {"square", &square},
-      {"reciprocal", &reciprocal}, {"sin", &sin}, {"cos", &cos},
-      {"tan", &tan},         {"tanh", &tanh},       {"sinh", &sinh},
-      {"cosh", &cosh},       {"arcsin", &arcsin},   {"arccos", &arccos},
-      {"arctan", &arctan},   {"sigmoid", &sigmoid}, {"softplus", &softplus},
-      {"log1mexp", &log1mexp}, {"logit", &logit},   {"floor", &floor},
-      {"ceil", &ceil},       {"round", &round},     {"erf", &erf},
-      {"erfc", &erfc},       {"erfcx", &erfcx},     {"erfinv", &erfinv},
-      {"normal_logcdf", &normal_logcdf}, {"lgamma", &lgamma}, {"digamma", &digamma},
-      {"i0e", &i0e},         {"i1e", &i1e},         {"logical_not", &logical_not},
-      {"isnan", &isnan},     {"isinf", &isinf},
+      {"neg", &neg},
+      {"abs", &abs},
+      {"sign", &sign},
+      {"exp", &exp},
+      {"expm1", &expm1},
+      {"log", &log},
+      {"log1p", &log1p},
+      {"sqrt", &sqrt},
+      {"square", &square},
+      {"reciprocal", &reciprocal},
+      {"sin", &sin},
+      {"cos", &cos},
+      {"tan", &tan},
+      {"tanh", &tanh},
+      {"sinh", &sinh},
+      {"cosh", &cosh},
+      {"arcsin", &arcsin},
+      {"arccos", &arccos},
+      {"arctan", &arctan},
+      {"sigmoid", &sigmoid},
+      {"softplus", &softplus},
+      {"log1mexp", &log1mexp},
+      {"logit", &logit},
+      {"floor", &floor},
+      {"ceil", &ceil},
+      {"round", &round},
+      {"erf", &erf},
+      {"erfc", &erfc},
+      {"erfcx", &erfcx},
+      {"erfinv", &erfinv},
+      {"normal_logcdf", &normal_logcdf},
+      {"lgamma", &lgamma},
+      {"digamma", &digamma},
+      {"i0e", &i0e},
+      {"i1e", &i1e},
+      {"logical_not", &logical_not},
+      {"isnan", &isnan},
+      {"isinf", &isinf},
   };
   for (const auto& [name, function] : unary) m.def(name, function);
   const std::pair<const char*, Binary> binary[] = {
-      {"add", &add},           {"sub", &sub},
-      {"mul", &mul},           {"div", &div},
-      {"pow", &pow},           {"minimum", &minimum},
-      {"maximum", &maximum},   {"arctan2", &arctan2},
-      {"equal", &equal},       {"not_equal", &not_equal},
-      {"less", &less},         {"less_equal", &less_equal},
-      {"greater", &greater},   {"greater_equal", &greater_equal},
-      {"logical_and", &logical_and}, {"logical_or", &logical_or},
-      {"polygamma", &polygamma}, {"gammainc", &gammainc},
-      {"gammaincc", &gammaincc}, {"lbeta", &lbeta},
-      {"owens_t", &owens_t},   {"matmul", &matmul},
-      {"dot", &dot},           {"outer", &outer},
+      {"add", &add},
+      {"sub", &sub},
+      {"mul", &mul},
+      {"div", &div},
+      {"pow", &pow},
+      {"minimum", &minimum},
+      {"maximum", &maximum},
+      {"arctan2", &arctan2},
+      {"equal", &equal},
+      {"not_equal", &not_equal},
+      {"less", &less},
+      {"less_equal", &less_equal},
+      {"greater", &greater},
+      {"greater_equal", &greater_equal},
+      {"logical_and", &logical_and},
+      {"logical_or", &logical_or},
+      {"polygamma", &polygamma},
+      {"gammainc", &gammainc},
+      {"gammaincc", &gammaincc},
+      {"lbeta", &lbeta},
+      {"owens_t", &owens_t},
+      {"matmul", &matmul},
+      {"dot", &dot},
+      {"outer", &outer},
       {"solve", &solve},
   };
   for (const auto& [name, function] : binary) m.def(name, function);
   m.def("clip", &clip);
   m.def("where", &where);
   m.def("betainc", &betainc);
-  m.def("cast", [](const Expr& x, const std::string& dtype) {
-    return cast(x, dtype_from_name(dtype));
-  });
+  m.def("cast",
+        [](const Expr& x, const std::string& dtype) { return cast(x, dtype_from_name(dtype)); });
 }
 
 void bind_reductions_and_shapes(py::module_& m) {
   using Reduction = Expr (*)(const Expr&, const Axes&, bool);
   const std::pair<const char*, Reduction> reductions[] = {
-      {"sum", &sum}, {"prod", &prod}, {"mean", &mean},     {"max", &max}, {"min", &min},
-      {"logsumexp", &logsumexp},     {"argmax", &argmax}, {"all", &all}, {"any", &any},
+      {"sum", &sum},       {"prod", &prod}, {"mean", &mean},
+      {"max", &max},       {"min", &min},   {"logsumexp", &logsumexp},
+      {"argmax", &argmax}, {"all", &all},   {"any", &any},
   };
   for (const auto& [name, function] : reductions) {
     m.def(name, function, py::arg("x"), py::arg("axes") = Axes{}, py::arg("keepdims") = false);
@@ -183,7 +221,8 @@ void bind_reductions_and_shapes(py::module_& m) {
   m.def("squeeze", &squeeze, py::arg("x"), py::arg("axes") = Axes{});
   m.def("reshape", &reshape);
   m.def("flatten", &flatten);
-  m.def("transpose", &transpose, py::arg("x"), py::arg("permutation") = std::vector<std::int64_t>{});
+  m.def("transpose", &transpose, py::arg("x"),
+        py::arg("permutation") = std::vector<std::int64_t>{});
   m.def("concatenate", &concatenate, py::arg("xs"), py::arg("axis") = 0);
   m.def("stack", &stack, py::arg("xs"), py::arg("axis") = 0);
   m.def("shape_of", &shape_of);
@@ -205,8 +244,7 @@ void bind_indexing_and_linalg(py::module_& m) {
         py::arg("axis") = 0);
   m.def("matrix_transpose", &matrix_transpose);
   m.def("cholesky", &cholesky);
-  m.def("solve_triangular", &solve_triangular, py::arg("a"), py::arg("b"),
-        py::arg("lower") = true);
+  m.def("solve_triangular", &solve_triangular, py::arg("a"), py::arg("b"), py::arg("lower") = true);
   m.def("inverse", &inverse);
   m.def("logdet", &logdet);
   m.def("det_sign", &det_sign);
@@ -214,40 +252,43 @@ void bind_indexing_and_linalg(py::module_& m) {
   m.def("diag", &diag);
   m.def("diagonal", &diagonal);
   m.def("trace", &trace);
-  m.def("eye", [](std::int64_t n, const std::string& dtype) { return eye(n, dtype_from_name(dtype)); });
+  m.def("eye",
+        [](std::int64_t n, const std::string& dtype) { return eye(n, dtype_from_name(dtype)); });
   m.def("tril", &tril, py::arg("x"), py::arg("k") = 0);
   m.def("triu", &triu, py::arg("x"), py::arg("k") = 0);
 }
 
 void bind_ode(py::module_& m) {
   // The right-hand side is a Python function called here, once, with placeholder nodes.
-  m.def("ode_solve",
-        [](const std::function<Expr(const Expr&, const Expr&, const Expr&)>& rhs, const Expr& y0,
-           const Expr& t0, const Expr& times, const Expr& theta, double rtol, double atol,
-           std::int64_t max_num_steps) {
-          OdeRhs function = [&](const Expr& t, const Expr& y, const Expr& p) { return rhs(t, y, p); };
-          return ode_solve(function, y0, t0, times, theta, {rtol, atol, max_num_steps});
-        },
-        py::arg("rhs"), py::arg("y0"), py::arg("t0"), py::arg("times"), py::arg("theta"),
-        py::arg("rtol") = 1e-6, py::arg("atol") = 1e-6, py::arg("max_num_steps") = 1'000'000);
+  m.def(
+      "ode_solve",
+      [](const std::function<Expr(const Expr&, const Expr&, const Expr&)>& rhs, const Expr& y0,
+         const Expr& t0, const Expr& times, const Expr& theta, double rtol, double atol,
+         std::int64_t max_num_steps) {
+        OdeRhs function = [&](const Expr& t, const Expr& y, const Expr& p) { return rhs(t, y, p); };
+        return ode_solve(function, y0, t0, times, theta, {rtol, atol, max_num_steps});
+      },
+      py::arg("rhs"), py::arg("y0"), py::arg("t0"), py::arg("times"), py::arg("theta"),
+      py::arg("rtol") = 1e-6, py::arg("atol") = 1e-6, py::arg("max_num_steps") = 1'000'000);
 }
 
 void bind_scan(py::module_& m) {
   // The body is a Python function called once, here, with placeholder nodes; it returns
   // (carries, outputs) as lists of nodes.
-  m.def("scan",
-        [](const std::function<std::pair<Exprs, Exprs>(const Exprs&, const Exprs&)>& body,
-           const Exprs& sequences, const Exprs& initial_carries,
-           std::optional<std::int64_t> n_steps, bool reverse) {
-          ScanBody scan_body = [&](const Exprs& slices, const Exprs& carries) {
-            auto [next, outputs] = body(slices, carries);
-            return ScanStep{next, outputs};
-          };
-          auto result = scan(scan_body, sequences, initial_carries, {n_steps, reverse});
-          return std::make_tuple(result.carries, result.outputs, result.carry_history);
-        },
-        py::arg("body"), py::arg("sequences"), py::arg("initial_carries"),
-        py::arg("n_steps") = std::nullopt, py::arg("reverse") = false);
+  m.def(
+      "scan",
+      [](const std::function<std::pair<Exprs, Exprs>(const Exprs&, const Exprs&)>& body,
+         const Exprs& sequences, const Exprs& initial_carries, std::optional<std::int64_t> n_steps,
+         bool reverse) {
+        ScanBody scan_body = [&](const Exprs& slices, const Exprs& carries) {
+          auto [next, outputs] = body(slices, carries);
+          return ScanStep{next, outputs};
+        };
+        auto result = scan(scan_body, sequences, initial_carries, {n_steps, reverse});
+        return std::make_tuple(result.carries, result.outputs, result.carry_history);
+      },
+      py::arg("body"), py::arg("sequences"), py::arg("initial_carries"),
+      py::arg("n_steps") = std::nullopt, py::arg("reverse") = false);
 }
 
 }  // namespace

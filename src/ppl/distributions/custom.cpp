@@ -18,14 +18,16 @@ class CustomDistribution final : public DistributionImpl {
   Shape default_shape() const override { return spec_.value.shape(); }
   Support support() const override { return {spec_.support}; }
   Expr unchecked_logp(const Expr& value) const override {
-    Expr converted = value.dtype() == spec_.value.dtype() ? value : cast(value, spec_.value.dtype());
+    Expr converted =
+        value.dtype() == spec_.value.dtype() ? value : cast(value, spec_.value.dtype());
     return cast(substitute(spec_.logp.node(), {{spec_.value.node().get(), converted.node()}}),
                 DType::float64);
   }
   Expr random(RandomStream&, const Shape&) const override {
-    throw Error(spec_.name +
-                ": a CustomDist given only a logp function has no random draws in Hypatia (give "
-                "it a generative graph, or leave it out of prior and posterior predictive sampling)");
+    throw Error(
+        spec_.name +
+        ": a CustomDist given only a logp function has no random draws in Hypatia (give "
+        "it a generative graph, or leave it out of prior and posterior predictive sampling)");
   }
 
  private:
@@ -35,7 +37,8 @@ class CustomDistribution final : public DistributionImpl {
 }  // namespace
 
 Distribution CustomDist(CustomDistributionSpec spec) {
-  if (!spec.value || !spec.logp) throw Error("CustomDist: the value placeholder and logp are required");
+  if (!spec.value || !spec.logp)
+    throw Error("CustomDist: the value placeholder and logp are required");
   if (!is_input(*spec.value.node())) {
     throw Error("CustomDist " + spec.name + ": the value must be a placeholder (input node)");
   }
