@@ -28,7 +28,7 @@ struct SampleOptions {
   double target_accept = 0.8;
   MetricKind metric = MetricKind::diagonal;
   int max_tree_depth = 10;
-  std::int64_t particles = 2000;  // SMC: particles per chain (its draws)
+  std::int64_t particles = 2000;                             // SMC: particles per chain (its draws)
   SmcKernel smc_kernel = SmcKernel::independent_metropolis;  // SMC: PyMC's IMH, or MH
   bool progress = true;
   // Told the per-chain progress at most ten times a second (see progress_report.hpp; SMC reports

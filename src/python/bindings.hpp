@@ -7,6 +7,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <string>
+
+#include "hypatia/function.hpp"
 #include "hypatia/inference_data.hpp"
 #include "hypatia/tensor.hpp"
 
@@ -22,6 +25,8 @@ py::array to_numpy(const Tensor& tensor);
 // "groups": {group: {"attributes": {...}, "variables": [{"name", "values", "dims"}]}}}.
 py::dict to_python(const InferenceData& data);
 InferenceData from_python(const py::dict& data);
+// "native" or "interp" (also "interpreter"), as the Python layer spells backends.
+Backend backend_from_name(const std::string& name);
 
 void bind_tensors(py::module_& module);
 void bind_ops(py::module_& module);

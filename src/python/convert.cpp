@@ -132,6 +132,12 @@ py::dict to_python(const InferenceData& data) {
   return result;
 }
 
+Backend backend_from_name(const std::string& name) {
+  if (name == "native") return Backend::native;
+  if (name == "interp" || name == "interpreter") return Backend::interp;
+  throw Error("unknown backend '" + name + "' (expected 'native' or 'interp')");
+}
+
 InferenceData from_python(const py::dict& data) {
   InferenceData result;
   result.chains = data["chains"].cast<std::int64_t>();

@@ -44,12 +44,6 @@ class ScopedInterruptHandler {
   struct sigaction previous_ = {};
 };
 
-Backend backend_from_name(const std::string& name) {
-  if (name == "native") return Backend::native;
-  if (name == "interp" || name == "interpreter") return Backend::interp;
-  throw Error("unknown backend '" + name + "' (expected 'native' or 'interp')");
-}
-
 py::dict report_to_python(const ProgressReport& report) {
   py::list chains;
   for (const ChainProgress& chain : report.chains) {

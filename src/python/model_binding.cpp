@@ -42,12 +42,6 @@ py::dict describe(const ModelVariable& variable) {
   return entry;
 }
 
-Backend backend_from_name(const std::string& name) {
-  if (name == "native") return Backend::native;
-  if (name == "interp" || name == "interpreter") return Backend::interp;
-  throw Error("unknown backend '" + name + "' (expected 'native' or 'interp')");
-}
-
 std::vector<double> flat(const py::handle& values) {
   auto array = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(values);
   if (!array) throw Error("expected an array of numbers");

@@ -71,28 +71,26 @@ class GARCH11(Distribution):
                          ["omega", "alpha_1", "beta_1", "initial_vol"], **kwargs)
 
 
-class MvGaussianRandomWalk(Distribution):
-    @classmethod
-    def dist(cls, mu=0.0, *, cov=None, tau=None, chol=None, lower=True, init_dist=None, steps=None,
-             **kwargs):
-        from hypatia.distributions.distribution import one_of
-        from hypatia.tensor.variable import as_tensor_variable
+def _multivariate_walk(family: str, mu, matrices: dict, builders: dict, lower: bool, init_dist,
+                       steps, kwargs):
+    """What the multivariate walks share: the one scale matrix given (an upper Cholesky factor
+    transposed), the length, the initial distribution, the builder for that spelling, and mu as
+    a vector. Returns (builder, mu node, matrix node, its spelling, steps, init)."""
+    from hypatia.distributions.distribution import one_of
+    from hypatia.tensor.variable import as_tensor_variable
 
-        which, matrix = one_of("MvGaussianRandomWalk", cov=cov, tau=tau, chol=chol)
-        if which is None:
-            raise TypeError("MvGaussianRandomWalk: give cov, tau or chol")
-        matrix = as_tensor_variable(matrix).node
-        if which == "chol" and not lower:
-            matrix = _core.matrix_transpose(matrix)
-        n_steps = _steps("MvGaussianRandomWalk", steps, _time_shape(kwargs), None)
-        init = _init("MvGaussianRandomWalk", init_dist).distribution
-        builder = {"cov": _core.MvGaussianRandomWalk, "chol": _core.MvGaussianRandomWalkCholesky,
-                   "tau": _core.MvGaussianRandomWalkPrecision}[which]
-        mu_node = as_tensor_variable(mu).node
-        if mu_node.ndim == 0:
-            mu_node = _core.broadcast_to(mu_node, [matrix.shape[-1]])
-        return cls._make(lambda m, s: builder(m, s, init, n_steps), [mu_node, matrix], ["mu", which],
-                         **kwargs)
+    which, matrix = one_of(family, **matrices)
+    if which is None:
+        raise TypeError(f"{family}: give {', '.join(matrices)}")
+    matrix = as_tensor_variable(matrix).node
+    if which == "chol" and not lower:
+        matrix = _core.matrix_transpose(matrix)
+    n_steps = _steps(family, steps, _time_shape(kwargs), None)
+    init = _init(family, init_dist).distribution
+    mu_node = as_tensor_variable(mu).node
+    if mu_node.ndim == 0:
+        mu_node = _core.broadcast_to(mu_node, [matrix.shape[-1]])
+    return builders[which], mu_node, matrix, which, n_steps, init
 
 
 def _time_shape(kwargs):
@@ -101,25 +99,27 @@ def _time_shape(kwargs):
     return (shape[-2],) if shape and len(shape) >= 2 else None
 
 
+class MvGaussianRandomWalk(Distribution):
+    @classmethod
+    def dist(cls, mu=0.0, *, cov=None, tau=None, chol=None, lower=True, init_dist=None, steps=None,
+             **kwargs):
+        builders = {"cov": _core.MvGaussianRandomWalk, "chol": _core.MvGaussianRandomWalkCholesky,
+                    "tau": _core.MvGaussianRandomWalkPrecision}
+        builder, mu_node, matrix, which, n_steps, init = _multivariate_walk(
+            "MvGaussianRandomWalk", mu, {"cov": cov, "tau": tau, "chol": chol}, builders, lower,
+            init_dist, steps, kwargs)
+        return cls._make(lambda m, s: builder(m, s, init, n_steps), [mu_node, matrix], ["mu", which],
+                         **kwargs)
+
+
 class MvStudentTRandomWalk(Distribution):
     @classmethod
     def dist(cls, nu, mu=0.0, *, scale=None, tau=None, chol=None, lower=True, init_dist=None,
              steps=None, **kwargs):
-        from hypatia.distributions.distribution import one_of
-        from hypatia.tensor.variable import as_tensor_variable
-
-        which, matrix = one_of("MvStudentTRandomWalk", scale=scale, tau=tau, chol=chol)
-        if which is None:
-            raise TypeError("MvStudentTRandomWalk: give scale, tau or chol")
-        matrix = as_tensor_variable(matrix).node
-        if which == "chol" and not lower:
-            matrix = _core.matrix_transpose(matrix)
-        n_steps = _steps("MvStudentTRandomWalk", steps, _time_shape(kwargs), None)
-        init = _init("MvStudentTRandomWalk", init_dist).distribution
-        builder = {"scale": _core.MvStudentTRandomWalk, "chol": _core.MvStudentTRandomWalkCholesky,
-                   "tau": _core.MvStudentTRandomWalkPrecision}[which]
-        mu_node = as_tensor_variable(mu).node
-        if mu_node.ndim == 0:
-            mu_node = _core.broadcast_to(mu_node, [matrix.shape[-1]])
+        builders = {"scale": _core.MvStudentTRandomWalk, "chol": _core.MvStudentTRandomWalkCholesky,
+                    "tau": _core.MvStudentTRandomWalkPrecision}
+        builder, mu_node, matrix, which, n_steps, init = _multivariate_walk(
+            "MvStudentTRandomWalk", mu, {"scale": scale, "tau": tau, "chol": chol}, builders, lower,
+            init_dist, steps, kwargs)
         return cls._make(lambda n, m, s: builder(n, m, s, init, n_steps), [nu, mu_node, matrix],
                          ["nu", "mu", which], **kwargs)
