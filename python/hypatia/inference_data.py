@@ -175,7 +175,7 @@ def _pymc_sample_stats(dataset: Any, raw_attrs: Mapping[str, str]) -> Any:
     reached_max_treedepth: a trajectory that used every allowed doubling (Stan's count; PyMC's
     also excludes one whose last doubling ended in a U-turn, which the engine does not record).
     step_size_bar: after warm-up PyMC samples with the averaged step size, so for the kept draws
-    it equals step_size. Values the engine does not record (energy_error, perf_counter_*, ...)
+    it equals step_size. Values the engine does not record (perf_counter_*, ...)
     are left out rather than made up.
     """
     if "tree_depth" in dataset and "max_tree_depth" in raw_attrs:

@@ -55,6 +55,7 @@ void append(NutsStats& stats, const TransitionStats& transition, double logp, do
   stats.n_steps.push_back(transition.n_steps);
   stats.diverging.push_back(transition.diverging);
   stats.energy.push_back(transition.energy);
+  stats.energy_error.push_back(transition.energy_error);
   stats.max_energy_error.push_back(transition.max_energy_error);
 }
 

@@ -99,6 +99,7 @@ TransitionStats NutsTransition::run(PhasePoint& current, double step_size, Count
       stats_.n_steps > 0 ? sum_acceptance_ / static_cast<double>(stats_.n_steps) : 0.0;
   std::swap(current, trajectory_.proposal);
   stats_.energy = hamiltonian_.energy(current);
+  stats_.energy_error = stats_.energy - initial_energy_;
   return stats_;
 }
 

@@ -38,6 +38,7 @@ struct TransitionStats {
   std::int64_t n_steps = 0;
   bool diverging = false;
   double energy = 0;
+  double energy_error = 0;  // energy minus the Hamiltonian at the start (fresh momentum)
   double max_energy_error = 0;
   std::vector<double> divergent_point;  // set when diverging
 };

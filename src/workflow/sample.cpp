@@ -70,6 +70,8 @@ Group nuts_sample_stats(const NutsResult& result) {
       stat_variable("diverging", per_chain(&NutsStats::diverging), StatType::boolean));
   stats.variables.push_back(stat_variable("energy", per_chain(&NutsStats::energy), StatType::real));
   stats.variables.push_back(
+      stat_variable("energy_error", per_chain(&NutsStats::energy_error), StatType::real));
+  stats.variables.push_back(
       stat_variable("max_energy_error", per_chain(&NutsStats::max_energy_error), StatType::real));
   stats.variables.push_back(divergence_end(result));
   return stats;
@@ -100,7 +102,7 @@ void add_settings(InferenceData& data, const SampleOptions& options) {
 
 void truncate(NutsStats& stats, std::size_t draws) {
   for (auto* values : {&stats.lp, &stats.acceptance_rate, &stats.step_size, &stats.energy,
-                       &stats.max_energy_error}) {
+                       &stats.energy_error, &stats.max_energy_error}) {
     values->resize(draws);
   }
   stats.tree_depth.resize(draws);
@@ -196,7 +198,7 @@ double estimate_sample_bytes(const Model& model, const SampleOptions& options) {
   }
   const double dim = static_cast<double>(model.layout().dim);
   const bool nuts = options.sampler == SamplerKind::nuts;
-  const double stats = nuts ? 8 : 2;
+  const double stats = nuts ? 9 : 2;
   const double chains = options.chains;
   const double draws = static_cast<double>(nuts ? options.draws : options.particles);
   // Each kept draw is held twice on its way out: the sampler's unconstrained draws and stats,

@@ -74,6 +74,7 @@ TEST(Nuts, ResultHasOneEntryPerDrawAndStatistic) {
       EXPECT_EQ(stats->n_steps.size(), n);
       EXPECT_EQ(stats->diverging.size(), n);
       EXPECT_EQ(stats->energy.size(), n);
+      EXPECT_EQ(stats->energy_error.size(), n);
       EXPECT_EQ(stats->max_energy_error.size(), n);
     }
     // The recorded lp is the log density of the recorded draw.
@@ -435,6 +436,76 @@ TEST(Nuts, StepSizeAdaptationReachesTargetAcceptance) {
       EXPECT_NEAR(result.chains[0].inverse_metric[i] / variance, 1.0, 0.35) << i;
     }
   }
+}
+
+// With max_tree_depth = 1 every iteration is one leapfrog step and a Metropolis choice, so from
+// two consecutive draws q0 -> q1 of a 1-d standard normal (H = q^2 / 2 + m p^2 / 2) the momenta
+// follow: p_half = (q1 - q0) / (eps m), p0 = p_half + eps q0 / 2, p1 = p_half - eps q1 / 2.
+TEST(Nuts, EnergyErrorOfOneLeapfrogStepMatchesTheReconstructedHamiltonians) {
+  NutsOptions options = quiet_options(0, 2000, 12);
+  options.chains = 1;
+  options.max_tree_depth = 1;
+  const NutsResult result = sample_nuts(GaussianTarget::standard(1), options);
+  const NutsChain& chain = result.chains[0];
+  const double m = chain.inverse_metric[0];
+  int moved = 0, stayed = 0;
+  for (std::size_t i = 1; i < chain.draws.size(); ++i) {
+    const double q0 = chain.draws[i - 1], q1 = chain.draws[i], eps = chain.stats.step_size[i];
+    ASSERT_EQ(chain.stats.n_steps[i], 1);
+    if (q1 == q0) {  // rejected: the chosen point is the starting point
+      EXPECT_EQ(chain.stats.energy_error[i], 0.0) << i;
+      ++stayed;
+      continue;
+    }
+    ++moved;
+    const double p_half = (q1 - q0) / (eps * m);
+    const double p0 = p_half + 0.5 * eps * q0, p1 = p_half - 0.5 * eps * q1;
+    const double h0 = 0.5 * q0 * q0 + 0.5 * m * p0 * p0, h1 = 0.5 * q1 * q1 + 0.5 * m * p1 * p1;
+    EXPECT_NEAR(chain.stats.energy_error[i], h1 - h0, 1e-9 * (1 + std::abs(h0))) << i;
+    EXPECT_NEAR(chain.stats.energy[i], h1, 1e-9 * (1 + std::abs(h1))) << i;
+    // The one step is the largest energy error there is.
+    EXPECT_EQ(chain.stats.energy_error[i], chain.stats.max_energy_error[i]) << i;
+  }
+  EXPECT_GT(moved, 1000);
+  EXPECT_GT(stayed, 10);
+}
+
+// energy - energy_error is the Hamiltonian where the iteration started: minus the log density of
+// the previous draw plus the kinetic energy of a momentum drawn from N(0, M). That kinetic energy
+// is chi^2_d / 2 (mean d/2, variance d/2), independently at every iteration, whatever the depth
+// of the trajectories. At stationarity the chosen point has the starting point's distribution,
+// so energy_error has mean 0. The chosen point is the start or a state whose energy error
+// counted towards max_energy_error, so it is never larger in magnitude.
+TEST(Nuts, EnergyErrorIsTheChosenMinusTheStartingHamiltonian) {
+  constexpr int dim = 10;
+  NutsOptions options = quiet_options(500, 2000, 13);
+  options.save_warmup = true;
+  const NutsResult result = sample_nuts(GaussianTarget::standard(dim), options);
+  std::vector<double> kinetic;
+  double error_sum = 0, error_variance_over_ess = 0;
+  for (const NutsChain& chain : result.chains) {
+    for (const NutsStats* stats : {&chain.stats, &chain.warmup_stats}) {
+      for (std::int64_t i = 0; i < stats->size(); ++i) {
+        EXPECT_LE(std::abs(stats->energy_error[i]), std::abs(stats->max_energy_error[i])) << i;
+      }
+    }
+    const NutsStats& stats = chain.stats;
+    for (std::int64_t i = 1; i < stats.size(); ++i) {
+      kinetic.push_back(stats.energy[i] - stats.energy_error[i] + stats.lp[i - 1]);
+    }
+    error_sum += testing::mean_of(stats.energy_error);
+    error_variance_over_ess +=
+        testing::variance_of(stats.energy_error) / testing::chain_ess(stats.energy_error);
+  }
+  const double n = static_cast<double>(kinetic.size());
+  EXPECT_NEAR(testing::mean_of(kinetic), dim / 2.0, 5 * std::sqrt(dim / 2.0 / n));
+  // A sample variance of chi^2_d / 2 (sigma^2 = d/2) has variance about (mu4 - sigma^4) / n,
+  // its fourth central moment being mu4 = 3 sigma^4 + 6 sigma^2.
+  const double sigma2 = dim / 2.0, mu4 = 3 * sigma2 * sigma2 + 6 * sigma2;
+  EXPECT_NEAR(testing::variance_of(kinetic), sigma2, 5 * std::sqrt((mu4 - sigma2 * sigma2) / n));
+  for (double k : kinetic) EXPECT_GE(k, -1e-9);
+  const double chains = static_cast<double>(result.chains.size());
+  EXPECT_NEAR(error_sum / chains, 0.0, 5 * std::sqrt(error_variance_over_ess) / chains);
 }
 
 TEST(Nuts, TreeDepthIsCapped) {

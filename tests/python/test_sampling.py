@@ -70,6 +70,22 @@ def test_log_likelihood_group_matches_scipy(data):
     np.testing.assert_allclose(recomputed["y"].values, expected, rtol=1e-10)
 
 
+def test_energy_error_is_the_chosen_minus_the_starting_hamiltonian(data):
+    # energy - energy_error is H where the iteration started: -lp of the previous draw plus the
+    # kinetic energy of a fresh momentum, which is chi^2_1 / 2 in one dimension.
+    model, _, _ = conjugate_normal(data)
+    with model:
+        idata = pm.sample(1000, tune=300, chains=2, random_seed=5, progressbar=False)
+    stats = idata.sample_stats
+    assert stats["energy_error"].dims == ("chain", "draw")
+    error = stats["energy_error"].values
+    kinetic = (stats["energy"].values - error)[:, 1:] + stats["lp"].values[:, :-1]
+    assert np.all(kinetic > -1e-9)
+    assert st.kstest(2 * kinetic.ravel(), st.chi2(1).cdf).pvalue > 1e-3
+    assert np.all(np.abs(error) <= np.abs(stats["max_energy_error"].values))
+    assert abs(error.mean()) < 5 * error.std() / np.sqrt(error.size / 4)
+
+
 def test_return_inferencedata_false_gives_draws_by_name(data):
     model, _, _ = conjugate_normal(data)
     with model:

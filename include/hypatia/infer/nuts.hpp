@@ -57,7 +57,10 @@ struct NutsStats {
   std::vector<std::int64_t> tree_depth;
   std::vector<std::int64_t> n_steps;  // leapfrog steps (= gradient evaluations)
   std::vector<bool> diverging;
-  std::vector<double> energy;            // Hamiltonian at the chosen point
+  std::vector<double> energy;  // Hamiltonian at the chosen point
+  // energy minus the Hamiltonian where the iteration started (the previous point with the
+  // momentum drawn for this iteration); 0 when the chain stayed put
+  std::vector<double> energy_error;
   std::vector<double> max_energy_error;  // the energy error of largest magnitude (signed)
 
   std::int64_t size() const { return static_cast<std::int64_t>(lp.size()); }
