@@ -38,12 +38,18 @@ struct Group {
 struct InferenceData {
   std::int64_t chains = 0;
   std::int64_t draws = 0;
+  // Iterations in the warmup_* groups (warm-up draws kept by save_warmup); every other sampled
+  // group has `draws` of them.
+  std::int64_t warmup_draws = 0;
   std::map<std::string, CoordValues> coords;  // coordinate values for named dims
   // Groups by ArviZ name: "posterior", "sample_stats", "log_likelihood", "observed_data",
   // "prior", "prior_predictive", "posterior_predictive", "warmup_posterior", ...; only present
   // ones.
   std::map<std::string, Group> groups;
   std::map<std::string, std::string> attributes;  // global (sampler settings, versions)
+
+  // Length of the draw axis of a sampled group: warmup_draws for a warmup_* group, else draws.
+  std::int64_t draws_in(const std::string& group_name) const;
 };
 
 }  // namespace hypatia

@@ -43,6 +43,9 @@ struct SampleOptions {
   // +-init_radius), one point for every chain, or one per chain.
   std::vector<std::vector<double>> init = {};
   double init_radius = 2;
+  // NUTS: also keep the warm-up iterations, as the groups warmup_posterior and
+  // warmup_sample_stats (InferenceData::warmup_draws = tune of them).
+  bool save_warmup = false;
 };
 
 // Compiles the model, samples it and gathers the result. Throws hypatia::Error before compiling

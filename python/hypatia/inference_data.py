@@ -26,7 +26,8 @@ GROUP_ORDER = (
 # Groups without chain and draw axes.
 DATA_GROUPS = frozenset({"observed_data", "constant_data", "predictions_constant_data"})
 # Groups that carry the sampling time and the number of tuning steps, as PyMC's do.
-_SAMPLED_RUN_GROUPS = frozenset({"posterior", "sample_stats"})
+_SAMPLED_RUN_GROUPS = frozenset({"posterior", "sample_stats", "warmup_posterior",
+                                 "warmup_sample_stats"})
 # Engine attributes renamed or reshaped on the way out; the rest are kept as they are.
 _ENGINE_TIME_KEYS = ("sampling_time", "sampling_time_seconds")
 _ENGINE_TUNE_KEYS = ("tuning_steps", "tune")
@@ -169,19 +170,20 @@ def _run_attrs(raw_attrs: Mapping[str, str]) -> dict[str, Any]:
     return attrs
 
 
-def _pymc_sample_stats(dataset: Any, raw_attrs: Mapping[str, str]) -> Any:
+def _pymc_sample_stats(dataset: Any, raw_attrs: Mapping[str, str], warmup: bool = False) -> Any:
     """Adds the sample statistics PyMC has that follow exactly from what the engine recorded.
 
     reached_max_treedepth: a trajectory that used every allowed doubling (Stan's count; PyMC's
     also excludes one whose last doubling ended in a U-turn, which the engine does not record).
     step_size_bar: after warm-up PyMC samples with the averaged step size, so for the kept draws
-    it equals step_size. Values the engine does not record (perf_counter_*, ...)
-    are left out rather than made up.
+    it equals step_size; during warm-up it is the dual average, which the engine does not
+    record, so warmup_sample_stats has none. Values the engine does not record
+    (perf_counter_*, ...) are left out rather than made up.
     """
     if "tree_depth" in dataset and "max_tree_depth" in raw_attrs:
         limit = int(float(raw_attrs["max_tree_depth"]))
         dataset["reached_max_treedepth"] = dataset["tree_depth"] >= limit
-    if "step_size" in dataset and "step_size_bar" not in dataset:
+    if "step_size" in dataset and "step_size_bar" not in dataset and not warmup:
         dataset["step_size_bar"] = dataset["step_size"]
     return dataset
 
@@ -207,8 +209,9 @@ def raw_to_datasets(raw: Mapping[str, Any], *,
         attrs = {**base, **(run if group in _SAMPLED_RUN_GROUPS else {}),
                  **entry.get("attributes", {})}
         dataset = _group_dataset(raw, group, entry, coords, attrs)
-        if group == "sample_stats" and raw_attrs.get("sampler", "nuts") == "nuts":
-            dataset = _pymc_sample_stats(dataset, raw_attrs)
+        if group in ("sample_stats", "warmup_sample_stats") and raw_attrs.get(
+                "sampler", "nuts") == "nuts":
+            dataset = _pymc_sample_stats(dataset, raw_attrs, warmup=group != "sample_stats")
         datasets[group] = dataset
     return _ordered(datasets)
 
@@ -244,14 +247,18 @@ def datasets_to_raw(datasets: Mapping[str, Any]) -> dict[str, Any]:
     """The engine's dict form of {group: xarray.Dataset}."""
     out_groups: dict[str, Any] = {}
     coords: dict[str, list] = {}
-    chains = draws = 0
+    chains = draws = warmup_draws = 0
     for group, dataset in datasets.items():
         variables = []
         sampled = _is_sampled(group, dataset)
         for name, array in dataset.data_vars.items():
             if sampled:
                 array = array.transpose("chain", "draw", ...)
-                chains, draws = chains or array.sizes["chain"], draws or array.sizes["draw"]
+                chains = chains or array.sizes["chain"]
+                if group.startswith("warmup_"):
+                    warmup_draws = warmup_draws or array.sizes["draw"]
+                else:
+                    draws = draws or array.sizes["draw"]
             own = [d for d in array.dims if d not in ("chain", "draw")]
             for dim in own:
                 if dim in dataset.coords and dim not in coords:
@@ -260,8 +267,8 @@ def datasets_to_raw(datasets: Mapping[str, Any]) -> dict[str, Any]:
                               "dims": [str(d) for d in own]})
         attrs = {str(k): str(v) for k, v in dataset.attrs.items()}
         out_groups[group] = {"attributes": attrs, "variables": variables}
-    return {"chains": int(chains), "draws": int(draws), "coords": coords, "attributes": {},
-            "groups": out_groups}
+    return {"chains": int(chains), "draws": int(draws), "warmup_draws": int(warmup_draws),
+            "coords": coords, "attributes": {}, "groups": out_groups}
 
 
 # ---------------------------------------------------------------- Hypatia's InferenceData

@@ -127,8 +127,6 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         _refuse("callback=...")
     if trace is not None:
         _refuse("trace=...")
-    if not discard_tuned_samples:
-        _refuse("discard_tuned_samples=False")
     if nuts_sampler != "pymc" and not _said_nuts_sampler:
         _log.info(f"nuts_sampler={nuts_sampler!r}: Hypatia runs its own compiled NUTS for every choice")
         _said_nuts_sampler = True
@@ -140,6 +138,11 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     idata_kwargs = dict(idata_kwargs or {})
     log_likelihood = bool(idata_kwargs.pop("log_likelihood", False))
     _check_idata_kwargs(idata_kwargs)
+    # As in PyMC, keeping the tuning draws also stores them in the InferenceData unless
+    # idata_kwargs says otherwise. (PyMC stores nothing for save_warmup=True alone, since its
+    # trace has lost the tuning draws by then; Hypatia keeps them for it.)
+    save_warmup = bool(idata_kwargs.pop("save_warmup", not discard_tuned_samples))
+    record_warmup = save_warmup or not discard_tuned_samples
     cores = _default_cores() if cores is None else int(cores)
     chains = max(cores, 2) if chains is None else int(chains)
     if int(draws) < 1 and return_inferencedata:
@@ -158,11 +161,13 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
                        float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),
                        log_likelihood, init_points, radius, backend,
                        threading.current_thread() is threading.main_thread(),
-                       progress_callback(progressbar))
+                       progress_callback(progressbar), save_warmup=record_warmup)
     seconds = time.perf_counter() - start
     raw["attributes"]["sampling_time"] = repr(seconds)
     raw["attributes"]["tuning_steps"] = str(int(tune))
     _log.info(f"Sampling took {seconds:.1f} seconds.")
+    if return_inferencedata and not save_warmup:
+        raw["groups"] = {k: v for k, v in raw["groups"].items() if not k.startswith(_WARMUP_PREFIX)}
     idata = _to_inference_data(raw, model, idata_kwargs)
     if raw["attributes"].get("sampling_interrupted") == "1":
         warnings.warn("Sampling was interrupted: the result holds the draws made so far.", UserWarning)
@@ -170,7 +175,10 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         _convergence_checks(idata)
     if var_names is not None:
         idata = _select(idata, var_names)
-    return idata if return_inferencedata else MultiTrace(idata)
+    if not return_inferencedata:
+        # PyMC's trace keeps the tuning draws at its front when they are not discarded.
+        return MultiTrace(idata, with_warmup=not discard_tuned_samples)
+    return idata
 
 
 class NUTS:
@@ -222,8 +230,6 @@ def _check_idata_kwargs(idata_kwargs: dict) -> None:
     unknown = set(idata_kwargs) - allowed
     if unknown:
         raise TypeError(f"idata_kwargs: unknown keys {', '.join(sorted(unknown))}")
-    if idata_kwargs.get("save_warmup"):
-        _refuse("idata_kwargs={'save_warmup': True}")
 
 
 def _to_inference_data(raw: dict, model: Model, idata_kwargs: Optional[dict] = None):
@@ -244,10 +250,11 @@ def to_inference_data(trace=None, **kwargs):
     """PyMC's ``pm.to_inference_data``: the InferenceData of a ``return_inferencedata=False``
     trace (Hypatia's results are InferenceData already)."""
     if isinstance(trace, MultiTrace):
+        save_warmup = bool(kwargs.pop("save_warmup", False))
         if kwargs:
             raise NotImplementedError(f"pm.to_inference_data({', '.join(sorted(kwargs))}=...) is "
                                       "not supported by Hypatia yet")
-        return trace.to_inference_data()
+        return trace.to_inference_data(save_warmup=save_warmup)
     from hypatia.inference_data import to_inference_data as from_raw
 
     return from_raw(trace, **kwargs)
@@ -266,23 +273,48 @@ def _select(idata, var_names):
     if missing:
         raise KeyError(f"var_names: {missing} are not in the posterior ({list(posterior.data_vars)})")
     idata.posterior = posterior[names]
+    if "warmup_posterior" in idata.groups():
+        idata.warmup_posterior = idata.warmup_posterior[names]
     return idata
 
 
-class MultiTrace:
-    """What ``return_inferencedata=False`` returns: draws by name, chains concatenated."""
+_WARMUP_PREFIX = "warmup_"
 
-    def __init__(self, idata):
+
+def _without_warmup(idata):
+    """idata without its warmup_* groups (the same object when it has none)."""
+    warmup = [g for g in idata.groups() if g.startswith(_WARMUP_PREFIX)]
+    if not warmup:
+        return idata
+    from hypatia.inference_data import _arviz, InferenceData
+
+    kept = {g: idata[g] for g in idata.groups() if not g.startswith(_WARMUP_PREFIX)}
+    arviz = _arviz()
+    return arviz.InferenceData(**kept) if arviz is not None else InferenceData(**kept)
+
+
+class MultiTrace:
+    """What ``return_inferencedata=False`` returns: draws by name, chains concatenated.
+
+    with_warmup (``discard_tuned_samples=False``): each chain's tuning draws come first, then its
+    kept draws, as in PyMC's trace.
+    """
+
+    def __init__(self, idata, with_warmup: bool = False):
         self._idata = idata
+        self._with_warmup = bool(with_warmup) and "warmup_posterior" in idata.groups()
         self.varnames = list(idata.posterior.data_vars)
         self.nchains = idata.posterior.sizes["chain"]
         self.chains = list(range(self.nchains))
 
     def __len__(self) -> int:
-        return self._idata.posterior.sizes["draw"]
+        tune = self._idata.warmup_posterior.sizes["draw"] if self._with_warmup else 0
+        return tune + self._idata.posterior.sizes["draw"]
 
     def get_values(self, varname: str, combine: bool = True, chains=None):
         values = self._idata.posterior[varname].values
+        if self._with_warmup:
+            values = np.concatenate([self._idata.warmup_posterior[varname].values, values], axis=1)
         if chains is not None:
             values = values[list(np.atleast_1d(chains))]
         return values.reshape(-1, *values.shape[2:]) if combine else list(values)
@@ -290,8 +322,10 @@ class MultiTrace:
     def __getitem__(self, varname: str):
         return self.get_values(varname)
 
-    def to_inference_data(self):
-        return self._idata
+    def to_inference_data(self, save_warmup: bool = False):
+        """The InferenceData; its posterior holds the kept draws only, and the warmup_* groups
+        are there with save_warmup (PyMC's default is without)."""
+        return self._idata if save_warmup else _without_warmup(self._idata)
 
 
 def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Optional[Model] = None,

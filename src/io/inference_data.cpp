@@ -17,6 +17,10 @@ const Variable* Group::find(const std::string& name) const {
   return nullptr;
 }
 
+std::int64_t InferenceData::draws_in(const std::string& group_name) const {
+  return group_name.starts_with("warmup_") ? warmup_draws : draws;
+}
+
 bool has_chain_and_draw(const std::string& group_name) {
   static const std::set<std::string> unsampled = {"observed_data", "constant_data",
                                                   "predictions_constant_data"};
@@ -44,14 +48,17 @@ std::int64_t coord_length(const CoordValues& coords) {
 class GroupChecker {
  public:
   GroupChecker(const InferenceData& data, const std::string& group_name)
-      : data_(data), group_name_(group_name), sampled_(has_chain_and_draw(group_name)) {
-    if (data.chains < 0 || data.draws < 0) {
+      : data_(data),
+        group_name_(group_name),
+        sampled_(has_chain_and_draw(group_name)),
+        draws_(data.draws_in(group_name)) {
+    if (data.chains < 0 || draws_ < 0) {
       fail_group("chains and draws must be non-negative, got chains=" +
-                 std::to_string(data.chains) + ", draws=" + std::to_string(data.draws));
+                 std::to_string(data.chains) + ", draws=" + std::to_string(draws_));
     }
     if (sampled_) {
       dimension_owner_["chain"] = {data.chains, "(chains)"};
-      dimension_owner_["draw"] = {data.draws, "(draws)"};
+      dimension_owner_["draw"] = {draws_, "(draws)"};
     }
   }
 
@@ -76,11 +83,11 @@ class GroupChecker {
   }
 
   void check_values(const Variable& variable) const {
-    const std::int64_t leading = sampled_ ? data_.chains * data_.draws : 1;
+    const std::int64_t leading = sampled_ ? data_.chains * draws_ : 1;
     const std::int64_t expected = leading * num_elements(variable.shape);
     if (static_cast<std::int64_t>(variable.values.size()) != expected) {
       const std::string layout = sampled_ ? "(chains=" + std::to_string(data_.chains) +
-                                                ") x (draws=" + std::to_string(data_.draws) +
+                                                ") x (draws=" + std::to_string(draws_) +
                                                 ") x shape " + shape_to_string(variable.shape)
                                           : "shape " + shape_to_string(variable.shape);
       fail(variable, "expected " + std::to_string(expected) + " values for " + layout + ", got " +
@@ -156,6 +163,7 @@ class GroupChecker {
   const InferenceData& data_;
   std::string group_name_;
   bool sampled_;
+  std::int64_t draws_;  // length of the draw axis
   std::set<std::string> names_;
   std::map<std::string, std::pair<std::int64_t, std::string>> dimension_owner_;
 };

@@ -164,7 +164,7 @@ class GroupWriter {
     const Group& group = data_.groups.at(name_);
     if (has_chain_and_draw(name_)) {
       define_dimension("chain", data_.chains);
-      define_dimension("draw", data_.draws);
+      define_dimension("draw", data_.draws_in(name_));
     }
     for (const Variable& variable : group.variables) {
       const std::vector<std::string> dims = dimension_names(variable);

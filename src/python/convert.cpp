@@ -96,7 +96,7 @@ py::dict to_python(const InferenceData& data) {
   for (const auto& [group_name, group] : data.groups) {
     const bool sampled = group_name != "observed_data" && group_name != "constant_data";
     std::vector<std::int64_t> leading;
-    if (sampled) leading = {data.chains, data.draws};
+    if (sampled) leading = {data.chains, data.draws_in(group_name)};
     py::list variables;
     for (const auto& variable : group.variables) {
       // A group's own chain/draw count can differ from the posterior's (prior: one chain).
@@ -105,7 +105,7 @@ py::dict to_python(const InferenceData& data) {
         std::size_t per_draw = 1;
         for (auto extent : variable.shape) per_draw *= static_cast<std::size_t>(extent);
         const std::size_t total = variable.values.size() / std::max<std::size_t>(per_draw, 1);
-        if (total != static_cast<std::size_t>(data.chains * data.draws)) {
+        if (total != static_cast<std::size_t>(leading[0] * leading[1])) {
           const auto chains = group.attributes.count("chains")
                                   ? std::stoll(group.attributes.at("chains"))
                                   : std::int64_t{1};
@@ -126,6 +126,7 @@ py::dict to_python(const InferenceData& data) {
   py::dict result;
   result["chains"] = data.chains;
   result["draws"] = data.draws;
+  result["warmup_draws"] = data.warmup_draws;
   result["coords"] = coords;
   result["attributes"] = data.attributes;
   result["groups"] = groups;
@@ -142,6 +143,8 @@ InferenceData from_python(const py::dict& data) {
   InferenceData result;
   result.chains = data["chains"].cast<std::int64_t>();
   result.draws = data["draws"].cast<std::int64_t>();
+  if (data.contains("warmup_draws"))
+    result.warmup_draws = data["warmup_draws"].cast<std::int64_t>();
   for (const auto& [dim, values] : data["coords"].cast<py::dict>()) {
     auto labels = py::list(py::iter(values));
     bool all_strings = !labels.empty();

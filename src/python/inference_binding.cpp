@@ -89,7 +89,8 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
                     std::int64_t particles, bool progress, bool log_likelihood,
                     const std::vector<std::vector<double>>& init, double init_radius,
                     const std::string& backend, bool handle_interrupt,
-                    const py::object& progress_callback, const std::string& smc_kernel) {
+                    const py::object& progress_callback, const std::string& smc_kernel,
+                    bool save_warmup) {
   SampleOptions options;
   if (sampler == "nuts") {
     options.sampler = SamplerKind::nuts;
@@ -127,6 +128,7 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
   options.log_likelihood = log_likelihood;
   options.init = init;
   options.init_radius = init_radius;
+  options.save_warmup = save_warmup;
   InferenceData data;
   {
     ScopedInterruptHandler handler(handle_interrupt);
@@ -166,7 +168,8 @@ void bind_inference(py::module_& m) {
         py::arg("target_accept"), py::arg("max_tree_depth"), py::arg("metric"),
         py::arg("particles"), py::arg("progress"), py::arg("log_likelihood"), py::arg("init"),
         py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"),
-        py::arg("progress_callback") = py::none(), py::arg("smc_kernel") = "IMH");
+        py::arg("progress_callback") = py::none(), py::arg("smc_kernel") = "IMH",
+        py::arg("save_warmup") = false);
   m.def("sample_prior_predictive",
         [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
           InferenceData data;

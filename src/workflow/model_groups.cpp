@@ -58,15 +58,16 @@ Group constant_data_group(const Model& model) {
   return group;
 }
 
-Variable divergence_end(const NutsResult& result) {
+Variable divergence_end(const NutsResult& result, bool warmup) {
   Variable variable{
       .name = "divergence_end", .shape = {result.dim}, .dims = {unconstrained_parameter_dim}};
   for (const NutsChain& chain : result.chains) {
     const std::size_t first = variable.values.size();
-    variable.values.resize(first + chain.stats.diverging.size() * result.dim,
+    const NutsStats& stats = warmup ? chain.warmup_stats : chain.stats;
+    variable.values.resize(first + stats.diverging.size() * result.dim,
                            std::numeric_limits<double>::quiet_NaN());
     for (const Divergence& divergence : chain.divergences) {
-      if (divergence.warmup) continue;
+      if (divergence.warmup != warmup) continue;
       std::copy(divergence.point.begin(), divergence.point.end(),
                 variable.values.begin() + first + divergence.iteration * result.dim);
     }

@@ -17,8 +17,9 @@ Group constant_data_group(const Model& model);
 inline constexpr const char* unconstrained_parameter_dim = "unconstrained_parameter";
 // Where NUTS diverged, as nutpie stores it in sample_stats: "divergence_end", per (chain, draw,
 // unconstrained_parameter), the unconstrained position where the diverging leapfrog step ended;
-// NaN for draws that did not diverge.
-Variable divergence_end(const NutsResult& result);
+// NaN for draws that did not diverge. With `warmup`, the same over the warm-up iterations kept by
+// save_warmup (for warmup_sample_stats).
+Variable divergence_end(const NutsResult& result, bool warmup = false);
 // ArviZ's log_likelihood group: for each observed variable, under its name, the pointwise log
 // likelihood at every draw (flat unconstrained draws laid out (chain, draw, dim)).
 Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,

@@ -33,6 +33,7 @@ NutsOptions nuts_options(const SampleOptions& options) {
   nuts.progress_callback = options.progress_callback;
   nuts.init = options.init;
   nuts.init_radius = options.init_radius;
+  nuts.save_warmup = options.save_warmup;
   return nuts;
 }
 
@@ -50,10 +51,13 @@ Variable stat_variable(const std::string& name, const std::vector<const std::vec
   return variable;
 }
 
-Group nuts_sample_stats(const NutsResult& result) {
+// The statistics of the kept draws, or with `warmup` of the warm-up iterations.
+Group nuts_sample_stats(const NutsResult& result, bool warmup = false) {
   auto per_chain = [&](auto member) {
     std::vector<const std::remove_cvref_t<decltype(result.chains[0].stats.*member)>*> values;
-    for (const NutsChain& chain : result.chains) values.push_back(&(chain.stats.*member));
+    for (const NutsChain& chain : result.chains) {
+      values.push_back(&((warmup ? chain.warmup_stats : chain.stats).*member));
+    }
     return values;
   };
   Group stats;
@@ -73,7 +77,7 @@ Group nuts_sample_stats(const NutsResult& result) {
       stat_variable("energy_error", per_chain(&NutsStats::energy_error), StatType::real));
   stats.variables.push_back(
       stat_variable("max_energy_error", per_chain(&NutsStats::max_energy_error), StatType::real));
-  stats.variables.push_back(divergence_end(result));
+  stats.variables.push_back(divergence_end(result, warmup));
   return stats;
 }
 
@@ -142,17 +146,28 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
     return static_cast<std::int64_t>(c.stats.lp.size()) < options.draws;
   });
   if (interrupted) result = keep_complete_block(std::move(result), kept_chains);
-  std::vector<double> flat;
-  flat.reserve(result.chains.size() * result.chains[0].draws.size());
-  for (const NutsChain& chain : result.chains) {
-    flat.insert(flat.end(), chain.draws.begin(), chain.draws.end());
-  }
+  auto flat_draws = [&](std::vector<double> NutsChain::*draws) {
+    std::vector<double> flat;
+    flat.reserve(result.chains.size() * (result.chains[0].*draws).size());
+    for (const NutsChain& chain : result.chains) {
+      flat.insert(flat.end(), (chain.*draws).begin(), (chain.*draws).end());
+    }
+    return flat;
+  };
+  const std::vector<double> flat = flat_draws(&NutsChain::draws);
   InferenceData data;
   data.chains = static_cast<std::int64_t>(result.chains.size());
   data.draws = result.chains[0].stats.size();
   if (interrupted) mark_interrupted(data, options.draws, kept_chains, options.chains);
   data.groups["posterior"] = constrained_draws(compiled, flat, data.chains, data.draws);
   data.groups["sample_stats"] = nuts_sample_stats(result);
+  if (options.save_warmup) {
+    // Kept chains finished their warm-up, even in an interrupted run.
+    data.warmup_draws = result.chains[0].warmup_stats.size();
+    data.groups["warmup_posterior"] = constrained_draws(
+        compiled, flat_draws(&NutsChain::warmup_draws), data.chains, data.warmup_draws);
+    data.groups["warmup_sample_stats"] = nuts_sample_stats(result, true);
+  }
   data.coords[unconstrained_parameter_dim] = compiled.coordinate_names();
   if (options.log_likelihood) {
     data.groups["log_likelihood"] = log_likelihood_group(compiled, flat, data.chains, data.draws);
@@ -200,7 +215,8 @@ double estimate_sample_bytes(const Model& model, const SampleOptions& options) {
   const bool nuts = options.sampler == SamplerKind::nuts;
   const double stats = nuts ? 9 : 2;
   const double chains = options.chains;
-  const double draws = static_cast<double>(nuts ? options.draws : options.particles);
+  const double draws = static_cast<double>(
+      nuts ? options.draws + (options.save_warmup ? options.tune : 0) : options.particles);
   // Each kept draw is held twice on its way out: the sampler's unconstrained draws and stats,
   // their flat copy, then the constrained group and the stats group.
   const double per_draw = 2 * dim + stored + 2 * stats;

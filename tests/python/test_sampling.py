@@ -15,6 +15,7 @@ import pytest
 import scipy.stats as st
 
 import hypatia as pm
+from hypatia.inference_data import from_netcdf
 
 
 def conjugate_normal(data, prior_sd=2.0, noise_sd=1.0):
@@ -84,6 +85,84 @@ def test_energy_error_is_the_chosen_minus_the_starting_hamiltonian(data):
     assert st.kstest(2 * kinetic.ravel(), st.chi2(1).cdf).pvalue > 1e-3
     assert np.all(np.abs(error) <= np.abs(stats["max_energy_error"].values))
     assert abs(error.mean()) < 5 * error.std() / np.sqrt(error.size / 4)
+
+
+@pytest.fixture(params=["arviz", "hypatia"])
+def idata_kind(request, monkeypatch):
+    """Runs a test with ArviZ's InferenceData (when installed) and with Hypatia's own."""
+    if request.param == "hypatia":
+        monkeypatch.setenv("HYPATIA_NO_ARVIZ", "1")
+    else:
+        pytest.importorskip("arviz")
+        monkeypatch.delenv("HYPATIA_NO_ARVIZ", raising=False)
+    return request.param
+
+
+def _warmup_run(model, **kwargs):
+    with model:
+        return pm.sample(40, tune=60, chains=2, random_seed=9, progressbar=False, **kwargs)
+
+
+def test_discard_tuned_samples_false_stores_the_warmup_groups(data, idata_kind, tmp_path):
+    model, _, _ = conjugate_normal(data)
+    idata = _warmup_run(model, discard_tuned_samples=False)
+    plain = _warmup_run(model)
+    assert "warmup_posterior" not in plain.groups()
+    assert "warmup_posterior" in idata.groups() and "warmup_sample_stats" in idata.groups()
+    warm, warm_stats = idata.warmup_posterior, idata.warmup_sample_stats
+    assert warm["mu"].dims == ("chain", "draw") and warm["mu"].shape == (2, 60)
+    assert idata.posterior["mu"].shape == (2, 40)
+    assert warm_stats["lp"].shape == (2, 60)
+    assert set(warm_stats.data_vars) == set(idata.sample_stats.data_vars) - {"step_size_bar"}
+    # The same seed gives the same kept draws whether or not the warm-up is stored.
+    np.testing.assert_array_equal(idata.posterior["mu"].values, plain.posterior["mu"].values)
+    np.testing.assert_array_equal(idata.sample_stats["lp"].values, plain.sample_stats["lp"].values)
+    # Warm-up draws are their own: lp is the log density at the warm-up draw beside it.
+    mu = warm["mu"].values
+    assert not np.isin(mu, idata.posterior["mu"].values).any()
+    expected = st.norm(0, 2).logpdf(mu) + st.norm(mu[..., None], 1).logpdf(data).sum(-1)
+    np.testing.assert_allclose(warm_stats["lp"].values, expected, rtol=1e-10)
+    assert np.ptp(warm_stats["step_size"].values) > 0  # adapting
+    assert warm.attrs["tuning_steps"] == 60
+    path = str(tmp_path / "warmup.nc")
+    idata.to_netcdf(path)
+    back = from_netcdf(path)
+    np.testing.assert_array_equal(back.warmup_posterior["mu"].values, mu)
+    np.testing.assert_array_equal(back.warmup_sample_stats["lp"].values, warm_stats["lp"].values)
+    np.testing.assert_array_equal(back.posterior["mu"].values, idata.posterior["mu"].values)
+
+
+def test_save_warmup_in_idata_kwargs(data, idata_kind):
+    model, _, _ = conjugate_normal(data)
+    reference = _warmup_run(model, discard_tuned_samples=False)
+    # idata_kwargs overrides the default that discard_tuned_samples sets, as in PyMC.
+    idata = _warmup_run(model, discard_tuned_samples=False, idata_kwargs={"save_warmup": False})
+    assert not any(g.startswith("warmup_") for g in idata.groups())
+    idata = _warmup_run(model, idata_kwargs={"save_warmup": True})
+    np.testing.assert_array_equal(idata.warmup_posterior["mu"].values,
+                                  reference.warmup_posterior["mu"].values)
+    with model:
+        pm.Deterministic("twice", 2 * model["mu"])
+    idata = _warmup_run(model, discard_tuned_samples=False, var_names=["twice"])
+    assert list(idata.warmup_posterior.data_vars) == ["twice"]
+    np.testing.assert_allclose(idata.warmup_posterior["twice"].values,
+                               2 * reference.warmup_posterior["mu"].values)
+
+
+def test_multitrace_keeps_the_tuning_draws_first(data, idata_kind):
+    model, _, _ = conjugate_normal(data)
+    idata = _warmup_run(model, discard_tuned_samples=False)
+    trace = _warmup_run(model, discard_tuned_samples=False, return_inferencedata=False)
+    assert len(trace) == 100
+    expected = np.concatenate([idata.warmup_posterior["mu"].values,
+                               idata.posterior["mu"].values], axis=1)
+    np.testing.assert_array_equal(trace.get_values("mu", combine=False), list(expected))
+    np.testing.assert_array_equal(trace["mu"], expected.ravel())
+    assert "warmup_posterior" not in pm.to_inference_data(trace).groups()
+    with_warmup = pm.to_inference_data(trace, save_warmup=True)
+    np.testing.assert_array_equal(with_warmup.warmup_posterior["mu"].values,
+                                  idata.warmup_posterior["mu"].values)
+    assert len(_warmup_run(model, return_inferencedata=False)) == 40
 
 
 def test_return_inferencedata_false_gives_draws_by_name(data):

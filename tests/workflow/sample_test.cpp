@@ -5,10 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <numbers>
 #include <span>
+
+#include <unistd.h>
 
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/interrupt.hpp"
@@ -147,6 +151,46 @@ TEST(SampleDeterminism, SameSeedSameDrawsWhateverTheThreadCount) {
               variable_of(four, "posterior", name).values)
         << name;
   }
+}
+
+// save_warmup adds warmup_posterior and warmup_sample_stats of `tune` iterations, whose lp is
+// the log density of the warm-up draw beside it, and leaves the kept draws as they were.
+TEST(SampleWarmup, SavedWarmupGroupsHoldTheTuningIterations) {
+  const NormalNormal problem;
+  SampleOptions options{.chains = 2, .draws = 50, .tune = 80, .seed = 4, .progress = false};
+  const InferenceData plain = sample(problem.model(), options);
+  options.save_warmup = true;
+  const InferenceData data = sample(problem.model(), options);
+  EXPECT_FALSE(plain.groups.contains("warmup_posterior"));
+  EXPECT_EQ(data.draws, 50);
+  EXPECT_EQ(data.warmup_draws, 80);
+  EXPECT_NO_THROW(validate(data));
+  EXPECT_EQ(variable_of(data, "posterior", "mu").values,
+            variable_of(plain, "posterior", "mu").values);
+  EXPECT_EQ(variable_of(data, "sample_stats", "lp").values,
+            variable_of(plain, "sample_stats", "lp").values);
+  const std::vector<double>& mu = variable_of(data, "warmup_posterior", "mu").values;
+  const std::vector<double>& lp = variable_of(data, "warmup_sample_stats", "lp").values;
+  ASSERT_EQ(mu.size(), 160u);
+  ASSERT_EQ(lp.size(), 160u);
+  EXPECT_EQ(variable_of(data, "warmup_sample_stats", "divergence_end").values.size(), 160u);
+  const double log_root_two_pi = 0.5 * std::log(2 * std::numbers::pi);
+  auto log_normal = [&](double x, double mean, double sd) {
+    return -0.5 * (x - mean) * (x - mean) / (sd * sd) - std::log(sd) - log_root_two_pi;
+  };
+  for (std::size_t i = 0; i < mu.size(); ++i) {
+    double expected = log_normal(mu[i], problem.prior_mean, problem.prior_sd);
+    for (double y : problem.y) expected += log_normal(y, mu[i], problem.noise_sd);
+    EXPECT_NEAR(lp[i], expected, 1e-9 * std::abs(expected)) << i;
+  }
+  // The step size moves during warm-up and is fixed afterwards.
+  const std::vector<double>& steps = variable_of(data, "warmup_sample_stats", "step_size").values;
+  EXPECT_NE(*std::min_element(steps.begin(), steps.end()),
+            *std::max_element(steps.begin(), steps.end()));
+  const std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                     ("hypatia_warmup_" + std::to_string(::getpid()) + ".nc");
+  EXPECT_NO_THROW(write_netcdf(data, path));
+  std::filesystem::remove(path);
 }
 
 TEST(SampleRobustness, LogDensityThatIsNaNInPartOfTheSpace) {
