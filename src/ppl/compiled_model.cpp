@@ -70,12 +70,48 @@ std::vector<NodePtr> function_inputs(const LogDensityGraph& graph) {
   return inputs;
 }
 
-std::vector<Tensor> input_values(const LogDensityGraph& graph, const double* x) {
-  std::vector<Tensor> values;
-  Tensor flat(DType::float64, graph.x.shape());
-  std::copy(x, x + flat.size(), flat.mutable_data<double>());
-  values.push_back(flat);
-  for (const Tensor& value : graph.data_values) values.push_back(value);
+// Runs `function` (inputs: x and the data) at `count` points x (count x dim, row-major), writing
+// output k of point i as doubles at outputs[k] + i * (its size). Float64 outputs are written in
+// place; others go through one scratch buffer each, so nothing is allocated per point.
+void call_at_points(Function& function, const LogDensityGraph& graph, const double* x,
+                    std::int64_t dim, std::int64_t count, double* const* outputs) {
+  const std::vector<NodePtr>& nodes = function.outputs();
+  std::vector<const void*> inputs = {nullptr};
+  for (const Tensor& value : graph.data_values) inputs.push_back(value.bytes());
+  std::vector<std::int64_t> sizes;
+  std::vector<Tensor> scratch;  // empty for float64 outputs
+  for (const NodePtr& node : nodes) {
+    sizes.push_back(num_elements(node->shape()));
+    scratch.push_back(node->dtype() == DType::float64 ? Tensor()
+                                                      : Tensor(node->dtype(), node->shape()));
+  }
+  std::vector<void*> destinations(nodes.size());
+  for (std::int64_t i = 0; i < count; ++i) {
+    inputs[0] = x + i * dim;
+    for (std::size_t k = 0; k < nodes.size(); ++k) {
+      destinations[k] = nodes[k]->dtype() == DType::float64
+                            ? static_cast<void*>(outputs[k] + i * sizes[k])
+                            : const_cast<std::byte*>(scratch[k].bytes());
+    }
+    function.call(inputs.data(), destinations.data());
+    for (std::size_t k = 0; k < nodes.size(); ++k) {
+      if (nodes[k]->dtype() == DType::float64) continue;
+      double* out = outputs[k] + i * sizes[k];
+      for (std::int64_t j = 0; j < sizes[k]; ++j) out[j] = scratch[k].at(j);
+    }
+  }
+}
+
+// One vector per output of a single point.
+std::vector<std::vector<double>> call_at_point(Function& function, const LogDensityGraph& graph,
+                                               const double* x, std::int64_t dim) {
+  std::vector<std::vector<double>> values;
+  std::vector<double*> outputs;
+  for (const NodePtr& node : function.outputs()) {
+    values.emplace_back(static_cast<std::size_t>(num_elements(node->shape())));
+  }
+  for (std::vector<double>& value : values) outputs.push_back(value.data());
+  call_at_points(function, graph, x, dim, 1, outputs.data());
   return values;
 }
 
@@ -215,26 +251,28 @@ const std::vector<ModelVariable>& CompiledModel::stored_variables() const {
   return shared_->stored;
 }
 
-std::vector<std::vector<double>> CompiledModel::constrain(const double* x) {
-  const LogDensityGraph& graph = shared_->graph;
+Function& CompiledModel::constrain_function() {
   if (!instance_->constrain) {
-    instance_->constrain.emplace(function_inputs(graph), nodes_of(shared_->stored_values),
+    instance_->constrain.emplace(function_inputs(shared_->graph), nodes_of(shared_->stored_values),
                                  shared_->options);
   }
-  std::vector<std::vector<double>> stored;
-  for (const Tensor& value : (*instance_->constrain)(input_values(graph, x))) {
-    stored.push_back(value.to_doubles());
-  }
-  return stored;
+  return *instance_->constrain;
+}
+
+std::vector<std::vector<double>> CompiledModel::constrain(const double* x) {
+  return call_at_point(constrain_function(), shared_->graph, x, dim());
+}
+
+void CompiledModel::constrain(const double* x, std::int64_t count, double* const* outputs) {
+  call_at_points(constrain_function(), shared_->graph, x, dim(), count, outputs);
 }
 
 const std::vector<ModelVariable>& CompiledModel::pointwise_log_likelihood_variables() const {
   return shared_->observations;
 }
 
-std::vector<std::vector<double>> CompiledModel::log_likelihood(const double* x) {
+Function& CompiledModel::log_likelihood_function() {
   const LogDensityGraph& graph = shared_->graph;
-  if (graph.pointwise_log_likelihood.empty()) return {};
   if (!instance_->log_likelihood) {
     std::vector<NodePtr> outputs;
     for (const auto& [name, pointwise] : graph.pointwise_log_likelihood) {
@@ -242,11 +280,17 @@ std::vector<std::vector<double>> CompiledModel::log_likelihood(const double* x) 
     }
     instance_->log_likelihood.emplace(function_inputs(graph), outputs, shared_->options);
   }
-  std::vector<std::vector<double>> values;
-  for (const Tensor& value : (*instance_->log_likelihood)(input_values(graph, x))) {
-    values.push_back(value.to_doubles());
-  }
-  return values;
+  return *instance_->log_likelihood;
+}
+
+std::vector<std::vector<double>> CompiledModel::log_likelihood(const double* x) {
+  if (shared_->graph.pointwise_log_likelihood.empty()) return {};
+  return call_at_point(log_likelihood_function(), shared_->graph, x, dim());
+}
+
+void CompiledModel::log_likelihood(const double* x, std::int64_t count, double* const* outputs) {
+  if (shared_->graph.pointwise_log_likelihood.empty()) return;
+  call_at_points(log_likelihood_function(), shared_->graph, x, dim(), count, outputs);
 }
 
 std::unique_ptr<CompiledModel> Model::compile(const CompileOptions& options) const {

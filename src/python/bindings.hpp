@@ -23,7 +23,8 @@ Tensor to_tensor(const py::handle& value);
 py::array to_numpy(const Tensor& tensor);
 // InferenceData as plain Python objects: {"chains", "draws", "coords", "attributes",
 // "groups": {group: {"attributes": {...}, "variables": [{"name", "values", "dims"}]}}}.
-py::dict to_python(const InferenceData& data);
+// Consumes `data`: float64 values move into their numpy arrays without a copy.
+py::dict to_python(InferenceData&& data);
 InferenceData from_python(const py::dict& data);
 // "native" or "interp" (also "interpreter"), as the Python layer spells backends.
 Backend backend_from_name(const std::string& name);

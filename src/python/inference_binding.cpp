@@ -135,7 +135,7 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
     py::gil_scoped_release release;
     data = sample(model, options);
   }
-  return to_python(data);
+  return to_python(std::move(data));
 }
 
 py::dict summary_rows(const py::dict& data, const std::string& group, double hdi_probability) {
@@ -178,7 +178,7 @@ void bind_inference(py::module_& m) {
             sample_prior_predictive(model, draws, data,
                                     {.seed = seed, .backend = backend_from_name(backend)});
           }
-          return to_python(data);
+          return to_python(std::move(data));
         });
   m.def("sample_posterior_predictive", [](const Model& model, const py::dict& posterior,
                                           std::uint64_t seed, const std::string& backend) {
@@ -188,7 +188,7 @@ void bind_inference(py::module_& m) {
       sample_posterior_predictive(model, data,
                                   {.seed = seed, .backend = backend_from_name(backend)});
     }
-    return to_python(data);
+    return to_python(std::move(data));
   });
   m.def("summary", &summary_rows, py::arg("data"), py::arg("group") = "posterior",
         py::arg("hdi_prob") = 0.94);

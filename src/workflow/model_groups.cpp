@@ -83,17 +83,15 @@ Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& f
                 " values (chains x draws x dim); got " + std::to_string(flat_draws.size()));
   }
   Group group;
+  std::vector<double*> outputs;
   for (const ModelVariable& observed : compiled.pointwise_log_likelihood_variables()) {
     group.variables.push_back(
         {.name = observed.name, .shape = observed.shape, .dims = observed.dims});
+    group.variables.back().values.resize(
+        static_cast<std::size_t>(chains * draws * num_elements(observed.shape)));
+    outputs.push_back(group.variables.back().values.data());
   }
-  for (std::int64_t i = 0; i < chains * draws; ++i) {
-    const auto values = compiled.log_likelihood(flat_draws.data() + i * dim);
-    for (std::size_t k = 0; k < values.size(); ++k) {
-      group.variables[k].values.insert(group.variables[k].values.end(), values[k].begin(),
-                                       values[k].end());
-    }
-  }
+  compiled.log_likelihood(flat_draws.data(), chains * draws, outputs.data());
   return group;
 }
 

@@ -37,6 +37,18 @@ NutsOptions nuts_options(const SampleOptions& options) {
   return nuts;
 }
 
+// The stored variables (free variables, deterministics) with room for `draws` values each,
+// written in place, draw after draw, by CompiledModel::constrain.
+Group stored_variables_group(const CompiledModel& compiled, std::int64_t draws) {
+  Group group;
+  for (const ModelVariable& stored : compiled.stored_variables()) {
+    group.variables.push_back({.name = stored.name, .shape = stored.shape, .dims = stored.dims});
+    group.variables.back().values.resize(
+        static_cast<std::size_t>(draws * num_elements(stored.shape)));
+  }
+  return group;
+}
+
 enum class StatType { real, integer, boolean };
 
 template <typename T>
@@ -139,6 +151,23 @@ NutsResult keep_complete_block(NutsResult result, std::vector<std::int64_t>& kep
   return block;
 }
 
+// Like constrained_draws, from each chain's own draws (`draws`: the kept or the warm-up ones,
+// per_chain of them), with no flat copy of them all first.
+Group constrained_chains(CompiledModel& compiled, const NutsResult& result,
+                         std::vector<double> NutsChain::*draws, std::int64_t per_chain) {
+  const auto chains = static_cast<std::int64_t>(result.chains.size());
+  Group group = stored_variables_group(compiled, chains * per_chain);
+  std::vector<double*> outputs(group.variables.size());
+  for (std::int64_t chain = 0; chain < chains; ++chain) {
+    for (std::size_t k = 0; k < outputs.size(); ++k) {
+      outputs[k] = group.variables[k].values.data() +
+                   chain * per_chain * num_elements(group.variables[k].shape);
+    }
+    compiled.constrain((result.chains[chain].*draws).data(), per_chain, outputs.data());
+  }
+  return group;
+}
+
 InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& options) {
   NutsResult result = sample_nuts(compiled, nuts_options(options));
   std::vector<std::int64_t> kept_chains;
@@ -146,30 +175,26 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
     return static_cast<std::int64_t>(c.stats.lp.size()) < options.draws;
   });
   if (interrupted) result = keep_complete_block(std::move(result), kept_chains);
-  auto flat_draws = [&](std::vector<double> NutsChain::*draws) {
-    std::vector<double> flat;
-    flat.reserve(result.chains.size() * (result.chains[0].*draws).size());
-    for (const NutsChain& chain : result.chains) {
-      flat.insert(flat.end(), (chain.*draws).begin(), (chain.*draws).end());
-    }
-    return flat;
-  };
-  const std::vector<double> flat = flat_draws(&NutsChain::draws);
   InferenceData data;
   data.chains = static_cast<std::int64_t>(result.chains.size());
   data.draws = result.chains[0].stats.size();
   if (interrupted) mark_interrupted(data, options.draws, kept_chains, options.chains);
-  data.groups["posterior"] = constrained_draws(compiled, flat, data.chains, data.draws);
+  data.groups["posterior"] = constrained_chains(compiled, result, &NutsChain::draws, data.draws);
   data.groups["sample_stats"] = nuts_sample_stats(result);
   if (options.save_warmup) {
     // Kept chains finished their warm-up, even in an interrupted run.
     data.warmup_draws = result.chains[0].warmup_stats.size();
-    data.groups["warmup_posterior"] = constrained_draws(
-        compiled, flat_draws(&NutsChain::warmup_draws), data.chains, data.warmup_draws);
+    data.groups["warmup_posterior"] =
+        constrained_chains(compiled, result, &NutsChain::warmup_draws, data.warmup_draws);
     data.groups["warmup_sample_stats"] = nuts_sample_stats(result, true);
   }
   data.coords[unconstrained_parameter_dim] = compiled.coordinate_names();
   if (options.log_likelihood) {
+    std::vector<double> flat;  // chains x draws x dim
+    flat.reserve(result.chains.size() * result.chains[0].draws.size());
+    for (const NutsChain& chain : result.chains) {
+      flat.insert(flat.end(), chain.draws.begin(), chain.draws.end());
+    }
     data.groups["log_likelihood"] = log_likelihood_group(compiled, flat, data.chains, data.draws);
   }
   data.attributes["sampling_time_seconds"] = std::to_string(result.seconds);
@@ -233,20 +258,10 @@ Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat
     throw Error("constrained_draws: expected " + std::to_string(chains * draws * dim) +
                 " values (chains x draws x dim); got " + std::to_string(flat_draws.size()));
   }
-  Group group;
-  for (const ModelVariable& stored : compiled.stored_variables()) {
-    group.variables.push_back({.name = stored.name, .shape = stored.shape, .dims = stored.dims});
-    // Reserved once: growing these by doubling copied every draw made so far about once more.
-    group.variables.back().values.reserve(
-        static_cast<std::size_t>(chains * draws * num_elements(stored.shape)));
-  }
-  for (std::int64_t i = 0; i < chains * draws; ++i) {
-    const auto values = compiled.constrain(flat_draws.data() + i * dim);
-    for (std::size_t k = 0; k < values.size(); ++k) {
-      group.variables[k].values.insert(group.variables[k].values.end(), values[k].begin(),
-                                       values[k].end());
-    }
-  }
+  Group group = stored_variables_group(compiled, chains * draws);
+  std::vector<double*> outputs;
+  for (Variable& variable : group.variables) outputs.push_back(variable.values.data());
+  compiled.constrain(flat_draws.data(), chains * draws, outputs.data());
   return group;
 }
 

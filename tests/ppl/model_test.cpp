@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "hypatia/error.hpp"
+#include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "support/errors.hpp"
 
@@ -105,6 +106,49 @@ TEST_P(EightSchools, ConstrainMapsDrawsToNamedValuesWithDeterministics) {
   EXPECT_DOUBLE_EQ(stored[1][0], std::exp(x[1]));
   for (int j = 0; j < 8; ++j) {
     EXPECT_NEAR(stored[3][j], x[0] + std::exp(x[1]) * x[2 + j], 1e-14);
+  }
+}
+
+// The batched constrain writes point i of each stored variable at its offset i * size, also for
+// a deterministic of another dtype (int64, converted to double).
+TEST_P(EightSchools, ConstrainAtManyPointsWritesEveryPointInPlace) {
+  Model model = eight_schools();
+  model.deterministic("tau_floor", cast(floor(model.variable("tau").value), DType::int64));
+  auto compiled = model.compile({.backend = GetParam()});
+  constexpr int points = 3;
+  std::vector<double> x;
+  for (int i = 0; i < points; ++i) {
+    const std::vector<double> point = test_point(0.2 + 0.9 * i);
+    x.insert(x.end(), point.begin(), point.end());
+  }
+  x[1] = std::log(2.5), x[11] = std::log(0.7), x[21] = std::log(7.2);  // tau: 2.5, 0.7, 7.2
+  std::vector<std::vector<double>> values;
+  std::vector<double*> outputs;
+  for (const ModelVariable& variable : compiled->stored_variables()) {
+    std::int64_t size = 1;
+    for (std::int64_t extent : variable.shape) size *= extent;
+    values.emplace_back(static_cast<std::size_t>(points * size), -1.0);
+  }
+  for (std::vector<double>& value : values) outputs.push_back(value.data());
+  compiled->constrain(x.data(), points, outputs.data());
+  ASSERT_EQ(values.size(), 5u);
+  const double floors[] = {2, 0, 7};
+  for (int i = 0; i < points; ++i) {
+    const double* point = x.data() + 10 * i;
+    EXPECT_EQ(values[0][i], point[0]);
+    EXPECT_NEAR(values[1][i], std::exp(point[1]), 1e-14);
+    for (int j = 0; j < 8; ++j) {
+      EXPECT_EQ(values[2][8 * i + j], point[2 + j]);
+      EXPECT_NEAR(values[3][8 * i + j], point[0] + std::exp(point[1]) * point[2 + j], 1e-13);
+    }
+    EXPECT_EQ(values[4][i], floors[i]) << i;
+    // The same values as the single-point constrain, bit for bit.
+    const auto single = compiled->constrain(point);
+    for (std::size_t k = 0; k < single.size(); ++k) {
+      const std::size_t size = single[k].size();
+      EXPECT_TRUE(std::equal(single[k].begin(), single[k].end(), values[k].begin() + i * size))
+          << k;
+    }
   }
 }
 

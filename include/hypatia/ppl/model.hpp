@@ -170,6 +170,9 @@ class CompiledModel : public Target {
   const std::vector<ModelVariable>& stored_variables() const;
   // The stored values at x, flattened row-major, in stored_variables() order.
   std::vector<std::vector<double>> constrain(const double* x);
+  // The same at `count` points x (count x dim(), row-major): stored variable k of point i is
+  // written at outputs[k] + i * (its size). Allocates nothing per point (native backend).
+  void constrain(const double* x, std::int64_t count, double* const* outputs);
 
   // Names, shapes and dims of what log_likelihood() returns: one per observed variable, with the
   // observed values' shape and dims less the distribution's event axes.
@@ -177,12 +180,16 @@ class CompiledModel : public Target {
   // Each observed variable's pointwise log likelihood at x, flattened row-major, by a function
   // compiled for the model's backend (on first use).
   std::vector<std::vector<double>> log_likelihood(const double* x);
+  // The same at `count` points, written as constrain(x, count, outputs) writes.
+  void log_likelihood(const double* x, std::int64_t count, double* const* outputs);
 
   struct Shared;
 
  private:
   explicit CompiledModel(std::shared_ptr<const Shared> shared);
   void ensure_split_function();
+  Function& constrain_function();
+  Function& log_likelihood_function();
 
   std::shared_ptr<const Shared> shared_;
   struct Instance;
