@@ -243,7 +243,8 @@ double estimate_sample_bytes(const Model& model, const SampleOptions& options) {
   const double draws = static_cast<double>(
       nuts ? options.draws + (options.save_warmup ? options.tune : 0) : options.particles);
   // Each kept draw is held twice on its way out: the sampler's unconstrained draws and stats,
-  // their flat copy, then the constrained group and the stats group.
+  // then the constrained group and the stats group; the second copy of the unconstrained draws
+  // (a flat copy, made only for the log_likelihood group) is counted always, as a margin.
   const double per_draw = 2 * dim + stored + 2 * stats;
   // Each chain's working state: a dozen vectors of the dimension, and a dense metric's matrices.
   const double per_chain =
