@@ -177,6 +177,9 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       "all chains in one stream)");
   sample->add_flag("--log-likelihood", options.log_likelihood,
                    "Store the pointwise log likelihood (ArviZ's log_likelihood group, for az.loo)");
+  sample->add_flag("--save-warmup", options.save_warmup,
+                   "Keep the warm-up iterations (NUTS) as the NetCDF groups warmup_posterior and "
+                   "warmup_sample_stats (the CSV holds the kept draws only)");
   sample->add_flag("--quiet,-q", command.quiet, "No progress bar");
   sample->callback([&command, metric, output, csv] {
     require_path(output, command.output);

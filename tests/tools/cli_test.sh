@@ -41,6 +41,24 @@ observed = xr.open_dataset(sys.argv[1], group="observed_data")
 assert list(observed["y_obs"].values) == [28, 8, -3, 7, -1, 1, 18, 12]
 PY
 
+# --save-warmup: the tuning iterations in their own groups, the kept draws as without it.
+out=$("$hypatia" sample eight_schools --chains 2 --draws 150 --tune 150 --seed 4 -q --save-warmup \
+  -o "$scratch/es_warmup.nc") || fail "sample --save-warmup exited non-zero: $out"
+/usr/bin/python3 - "$scratch/es.nc" "$scratch/es_warmup.nc" <<'PY' || fail "warm-up NetCDF check"
+import sys
+import numpy as np
+import xarray as xr
+plain, path = sys.argv[1:]
+warmup = xr.open_dataset(path, group="warmup_posterior")
+assert dict(warmup.sizes) == {"chain": 2, "draw": 150, "school": 8}, warmup.sizes
+stats = xr.open_dataset(path, group="warmup_sample_stats")
+assert stats["lp"].shape == (2, 150) and "energy_error" in stats, list(stats.data_vars)
+posterior = xr.open_dataset(path, group="posterior")
+np.testing.assert_array_equal(posterior["theta"].values,
+                              xr.open_dataset(plain, group="posterior")["theta"].values)
+assert not np.isin(warmup["mu"].values, posterior["mu"].values).any()
+PY
+
 out=$("$hypatia" validate no_such_posterior 2>&1) && fail "validate of an unknown name exited zero"
 grep -q "unknown model 'no_such_posterior'" <<<"$out" || fail "validate unknown name: $out"
 
