@@ -175,10 +175,10 @@ def _pymc_sample_stats(dataset: Any, raw_attrs: Mapping[str, str], warmup: bool 
 
     reached_max_treedepth: a trajectory that used every allowed doubling (Stan's count; PyMC's
     also excludes one whose last doubling ended in a U-turn, which the engine does not record).
-    step_size_bar: after warm-up PyMC samples with the averaged step size, so for the kept draws
-    it equals step_size; during warm-up it is the dual average, which the engine does not
-    record, so warmup_sample_stats has none. Values the engine does not record
-    (perf_counter_*, ...) are left out rather than made up.
+    step_size_bar: the engine records it (the dual average during warm-up); for a dict without
+    it, after warm-up PyMC samples with the averaged step size, so for the kept draws it equals
+    step_size. Values the engine does not record (perf_counter_*, ...) are left out rather than
+    made up.
     """
     if "tree_depth" in dataset and "max_tree_depth" in raw_attrs:
         limit = int(float(raw_attrs["max_tree_depth"]))

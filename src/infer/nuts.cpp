@@ -47,10 +47,12 @@ void validate(const Target& target, const NutsOptions& options) {
   }
 }
 
-void append(NutsStats& stats, const TransitionStats& transition, double logp, double step_size) {
+void append(NutsStats& stats, const TransitionStats& transition, double logp, double step_size,
+            double step_size_bar) {
   stats.lp.push_back(logp);
   stats.acceptance_rate.push_back(transition.acceptance_rate);
   stats.step_size.push_back(step_size);
+  stats.step_size_bar.push_back(step_size_bar);
   stats.tree_depth.push_back(transition.tree_depth);
   stats.n_steps.push_back(transition.n_steps);
   stats.diverging.push_back(transition.diverging);
@@ -88,7 +90,7 @@ class ChainRun {
     warm_up(stop);
     for (std::int64_t draw = 0; draw < options_.draws && !stopping(stop); ++draw) {
       const TransitionStats stats = transition_.run(current_, step_size_, rng_);
-      record(result_.draws, result_.stats, stats, draw, false);
+      record(result_.draws, result_.stats, stats, step_size_, step_size_, draw, false);
       progress_.update(chain_, options_.tune + draw + 1, divergences_);
     }
     result_.step_size = step_size_;
@@ -108,11 +110,13 @@ class ChainRun {
     const infer::MetricWindows windows(options_.tune, options_.initial_buffer, options_.base_window,
                                        options_.terminal_buffer);
     for (std::int64_t iteration = 0; iteration < options_.tune && !stopping(stop); ++iteration) {
-      const TransitionStats stats = transition_.run(current_, step_size_, rng_);
-      if (options_.save_warmup) {
-        record(result_.warmup_draws, result_.warmup_stats, stats, iteration, true);
-      }
+      const double step_size = step_size_;
+      const TransitionStats stats = transition_.run(current_, step_size, rng_);
       step_size_ = step_size_adaptation.update(stats.acceptance_rate);
+      if (options_.save_warmup) {
+        record(result_.warmup_draws, result_.warmup_stats, stats, step_size,
+               step_size_adaptation.final_step_size(), iteration, true);
+      }
       if (windows.collects(iteration)) metric_->add_sample(current_.q.data());
       if (windows.closes(iteration)) {
         // A new metric changes the scale of good step sizes: search again and restart.
@@ -126,9 +130,9 @@ class ChainRun {
   }
 
   void record(std::vector<double>& draws, NutsStats& stats, const TransitionStats& transition,
-              std::int64_t iteration, bool warmup) {
+              double step_size, double step_size_bar, std::int64_t iteration, bool warmup) {
     draws.insert(draws.end(), current_.q.begin(), current_.q.end());
-    append(stats, transition, current_.logp, step_size_);
+    append(stats, transition, current_.logp, step_size, step_size_bar);
     if (transition.diverging) {
       result_.divergences.push_back({iteration, warmup, transition.divergent_point});
       if (!warmup) ++divergences_;

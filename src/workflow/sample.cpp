@@ -79,6 +79,8 @@ Group nuts_sample_stats(const NutsResult& result, bool warmup = false) {
   stats.variables.push_back(
       stat_variable("step_size", per_chain(&NutsStats::step_size), StatType::real));
   stats.variables.push_back(
+      stat_variable("step_size_bar", per_chain(&NutsStats::step_size_bar), StatType::real));
+  stats.variables.push_back(
       stat_variable("tree_depth", per_chain(&NutsStats::tree_depth), StatType::integer));
   stats.variables.push_back(
       stat_variable("n_steps", per_chain(&NutsStats::n_steps), StatType::integer));
@@ -117,8 +119,8 @@ void add_settings(InferenceData& data, const SampleOptions& options) {
 }
 
 void truncate(NutsStats& stats, std::size_t draws) {
-  for (auto* values : {&stats.lp, &stats.acceptance_rate, &stats.step_size, &stats.energy,
-                       &stats.energy_error, &stats.max_energy_error}) {
+  for (auto* values : {&stats.lp, &stats.acceptance_rate, &stats.step_size, &stats.step_size_bar,
+                       &stats.energy, &stats.energy_error, &stats.max_energy_error}) {
     values->resize(draws);
   }
   stats.tree_depth.resize(draws);
@@ -238,7 +240,7 @@ double estimate_sample_bytes(const Model& model, const SampleOptions& options) {
   }
   const double dim = static_cast<double>(model.layout().dim);
   const bool nuts = options.sampler == SamplerKind::nuts;
-  const double stats = nuts ? 9 : 2;
+  const double stats = nuts ? 10 : 2;
   const double chains = options.chains;
   const double draws = static_cast<double>(
       nuts ? options.draws + (options.save_warmup ? options.tune : 0) : options.particles);

@@ -70,6 +70,7 @@ TEST(Nuts, ResultHasOneEntryPerDrawAndStatistic) {
       const std::size_t n = static_cast<std::size_t>(stats->size());
       EXPECT_EQ(stats->acceptance_rate.size(), n);
       EXPECT_EQ(stats->step_size.size(), n);
+      EXPECT_EQ(stats->step_size_bar.size(), n);
       EXPECT_EQ(stats->tree_depth.size(), n);
       EXPECT_EQ(stats->n_steps.size(), n);
       EXPECT_EQ(stats->diverging.size(), n);
@@ -82,6 +83,10 @@ TEST(Nuts, ResultHasOneEntryPerDrawAndStatistic) {
     double grad[3];
     EXPECT_NEAR(chain.stats.lp[7], target.logp_grad(&chain.draws[21], grad), 1e-12);
     for (double step : chain.stats.step_size) EXPECT_EQ(step, chain.step_size);
+    EXPECT_EQ(chain.stats.step_size_bar, chain.stats.step_size);
+    // The dual average after the last warm-up iteration is the step size of the draws.
+    EXPECT_EQ(chain.warmup_stats.step_size_bar.back(), chain.step_size);
+    EXPECT_NE(chain.warmup_stats.step_size_bar.front(), chain.warmup_stats.step_size_bar.back());
     EXPECT_EQ(chain.inverse_metric.size(), 3u);
   }
 }

@@ -113,7 +113,10 @@ def test_discard_tuned_samples_false_stores_the_warmup_groups(data, idata_kind, 
     assert warm["mu"].dims == ("chain", "draw") and warm["mu"].shape == (2, 60)
     assert idata.posterior["mu"].shape == (2, 40)
     assert warm_stats["lp"].shape == (2, 60)
-    assert set(warm_stats.data_vars) == set(idata.sample_stats.data_vars) - {"step_size_bar"}
+    assert set(warm_stats.data_vars) == set(idata.sample_stats.data_vars)
+    # The dual average after the last warm-up iteration is the step size of the draws.
+    np.testing.assert_array_equal(warm_stats["step_size_bar"].values[:, -1],
+                                  idata.sample_stats["step_size"].values[:, 0])
     # The same seed gives the same kept draws whether or not the warm-up is stored.
     np.testing.assert_array_equal(idata.posterior["mu"].values, plain.posterior["mu"].values)
     np.testing.assert_array_equal(idata.sample_stats["lp"].values, plain.sample_stats["lp"].values)

@@ -54,6 +54,9 @@ struct NutsStats {
   std::vector<double> lp;
   std::vector<double> acceptance_rate;  // mean Metropolis acceptance over the trajectory
   std::vector<double> step_size;
+  // During warm-up, the dual average of the log step size after this iteration (what the draws
+  // will use when warm-up ends here); for the draws, the step size itself.
+  std::vector<double> step_size_bar;
   std::vector<std::int64_t> tree_depth;
   std::vector<std::int64_t> n_steps;  // leapfrog steps (= gradient evaluations)
   std::vector<bool> diverging;
