@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that are missing: those the build and the demo need, and with
-# --tests also those only the tests use (pytest, scipy as the reference, netCDF4 to read back the files Hypatia
+# --tests also those only the tests use (pytest, scipy and mpmath as references, netCDF4 to read back the files Hypatia
 # writes). Recommended packages are left out: they add nothing Hypatia uses and would more than
 # triple the download (Dropbox, paramiko, matplotlib, ...). Does nothing when all are present.
 # Usage: setup-debian.sh [--tests]
@@ -10,7 +10,7 @@ packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-dev libgtest-dev l
   pkg-config libnetcdf-dev nlohmann-json3-dev libcli11-dev
   pybind11-dev python3-dev python3-numpy python3-pandas python3-xarray)
 case "${1:-}" in
-  --tests) packages+=(python3-netcdf4 python3-pytest python3-scipy) ;;
+  --tests) packages+=(python3-mpmath python3-netcdf4 python3-pytest python3-scipy) ;;
   "") ;;
   *)
     echo "usage: $0 [--tests]" >&2

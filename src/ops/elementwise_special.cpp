@@ -2,9 +2,10 @@
 // library's function hr_<name> (src/backend/native/runtime/special.cpp, Boost-based): the reference
 // kernel calls it and generated code calls it, so both backends agree bit for bit.
 //
-// Three rows ("gammainc_grad_a", "betainc_grad_a", "betainc_grad_b") exist only for gradients:
-// the derivatives of the incomplete gamma and beta functions in their parameters have no closed
-// form. They have no gradient of their own, so third derivatives in a parameter are unsupported.
+// Five rows ("gammainc_grad_a", "betainc_grad_a", "betainc_grad_b", "polya_gamma_logpdf_grad_h",
+// "polya_gamma_logpdf_grad_x") exist only for gradients: the derivatives of the incomplete gamma
+// and beta functions in their parameters, and of the Polya-Gamma log density, have no closed form.
+// They have no gradient of their own, so higher derivatives through them are unsupported.
 
 #include <numbers>
 
@@ -98,6 +99,12 @@ Exprs owens_t_grad(const Exprs& in, const Expr&, const Expr& g) {
   return {g * d_h, g * d_a};
 }
 
+// The Polya-Gamma log density's derivatives are computed with its value (runtime/polya_gamma.cpp).
+Exprs polya_gamma_logpdf_grad(const Exprs& in, const Expr&, const Expr& g) {
+  return {g * apply_elementwise("polya_gamma_logpdf_grad_h", in),
+          g * apply_elementwise("polya_gamma_logpdf_grad_x", in)};
+}
+
 using GradRule = std::function<Exprs(const Exprs&, const Expr&, const Expr&)>;
 
 // A floating-result row of the given arity whose value is the runtime function hr_<name> (`eval`
@@ -172,6 +179,9 @@ std::vector<ScalarFunction> special_functions() {
       unary_row("i0e", hr_i0e, i0e_grad),
       unary_row("i1e", hr_i1e, i1e_grad),
       binary_row("owens_t", hr_owens_t, owens_t_grad),
+      binary_row("polya_gamma_logpdf", hr_polya_gamma_logpdf, polya_gamma_logpdf_grad),
+      binary_row("polya_gamma_logpdf_grad_h", hr_polya_gamma_logpdf_grad_h, nullptr),
+      binary_row("polya_gamma_logpdf_grad_x", hr_polya_gamma_logpdf_grad_x, nullptr),
   };
   // The order is an int64 input without a gradient; polygamma(n)' = polygamma(n + 1).
   ScalarFunction polygamma_row =
@@ -228,6 +238,9 @@ Expr lbeta(const Expr& a, const Expr& b) {
 }
 Expr owens_t(const Expr& h, const Expr& a) {
   return apply_elementwise("owens_t", {h, a});
+}
+Expr polya_gamma_logpdf(const Expr& h, const Expr& x) {
+  return apply_elementwise("polya_gamma_logpdf", {h, x});
 }
 Expr i0e(const Expr& x) {
   return apply_elementwise("i0e", {x});

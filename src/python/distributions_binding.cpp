@@ -76,6 +76,7 @@ void bind_continuous(py::module_& m) {
   m.def("Triangular", &Triangular);
   m.def("Rice", &Rice);
   m.def("Moyal", &Moyal);
+  m.def("PolyaGamma", &PolyaGamma);
   m.def("Interpolated", &Interpolated);
   m.def("LogitNormal", &LogitNormal);
   m.def("SkewStudentT", &SkewStudentT);

@@ -21,7 +21,8 @@ enum class Domain { any, positive, open_unit, symmetric_unit, above_minus_one, n
 
 Domain domain_of(const std::string& fn, int arg) {
   static const std::unordered_set<std::string> positive{
-      "log", "sqrt", "lgamma", "digamma", "reciprocal", "gammainc", "gammaincc", "lbeta"};
+      "log",      "sqrt",      "lgamma", "digamma",           "reciprocal",
+      "gammainc", "gammaincc", "lbeta",  "polya_gamma_logpdf"};
   if (positive.count(fn)) return Domain::positive;
   if (fn == "log1p") return Domain::above_minus_one;
   if (fn == "arcsin" || fn == "arccos" || fn == "erfinv") return Domain::symmetric_unit;

@@ -1626,6 +1626,167 @@ def test_engine_families_logp_matches_scipy(make, case):
         assert_close(logp_of(make(), values), reference(values), rtol=1e-7)
 
 
+# Polya-Gamma PG(h, z). References: the textbook alternating series for p(x | h, 0) summed by mpmath
+# in as many digits as its cancellation needs (at least 50), the closed-form Laplace transform,
+# finite differences, and the closed-form mean and variance.
+
+
+def _polya_gamma_reference_logpdf(h, z, x):
+    """log p(x | h, z) = h log cosh(z/2) - z^2 x / 2 + log of
+    2^(h-1) / Gamma(h) sum_n (-1)^n Gamma(n + h) / n! (2n + h) / sqrt(2 pi x^3) exp(-(2n + h)^2 / (8x)),
+    the sum taken with 50 digits, or more where its terms cancel (large x): the working precision
+    is raised until it exceeds the digits lost (largest term over the sum) by 30."""
+    import mpmath as mp
+
+    dps = 50
+    while True:
+        with mp.workdps(dps):
+            hh, xx = mp.mpf(h), mp.mpf(x)
+            total, largest, n = mp.mpf(0), mp.mpf(0), 0
+            while True:
+                term = (-1) ** n * mp.exp(mp.loggamma(n + hh) - mp.loggamma(n + 1) + mp.log(2 * n + hh)
+                                          - (2 * n + hh) ** 2 / (8 * xx))
+                total += term
+                largest = max(largest, abs(term))
+                # past the largest term (n^2 > 4 x h) and below the working precision
+                if n > 10 and n * n > 4 * xx * hh and abs(term) < abs(total) * mp.mpf(10) ** -dps:
+                    break
+                n += 1
+            lost = float(mp.log10(largest / abs(total))) if total != 0 else dps
+            if total > 0 and lost < dps - 30:
+                log_p0 = ((hh - 1) * mp.log(2) - mp.loggamma(hh) - mp.log(2 * mp.pi * xx ** 3) / 2
+                          + mp.log(total))
+                zz = mp.mpf(z)
+                return float(hh * mp.log(mp.cosh(zz / 2)) - zz ** 2 * xx / 2 + log_p0)
+        dps = int(lost) + 60
+
+
+POLYA_GAMMA_H = [0.5, 0.8, 1.0, 2.5, 7.0, 13.0, 25.0, 50.0]
+
+
+@pytest.mark.parametrize("h", POLYA_GAMMA_H)
+def test_polya_gamma_logp_matches_mpmath(h):
+    """Over x in [1e-3, 100] (both sides of the engine's switch between its small-x series and its
+    large-x expansion at x = 1 + h/8) and z in {0, 1.5, -7, 50}: log p within 1e-9."""
+    xs = np.concatenate([np.geomspace(1e-3, 100.0, 13), [(1 + h / 8) * (1 - 1e-9), 1 + h / 8]])
+    for z in (0.0, 1.5, -7.0, 50.0):
+        got = logp_of(pm.PolyaGamma.dist(h=h, z=z), xs)
+        expected = np.array([_polya_gamma_reference_logpdf(h, z, x) for x in xs])
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9, err_msg=f"h={h} z={z}")
+
+
+def test_polya_gamma_logp_defaults_and_positional_arguments_follow_pymc():
+    x = np.array([0.1, 0.5, 2.0])
+    assert_close(logp_of(pm.PolyaGamma.dist(), x), logp_of(pm.PolyaGamma.dist(h=1.0, z=0.0), x))
+    assert_close(logp_of(pm.PolyaGamma.dist(3.0, 2.0), x), logp_of(pm.PolyaGamma.dist(h=3.0, z=2.0), x))
+    # z enters through |z|
+    assert_close(logp_of(pm.PolyaGamma.dist(3.0, -2.0), x), logp_of(pm.PolyaGamma.dist(3.0, 2.0), x))
+
+
+@pytest.mark.parametrize("h, z", [(0.6, 0.0), (1.0, 2.5), (4.5, -3.0), (30.0, 10.0)])
+def test_polya_gamma_density_integrates_to_one_with_the_closed_form_laplace_transform(h, z):
+    """E exp(-t X) = cosh(z/2)^h / cosh(sqrt(z^2/4 + t/2))^h (t = 0: the density integrates to 1),
+    by scipy's quad over exp(logp)."""
+    from scipy import integrate
+
+    from hypatia import pytensor
+    import hypatia.tensor as pt
+
+    value = pt.dscalar("x")
+    logp = pytensor.function([value], pm.logp(pm.PolyaGamma.dist(h=h, z=z), value))
+    mean = h / 4 if z == 0 else h / (2 * z) * np.tanh(z / 2)
+    pieces = [(0, mean / 2), (mean / 2, 2 * mean), (2 * mean, 10 * mean), (10 * mean, np.inf)]
+    for t in (0.0, 0.7, 3.0, 20.0):
+        def integrand(x, t=t):
+            return np.exp(float(logp(x)) - t * x)
+
+        got = sum(integrate.quad(integrand, a, b, epsabs=0, epsrel=1e-11, limit=200)[0] for a, b in pieces)
+        expected = (np.cosh(z / 2) / np.cosh(np.sqrt(z * z / 4 + t / 2))) ** h
+        assert abs(got / expected - 1) < 1e-8, (t, got, expected)
+
+
+def _finite_difference_check(model, points, step=1e-5, rtol=1e-6, atol=1e-6):
+    logp, dlogp = model.compile_logp(), model.compile_dlogp()
+    names = model.value_vars
+    for point in points:
+        flat = np.concatenate([np.atleast_1d(point[n]).ravel() for n in names])
+        numeric = np.empty_like(flat)
+        for i in range(flat.size):
+            values = []
+            for sign in (1, -1):
+                shifted = flat.copy()
+                shifted[i] += sign * step
+                offset, moved = 0, {}
+                for n in names:
+                    size = np.size(point[n])
+                    moved[n] = shifted[offset:offset + size].reshape(np.shape(point[n]))
+                    offset += size
+                values.append(logp(moved))
+            numeric[i] = (values[0] - values[1]) / (2 * step)
+        np.testing.assert_allclose(np.asarray(dlogp(point)), numeric, rtol=rtol, atol=atol)
+
+
+def test_polya_gamma_gradient_in_x_matches_finite_differences():
+    """x free (on the log scale), at points on both sides of the switch x = 1 + h/8."""
+    for h, z in [(0.7, 0.0), (2.5, 1.5), (40.0, -3.0)]:
+        with pm.Model() as model:
+            pm.PolyaGamma("x", h=h, z=z)
+        name = model.value_vars[0]
+        points = [{name: np.log(x)} for x in (0.02, 0.3, 1.0 + h / 8 - 0.05, 1.0 + h / 8 + 0.05, 4.0, 15.0)]
+        _finite_difference_check(model, points)
+
+
+def test_polya_gamma_gradient_in_h_and_z_matches_finite_differences():
+    """h and z free, with observations on both sides of the switch."""
+    with pm.Model() as model:
+        h = pm.HalfNormal("h", sigma=10.0)
+        z = pm.Normal("z", 0.0, 5.0)
+        pm.PolyaGamma("y", h=h, z=z, observed=np.array([0.05, 0.4, 1.3, 3.0, 8.0]))
+    log_h, z_name = model.value_vars
+    points = [{log_h: np.log(hv), z_name: zv} for hv, zv in [(0.6, 0.0), (1.0, 0.3), (3.3, -1.2), (20.0, 2.0)]]
+    _finite_difference_check(model, points, rtol=1e-5, atol=1e-5)
+
+
+def _polya_gamma_variance(h, z):
+    if z == 0:
+        return h / 24
+    return h / (4 * z ** 3) * (np.sinh(z) - z) / np.cosh(z / 2) ** 2
+
+
+@pytest.mark.parametrize("h, z", [(1.0, 0.0), (2.5, 1.7), (0.6, -4.0), (12.0, 0.3), (3.0, 40.0)])
+def test_polya_gamma_draws_have_the_closed_form_mean_and_variance(h, z):
+    draws = pm.draw(pm.PolyaGamma.dist(h=h, z=z), draws=N_DRAWS, random_seed=17)
+    assert draws.shape == (N_DRAWS,) and np.all(draws > 0)
+    mean = h / 4 if z == 0 else h / (2 * z) * np.tanh(z / 2)
+    variance = _polya_gamma_variance(h, z)
+    assert_mean_within(draws, mean, variance)
+    # the sample variance within 5 of its standard errors (from the sample's fourth central moment)
+    centered = draws - draws.mean()
+    se = np.sqrt((np.mean(centered ** 4) - variance ** 2) / N_DRAWS)
+    assert abs(draws.var(ddof=1) - variance) < 5 * se, (draws.var(ddof=1), variance, se)
+
+
+@pytest.mark.parametrize("h, z", [(0.8, 0.0), (5.0, 2.0)])
+def test_polya_gamma_draws_follow_the_density(h, z):
+    """Kolmogorov-Smirnov against the CDF integrated from exp(logp) on a fine grid."""
+    draws = pm.draw(pm.PolyaGamma.dist(h=h, z=z), draws=N_DRAWS, random_seed=23)
+    grid = np.concatenate([[0.0], np.geomspace(1e-4, 60.0, 40000)])
+    density = np.exp(logp_of(pm.PolyaGamma.dist(h=h, z=z), grid[1:]))
+    cdf_grid = np.concatenate([[0.0], np.cumsum(np.diff(grid) * (density + np.concatenate([[0.0], density[:-1]])) / 2)])
+    assert abs(cdf_grid[-1] - 1) < 1e-6
+    assert st.kstest(draws, lambda x: np.interp(x, grid, cdf_grid)).pvalue > 1e-3
+
+
+def test_polya_gamma_bad_parameters_and_values():
+    for h in (0.0, -1.0):
+        with pytest.raises(ValueError, match=r"\bh\b.*> 0"):
+            logp_of(pm.PolyaGamma.dist(h=h, z=0.0), 0.5)
+    with pytest.raises(ValueError, match=r"\bz\b.*finite"):
+        logp_of(pm.PolyaGamma.dist(h=1.0, z=np.inf), 0.5)
+    with np.errstate(divide="ignore"):
+        assert np.all(np.isneginf(logp_of(pm.PolyaGamma.dist(h=2.0, z=1.0), np.array([-1.0, 0.0]))))
+
+
 def test_dirichlet_multinomial_is_the_compound_of_its_closed_form():
     n, a, x = 6, np.array([0.5, 2.0, 1.5]), np.array([1, 3, 2])
     expected = (sp.gammaln(n + 1) + sp.gammaln(a.sum()) - sp.gammaln(n + a.sum())
@@ -1762,7 +1923,7 @@ TESTED_FAMILIES = {
     "GaussianRandomWalk", "AR", "GARCH11", *(name for name, _, _ in ENGINE_FAMILIES),
     "DirichletMultinomial", "StickBreakingWeights", "DiracDelta", "CAR", "ICAR",
     "MvGaussianRandomWalk", "SkewStudentT", "MatrixNormal", "OrderedMultinomial",
-    "MvStudentTRandomWalk", "Interpolated", "KroneckerNormal",
+    "MvStudentTRandomWalk", "Interpolated", "KroneckerNormal", "PolyaGamma",
 }
 
 

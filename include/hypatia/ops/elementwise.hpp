@@ -90,5 +90,8 @@ Expr i0e(const Expr& x);  // exp(-|x|) I0(x)
 Expr i1e(const Expr& x);  // exp(-|x|) I1(x)
 // Owen's T(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx (skew-normal CDF).
 Expr owens_t(const Expr& h, const Expr& a);
+// log p(x | h, 0), the log density of the Polya-Gamma distribution PG(h, 0) at x > 0 (h > 0);
+// differentiable in h and x (first derivatives only).
+Expr polya_gamma_logpdf(const Expr& h, const Expr& x);
 
 }  // namespace hypatia

@@ -48,6 +48,8 @@ Distribution Triangular(const Expr& lower, const Expr& c, const Expr& upper);
 // The length of a 2-d normal vector with mean length nu and per-axis standard deviation sigma.
 Distribution Rice(const Expr& nu, const Expr& sigma);
 Distribution Moyal(const Expr& mu, const Expr& sigma);
+// Polya-Gamma PG(h, z) on x > 0 (h > 0): density cosh(z/2)^h exp(-z^2 x / 2) p(x | h, 0).
+Distribution PolyaGamma(const Expr& h = 1.0, const Expr& z = 0.0);
 // logit(x) ~ Normal(mu, sigma).
 Distribution LogitNormal(const Expr& mu, const Expr& sigma);
 // The density linear between the points (x_points[i], pdf_points[i]) and zero outside them,

@@ -8,7 +8,7 @@ from hypatia.distributions.continuous import (
     HalfNormal, HalfStudentT, InverseGamma, Kumaraswamy, Laplace, Logistic, LogNormal, Lognormal,
     Normal, Pareto, SkewNormal, StudentT, TruncatedNormal, Uniform, VonMises, Wald, Weibull,
     AsymmetricLaplace, HurdleGamma, HurdleLogNormal, LogitNormal, Moyal, Rice, SkewStudentT,
-    Triangular, Interpolated,
+    Triangular, Interpolated, PolyaGamma,
 )
 from hypatia.distributions.discrete import (
     Bernoulli, BetaBinomial, Binomial, Categorical, DiscreteUniform, Geometric, NegativeBinomial,

@@ -307,6 +307,14 @@ class Moyal(Distribution):
         return cls._make(_core.Moyal, [mu, sigma], ["mu", "sigma"], **kwargs)
 
 
+class PolyaGamma(Distribution):
+    """PG(h, z) on x > 0: h > 0 the shape, z the tilting parameter (PyMC's names and defaults)."""
+
+    @classmethod
+    def dist(cls, h=1.0, z=0.0, **kwargs):
+        return cls._make(_core.PolyaGamma, [h, z], ["h", "z"], **kwargs)
+
+
 class Interpolated(Distribution):
     """The density linear between (x_points[i], pdf_points[i]), zero outside, normalized to
     integrate to 1. Both must be constant 1-d arrays (numbers, not random variables)."""
