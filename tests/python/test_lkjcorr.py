@@ -218,3 +218,13 @@ def test_argument_and_shape_errors_are_clear():
     with pytest.raises(Exception, match=r"corr: LKJCorr .*\(3,\).*\(4,\)"):
         with pm.Model():
             pm.LKJCorr("corr", n=3, eta=2.0, shape=(4,))
+
+
+def test_initval_is_a_packed_value():
+    """A packed initval maps to the canonical partial correlations' atanh (C-vine coordinates)."""
+    r01, r02, r12 = 0.1, 0.2, 0.3
+    with pm.Model() as model:
+        pm.LKJCorr("corr", 3, 2.0, initval=np.array([r01, r02, r12]))
+    partial_12 = (r12 - r01 * r02) / np.sqrt((1 - r01**2) * (1 - r02**2))
+    np.testing.assert_allclose(model.initial_point()["corr_interval__"],
+                               np.arctanh([r01, r02, partial_12]), rtol=1e-12)
