@@ -24,6 +24,9 @@ TRANSFORM_SUFFIXES = {
     "positive_ordered": "ordered",
     "corr_cholesky": "cholesky-corr",
     "correlation": "corr",
+    # PyMC's LKJCorr value variable is "<name>_interval__" (its own transform is an interval one;
+    # Hypatia's coordinates are the correlation transform's).
+    "packed_correlation": "interval",
     "cov_cholesky": "cholesky-cov-packed",
     "zero_sum": "zerosum",
 }

@@ -6,6 +6,7 @@
 #include "hypatia/error.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distribution.hpp"
+#include "ppl/transforms/triangular.hpp"
 
 namespace hypatia {
 namespace {
@@ -97,6 +98,12 @@ Expr Support::contains(const Expr& value, double tolerance) const {
       return all(less_equal(abs(value - matrix_transpose(value)), tolerance), {-2, -1}) &
              all(less_equal(abs(diagonal(value) - 1.0), tolerance), {-1}) &
              positive_diagonal(cholesky(value));  // positive definite
+    case SupportKind::packed_correlation: {
+      const std::int64_t n = triangular::matrix_size(
+          value.shape().back(), triangular::Diagonal::excluded, "packed correlation support");
+      return all(less_equal(abs(value), 1.0), {-1}) &
+             positive_diagonal(cholesky(triangular::unpack_upper_symmetric(value, n, 1.0)));
+    }
     case SupportKind::zero_sum: {
       Axes axes;
       for (int k = 1; k <= zero_sum_axes; ++k) axes.push_back(-k);
@@ -134,6 +141,8 @@ TransformPtr Support::default_transform() const {
       return corr_cholesky_transform();
     case SupportKind::correlation:
       return correlation_transform();
+    case SupportKind::packed_correlation:
+      return packed_correlation_transform();
     case SupportKind::cov_cholesky:
       return cov_cholesky_transform();
     case SupportKind::zero_sum:
@@ -175,6 +184,8 @@ std::string Support::describe() const {
       return "lower-triangular matrices with positive diagonal";
     case SupportKind::correlation:
       return "correlation matrices";
+    case SupportKind::packed_correlation:
+      return "strictly upper triangles (row by row) of correlation matrices";
     case SupportKind::zero_sum:
       return "arrays summing to zero";
     case SupportKind::counts:

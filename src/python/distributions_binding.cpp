@@ -119,7 +119,12 @@ void bind_multivariate_and_combinators(py::module_& m) {
   m.def("MvStudentT", &MvStudentT);
   m.def("Dirichlet", &Dirichlet);
   m.def("Multinomial", &Multinomial);
-  m.def("LKJCorr", &LKJCorr);
+  m.def(
+      "LKJCorr",
+      [](std::int64_t dim, const Expr& eta, bool packed) {
+        return LKJCorr(dim, eta, packed ? CorrValue::packed : CorrValue::matrix);
+      },
+      py::arg("dim"), py::arg("eta"), py::arg("packed") = false);
   m.def("LKJCorrCholesky", &LKJCorrCholesky);
   m.def("LKJCholeskyCov", &LKJCholeskyCov);
   m.def("ZeroSumNormal", &ZeroSumNormal);

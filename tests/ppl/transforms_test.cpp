@@ -11,6 +11,7 @@
 //                  diagonal is determined by the unit row lengths),
 //   correlation    the strictly lower entries of each correlation matrix (LKJCorr's density;
 //                  the rest follows by symmetry and the unit diagonal),
+//   packed_correlation  all entries: the packed strictly upper entries are those coordinates,
 //   zero_sum       an orthonormal basis of the zero-sum subspace: ZeroSumNormal's density (PyMC's)
 //                  is with respect to Lebesgue measure on the subspace, for which the volume
 //                  factor is sqrt(det(J^T J)) of the full Jacobian, whatever the basis.
@@ -142,6 +143,25 @@ Tensor random_correlation(const Shape& shape, std::mt19937_64& rng) {
   return c;
 }
 
+// Random correlation matrices packed as their strictly upper entries, row by row (numpy's
+// triu_indices(n, 1) order): shape (..., n(n-1)/2).
+Tensor random_packed_correlation(const Shape& shape, std::mt19937_64& rng) {
+  const std::int64_t packed = shape.back();
+  std::int64_t n = 2;
+  while (n * (n - 1) / 2 < packed) ++n;
+  Shape matrix_shape(shape.begin(), shape.end() - 1);
+  matrix_shape.insert(matrix_shape.end(), {n, n});
+  const Tensor c = random_correlation(matrix_shape, rng);
+  Tensor t(DType::float64, shape);
+  std::int64_t next = 0;
+  for (std::int64_t start = 0; start < c.size(); start += n * n) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t j = i + 1; j < n; ++j) t.set(next++, c.at(start + i * n + j));
+    }
+  }
+  return t;
+}
+
 // Normal draws with the mean over each of the last `axes` axes removed.
 Tensor random_zero_sum(const Shape& shape, std::mt19937_64& rng, int axes) {
   Tensor t = normal_tensor(shape, rng);
@@ -225,6 +245,12 @@ std::vector<TransformSpec> specs() {
            },
        .random_point = [](const Shape& s,
                           std::mt19937_64& rng) { return random_correlation(s, rng); }},
+      {.label = "packed_correlation",
+       .transform = packed_correlation_transform(),
+       .support = {SupportKind::packed_correlation},
+       .constrained_shapes = {{1}, {3}, {6}, {10}, {2, 3}},
+       .is_free_coordinate = all,
+       .random_point = random_packed_correlation},
       {.label = "cov_cholesky",
        .transform = cov_cholesky_transform(),
        .support = {SupportKind::cov_cholesky},
@@ -436,6 +462,30 @@ TEST(Transforms, CorrCholeskyMatchesTheSequentialDefinition) {
   const std::vector<double> expected = sequential_corr_cholesky(u, 4);
   ASSERT_EQ(l.shape(), (Shape{4, 4}));
   for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(l.at(i), expected[i], 1e-14) << i;
+}
+
+// The packed form is the matrix form's strictly upper entries in numpy's triu_indices order,
+// from the same coordinates and with the same log-Jacobian.
+TEST(Transforms, PackedCorrelationIsTheUpperTriangleRowByRow) {
+  const Expr u = constant(Tensor::from_doubles({0.3, -1.2, 0.8, 2.0, -0.4, 0.1}, {6}));
+  const std::vector<Tensor> values =
+      evaluate({correlation_transform()->constrain(u).node(),
+                packed_correlation_transform()->constrain(u).node(),
+                correlation_transform()->log_jacobian(u).node(),
+                packed_correlation_transform()->log_jacobian(u).node()});
+  const Tensor& c = values[0];
+  ASSERT_EQ(values[1].shape(), (Shape{6}));
+  const std::vector<std::pair<int, int>> order = {{0, 1}, {0, 2}, {0, 3}, {1, 2}, {1, 3}, {2, 3}};
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const auto [i, j] = order[k];
+    EXPECT_EQ(values[1].at(static_cast<std::int64_t>(k)), c.at(i * 4 + j)) << k;
+  }
+  EXPECT_EQ(values[2].at(0), values[3].at(0));
+}
+
+TEST(Transforms, PackedCorrelationLengthMustBeTriangular) {
+  EXPECT_THROW(packed_correlation_transform()->unconstrained_shape({4}), Error);
+  EXPECT_EQ(packed_correlation_transform()->unconstrained_shape({2, 6}), (Shape{2, 6}));
 }
 
 TEST(Transforms, CovCholeskyPacksRowByRowWithExpDiagonal) {

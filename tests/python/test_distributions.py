@@ -511,8 +511,12 @@ def test_lkj_normalizer_integrates_to_one_for_two_dimensions():
 def test_lkjcorr_matches_closed_form(d, eta):
     rng = np.random.default_rng(d * 10 + int(eta * 10))
     corr = correlation_matrix(rng, d)
-    assert_close(logp_of(pm.LKJCorr.dist(n=d, eta=eta), corr), lkj_logpdf(corr, eta))
-    assert_close(logp_of(pm.LKJCorr.dist(n=d, eta=eta), np.eye(d)), -lkj_log_normalizer(d, eta))
+    matrix = pm.LKJCorr.dist(n=d, eta=eta, return_matrix=True)
+    assert_close(logp_of(matrix, corr), lkj_logpdf(corr, eta))
+    assert_close(logp_of(matrix, np.eye(d)), -lkj_log_normalizer(d, eta))
+    # The default (PyMC's) value: the strictly upper entries, row by row.
+    rows, cols = np.triu_indices(d, k=1)
+    assert_close(logp_of(pm.LKJCorr.dist(n=d, eta=eta), corr[rows, cols]), lkj_logpdf(corr, eta))
 
 
 def _lower_to_sd_and_corr(packed, d):
@@ -1042,7 +1046,7 @@ def test_multivariate_draws_have_the_right_moments():
     # LKJCorr: unit diagonal, symmetric, positive definite; off-diagonal entries have mean 0 and
     # variance 1 / (2 eta + d - 1) (their marginal is 2 Beta(eta - 1 + d/2, eta - 1 + d/2) - 1)
     d, eta = 3, 2.0
-    c_draws = pm.draw(pm.LKJCorr.dist(n=d, eta=eta, size=n), random_seed=6)
+    c_draws = pm.draw(pm.LKJCorr.dist(n=d, eta=eta, size=n, return_matrix=True), random_seed=6)
     assert c_draws.shape == (n, d, d)
     assert np.allclose(np.diagonal(c_draws, axis1=1, axis2=2), 1.0)
     assert np.allclose(c_draws, np.swapaxes(c_draws, 1, 2))

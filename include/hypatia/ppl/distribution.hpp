@@ -34,6 +34,7 @@ enum class SupportKind {
   zero_sum,              // sums to zero over the last `zero_sum_axes` axes
   counts,                // last axis nonnegative integers summing to n (Multinomial)
   correlation,           // last two axes: a correlation matrix
+  packed_correlation,    // last axis: a correlation matrix's strictly upper entries, row by row
   point,                 // the single value `lower` (== `upper`); discrete when it is an integer
                          // dtype. A free variable with it is a constant (DiracDelta).
 };

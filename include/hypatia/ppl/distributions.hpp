@@ -103,8 +103,13 @@ Distribution OrderedMultinomial(const Expr& eta, const Expr& cutpoints, const Ex
 // The K + 1 weights (on the simplex) of a stick broken K times into Beta(1, alpha) shares; the
 // last weight is what is left.
 Distribution StickBreakingWeights(const Expr& alpha, std::int64_t K);
+// How LKJCorr's value holds a correlation matrix: the dim x dim matrix, or (PyMC's default) the
+// vector of its dim(dim-1)/2 strictly upper entries, row by row as numpy's triu_indices(dim, 1)
+// orders them. Both have the same density (those entries are the matrix's free coordinates) and
+// are sampled on the same unconstrained space.
+enum class CorrValue { matrix, packed };
 // Correlation matrices (dim x dim) with density proportional to det(C)^(eta-1).
-Distribution LKJCorr(std::int64_t dim, const Expr& eta);
+Distribution LKJCorr(std::int64_t dim, const Expr& eta, CorrValue value = CorrValue::matrix);
 // Cholesky factors of LKJ correlation matrices (Stan's lkj_corr_cholesky).
 Distribution LKJCorrCholesky(std::int64_t dim, const Expr& eta);
 // Cholesky factors L = diag(sd) * L_corr of covariance matrices, sd ~ sd_dist (iid, dim values).

@@ -45,6 +45,9 @@ TransformPtr positive_ordered_transform();
 TransformPtr corr_cholesky_transform();
 // Correlation matrices C = L L^T, L from corr_cholesky_transform (for LKJCorr).
 TransformPtr correlation_transform();
+// The same correlation matrices packed as their n(n-1)/2 strictly upper entries, row by row
+// (numpy's triu_indices(n, 1) order; PyMC's LKJCorr value), from the same coordinates.
+TransformPtr packed_correlation_transform();
 // Cholesky factors of covariance matrices: lower triangular with positive diagonal.
 TransformPtr cov_cholesky_transform();
 // Values that sum to zero over the last `n_axes` axes (n-1 free coordinates per axis).

@@ -72,10 +72,60 @@ class Multinomial(Distribution):
 
 
 class LKJCorr(Distribution):
+    """``pm.LKJCorr(name, n, eta, return_matrix=False)``, as in PyMC 5.
+
+    The variable is the vector of the n(n-1)/2 strictly upper entries of the correlation matrix,
+    row by row (numpy's ``triu_indices(n, k=1)`` order); that is what the trace holds under
+    ``name``. With ``return_matrix=True`` the same variable is registered and the n x n matrix
+    built from it is returned (PyMC stores no matrix; add a Deterministic for one). The engine
+    family samples the packed entries on the same unconstrained space as the matrix family.
+    ``LKJCorr.dist(..., return_matrix=True)`` is the engine's matrix-valued family: its draws and
+    ``pm.logp`` are matrices.
+    """
+
+    def __new__(cls, name: str, *args: Any, return_matrix: bool = False, **kwargs: Any):
+        packed = super().__new__(cls, name, *args, **kwargs)
+        if not return_matrix:
+            return packed
+        n = kwargs["n"] if "n" in kwargs else args[0]
+        return corr_matrix_from_packed(packed, _lkj_size(n))
+
     @classmethod
-    def dist(cls, n, eta, return_matrix=False, **kwargs):
-        builder = lambda e: _core.LKJCorr(int(n), e)
+    def dist(cls, n, eta, *, return_matrix: bool = False, **kwargs):
+        size = _lkj_size(n)
+        builder = lambda e: _core.LKJCorr(size, e, packed=not return_matrix)
         return cls._make(builder, [eta], ["eta"], **kwargs)
+
+
+def _lkj_size(n) -> int:
+    """LKJCorr's n as a Python int: a whole number >= 2 (a constant, not a model variable)."""
+    if isinstance(n, (TensorVariable, _core.Node)):
+        raise TypeError("LKJCorr: n must be a constant integer (the matrix size), "
+                        "not a tensor")
+    try:
+        value = float(np.asarray(n, dtype=float))
+    except (TypeError, ValueError):
+        raise TypeError(f"LKJCorr: n must be an integer >= 2, got {n!r}") from None
+    if not np.isfinite(value) or value != int(value) or value < 2:
+        raise ValueError(f"LKJCorr: n must be an integer >= 2, got {n!r}")
+    return int(value)
+
+
+def corr_matrix_from_packed(packed, n: int) -> TensorVariable:
+    """The n x n correlation matrices (..., n, n) whose strictly upper entries, row by row, are
+    the last axis of `packed` (PyMC's LKJCorr value); unit diagonal, symmetric."""
+    packed_node = _node(packed)
+    count = n * (n - 1) // 2
+    if packed_node.ndim < 1 or int(packed_node.shape[-1]) != count:
+        raise ValueError(f"LKJCorr: a packed correlation for n = {n} has {count} entries on its "
+                         f"last axis, got shape {tuple(packed_node.shape)}")
+    one = _core.full_like(_core.sum(packed_node, [-1], True), 1.0)
+    padded = _core.concatenate([packed_node, one], -1)
+    source = np.full((n, n), count, dtype=np.int64)  # the diagonal reads the appended 1
+    rows, cols = np.triu_indices(n, k=1)
+    source[rows, cols] = np.arange(count)
+    source[cols, rows] = np.arange(count)
+    return TensorVariable(_core.gather(padded, _core.constant(source), -1))
 
 
 class LKJCholeskyCov:

@@ -1,5 +1,6 @@
-// LKJ distributions of correlation matrices (LKJCorr) and of their Cholesky factors
-// (LKJCorrCholesky, Stan's lkj_corr_cholesky), density proportional to det(C)^(eta - 1).
+// LKJ distributions of correlation matrices (LKJCorr, as matrices or packed as their strictly
+// upper entries) and of their Cholesky factors (LKJCorrCholesky, Stan's lkj_corr_cholesky),
+// density proportional to det(C)^(eta - 1).
 
 #include "ppl/distributions/lkj.hpp"
 
@@ -14,6 +15,7 @@
 #include "hypatia/tensor.hpp"
 #include "ppl/distributions/continuous.hpp"
 #include "ppl/distributions/parameters.hpp"
+#include "ppl/transforms/triangular.hpp"
 
 namespace hypatia {
 namespace lkj {
@@ -65,9 +67,12 @@ namespace {
 // What the LKJ families share: a dim x dim event per element of eta.
 class LKJFamily : public DistributionImpl {
  public:
-  LKJFamily(const std::string& family, std::int64_t dim, Expr eta)
+  LKJFamily(const std::string& family, std::int64_t dim, Expr eta, std::int64_t min_dim = 1)
       : dim_(dim), eta_(std::move(eta)) {
-    if (dim < 1) throw Error(family + ": dim must be at least 1, got " + std::to_string(dim));
+    if (dim < min_dim) {
+      throw Error(family + ": dim must be at least " + std::to_string(min_dim) + ", got " +
+                  std::to_string(dim));
+    }
   }
 
   int event_rank() const override { return 2; }
@@ -100,6 +105,45 @@ class LKJCorrDistribution final : public LKJFamily {
   }
 };
 
+// The same density over the packed strictly upper entries (the matrix's free coordinates): one
+// vector of dim(dim-1)/2 entries per element of eta.
+class PackedLKJCorrDistribution final : public LKJFamily {
+ public:
+  PackedLKJCorrDistribution(std::int64_t dim, Expr eta)
+      : LKJFamily("LKJCorr (packed)", dim, std::move(eta), 2) {}
+
+  std::string name() const override { return "LKJCorr"; }
+  int event_rank() const override { return 1; }
+  Shape default_shape() const override {
+    Shape shape = eta_.shape();
+    shape.push_back(triangular::packed_size(dim_, triangular::Diagonal::excluded));
+    return shape;
+  }
+  Support support() const override { return {SupportKind::packed_correlation}; }
+  Expr unchecked_logp(const Expr& value) const override {
+    check_length(value.shape(), "value");
+    Expr c = triangular::unpack_upper_symmetric(value, dim_, 1.0);
+    return (eta_ - 1.0) * cholesky_logdet(cholesky(c)) - lkj::log_normalizer(eta_, dim_);
+  }
+  Expr random(RandomStream& rng, const Shape& shape) const override {
+    check_length(shape, "draw");
+    Shape matrix_shape(shape.begin(), shape.end() - 1);
+    matrix_shape.insert(matrix_shape.end(), {dim_, dim_});
+    Expr l = lkj::random_corr_cholesky(rng, eta_, dim_, matrix_shape);
+    return triangular::pack_upper(matmul(l, matrix_transpose(l)));
+  }
+
+ private:
+  void check_length(const Shape& shape, const std::string& what) const {
+    const std::int64_t expected = triangular::packed_size(dim_, triangular::Diagonal::excluded);
+    if (shape.empty() || shape.back() != expected) {
+      throw Error("LKJCorr: a packed correlation " + what + " for n = " + std::to_string(dim_) +
+                  " has " + std::to_string(expected) +
+                  " entries on its last axis (n(n-1)/2), got shape " + shape_to_string(shape));
+    }
+  }
+};
+
 class LKJCorrCholeskyDistribution final : public LKJFamily {
  public:
   LKJCorrCholeskyDistribution(std::int64_t dim, Expr eta)
@@ -117,7 +161,8 @@ class LKJCorrCholeskyDistribution final : public LKJFamily {
 
 }  // namespace
 
-Distribution LKJCorr(std::int64_t dim, const Expr& eta) {
+Distribution LKJCorr(std::int64_t dim, const Expr& eta, CorrValue value) {
+  if (value == CorrValue::packed) return make_distribution<PackedLKJCorrDistribution>(dim, eta);
   return make_distribution<LKJCorrDistribution>(dim, eta);
 }
 

@@ -83,6 +83,32 @@ Expr unpack(const Expr& packed, std::int64_t n, Diagonal diagonal) {
   return gather(padded, constant(Tensor::from_ints(source, {n, n})), -1);
 }
 
+Expr pack_upper(const Expr& matrix) {
+  const std::int64_t n = transforms::known_last_dim(matrix, "triangular packing");
+  std::vector<std::int64_t> positions;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = i + 1; j < n; ++j) positions.push_back(i * n + j);
+  }
+  const auto count = static_cast<std::int64_t>(positions.size());
+  return gather(merge_last_two_axes(matrix, n), constant(Tensor::from_ints(positions, {count})),
+                -1);
+}
+
+Expr unpack_upper_symmetric(const Expr& packed, std::int64_t n, double diagonal_value) {
+  const std::int64_t count = packed_size(n, Diagonal::excluded);
+  // The diagonal reads an appended `diagonal_value`.
+  Expr padded = concatenate({packed, full_like(sum(packed, {-1}, true), diagonal_value)}, -1);
+  std::vector<std::int64_t> source(static_cast<std::size_t>(n * n), count);
+  std::int64_t next = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t j = i + 1; j < n; ++j) {
+      source[i * n + j] = next;
+      source[j * n + i] = next++;
+    }
+  }
+  return gather(padded, constant(Tensor::from_ints(source, {n, n})), -1);
+}
+
 Expr strictly_lower_mask(std::int64_t n) {
   std::vector<bool> mask(static_cast<std::size_t>(n * n));
   for (std::int64_t i = 0; i < n; ++i) {

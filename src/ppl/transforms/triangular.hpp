@@ -26,6 +26,13 @@ Expr pack(const Expr& matrix, Diagonal diagonal);
 // (..., packed_size) -> (..., n, n): the triangle filled row by row, zeros elsewhere.
 Expr unpack(const Expr& packed, std::int64_t n, Diagonal diagonal);
 
+// The strictly upper triangle's entries of (..., n, n), row by row (numpy's triu_indices(n, 1)
+// order: (0,1), (0,2), ..., (0,n-1), (1,2), ...): how PyMC packs a correlation matrix.
+Expr pack_upper(const Expr& matrix);
+// (..., n(n-1)/2) from pack_upper -> (..., n, n): the symmetric matrix with those entries above
+// and below the diagonal and `diagonal_value` on it.
+Expr unpack_upper_symmetric(const Expr& packed, std::int64_t n, double diagonal_value);
+
 // The n x n boolean mask of the strictly lower triangle, as a constant.
 Expr strictly_lower_mask(std::int64_t n);
 

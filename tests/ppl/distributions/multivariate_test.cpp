@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "hypatia/hypatia.hpp"
@@ -182,6 +183,156 @@ TEST(MultivariateDistributions, LKJCholeskyCovGradientWithRespectToTheFactor) {
         return LKJCholeskyCov(3, 2.0, Exponential(1.5)).logp(in[0], {.check_support = false});
       },
       {l});
+}
+
+// ---- LKJCorr packed as the strictly upper entries (PyMC's value) ----
+
+// C = L L^T for each factor of `l` (batch, k, k), and its strictly upper entries in numpy's
+// triu_indices(k, 1) order (0,1), (0,2), ..., (1,2), ... or, with `lower_rows`, in the other
+// order (1,0), (2,0), (2,1), ... that differs from it for k >= 4.
+std::pair<Tensor, Tensor> correlation_and_packed(const Tensor& l, bool lower_rows = false) {
+  const std::int64_t batch = l.shape()[0], k = l.shape()[1];
+  Tensor c(DType::float64, {batch, k, k});
+  Tensor packed(DType::float64, {batch, k * (k - 1) / 2});
+  std::int64_t next = 0;
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const std::int64_t base = b * k * k;
+    for (std::int64_t i = 0; i < k; ++i) {
+      for (std::int64_t j = 0; j < k; ++j) {
+        double entry = 0.0;
+        for (std::int64_t m = 0; m < k; ++m)
+          entry += l.at(base + i * k + m) * l.at(base + j * k + m);
+        c.set(base + i * k + j, entry);
+      }
+    }
+    for (std::int64_t i = 0; i < k; ++i) {
+      for (std::int64_t j = 0; j < k; ++j) {
+        if (lower_rows ? j < i : j > i) packed.set(next++, c.at(base + i * k + j));
+      }
+    }
+  }
+  return {c, packed};
+}
+
+TEST(MultivariateDistributions, PackedLKJCorrIsTheMatrixDensityAtTheAssembledMatrix) {
+  std::mt19937_64 rng(21);
+  const Expr etas = constant(Tensor::from_doubles({0.7, 1.0, 2.5}, {3}));
+  for (std::int64_t k : {2, 3, 4, 5}) {
+    const auto [c, packed] = correlation_and_packed(random_corr_cholesky(3, k, rng));
+    const std::vector<Tensor> values =
+        evaluate({LKJCorr(k, etas).logp(constant(c)).node(),
+                  LKJCorr(k, etas, CorrValue::packed).logp(constant(packed)).node()});
+    ASSERT_EQ(values[1].shape(), (Shape{3})) << k;
+    for (std::int64_t b = 0; b < 3; ++b) {
+      EXPECT_TRUE(std::isfinite(values[0].at(b)));
+      EXPECT_NEAR(values[1].at(b), values[0].at(b), 1e-11) << "dim " << k << ", eta " << b;
+    }
+  }
+  // The order matters from k = 4 on: packed in the other row-by-row order, the same entries give
+  // another matrix (so the check above can tell the orders apart).
+  const Tensor l = random_corr_cholesky(1, 4, rng);
+  const Tensor upper = correlation_and_packed(l).second;
+  const Tensor lower = correlation_and_packed(l, true).second;
+  const Distribution packed_lkj = LKJCorr(4, 2.0, CorrValue::packed);
+  const std::vector<Tensor> values =
+      evaluate({packed_lkj.logp(constant(upper)).node(), packed_lkj.logp(constant(lower)).node()});
+  EXPECT_GT(std::abs(values[0].at(0) - values[1].at(0)), 1e-3);
+}
+
+// For n = 2 the LKJ density of r = C_01 is (1 - r^2)^(eta - 1) / c_2 with (r + 1) / 2 ~ Beta(eta,
+// eta): log p(r) = log Beta(eta, eta) density at (r + 1) / 2 - log 2.
+TEST(MultivariateDistributions, PackedLKJCorrOfTwoIsAShiftedBeta) {
+  const std::vector<double> r = {-0.95, -0.3, 0.0, 0.42, 0.999};
+  for (double eta : {0.6, 1.0, 2.0, 7.5}) {
+    const Tensor logp = evaluate(
+        LKJCorr(2, eta, CorrValue::packed).logp(constant(Tensor::from_doubles(r, {5, 1}))).node());
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      const double y = 0.5 * (r[i] + 1.0);
+      const double beta_logpdf = (eta - 1.0) * (std::log(y) + std::log1p(-y)) -
+                                 (2.0 * std::lgamma(eta) - std::lgamma(2.0 * eta));
+      EXPECT_NEAR(logp.at(static_cast<std::int64_t>(i)), beta_logpdf - std::log(2.0), 1e-11)
+          << "eta " << eta << ", r " << r[i];
+    }
+  }
+}
+
+// For n = 3 the density integrates to 1 over the packed coordinates: a midpoint rule over the
+// cube [-1, 1]^3 (the density is -inf, i.e. 0, outside the positive definite part).
+TEST(MultivariateDistributions, PackedLKJCorrOfThreeIntegratesToOne) {
+  constexpr std::int64_t kGrid = 60;
+  const double h = 2.0 / kGrid;
+  Tensor points(DType::float64, {kGrid * kGrid * kGrid, 3});
+  std::int64_t next = 0;
+  for (std::int64_t a = 0; a < kGrid; ++a) {
+    for (std::int64_t b = 0; b < kGrid; ++b) {
+      for (std::int64_t c = 0; c < kGrid; ++c) {
+        for (std::int64_t coordinate : {a, b, c}) points.set(next++, -1.0 + h * (coordinate + 0.5));
+      }
+    }
+  }
+  // Where the density vanishes at the boundary (eta > 1) the rule is accurate; at eta = 1 it
+  // jumps there and the rule's error is of order h.
+  for (const auto& [eta, tolerance] :
+       std::vector<std::pair<double, double>>{{1.0, 0.03}, {2.0, 2e-3}, {4.0, 2e-3}}) {
+    const Expr logp = LKJCorr(3, eta, CorrValue::packed).logp(constant(points));
+    const Tensor integral = evaluate((sum(exp(logp)) * (h * h * h)).node());
+    EXPECT_NEAR(integral.at(0), 1.0, tolerance) << "eta " << eta;
+  }
+}
+
+TEST(MultivariateDistributions, PackedLKJCorrGradientsWithRespectToEtaAndValue) {
+  std::mt19937_64 rng(22);
+  const Tensor packed = correlation_and_packed(random_corr_cholesky(2, 4, rng)).second;
+  testing::expect_gradient_matches(
+      [](const Exprs& in) {
+        return LKJCorr(4, in[0], CorrValue::packed).logp(in[1], {.check_support = false});
+      },
+      {testing::random_tensor({2}, rng, 0.5, 3.0), packed});
+}
+
+TEST(MultivariateDistributions, PackedLKJCorrShapesAndErrors) {
+  const Distribution packed =
+      LKJCorr(4, constant(Tensor::from_doubles({1.0, 2.0}, {2})), CorrValue::packed);
+  EXPECT_EQ(packed.default_shape(), (Shape{2, 6}));
+  EXPECT_EQ(packed.event_rank(), 1);
+  EXPECT_EQ(packed.name(), "LKJCorr");
+  EXPECT_EQ(packed.support().default_transform()->name(), "packed_correlation");
+  testing::expect_mentions(testing::error_message([] { LKJCorr(1, 2.0, CorrValue::packed); }),
+                           {"LKJCorr", "at least 2"});
+  testing::expect_mentions(
+      testing::error_message([] {
+        LKJCorr(3, 2.0, CorrValue::packed).logp(constant(Tensor::from_doubles({0.1, 0.2}, {2})));
+      }),
+      {"LKJCorr", "3 entries", "(2,)"});
+  // Outside the support (not positive definite): -inf.
+  const Tensor logp = evaluate(LKJCorr(3, 2.0, CorrValue::packed)
+                                   .logp(constant(Tensor::from_doubles({0.9, 0.9, -0.9}, {3})))
+                                   .node());
+  EXPECT_EQ(logp.at(0), -std::numeric_limits<double>::infinity());
+}
+
+// Both forms are sampled on the same unconstrained space: at any point the two models have the
+// same log density and gradient.
+TEST(MultivariateDistributions, PackedAndMatrixLKJCorrModelsAgree) {
+  Model matrix_model, packed_model;
+  matrix_model.rv("corr", LKJCorr(4, 1.7));
+  packed_model.rv("corr", LKJCorr(4, 1.7, CorrValue::packed));
+  auto matrix_compiled = matrix_model.compile({.backend = Backend::interp});
+  auto packed_compiled = packed_model.compile({.backend = Backend::interp});
+  ASSERT_EQ(packed_compiled->dim(), 6);
+  ASSERT_EQ(matrix_compiled->dim(), 6);
+  std::mt19937_64 rng(23);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> x(6), matrix_gradient(6), packed_gradient(6);
+  for (int trial = 0; trial < 3; ++trial) {
+    for (double& v : x) v = normal(rng);
+    const double matrix_logp = matrix_compiled->logp_grad(x.data(), matrix_gradient.data());
+    const double packed_logp = packed_compiled->logp_grad(x.data(), packed_gradient.data());
+    EXPECT_NEAR(packed_logp, matrix_logp, 1e-10);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      EXPECT_NEAR(packed_gradient[i], matrix_gradient[i], 1e-9) << i;
+    }
+  }
 }
 
 // ---- shapes, errors, and use in a model ----

@@ -332,6 +332,26 @@ TEST(MultivariateDraws, LKJCorrFitsItsMarginals) {
   expect_lkj_correlations_fit(results[0], dim, "LKJCorr");
 }
 
+// The packed form: every entry of the vector is an off-diagonal entry, with the same marginal.
+TEST(MultivariateDraws, PackedLKJCorrFitsItsMarginals) {
+  const std::int64_t dim = 4, packed = 6, sets = static_cast<std::int64_t>(kEtas.size());
+  const std::vector<Tensor> results =
+      draw(LKJCorr(dim, lkj_etas(), CorrValue::packed), {kDraws, sets, packed}, 309);
+  ASSERT_EQ(results[0].shape(), (Shape{kDraws, sets, packed}));
+  testing::expect_all_true(results[1], "packed LKJCorr draws in the support");
+  for (std::int64_t s = 0; s < sets; ++s) {
+    const double b = kEtas[s] - 1.0 + 0.5 * static_cast<double>(dim);
+    const Marginal marginal = boost_marginal(bm::beta_distribution<>(b, b), -1.0, 2.0);
+    std::vector<Vector> entries;
+    for (std::int64_t k = 0; k < packed; ++k) {
+      entries.push_back(testing::strided(results[0], sets * packed, s * packed + k));
+    }
+    expect_components_fit(entries, std::vector<Marginal>(packed, marginal),
+                          Matrix(packed, Vector(packed, 0.0)),
+                          "packed LKJCorr eta " + std::to_string(kEtas[s]));
+  }
+}
+
 TEST(MultivariateDraws, LKJCorrCholeskyFitsItsMarginals) {
   const std::int64_t dim = 4, sets = static_cast<std::int64_t>(kEtas.size());
   const std::vector<Tensor> results =
