@@ -1193,28 +1193,7 @@ def test_model_logp_matches_scipy_with_jacobians():
 
 def test_model_dlogp_matches_finite_differences():
     model = build_model()
-    logp, dlogp = model.compile_logp(), model.compile_dlogp()
-    names = model.value_vars
-    for u in model_points():
-        point = as_point(model, u)
-        gradient = np.asarray(dlogp(point))
-        flat = np.concatenate([np.atleast_1d(point[n]).ravel() for n in names])
-        assert gradient.shape == flat.shape
-        numeric = np.empty_like(flat)
-        h = 1e-5
-        for i in range(flat.size):
-            values = []
-            for sign in (1, -1):
-                shifted = flat.copy()
-                shifted[i] += sign * h
-                offset, moved = 0, {}
-                for n in names:
-                    size = np.size(point[n])
-                    moved[n] = shifted[offset:offset + size].reshape(np.shape(point[n]))
-                    offset += size
-                values.append(logp(moved))
-            numeric[i] = (values[0] - values[1]) / (2 * h)
-        np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-6)
+    _finite_difference_check(model, [as_point(model, u) for u in model_points()])
 
 
 def test_point_logps_per_variable_match_scipy():
