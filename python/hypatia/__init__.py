@@ -32,6 +32,8 @@ _LAZY = {
     "pytensorf": "hypatia.pytensorf",
     "smc": "hypatia.smc",
     "summary": ("hypatia.stats", "summary"),
+    "model_to_graphviz": ("hypatia.model_graph", "model_to_graphviz"),
+    "model_graph": "hypatia.model_graph",
     "InferenceData": ("hypatia.inference_data", "InferenceData"),
     "to_inference_data": ("hypatia.sampling", "to_inference_data"),
 }

@@ -462,6 +462,12 @@ class Model:
         print("The log density is finite at the point." if not bad else
               f"The log density or its gradient is not finite for: {', '.join(bad)}")
 
+    def to_graphviz(self, **kwargs):
+        """``pm.model_to_graphviz(self, ...)``."""
+        from hypatia.model_graph import model_to_graphviz
+
+        return model_to_graphviz(self, **kwargs)
+
     def __repr__(self) -> str:
         lines = []
         for rv in self.free_RVs + self.observed_RVs:
