@@ -39,8 +39,8 @@ def _seed(random_seed: Any) -> int:
         return int(random_seed.integers(2**63) if hasattr(random_seed, "integers") else
                    random_seed.randint(2**31))
     if isinstance(random_seed, (list, tuple, np.ndarray)):
-        return int(np.random.SeedSequence([int(s) for s in random_seed]).generate_state(2, np.uint32)
-                   .astype(np.uint64).dot([1, 2**32]) >> np.uint64(1))
+        low, high = np.random.SeedSequence([int(s) for s in random_seed]).generate_state(2, np.uint32)
+        return (int(low) | int(high) << 32) >> 1
     seed = int(random_seed)
     if seed < 0:
         raise ValueError(f"random_seed must be non-negative, got {seed}")
@@ -386,12 +386,36 @@ def sample_prior_predictive(draws: Optional[int] = None, model: Optional[Model] 
 
 
 def _posterior_raw(trace) -> dict:
+    """The posterior draws of any trace PyMC accepts (InferenceData, a posterior Dataset, a
+    MultiTrace, a list of points) as the engine's (chain, draw, ...) arrays."""
+    if isinstance(trace, MultiTrace):
+        trace = trace.to_inference_data()
+    if isinstance(trace, (list, tuple)):
+        return _points_raw(trace)
     posterior = trace.posterior if hasattr(trace, "posterior") else trace
+    if not hasattr(posterior, "data_vars"):
+        raise TypeError("sample_posterior_predictive: trace must be an InferenceData, a posterior "
+                        f"Dataset, a MultiTrace or a list of points, got {type(trace).__name__}")
     variables = [{"name": name, "values": np.asarray(posterior[name].values, dtype=float),
                   "dims": list(posterior[name].dims[2:])} for name in posterior.data_vars]
-    return {"chains": int(posterior.sizes["chain"]), "draws": int(posterior.sizes["draw"]),
-            "coords": {}, "attributes": {}, "groups": {"posterior": {"attributes": {},
-                                                                     "variables": variables}}}
+    return _raw_posterior(int(posterior.sizes["chain"]), int(posterior.sizes["draw"]), variables)
+
+
+def _points_raw(points: Sequence[dict]) -> dict:
+    """A list of points (dicts by variable name) as one chain of len(points) draws."""
+    if not points or not all(isinstance(p, dict) for p in points):
+        raise TypeError("sample_posterior_predictive: a list trace must hold points (dicts of "
+                        "values by variable name), at least one")
+    names = [n for n in points[0] if all(n in p for p in points)]
+    variables = [{"name": name, "values": np.stack([np.asarray(p[name], dtype=float)
+                                                    for p in points])[None], "dims": []}
+                 for name in names]
+    return _raw_posterior(1, len(points), variables)
+
+
+def _raw_posterior(chains: int, draws: int, variables: list) -> dict:
+    return {"chains": chains, "draws": draws, "coords": {}, "attributes": {},
+            "groups": {"posterior": {"attributes": {}, "variables": variables}}}
 
 
 def sample_posterior_predictive(trace, model: Optional[Model] = None,

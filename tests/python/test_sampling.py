@@ -51,6 +51,20 @@ def test_same_seed_same_draws_whatever_the_thread_count(data):
     assert not np.array_equal(one.posterior["mu"].values, other.posterior["mu"].values)
 
 
+def test_random_seed_may_be_a_sequence_or_a_generator(data):
+    # PyMC accepts one seed per chain (a list) and numpy generators as random_seed.
+    model, _, _ = conjugate_normal(data)
+    with model:
+        runs = [pm.sample(50, tune=50, chains=2, random_seed=seed, progressbar=False)
+                for seed in ([1, 2], [1, 2], [2, 1], np.random.default_rng(3),
+                             np.random.default_rng(3))]
+    draws = [run.posterior["mu"].values for run in runs]
+    np.testing.assert_array_equal(draws[0], draws[1])
+    np.testing.assert_array_equal(draws[3], draws[4])
+    assert not np.array_equal(draws[0], draws[2])
+    assert all(np.isfinite(d).all() for d in draws)
+
+
 def test_draws_may_be_positional_and_defaults_follow_pymc(data):
     model, _, _ = conjugate_normal(data)
     with model:
@@ -214,6 +228,26 @@ def test_posterior_predictive_extends_the_inference_data(data):
     assert draws.shape == (2, 500, len(data))
     # Predictive variance: noise 1 plus the posterior's.
     assert abs(draws.var() - (1 + sd**2)) < 0.15
+
+
+def test_posterior_predictive_from_a_multitrace_or_a_list_of_points(data):
+    model, _, _ = conjugate_normal(data)
+    with model:
+        idata = pm.sample(100, tune=100, chains=2, random_seed=3, progressbar=False)
+        trace = pm.sample(100, tune=100, chains=2, random_seed=3, progressbar=False,
+                          return_inferencedata=False)
+        from_idata = pm.sample_posterior_predictive(idata, random_seed=4, progressbar=False)
+        from_trace = pm.sample_posterior_predictive(trace, random_seed=4, progressbar=False)
+        # Points far apart: each predictive draw sits around its own point's mu.
+        from_points = pm.sample_posterior_predictive([{"mu": 100.0}, {"mu": -100.0}],
+                                                     random_seed=5, progressbar=False)
+        with pytest.raises(TypeError, match="must hold points"):
+            pm.sample_posterior_predictive([1.0, 2.0], progressbar=False)
+    np.testing.assert_array_equal(from_idata.posterior_predictive["y"].values,
+                                  from_trace.posterior_predictive["y"].values)
+    draws = from_points.posterior_predictive["y"].values
+    assert draws.shape == (1, 2, len(data))
+    assert abs(draws[0, 0].mean() - 100) < 1.5 and abs(draws[0, 1].mean() + 100) < 1.5
 
 
 def test_initvals_start_the_chains_there(data):
