@@ -283,16 +283,54 @@ def emit(idata: Any, var_names: Any = None, logger: Optional[logging.Logger] = N
     return [message for _, message in checks]
 
 
+def extract(data: Any, group: str = "posterior", sample_dims: Optional[Sequence[str]] = None,
+            combined: bool = True, var_names: Any = None, filter_vars: Optional[str] = None,
+            num_samples: Optional[int] = None, keep_dataset: bool = False, rng: Any = None) -> Any:
+    """ArviZ's ``az.extract``: one group with chain and draw stacked into a "sample" dim (last),
+    optionally a random subset of ``num_samples`` draws; a lone variable comes back as a
+    DataArray unless ``keep_dataset``."""
+    idata = _as_idata(data)
+    if group not in idata.groups():
+        raise KeyError(f"extract: the InferenceData has no {group!r} group ({idata.groups()})")
+    dataset = idata[group]
+    if var_names is not None:
+        names = select_var_names(list(dataset.data_vars), var_names, filter_vars)
+        dataset = dataset[names]
+    dims = list(sample_dims or ("chain", "draw"))
+    if combined:
+        dataset = dataset.stack(sample=dims).transpose(..., "sample")
+        if num_samples is not None:
+            size = dataset.sizes["sample"]
+            if num_samples > size:
+                raise ValueError(f"extract: num_samples={num_samples} is more than the {size} draws")
+            generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
+                None if rng is None or rng is True else rng)
+            dataset = dataset.isel(sample=generator.permutation(size)[:num_samples])
+    elif num_samples is not None:
+        raise ValueError("extract: num_samples needs combined=True")
+    if len(dataset.data_vars) == 1 and not keep_dataset:
+        return dataset[list(dataset.data_vars)[0]]
+    return dataset
+
+
 def __getattr__(name: str) -> Any:
-    """PyMC's ``pm.stats`` re-exports ArviZ's statistics (loo, waic, compare, ...); the names
-    Hypatia does not compute itself come from ArviZ when it is installed."""
+    """PyMC's ``pm.stats`` re-exports ArviZ's statistics (loo, waic, compare, ...): those come
+    from ArviZ when it is installed; without it, Hypatia's own PSIS-LOO, WAIC and compare."""
     if name.startswith("__"):
         raise AttributeError(name)
     try:
         import arviz
+
+        arviz_stats = getattr(arviz, "stats", None)
     except ImportError:
+        arviz_stats = None
+    if arviz_stats is not None and name in getattr(arviz_stats, "__all__", ()):
+        return getattr(arviz_stats, name)
+    if name in ("loo", "waic", "compare", "ELPDData"):
+        from hypatia import model_comparison
+
+        return getattr(model_comparison, name)
+    if arviz_stats is None:
         raise AttributeError(f"hypatia.stats.{name}: not computed by Hypatia, and ArviZ (which "
-                             "provides it in PyMC) is not installed") from None
-    if name in getattr(arviz.stats, "__all__", ()):
-        return getattr(arviz.stats, name)
+                             "provides it in PyMC) is not installed")
     raise AttributeError(f"module 'hypatia.stats' has no attribute {name!r}")

@@ -2,10 +2,12 @@
 // samplers run with the GIL released; Ctrl-C during sampling asks the chains to stop and keeps the
 // draws made so far, as the command-line tool does.
 
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <csignal>
 #include <memory>
+#include <span>
 
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/error.hpp"
@@ -193,6 +195,16 @@ void bind_inference(py::module_& m) {
   m.def("summary", &summary_rows, py::arg("data"), py::arg("group") = "posterior",
         py::arg("hdi_prob") = 0.94);
   m.def("interrupt_requested", &interrupt_requested);
+  // The effective sample size of the mean of one quantity's (chain, draw) draws (PSIS-LOO's
+  // relative efficiency, as ArviZ computes it).
+  m.def("ess_mean",
+        [](const py::array_t<double, py::array::c_style | py::array::forcecast>& draws) {
+          if (draws.ndim() != 2 || draws.shape(0) < 1 || draws.shape(1) < 1) {
+            throw py::value_error("ess_mean: expected a non-empty (chain, draw) array");
+          }
+          return diagnostics::ess_mean(std::span<const double>(draws.data(), draws.size()),
+                                       draws.shape(0));
+        });
 }
 
 }  // namespace hypatia::python
