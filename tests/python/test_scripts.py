@@ -21,10 +21,23 @@ PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.execut
 TIMEOUT = 240  # seconds per script; most take 5-15 s, the first native compilations the longest
 
 
+ARVIZ_FALLBACK = Path(__file__).resolve().parent / "arviz_fallback"
+
+
+def _arviz_installed() -> bool:
+    try:
+        import arviz  # noqa: F401
+    except ImportError:  # also when HYPATIA_TEST_WITHOUT_ARVIZ=1 hides it
+        return False
+    return True
+
+
 def _pythonpath() -> str:
     """PYTHONPATH for the child: the directory this process imports hypatia from, then the
-    environment's entries made absolute (the scripts run from their own directory)."""
-    entries = []
+    environment's entries made absolute (the scripts run from their own directory). Without
+    ArviZ, the scripts' `import arviz` gets the fallback module (Hypatia's own summary, loo,
+    compare and extract)."""
+    entries = [] if _arviz_installed() else [str(ARVIZ_FALLBACK)]
     spec = importlib.util.find_spec("hypatia")
     if spec is not None and spec.origin:
         entries.append(str(Path(spec.origin).absolute().parents[1]))

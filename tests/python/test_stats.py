@@ -215,3 +215,22 @@ def test_short_or_single_chain_runs_say_so(rng):
     single = posterior(x=(rng.normal(size=(1, 500)), []))
     assert stats.convergence_warnings(single) == [
         "Only one chain was sampled, this makes it impossible to run some convergence checks"]
+
+
+def test_extract_stacks_chains_and_draws_in_order(rng):
+    values = rng.normal(size=(3, 40, 2))
+    idata = posterior(theta=(values, None), mu=(rng.normal(size=(3, 40)), None))
+    theta = stats.extract(idata, var_names="theta")
+    assert theta.dims == ("theta_dim_0", "sample") and theta.shape == (2, 120)
+    # Chain-major order, as xarray's stack gives: sample k is chain k // 40, draw k % 40.
+    np.testing.assert_array_equal(theta.values, values.reshape(120, 2).T)
+    both = stats.extract(idata)
+    assert set(both.data_vars) == {"theta", "mu"}
+    subset = stats.extract(idata, var_names=["mu"], num_samples=25, rng=4, keep_dataset=True)
+    assert subset["mu"].shape == (25,)
+    assert set(subset["mu"].values) <= set(idata.posterior["mu"].values.ravel())
+    assert len(set(subset["mu"].values)) == 25  # drawn without replacement
+    with pytest.raises(ValueError, match="num_samples"):
+        stats.extract(idata, num_samples=500)
+    with pytest.raises(KeyError, match="prior"):
+        stats.extract(idata, group="prior")
