@@ -429,17 +429,20 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
     model.sync_data()
     if sample_dims is not None:
         raise NotImplementedError("sample_posterior_predictive(sample_dims=...) is not supported by Hypatia yet")
-    raw = _core.sample_posterior_predictive(model._cpp, _posterior_raw(trace), _seed(random_seed),
-                                            "native")
+    posterior = _posterior_raw(trace)
+    raw = _core.sample_posterior_predictive(model._cpp, posterior, _seed(random_seed), "native")
     raw["groups"] = {k: v for k, v in raw["groups"].items() if k == "posterior_predictive"}
     if var_names is not None:
         names = [var_names] if isinstance(var_names, str) else list(var_names)
         raw = _filter_groups(raw, {"posterior_predictive": set(names)})
         drawn = {v["name"] for v in raw["groups"]["posterior_predictive"]["variables"]}
         raw["groups"]["posterior_predictive"]["variables"] += _unobserved_values(
-            model, trace, [n for n in names if n not in drawn])
+            model, posterior, [n for n in names if n not in drawn])
     group = "predictions" if predictions else "posterior_predictive"
     raw["groups"] = {group: raw["groups"]["posterior_predictive"]}
+    if predictions:
+        # As PyMC does: the data the predictions were made from, beside them.
+        raw["groups"]["predictions_constant_data"] = _data_group(model)
     # Labels come from the model as it is now (pm.set_data(..., coords=...) may have changed them
     # since the posterior was drawn), as PyMC labels predictions.
     raw["coords"] = {**raw.get("coords", {}), **{d: list(v) for d, v in model.coords.items()}}
@@ -447,18 +450,28 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
     if not return_inferencedata:
         return {name: result[group][name].values for name in result[group].data_vars}
     if extend_inferencedata:
-        trace.add_groups({group: result[group]})
+        # PyMC extends as ArviZ does: posterior predictive groups already there are kept,
+        # predictions (made for new data) replace earlier ones.
+        trace.extend(result, join="right" if predictions else "left")
         return trace
     return result
 
 
-def _unobserved_values(model: Model, trace, names: list) -> list:
+def _data_group(model: Model) -> dict:
+    """The model's data containers at their current values, as a raw unsampled group."""
+    dims = {v["name"]: list(v["dims"]) for v in model._cpp.variables()}
+    return {"attributes": {}, "variables": [
+        {"name": d.name, "values": np.asarray(model._cpp.data_value(d.name)),
+         "dims": dims.get(d.name, [])} for d in model.data_vars]}
+
+
+def _unobserved_values(model: Model, posterior: dict, names: list) -> list:
     """Free variables and deterministics asked for in sample_posterior_predictive's var_names, as
     raw variables: free variables as drawn, deterministics recomputed at every draw over the
     model's current data (so after pm.set_data they are the predictions' means, as in PyMC)."""
     if not names:
         return []
-    posterior = trace.posterior if hasattr(trace, "posterior") else trace
+    draws_by_name = {v["name"]: v["values"] for v in posterior["groups"]["posterior"]["variables"]}
     free = [rv.name for rv in model.free_RVs]
     deterministic = {d.name for d in model.deterministics}
     unknown = [n for n in names if n not in deterministic and n not in free]
@@ -466,14 +479,14 @@ def _unobserved_values(model: Model, trace, names: list) -> list:
         raise KeyError(f"sample_posterior_predictive: var_names {unknown} are not variables of the "
                        f"model (observed, free or deterministic)")
     dims = {v["name"]: list(v["dims"]) for v in model._cpp.variables()}
-    chains, draws = int(posterior.sizes["chain"]), int(posterior.sizes["draw"])
+    chains, draws = posterior["chains"], posterior["draws"]
     values: dict = {}
     wanted = [n for n in names if n in deterministic]
     if wanted:
         compiled = model.compiled()
         for c in range(chains):
             for d in range(draws):
-                point = {n: posterior[n].values[c, d] for n in free}
+                point = {n: draws_by_name[n][c, d] for n in free}
                 constrained = compiled.constrain(np.asarray(model._cpp.unconstrain(point)))
                 for n in wanted:
                     value = np.asarray(constrained[n])
@@ -482,7 +495,7 @@ def _unobserved_values(model: Model, trace, names: list) -> list:
                     values[n][c, d] = value
     for n in names:
         if n not in values:
-            values[n] = np.asarray(posterior[n].values, dtype=float)
+            values[n] = np.asarray(draws_by_name[n], dtype=float)
     return [{"name": n, "values": values[n], "dims": dims.get(n, [])} for n in names]
 
 

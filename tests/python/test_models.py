@@ -209,3 +209,12 @@ def test_radon_set_data_and_posterior_predictive_for_new_houses():
     residual_sd = post["sigma_y"].values[..., None]
     z = (draws - expected) / residual_sd
     assert abs(z.mean()) < 0.1 and abs(z.std() - 1) < 0.1
+    # The data the predictions were made from come with them, as in PyMC.
+    np.testing.assert_array_equal(predictions.predictions_constant_data["county_idx"].values, [1, 1, 2])
+    np.testing.assert_array_equal(predictions.predictions_constant_data["floor_measure"].values,
+                                  [0.0, 1.0, 0.0])
+    with model:
+        pm.sample_posterior_predictive(idata, predictions=True, extend_inferencedata=True,
+                                       random_seed=2)
+    assert {"predictions", "predictions_constant_data", "posterior"} <= set(idata.groups())
+    assert idata.constant_data["county_idx"].shape != (3,)  # the fitted data stay as they were
