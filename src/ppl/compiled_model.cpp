@@ -1,6 +1,7 @@
 // A model compiled for one backend, seen by samplers as a Target.
 
 #include <cmath>
+#include <future>
 #include <optional>
 #include <tuple>
 
@@ -24,6 +25,7 @@ struct CompiledModel::Shared {
   std::vector<ModelVariable> observations;  // observed variables, shaped as their log likelihood
   CompileOptions options;
   LogpGrad prototype;
+  Function constrain;  // stored values from x; each instance takes a copy when it first needs one
   // Forward sampling of the free variables, unconstrained and flattened; empty when a prior has
   // no draws (an improper Flat prior), as only SMC needs them.
   Expr prior_state;
@@ -157,7 +159,6 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   if (layout.dim == 0) {
     throw Error("the model has no free random variables to sample");
   }
-  LogpGrad prototype(graph.x, graph.logp, graph.data_inputs, graph.data_values, options);
   std::vector<ModelVariable> stored;
   for (const ModelVariable& variable : model.variables()) {
     if (variable.role == VariableRole::free || variable.role == VariableRole::deterministic) {
@@ -165,6 +166,13 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
     }
   }
   std::vector<Expr> stored_values = stored_value_graphs(model, graph, layout);
+  // Every run needs both functions (the draws are constrained at the end), and each native
+  // compile is one single-threaded compiler process: building them side by side halves the wait
+  // for a cold cache on a machine with two cores or more.
+  std::future<Function> constrain = std::async(std::launch::async, [&] {
+    return Function(function_inputs(graph), nodes_of(stored_values), options);
+  });
+  LogpGrad prototype(graph.x, graph.logp, graph.data_inputs, graph.data_values, options);
   std::vector<ModelVariable> observations = observation_variables(model, graph);
   Expr prior_state, prior_flat;
   try {
@@ -172,10 +180,12 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   } catch (const Error&) {
     // Left empty: sample_prior reports that the target cannot draw.
   }
+  // Joined before the graphs it reads are moved into the result.
+  Function constrain_function = constrain.get();
   return std::make_shared<const CompiledModel::Shared>(CompiledModel::Shared{
       std::move(graph), std::move(layout), std::move(stored), std::move(stored_values),
-      std::move(observations), options, std::move(prototype), std::move(prior_state),
-      std::move(prior_flat), model});
+      std::move(observations), options, std::move(prototype), std::move(constrain_function),
+      std::move(prior_state), std::move(prior_flat), model});
 }
 
 }  // namespace
@@ -253,8 +263,7 @@ const std::vector<ModelVariable>& CompiledModel::stored_variables() const {
 
 Function& CompiledModel::constrain_function() {
   if (!instance_->constrain) {
-    instance_->constrain.emplace(function_inputs(shared_->graph), nodes_of(shared_->stored_values),
-                                 shared_->options);
+    instance_->constrain.emplace(shared_->constrain.copy());
   }
   return *instance_->constrain;
 }
