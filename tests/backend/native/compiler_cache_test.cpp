@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "backend/native/cache_key.hpp"
 #include "backend/native/compiler_fixture.hpp"
@@ -105,6 +107,44 @@ TEST_F(CompilerCache, IncludedHeaderContentsArePartOfTheKey) {
   write_text(runtime / "hypatia_linalg.h", read_text(runtime / "hypatia_linalg.h") + "\n");
   EXPECT_EQ(compile_and_call(source, &hit), 2.0);
   EXPECT_FALSE(hit);
+}
+
+// The runtime header's precompiled form, one per cache directory, flags and header contents.
+std::vector<fs::path> precompiled_headers(const fs::path& cache_dir) {
+  std::vector<fs::path> found;
+  for (const auto& entry : fs::directory_iterator(cache_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && name.rfind("pch-", 0) == 0 &&
+        name.find(".tmp.") == std::string::npos) {
+      found.push_back(entry.path() / "hypatia_runtime.h.gch");
+    }
+  }
+  return found;
+}
+
+TEST_F(CompilerCache, RuntimeHeaderIsPrecompiledOnceAndDamageIsRepaired) {
+  const fs::path runtime = scratch_ / "runtime";
+  fs::copy(HYPATIA_FIXTURE_DIR "/../../src/backend/native/runtime", runtime);
+  options_.compiler = "g++";  // GCC's .gch (other compilers ignore the file)
+  options_.extra = {"-I" + runtime.string()};
+  const auto source = [](const std::string& value) {
+    return "#include \"hypatia_runtime.h\"\n" + value_source("hr_lgamma(" + value + ")");
+  };
+  EXPECT_DOUBLE_EQ(compile_and_call(source("4.0")), std::log(6.0));
+  std::vector<fs::path> headers = precompiled_headers(options_.cache_dir);
+  ASSERT_EQ(headers.size(), 1u);
+  ASSERT_TRUE(fs::is_regular_file(headers[0]));
+  EXPECT_DOUBLE_EQ(compile_and_call(source("5.0")), std::log(24.0));
+  EXPECT_EQ(precompiled_headers(options_.cache_dir), headers);  // reused, not made again
+
+  // GCC stops at a truncated .gch: the compile still succeeds (without it), and the next one
+  // makes a sound precompiled header again.
+  fs::resize_file(headers[0], fs::file_size(headers[0]) / 3);
+  EXPECT_DOUBLE_EQ(compile_and_call(source("6.0")), std::log(120.0));
+  EXPECT_DOUBLE_EQ(compile_and_call(source("7.0")), std::log(720.0));
+  headers = precompiled_headers(options_.cache_dir);
+  ASSERT_EQ(headers.size(), 1u);
+  EXPECT_GT(fs::file_size(headers[0]), 1000000u);
 }
 
 // A CXX wrapper prints the wrapped compiler's --version banner, but what it compiles may differ.
