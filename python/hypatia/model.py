@@ -105,13 +105,12 @@ class Model:
             raise NotImplementedError(
                 f"pm.Model(name={name!r}): named (nested) models are not supported by Hypatia yet"
             )
-        if not check_bounds:
-            raise NotImplementedError(
-                "pm.Model(check_bounds=False): Hypatia always checks parameter bounds "
-                "(an invalid value gives log density -inf, never a silent NaN)"
-            )
         self._init_empty({})
-        self.check_bounds = check_bounds
+        # PyMC's check_bounds=False drops the parameter checks from the log density to save their
+        # cost. Hypatia keeps them either way: they are compiled branches costing next to nothing,
+        # valid parameters give the same log density and draws, and an invalid one gives -inf
+        # (PyMC without the checks may return NaN or a finite value there).
+        self.check_bounds = bool(check_bounds)
         self.add_coords(coords or {})
         self.add_coords(coords_mutable or {})
 

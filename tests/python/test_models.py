@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
+import scipy.stats as st
 
 import hypatia as pm
 import hypatia.tensor as pt
@@ -218,3 +219,24 @@ def test_radon_set_data_and_posterior_predictive_for_new_houses():
                                        random_seed=2)
     assert {"predictions", "predictions_constant_data", "posterior"} <= set(idata.groups())
     assert idata.constant_data["county_idx"].shape != (3,)  # the fitted data stay as they were
+
+
+def test_check_bounds_false_is_accepted_and_changes_nothing_for_valid_parameters(rng):
+    # Hypatia keeps its parameter checks with check_bounds=False (PyMC drops them for speed):
+    # the same seed gives the same draws and the same log density.
+    y = rng.normal(2.0, 1.5, size=30)
+    draws = {}
+    for check_bounds in (True, False):
+        with pm.Model(check_bounds=check_bounds) as model:
+            mu = pm.Normal("mu", 0, 10)
+            sigma = pm.HalfNormal("sigma", 5)
+            pm.Normal("y", mu, sigma, observed=y)
+            idata = pm.sample(200, tune=200, chains=2, random_seed=5, progressbar=False,
+                              compute_convergence_checks=False)
+        assert model.check_bounds is check_bounds
+        draws[check_bounds] = idata.posterior["mu"].values
+        point = {"mu": 0.0, "sigma_log__": np.log(1.5)}
+        expected = (st.norm(0, 10).logpdf(0.0) + st.halfnorm(scale=5).logpdf(1.5) + np.log(1.5)
+                    + st.norm(0.0, 1.5).logpdf(y).sum())
+        assert model.compile_logp()(point) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_array_equal(draws[True], draws[False])
