@@ -120,11 +120,13 @@ def test_nested_and_named_root_prefixes():
             w = pm.Normal("w", x)
         with pm.Model("e", model=None) as e:
             v = pm.Normal("v")
+    u = pm.Normal("u", x, model=b)  # model= outside the with block
+    assert u.name == "a::b::u" and b.u is u
     assert (x.name, y.name, z.name, w.name, v.name) == ("a::x", "a::b::y", "a::b::c::z", "a::d::w", "e::v")
     assert (b.prefix, c.prefix, d.prefix, e.prefix) == ("a::b", "a::b::c", "a::d", "e")
     assert c.root is a and c.parent is b and e.isroot and e.root is e
-    assert list(a.named_vars) == ["a::x", "a::b::y", "a::b::c::z", "a::d::w"]
-    assert list(b.named_vars) == ["a::b::y", "a::b::c::z"]
+    assert list(a.named_vars) == ["a::x", "a::b::y", "a::b::c::z", "a::d::w", "a::b::u"]
+    assert list(b.named_vars) == ["a::b::y", "a::b::c::z", "a::b::u"]
     assert list(e.named_vars) == ["e::v"]
     assert b.name_for("y") == "a::b::y" and b.name_for("a::b::y") == "a::b::y"
     assert b.name_of("a::b::y") == "y" and b.name_of("other") == "other"
@@ -134,9 +136,10 @@ def test_nested_and_named_root_prefixes():
     with pytest.raises(TypeError, match="model="):
         pm.Model("f", model="a")
     # The tree is one joint model: x -> y -> z, so the log density is the chain's.
-    point = {"a::x": 0.3, "a::b::y": -0.2, "a::b::c::z": 1.1, "a::d::w": 0.7}
+    point = {"a::x": 0.3, "a::b::y": -0.2, "a::b::c::z": 1.1, "a::d::w": 0.7, "a::b::u": 0.1}
     expected = (scipy.stats.norm.logpdf(0.3) + scipy.stats.norm.logpdf(-0.2, 0.3)
-                + scipy.stats.norm.logpdf(1.1, -0.2) + scipy.stats.norm.logpdf(0.7, 0.3))
+                + scipy.stats.norm.logpdf(1.1, -0.2) + scipy.stats.norm.logpdf(0.7, 0.3)
+                + scipy.stats.norm.logpdf(0.1, 0.3))
     np.testing.assert_allclose(a.compile_logp()(point), expected, rtol=1e-12)
     np.testing.assert_allclose(e.compile_logp()({"e::v": 0.5}), scipy.stats.norm.logpdf(0.5))
 
