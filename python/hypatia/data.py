@@ -31,7 +31,7 @@ def Data(name: str, value: Any, *, dims=None, coords: Optional[dict] = None,
     if kwargs:
         raise TypeError(f"pm.Data got unexpected keyword arguments: {', '.join(kwargs)}")
     model = modelcontext(model)
-    model._check_new_name(name)
+    name = model._check_new_name(name)  # with the model's prefix, "child::x"
     array = _as_array(value, name)
     dims = _dims_list(dims)
     if coords:
@@ -79,10 +79,12 @@ def set_data(new_data: dict, model: Optional[Model] = None, *, coords: Optional[
     """Replaces the values of data containers (same shape: nothing is recompiled)."""
     model = modelcontext(model)
     values = {}
-    for name, value in new_data.items():
-        if name not in model.named_vars or model.named_vars[name] not in model.data_vars:
+    for given_name, value in new_data.items():
+        # In a named model, "x" and "child::x" both name the child's container (model[name]).
+        name = model._full_name(given_name)
+        if name not in model.named_vars or not any(model.named_vars[name] is d for d in model.data_vars):
             known = ", ".join(d.name for d in model.data_vars) or "none"
-            raise KeyError(f"pm.set_data: {name!r} is not a data container of the model (data: {known})")
+            raise KeyError(f"pm.set_data: {given_name!r} is not a data container of the model (data: {known})")
         old = model._cpp.data_value(name)
         array = _as_array(value, name)
         if np.can_cast(array.dtype, old.dtype, casting="same_kind"):

@@ -49,6 +49,69 @@ def _stack() -> list:
     return _context.models
 
 
+class _TreeDict(dict):
+    """PyMC's treedict: an entry added to a child model's dict is added to its parent's too, so
+    the root sees every variable and a child only its own (and its children's)."""
+
+    def __init__(self, parent: Optional[dict] = None):
+        super().__init__()
+        self.parent = parent
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        if self.parent is not None:
+            self.parent[key] = value
+
+
+class _TreeList(list):
+    """PyMC's treelist: what is appended to a child model's list is appended to its parent's."""
+
+    def __init__(self, parent: Optional[list] = None):
+        super().__init__()
+        self.parent = parent
+
+    def append(self, value) -> None:
+        super().append(value)
+        if self.parent is not None:
+            self.parent.append(value)
+
+    def extend(self, values) -> None:
+        for value in values:
+            self.append(value)
+
+
+class _RootState:
+    """An attribute every model of a tree shares: a child model reads and writes its root's (one
+    C++ model, one set of registrations and coordinates per tree)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.key = "_shared" + name
+
+    def __get__(self, model, owner=None):
+        if model is None:
+            return self
+        try:
+            return model.root.__dict__[self.key]
+        except KeyError:
+            raise AttributeError(self.key[len("_shared"):]) from None
+
+    def __set__(self, model, value) -> None:
+        model.root.__dict__[self.key] = value
+
+
+# Model(model=...) left out: the parent is the model of the enclosing `with` block, if any.
+_UNSET = type("_Unset", (), {"__repr__": lambda self: "UNSET"})()
+
+
+def _validate_model_name(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"a model's or variable's name must be a string, got {name!r}")
+    if name.endswith(":"):
+        # PyMC's rule (and its KeyError): "::" separates the prefixes of nested models.
+        raise KeyError(f"name {name!r} should not end with ':'")
+    return name
+
+
 def value_var_name(name: str, transform: Optional[str], distribution=None) -> str:
     """PyMC's name for a free variable's unconstrained value, e.g. "tau_log__"."""
     if transform is None:
@@ -92,20 +155,59 @@ def _coord_values(values) -> list:
         return [str(v) for v in values]
 
 
-class Model:
+class _ContextMeta(type):
+    """As PyMC's: a model is the context while its ``__init__`` runs, so a subclass's
+    ``__init__`` (a class-based model) creates its variables in it."""
+
+    def __call__(cls, *args, **kwargs):
+        instance = cls.__new__(cls, *args, **kwargs)
+        with instance:
+            instance.__init__(*args, **kwargs)
+        return instance
+
+
+class Model(metaclass=_ContextMeta):
     """A probabilistic model; use it as a context manager, as in PyMC.
 
     ``with pm.Model(coords={"school": names}) as model:`` collects every variable created inside
     the block; ``with model:`` later adds more.
+
+    Named and nested models follow PyMC: a Model created inside another model's ``with`` block
+    (or with ``model=parent``) is a child of it; ``model=None`` makes a new root whatever the
+    context. Variables created in a child belong to the root's model under the child's prefix
+    ("child::x", nested "a::b::x"; a named root prefixes its own variables too). A child's
+    ``named_vars``, ``free_RVs``, ``deterministics``... hold its own variables (and its
+    children's), which also appear in every ancestor's; ``child["x"]`` finds "child::x".
+    Coordinates are shared by the whole tree. Compiled functions, points and sampling of a child
+    are those of its root, the joint model (``pm.sample()`` inside ``with child:`` samples the
+    root; PyMC would sample the child's terms alone).
+
+    check_bounds: PyMC's ``check_bounds=False`` removes the parameter checks from the log density
+    for speed. Hypatia keeps them whatever the flag (they are compiled branches and cost little):
+    with valid parameters the results are the same, and an invalid one still gives -inf, never a
+    silent NaN. The flag is stored and reads back as given.
     """
 
+    # One per tree of models, held by the root (see _RootState).
+    _cpp = _RootState()
+    coords = _RootState()
+    _pending_data = _RootState()
+    _registrations = _RootState()
+    _stale_observed = _RootState()
+    _length_only_dims = _RootState()
+    _distributions = _RootState()
+    _compiled = _RootState()
+
     def __init__(self, name: str = "", coords: Optional[dict] = None, check_bounds: bool = True,
-                 *, coords_mutable: Optional[dict] = None, model: Optional["Model"] = None):
-        if name:
-            raise NotImplementedError(
-                f"pm.Model(name={name!r}): named (nested) models are not supported by Hypatia yet"
-            )
-        self._init_empty({})
+                 *, coords_mutable: Optional[dict] = None, model: Any = _UNSET):
+        if model is _UNSET:
+            enclosing = [m for m in _stack() if m is not self]  # self is the context already
+            parent = enclosing[-1] if enclosing else None
+        elif model is None or isinstance(model, Model):
+            parent = model
+        else:
+            raise TypeError(f"pm.Model(model=...): expected a Model or None, got {type(model).__name__}")
+        self._init_empty({}, name=_validate_model_name(name), parent=parent)
         # PyMC's check_bounds=False drops the parameter checks from the log density to save their
         # cost. Hypatia keeps them either way: they are compiled branches costing next to nothing,
         # valid parameters give the same log density and draws, and an invalid one gives -inf
@@ -114,29 +216,87 @@ class Model:
         self.add_coords(coords or {})
         self.add_coords(coords_mutable or {})
 
-    def _init_empty(self, coords: dict) -> None:
-        self._pending_data: dict = {}  # set_data values not yet consistent with the rest
+    def _init_empty(self, coords: dict, name: str = "", parent: Optional["Model"] = None) -> None:
+        self.name = name
+        self._parent = parent
         self.check_bounds = True
-        self._cpp = _core.Model()
-        self.coords: dict = {}
-        self.named_vars: dict = {}
-        self.free_RVs: list = []
-        self.observed_RVs: list = []
-        self.deterministics: list = []
-        self.potentials: list = []
-        self.data_vars: list = []
-        self.rvs_to_initial_values: dict = {}
-        self.rvs_to_total_sizes: dict = {}
-        self._distributions: dict = {}  # name -> DistributionVariable it was built from
-        # Every registration, in order, so the C++ model can be rebuilt when data changes shape.
-        self._registrations: list = []
-        self._stale_observed: set = set()  # observed values that no longer fit changed data
-        self._length_only_dims: set = set()  # dims made from a data length (set_data resizes them)
-        self._compiled = None
-        _live_models.add(self)
-        for name, values in coords.items():
-            self._cpp.add_coord(name, _coord_values(values))
-            self.coords[name] = tuple(values)
+        if parent is None:
+            self._pending_data = {}  # set_data values not yet consistent with the rest
+            self._cpp = _core.Model()
+            self.coords = {}
+            self._distributions = {}  # name -> DistributionVariable it was built from
+            # Every registration, in order, so the C++ model can be rebuilt when data changes shape.
+            self._registrations = []
+            self._stale_observed = set()  # observed values that no longer fit changed data
+            self._length_only_dims = set()  # dims made from a data length (set_data resizes them)
+            self._compiled = None
+            _live_models.add(self)
+        tree = lambda kind, attribute: kind(getattr(parent, attribute) if parent is not None else None)
+        self.named_vars = tree(_TreeDict, "named_vars")
+        self.free_RVs = tree(_TreeList, "free_RVs")
+        self.observed_RVs = tree(_TreeList, "observed_RVs")
+        self.deterministics = tree(_TreeList, "deterministics")
+        self.potentials = tree(_TreeList, "potentials")
+        self.data_vars = tree(_TreeList, "data_vars")
+        self.rvs_to_initial_values = tree(_TreeDict, "rvs_to_initial_values")
+        self.rvs_to_total_sizes = tree(_TreeDict, "rvs_to_total_sizes")
+        for coord, values in coords.items():
+            self._cpp.add_coord(coord, _coord_values(values))
+            self.coords[coord] = tuple(values)
+
+    # ---- the tree of named models ----
+    @property
+    def parent(self) -> Optional["Model"]:
+        return self._parent
+
+    @property
+    def isroot(self) -> bool:
+        return self._parent is None
+
+    @property
+    def root(self) -> "Model":
+        model = self
+        while model._parent is not None:
+            model = model._parent
+        return model
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of this model's variables: the names from the root down, "::" between.
+        (An unnamed child shares its parent's prefix; PyMC would give it a trailing "::".)"""
+        if self.isroot or not self._parent.prefix:
+            return self.name
+        if not self.name:
+            return self._parent.prefix
+        return f"{self._parent.prefix}::{self.name}"
+
+    def name_for(self, name: str) -> str:
+        """`name` with this model's prefix (unchanged if it has it already)."""
+        name = _validate_model_name(name)
+        prefix = self.prefix
+        if prefix and not name.startswith(prefix + "::"):
+            return f"{prefix}::{name}"
+        return name
+
+    def name_of(self, name: str) -> str:
+        """`name` without this model's prefix."""
+        name = _validate_model_name(name)
+        prefix = self.prefix
+        if prefix and name.startswith(prefix + "::"):
+            return name[len(prefix) + 2:]
+        return name
+
+    def _full_name(self, name: str) -> str:
+        """The model variable `name` designates here, PyMC's ``model[name]`` rule: the name as
+        given if it is one of this model's variables, else with this model's prefix (a name that
+        is neither comes back unchanged, for the caller's error)."""
+        if not isinstance(name, str) or name in self.named_vars:
+            return name
+        try:
+            full = self.name_for(name)
+        except KeyError:
+            return name
+        return full if full in self.named_vars else name
 
     # ---- context ----
     def __enter__(self) -> "Model":
@@ -186,14 +346,19 @@ class Model:
 
     @property
     def named_vars_to_dims(self) -> dict:
-        return {v["name"]: tuple(v["dims"]) for v in self._cpp.variables() if v["dims"]}
+        return {v["name"]: tuple(v["dims"]) for v in self._cpp.variables()
+                if v["dims"] and (self.isroot or v["name"] in self.named_vars)}
 
     # ---- variables ----
-    def _check_new_name(self, name: str) -> None:
+    def _check_new_name(self, name: str) -> str:
+        """The full (prefixed) name of a new variable called `name` in this model; an error if
+        the model, or any model of its tree, has one of that name already."""
         if not isinstance(name, str) or not name:
             raise TypeError(f"a model variable's name must be a non-empty string, got {name!r}")
-        if name in self.named_vars:
-            raise ValueError(f"Variable name {name!r} already exists in the model")
+        full = self.name_for(name)
+        if full in self.root.named_vars:
+            raise ValueError(f"Variable name {full!r} already exists in the model")
+        return full
 
     def _add(self, name: str, value: TensorVariable, kind: list) -> TensorVariable:
         value.name = name
@@ -201,6 +366,10 @@ class Model:
         self.named_vars[name] = value
         kind.append(value)
         self._compiled = None
+        # PyMC's attribute access: model.x, child.x for "child::x" (unless the name is taken).
+        short = self.name_of(name)
+        if not hasattr(self, short):
+            setattr(self, short, value)
         return value
 
     # ---- the C++ model, through calls that are logged for _rebuild ----
@@ -228,6 +397,8 @@ class Model:
         """A new C++ model from the registrations with new data values (of any shape): every
         graph is rebuilt over the new data, and the model's variables point to the new nodes.
         `replacements` ((old, new) node pairs) are substituted in every graph too."""
+        if not self.isroot:
+            return self.root._rebuild(data_values, replacements)
         shell = Model.__new__(Model)
         shell._init_empty(self.coords)
         shell._stale_observed = self._stale_observed
@@ -255,6 +426,7 @@ class Model:
         pairs: list = list(replacements)
         substitute = lambda node: _core.substitute([node], pairs)[0] if pairs else node
         nodes = {}
+        named_vars = self.root.named_vars
         for entry in self._registrations:
             kind, name = entry[0], entry[1]
             if kind == "data":
@@ -275,8 +447,8 @@ class Model:
             else:
                 target._cpp_potential(name, substitute(entry[2]))
                 continue
-            if name in self.named_vars:
-                pairs.append((self.named_vars[name].node, new))
+            if name in named_vars:
+                pairs.append((named_vars[name].node, new))
                 nodes[name] = new
         return nodes
 
@@ -315,17 +487,17 @@ class Model:
 
     def __getitem__(self, name: str) -> TensorVariable:
         try:
-            return self.named_vars[name]
+            return self.named_vars[self._full_name(name)]
         except KeyError:
             known = ", ".join(self.named_vars) or "none"
             raise KeyError(f"the model has no variable {name!r} (variables: {known})") from None
 
     def __contains__(self, name: str) -> bool:
-        return name in self.named_vars
+        return self._full_name(name) in self.named_vars
 
     @property
     def value_vars(self) -> list:
-        return [b["value_name"] for b in self._blocks()]
+        return [b["value_name"] for b in self._blocks() if self.isroot or b["name"] in self.named_vars]
 
     @property
     def unobserved_RVs(self) -> list:
@@ -503,35 +675,42 @@ def _evaluate_with_models(outputs: list, inputs: list, values: list) -> list:
 
 def observe(model: Model, vars_to_observations: dict) -> Model:
     """A copy of `model` in which the given free variables are observed at the given values
-    (PyMC's ``pm.observe``)."""
+    (PyMC's ``pm.observe``). For a child model, the copy is of the whole tree (a new root; the
+    variables keep their prefixed names), and names resolve as ``model[name]`` does."""
+    context, model = model, model.root
     observations = {}
     for variable, value in vars_to_observations.items():
-        name = variable if isinstance(variable, str) else variable.name
-        if name not in model.named_vars or model.named_vars[name] not in model.free_RVs:
+        name = context._full_name(variable if isinstance(variable, str) else variable.name)
+        if name not in model.named_vars or not _contains(model.free_RVs, model.named_vars[name]):
             raise ValueError(f"pm.observe: {name!r} is not a free random variable of the model")
         observations[name] = np.asarray(value)
     new = Model.__new__(Model)
-    new._init_empty(model.coords)
+    new._init_empty(model.coords, name=model.name)
     new.check_bounds = model.check_bounds
     nodes = model._replay_into(new, {}, observations)
     for name, node in nodes.items():
         old = model.named_vars[name]
         role = ("observed_RVs" if name in observations else
                 next(r for r in ("free_RVs", "observed_RVs", "deterministics", "data_vars")
-                     if old in getattr(model, r)))
+                     if _contains(getattr(model, r), old)))
         new._add(name, TensorVariable(node), getattr(new, role))
     for potential in model.potentials:
         new.potentials.append(potential)
     new._distributions = dict(model._distributions)
-    new.rvs_to_initial_values = {k: v for k, v in model.rvs_to_initial_values.items()
-                                 if k not in observations}
+    new.rvs_to_initial_values.update({k: v for k, v in model.rvs_to_initial_values.items()
+                                      if k not in observations})
     return new
+
+
+def _contains(variables: list, variable) -> bool:
+    """`variable` is in `variables` (by identity: == on graph variables builds a graph)."""
+    return any(v is variable for v in variables)
 
 
 def Deterministic(name: str, var: Any, model: Optional[Model] = None, dims=None) -> TensorVariable:
     """A derived quantity stored with every draw."""
     model = modelcontext(model)
-    model._check_new_name(name)
+    name = model._check_new_name(name)
     node = model._cpp_deterministic(name, as_tensor_variable(var).node, _dims_list(dims))
     return model._add(name, TensorVariable(node), model.deterministics)
 
@@ -539,7 +718,7 @@ def Deterministic(name: str, var: Any, model: Optional[Model] = None, dims=None)
 def Potential(name: str, var: Any, model: Optional[Model] = None, dims=None) -> TensorVariable:
     """A term added to the model's log density."""
     model = modelcontext(model)
-    model._check_new_name(name)
+    name = model._check_new_name(name)
     term = as_tensor_variable(var)
     model._cpp_potential(name, term.node)
     return model._add(name, term, model.potentials)

@@ -115,7 +115,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
            progressbar_theme=None, trace=None, backend: str = "native", **kwargs):
     """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments)."""
     global _said_nuts_sampler
-    model = modelcontext(model)
+    context = modelcontext(model)
+    model = context.root  # a child model samples the joint model of its tree
     model.sync_data()
     if kwargs:
         raise TypeError(f"pm.sample() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
@@ -151,7 +152,7 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         raise ValueError("pm.sample(): the model has no free random variables to sample")
     _check_observed_fit(model)
     seed = _seed(random_seed)
-    init_points, radius, metric = _init_points(model, initvals, init, chains, seed,
+    init_points, radius, metric = _init_points(model, _full_initvals(context, initvals), init, chains, seed,
                                                jitter_max_retries)
     free_names = ", ".join(rv.name for rv in model.free_RVs)
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
@@ -174,7 +175,7 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if compute_convergence_checks:
         _convergence_checks(idata)
     if var_names is not None:
-        idata = _select(idata, var_names)
+        idata = _select(idata, _full_names(context, var_names))
     if not return_inferencedata:
         # PyMC's trace keeps the tuning draws at its front when they are not discarded.
         return MultiTrace(idata, with_warmup=not discard_tuned_samples)
@@ -191,9 +192,9 @@ class NUTS:
     def __init__(self, vars=None, *, target_accept: float = 0.8, max_treedepth: int = 10,
                  model: Optional[Model] = None, scaling=None, is_cov: bool = False, potential=None,
                  **kwargs):
-        self.model = modelcontext(model)
+        self.model = modelcontext(model).root
         if vars is not None:
-            names = {getattr(v, "name", v) for v in (vars if isinstance(vars, (list, tuple)) else [vars])}
+            names = {modelcontext(model)._full_name(getattr(v, "name", v)) for v in (vars if isinstance(vars, (list, tuple)) else [vars])}
             if names != {rv.name for rv in self.model.free_RVs}:
                 raise NotImplementedError(
                     f"pm.NUTS(vars={sorted(names)}): Hypatia's NUTS moves every free variable "
@@ -266,6 +267,25 @@ def _convergence_checks(idata) -> None:
     emit(idata, logger=_log)
 
 
+def _full_initvals(model: Model, initvals):
+    """initvals (a dict or one per chain) keyed by full variable names ("x" in a child model is
+    "child::x")."""
+    if initvals is None:
+        return None
+    full = lambda values: {model._full_name(k.name if isinstance(k, TensorVariable) else k): v
+                           for k, v in (values or {}).items()}
+    if isinstance(initvals, (list, tuple)):
+        return [full(values) for values in initvals]
+    return full(initvals)
+
+
+def _full_names(model: Model, var_names) -> list:
+    """var_names as the model's full variable names: in a named model "x" means "child::x", as
+    ``model["x"]`` does."""
+    names = [var_names] if isinstance(var_names, str) else list(var_names)
+    return [model._full_name(n) for n in names]
+
+
 def _select(idata, var_names):
     names = [var_names] if isinstance(var_names, str) else list(var_names)
     posterior = idata.posterior
@@ -334,7 +354,7 @@ def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Opt
                idata_kwargs: Optional[dict] = None, progressbar: bool = True, **kernel_kwargs):
     """Sequential Monte Carlo: ``draws`` particles per chain; the log marginal likelihood is in
     sample_stats."""
-    model = modelcontext(model)
+    model = modelcontext(model).root
     model.sync_data()
     kernel_name = getattr(kernel, "__name__", str(kernel))
     if kernel_name not in ("IMH", "MH"):
@@ -369,13 +389,14 @@ def sample_prior_predictive(draws: Optional[int] = None, model: Optional[Model] 
                             return_inferencedata: bool = True, idata_kwargs: Optional[dict] = None,
                             compile_kwargs=None, samples: Optional[int] = None):
     """Draws from the prior and the prior predictive (``draws``; older releases: ``samples``)."""
-    model = modelcontext(model)
+    context = modelcontext(model)
+    model = context.root
     model.sync_data()
     if draws is None:
         draws = samples if samples is not None else 500
     raw = _core.sample_prior_predictive(model._cpp, int(draws), _seed(random_seed), "native")
     if var_names is not None:
-        names = set(var_names)
+        names = set(_full_names(context, var_names))
         raw = _filter_groups(raw, {"prior": names, "prior_predictive": names})
     idata = _to_inference_data(raw, model, idata_kwargs)
     if not return_inferencedata:
@@ -425,7 +446,8 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
                                 extend_inferencedata: bool = False, predictions: bool = False,
                                 idata_kwargs: Optional[dict] = None, compile_kwargs=None):
     """Draws of the observed variables given each posterior draw."""
-    model = modelcontext(model)
+    context = modelcontext(model)
+    model = context.root
     model.sync_data()
     if sample_dims is not None:
         raise NotImplementedError("sample_posterior_predictive(sample_dims=...) is not supported by Hypatia yet")
@@ -433,7 +455,7 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
     raw = _core.sample_posterior_predictive(model._cpp, posterior, _seed(random_seed), "native")
     raw["groups"] = {k: v for k, v in raw["groups"].items() if k == "posterior_predictive"}
     if var_names is not None:
-        names = [var_names] if isinstance(var_names, str) else list(var_names)
+        names = _full_names(context, var_names)
         raw = _filter_groups(raw, {"posterior_predictive": set(names)})
         drawn = {v["name"] for v in raw["groups"]["posterior_predictive"]["variables"]}
         raw["groups"]["posterior_predictive"]["variables"] += _unobserved_values(
@@ -505,11 +527,13 @@ def compute_log_likelihood(idata, *, var_names: Optional[Sequence[str]] = None,
     """Each observed variable's pointwise log likelihood at every posterior draw."""
     import xarray as xr
 
-    model = modelcontext(model)
+    context = modelcontext(model)
+    model = context.root
     model.sync_data()
     graph = model._cpp.log_density()
     names = [n for n, _ in graph["pointwise_log_likelihood"]]
     if var_names is not None:
+        var_names = _full_names(context, var_names)
         unknown = set(var_names) - set(names)
         if unknown:
             raise KeyError(f"compute_log_likelihood: {sorted(unknown)} are not observed variables")
@@ -563,6 +587,7 @@ def _draws_of(item: Any, draws: int, seed: int, position: int) -> np.ndarray:
 def forward_values(model: Model, outputs: list, inputs: list, values: list, seed: Optional[int] = None,
                    stream: int = 0) -> list:
     """`outputs` evaluated with every model variable drawn from its prior (one draw)."""
+    model = model.root
     model.sync_data()
     state, forward = model._cpp.forward_graph()
     by_name = dict(forward)

@@ -151,8 +151,8 @@ class LKJCholeskyCov:
                                         _core.mul(_core.expand_dims(stds.node, [-1]),
                                                   _core.expand_dims(stds.node, [-2]))))
         if store_in_trace:
-            corr = Deterministic(f"{name}_corr", corr)
-            stds = Deterministic(f"{name}_stds", stds)
+            corr = Deterministic(f"{chol.name}_corr", corr, model=model)
+            stds = Deterministic(f"{chol.name}_stds", stds, model=model)
         return chol, corr, stds
 
     @classmethod

@@ -18,7 +18,7 @@ def register_rv(model: Model, name: str, dist: DistributionVariable, *, observed
                 dims=None, initval: Any = None, transform: Any = UNSET,
                 default_transform: Any = UNSET, total_size: Any = None, rng: Any = None,
                 testval: Any = None) -> TensorVariable:
-    model._check_new_name(name)
+    name = model._check_new_name(name)  # with the model's prefix, "child::x"
     if total_size is not None and observed is None:
         raise NotImplementedError(
             f"{name}: total_size= on a free variable (local variational parameters) is not "
