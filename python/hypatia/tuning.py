@@ -117,6 +117,14 @@ def _start_point(model, start: Optional[dict], blocks: list) -> np.ndarray:
                              f"has shape {shape}") from None
     if constrained:
         x = model._unconstrain_given(x, constrained)
+        for name, value in constrained.items():
+            block = by_name[name]
+            if not np.all(np.isfinite(x[block["offset"]: block["offset"] + block["size"]])):
+                shown = (repr(float(value)) if np.ndim(value) == 0
+                         else np.array2string(np.asarray(value), threshold=8))
+                raise ValueError(f"find_MAP(start=...): {name} = {shown} is outside the "
+                                 f"variable's support (its {block['transform']} transform has no "
+                                 "finite value there)")
     for name, value in unconstrained.items():
         block = by_name[name]
         x[block["offset"]: block["offset"] + block["size"]] = value.ravel()

@@ -148,8 +148,10 @@ def test_bad_input_is_a_clear_error():
         pm.Normal("y", mu, sigma, observed=[0.5, -0.2])
         with pytest.raises(KeyError, match="'nu'.*free variables: mu, sigma"):
             pm.find_MAP(start={"nu": 1.0}, progressbar=False)
-        with pytest.raises(ValueError, match="not finite at the starting point.*sigma"):
+        with pytest.raises(ValueError, match="sigma = -1.0 is outside the variable's support"):
             pm.find_MAP(start={"sigma": -1.0}, progressbar=False)
+        with pytest.raises(ValueError, match="not finite at the starting point.*sigma"):
+            pm.find_MAP(start={"sigma_log__": np.inf}, progressbar=False)
         with pytest.raises(ValueError, match="mu has shape \\(3,\\)"):
             pm.find_MAP(start={"mu": np.zeros(3)}, progressbar=False)
         with pytest.raises(NotImplementedError, match="'Powell'"):
@@ -165,3 +167,30 @@ def test_bad_input_is_a_clear_error():
                    for method in ("L-BFGS-B", "BFGS", "l-bfgs-b")]
     for result in results[1:]:
         np.testing.assert_allclose(result["mu"], results[0]["mu"], atol=1e-12)
+
+
+def test_beta_prior_mode_with_and_without_the_log_odds_jacobian():
+    # Beta(a, b) has its mode at (a - 1) / (a + b - 2); the log-odds Jacobian x (1 - x) makes it
+    # Beta(a + 1, b + 1)'s, a / (a + b).
+    a, b = 2.5, 4.0
+    with pm.Model():
+        pm.Beta("p", alpha=a, beta=b)
+        without = pm.find_MAP(progressbar=False)
+        with_jacobian = pm.find_MAP(progressbar=False, jacobian=True)
+    assert set(without) == {"p", "p_logodds__"}
+    np.testing.assert_allclose(without["p"], (a - 1) / (a + b - 2), rtol=1e-6)
+    np.testing.assert_allclose(with_jacobian["p"], a / (a + b), rtol=1e-6)
+
+
+def test_jacobian_of_a_bound_that_is_another_free_variable():
+    # s ~ Gamma(3, 1), x ~ Uniform(0, s). Without Jacobians log p = 2 log s - s - log s, so s = 1
+    # (x's density is flat in x). With them x's log-odds Jacobian adds log s + log(t (1 - t)),
+    # t = x / s, and s's log transform log s: 3 log s - s + ..., so s = 3 and x = s / 2.
+    with pm.Model():
+        s = pm.Gamma("s", alpha=3.0, beta=1.0)
+        pm.Uniform("x", lower=0.0, upper=s)
+        without = pm.find_MAP(progressbar=False)
+        with_jacobian = pm.find_MAP(progressbar=False, jacobian=True)
+    np.testing.assert_allclose(without["s"], 1.0, rtol=1e-6)
+    np.testing.assert_allclose(with_jacobian["s"], 3.0, rtol=1e-6)
+    np.testing.assert_allclose(with_jacobian["x"], 1.5, rtol=1e-6)
