@@ -1,17 +1,19 @@
-// The hypatia command-line tool: list the bundled models, sample one and print its summary, or
-// validate the posteriordb posteriors against their references.
+// The hypatia command-line tool: list the bundled models, sample one and print its summary, find
+// its mode, or validate the posteriordb posteriors against their references.
 
 #include <CLI/CLI.hpp>
 
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <iomanip>
 #include <iostream>
 #include <limits>
 #include <map>
 
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/error.hpp"
+#include "hypatia/infer/find_map.hpp"
 #include "hypatia/interrupt.hpp"
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
@@ -192,6 +194,72 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
   });
 }
 
+struct OptimizeCommand {
+  std::string model;
+  hypatia::MapOptions options;
+};
+
+// One line per scalar: "theta[3]  1.234".
+void print_point(const hypatia::Point& values, const std::vector<hypatia::ModelVariable>& order) {
+  std::cout << std::setprecision(6);
+  for (const hypatia::ModelVariable& variable : order) {
+    auto found = values.find(variable.name);
+    if (found == values.end()) continue;
+    const hypatia::Tensor& value = found->second;
+    const std::int64_t count = hypatia::num_elements(value.shape());
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::string label = variable.name;
+      if (!value.shape().empty()) {
+        std::string index;
+        std::int64_t rest = i;
+        for (std::size_t axis = value.shape().size(); axis-- > 0;) {
+          const std::int64_t dim = value.shape()[axis];
+          index = std::to_string(rest % dim) + (index.empty() ? "" : ", ") + index;
+          rest /= dim;
+        }
+        label += "[" + index + "]";
+      }
+      std::cout << std::left << std::setw(24) << label << " " << value.at(i) << "\n";
+    }
+  }
+}
+
+void run_optimize(OptimizeCommand& command) {
+  const hypatia::BundledModel& bundled = hypatia::find_bundled_model(command.model);
+  const hypatia::Model model = bundled.build();
+  const hypatia::MapResult result = hypatia::find_map(model, command.options);
+  std::cout << "mode of " << bundled.name
+            << (command.options.jacobian ? " (with the Jacobian, unconstrained space)"
+                                         : " (without the Jacobian)")
+            << "\n"
+            << result.message << "\n"
+            << "logp " << std::setprecision(10) << result.logp << " after " << result.iterations
+            << " iterations, " << result.evaluations << " evaluations\n";
+  print_point(result.values, model.variables());
+  if (!result.converged) throw hypatia::Error("find_map " + result.message);
+}
+
+void add_optimize_command(CLI::App& app, OptimizeCommand& command) {
+  CLI::App* optimize =
+      app.add_subcommand("optimize", "Find a bundled model's posterior mode (L-BFGS) and print it");
+  optimize->add_option("model", command.model, "Name of a bundled model (see `hypatia list`)")
+      ->required();
+  optimize->add_flag("--jacobian", command.options.jacobian,
+                     "Keep the transforms' log-Jacobians: the mode on the unconstrained space "
+                     "(default: the constrained mode, as PyMC's find_MAP)");
+  optimize
+      ->add_option("--max-evaluations", command.options.max_evaluations,
+                   "Most log density evaluations")
+      ->capture_default_str()
+      ->check(integer_in(1, max_iterations));
+  const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
+                                                            {"native", hypatia::Backend::native}};
+  optimize->add_option("--backend", command.options.backend, "Execution backend: interp or native")
+      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
+      ->default_str("native");
+  optimize->callback([&command] { run_optimize(command); });
+}
+
 struct ValidateCommand {
   std::vector<std::string> names;
   std::string output = "results/posteriordb.json";
@@ -279,16 +347,20 @@ int main(int argc, char** argv) {
   app.add_subcommand("list", "List the bundled models")->callback(list_models);
   SampleCommand sample_command;
   add_sample_command(app, sample_command);
+  OptimizeCommand optimize_command;
+  add_optimize_command(app, optimize_command);
   ValidateCommand validate_command;
   add_validate_command(app, validate_command);
   try {
     app.parse(argc, argv);
     if (!unknown_command.empty()) {
-      throw CLI::ValidationError("unknown command '" + unknown_command +
-                                 "'; the commands are list, sample and validate (see --help)");
+      throw CLI::ValidationError(
+          "unknown command '" + unknown_command +
+          "'; the commands are list, sample, optimize and validate (see --help)");
     }
     if (app.get_subcommands().empty()) {
-      throw CLI::RequiredError("a command is required: list, sample or validate (see --help)");
+      throw CLI::RequiredError(
+          "a command is required: list, sample, optimize or validate (see --help)");
     }
   } catch (const CLI::ParseError& error) {
     return app.exit(error);

@@ -11,6 +11,7 @@
 
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/error.hpp"
+#include "hypatia/infer/find_map.hpp"
 #include "hypatia/interrupt.hpp"
 #include "hypatia/ppl/predictive.hpp"
 #include "hypatia/sample.hpp"
@@ -162,6 +163,42 @@ py::dict summary_rows(const py::dict& data, const std::string& group, double hdi
   return result;
 }
 
+py::dict run_find_map(const Model& model, const std::vector<double>& start,
+                      const std::vector<std::string>& variables, bool jacobian,
+                      std::int64_t max_evaluations, std::int64_t max_iterations,
+                      double gradient_tolerance, double relative_tolerance,
+                      const std::string& backend) {
+  MapOptions options{.unconstrained_start = start,
+                     .variables = variables,
+                     .jacobian = jacobian,
+                     .max_evaluations = max_evaluations,
+                     .max_iterations = max_iterations,
+                     .gradient_tolerance = gradient_tolerance,
+                     .relative_tolerance = relative_tolerance,
+                     .backend = backend_from_name(backend)};
+  MapResult result;
+  {
+    py::gil_scoped_release release;
+    result = find_map(model, options);
+  }
+  py::dict values;
+  for (const auto& [name, value] : result.values) values[py::str(name)] = to_numpy(value);
+  py::dict out;
+  out["x"] = py::array_t<double>(static_cast<py::ssize_t>(result.unconstrained.size()),
+                                 result.unconstrained.data());
+  out["gradient"] =
+      py::array_t<double>(static_cast<py::ssize_t>(result.gradient.size()), result.gradient.data());
+  out["values"] = values;
+  out["logp"] = result.logp;
+  out["gradient_norm"] = result.gradient_norm;
+  out["iterations"] = result.iterations;
+  out["evaluations"] = result.evaluations;
+  out["converged"] = result.converged;
+  out["status"] = std::string(map_status_name(result.status));
+  out["message"] = result.message;
+  return out;
+}
+
 }  // namespace
 
 void bind_inference(py::module_& m) {
@@ -192,6 +229,9 @@ void bind_inference(py::module_& m) {
     }
     return to_python(std::move(data));
   });
+  m.def("find_map", &run_find_map, py::arg("model"), py::arg("start"), py::arg("variables"),
+        py::arg("jacobian"), py::arg("max_evaluations"), py::arg("max_iterations"),
+        py::arg("gradient_tolerance"), py::arg("relative_tolerance"), py::arg("backend"));
   m.def("summary", &summary_rows, py::arg("data"), py::arg("group") = "posterior",
         py::arg("hdi_prob") = 0.94);
   m.def("interrupt_requested", &interrupt_requested);

@@ -87,9 +87,36 @@ assert (sys.argv[2] == "0") == meets, sys.argv[2]
 assert posterior["max_rhat"] == max(r["rhat"] for r in rows), posterior
 PY
 
+# optimize: without the Jacobian eight schools' mode has tau at 0, so every theta is mu and mu is
+# the precision-weighted mean of y under mu's Normal(0, 5) prior: 4.62092...
+out=$("$hypatia" optimize eight_schools 2>&1) || fail "optimize exited non-zero: $out"
+grep -q "^converged" <<<"$out" || fail "optimize did not report convergence: $out"
+/usr/bin/python3 - "$out" <<'PY' || fail "optimize mode: $out"
+import sys
+import numpy as np
+values = {}
+for line in sys.argv[1].splitlines():
+    parts = line.split()
+    if len(parts) == 2 and parts[0][0].isalpha():
+        try:
+            values[parts[0]] = float(parts[1])
+        except ValueError:
+            pass
+y = np.array([28, 8, -3, 7, -1, 1, 18, 12.0])
+sigma = np.array([15, 10, 16, 11, 9, 11, 10, 18.0])
+mode = (y / sigma**2).sum() / (1 / 25 + (1 / sigma**2).sum())
+assert abs(values["mu"] - mode) < 1e-3, (values["mu"], mode)
+assert abs(values["theta[7]"] - mode) < 1e-3, values
+PY
+out=$("$hypatia" optimize eight_schools --jacobian 2>&1) || fail "optimize --jacobian: $out"
+grep -q "with the Jacobian" <<<"$out" || fail "optimize --jacobian does not say so: $out"
+
 # --- Bad input: each case is refused at once with a clear message ------------------------------
 # (`timeout` turns a regression that starts sampling anyway into a failure rather than a hang.)
 quick() { timeout 60 "$hypatia" "$@" 2>&1; }
+
+out=$(quick optimize no_such_model) && fail "optimize: unknown model exited zero"
+grep -q "unknown model 'no_such_model'" <<<"$out" || fail "optimize unknown model message: $out"
 
 out=$(quick frobnicate) && fail "unknown command exited zero"
 grep -q "unknown command 'frobnicate'" <<<"$out" || fail "unknown command message: $out"
