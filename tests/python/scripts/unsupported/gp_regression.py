@@ -3,9 +3,8 @@ hyperparameters by pm.find_MAP, predictions at new inputs with gp.conditional an
 sample_posterior_predictive.
 
 Missing in Hypatia: the pm.gp module (covariance functions pm.gp.cov.*, mean functions,
-gp.Marginal / gp.Latent / HSGP with marginal_likelihood, prior and conditional) and pm.find_MAP
-(MAP optimisation; ARCHITECTURE.md places MAP in the C++ infer/ layer beside NUTS, which has no
-optimizer yet).
+gp.Marginal / gp.Latent / HSGP with marginal_likelihood, prior and conditional). pm.find_MAP
+exists (L-BFGS in the C++ infer/ layer).
 """
 
 import numpy as np
