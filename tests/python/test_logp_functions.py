@@ -300,3 +300,19 @@ def test_unknown_and_unsuitable_variables_are_named(model):
     with pytest.raises(KeyError, match="w_simplex__"):
         model.compile_logp(vars="mu", jacobian=False)({k: v for k, v in point.items()
                                                        if k != "w_simplex__"})
+
+
+def test_a_log_density_graph_can_be_a_deterministic():
+    """model.logp() is a graph of the model's variables, so pm.Deterministic stores it per draw."""
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 1.0)
+        s = pm.HalfNormal("s", 1.0)
+        pm.Normal("y", mu, s, observed=np.array([0.1, -0.3, 0.5]))
+        pm.Deterministic("prior_lp", model.logp(vars=[mu, s], jacobian=False))
+        idata = pm.sample(draws=20, tune=50, chains=1, random_seed=1, progressbar=False,
+                          compute_convergence_checks=False)
+    mu_draws, s_draws, stored = (np.asarray(idata.posterior[k]).ravel()
+                                 for k in ("mu", "s", "prior_lp"))
+    np.testing.assert_allclose(
+        stored, st.norm(0.0, 1.0).logpdf(mu_draws) + st.halfnorm(scale=1.0).logpdf(s_draws),
+        rtol=1e-12)
