@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from hypatia import _core
+from hypatia import _core, logp_functions
 from hypatia.tensor import variable as tensor_variable
 from hypatia.tensor.variable import TensorVariable, as_tensor_variable
 
@@ -578,19 +578,21 @@ class Model(metaclass=_ContextMeta):
         return np.asarray(self._cpp.unconstrain(full))
 
     def compile_logp(self, vars=None, jacobian: bool = True, sum: bool = True):
-        """A function of a point (value-variable names) returning the joint log density."""
-        _refuse(vars is not None, "compile_logp(vars=...)")
-        _refuse(not jacobian, "compile_logp(jacobian=False)")
-        _refuse(not sum, "compile_logp(sum=False)")
-        compiled = self.compiled()
-        return lambda point: float(compiled.logp_grad(self._flat_point(point))[0])
+        """A function of a point (value-variable names) returning the joint log density (PyMC's
+        arguments: ``vars`` picks random variables and potentials, ``jacobian=False`` leaves out
+        the transforms' log-Jacobians, ``sum=False`` returns each variable's elementwise terms)."""
+        if vars is None and jacobian and sum:
+            compiled = self.compiled()
+            return lambda point: float(compiled.logp_grad(self._flat_point(point))[0])
+        return logp_functions.compile_logp(self, vars, jacobian, sum)
 
     def compile_dlogp(self, vars=None, jacobian: bool = True):
-        """A function of a point returning the gradient over the value variables, concatenated."""
-        _refuse(vars is not None, "compile_dlogp(vars=...)")
-        _refuse(not jacobian, "compile_dlogp(jacobian=False)")
-        compiled = self.compiled()
-        return lambda point: compiled.logp_grad(self._flat_point(point))[1]
+        """A function of a point returning the gradient of the joint log density over the value
+        variables (of the free variables in ``vars``, in that order), concatenated."""
+        if vars is None and jacobian:
+            compiled = self.compiled()
+            return lambda point: compiled.logp_grad(self._flat_point(point))[1]
+        return logp_functions.compile_dlogp(self, vars, jacobian)
 
     def compile_fn(self, outs, inputs=None, point_fn: bool = True):
         _refuse(inputs is not None, "compile_fn(inputs=...)")
@@ -625,7 +627,37 @@ class Model(metaclass=_ContextMeta):
         return {name: round(float(v), round_vals) for name, v in zip(names, values)}
 
     def logp(self, vars=None, jacobian: bool = True, sum: bool = True):
-        _refuse(True, "model.logp() as a graph; use model.compile_logp()")
+        """The log density of ``vars`` (default: every random variable and potential) as a graph
+        of the model's variables, for ``model.compile_fn`` and other graphs; ``sum=False`` gives
+        a list of each variable's elementwise log density."""
+        return logp_functions.logp(self, vars, jacobian, sum)
+
+    def dlogp(self, vars=None, jacobian: bool = True) -> TensorVariable:
+        """The gradient of the joint log density over the value variables (of the free variables
+        in ``vars``, in that order), concatenated, as a graph of the model's variables."""
+        return logp_functions.dlogp(self, vars, jacobian)
+
+    @property
+    def varlogp(self) -> TensorVariable:
+        """The free variables' log density, with the transforms' log-Jacobians."""
+        return self.logp(vars=self.free_RVs)
+
+    @property
+    def varlogp_nojac(self) -> TensorVariable:
+        return self.logp(vars=self.free_RVs, jacobian=False)
+
+    @property
+    def observedlogp(self) -> TensorVariable:
+        return self.logp(vars=self.observed_RVs)
+
+    @property
+    def potentiallogp(self) -> TensorVariable:
+        return self.logp(vars=self.potentials)
+
+    @property
+    def datalogp(self) -> TensorVariable:
+        """The observed variables' and potentials' log density."""
+        return self.observedlogp + self.potentiallogp
 
     def debug(self, point=None, fn="logp", verbose=False):
         x = self._flat_point(point or self.initial_point())

@@ -25,16 +25,52 @@ Expr unconstrained_block(const Expr& x, const FlatBlock& block) {
                  block.unconstrained_shape);
 }
 
-// The shape of one observed variable's observations: its values less the event axes.
-Shape observation_shape(const ModelVariable& observed) {
-  Shape shape = observed.shape;
-  const auto event_rank = static_cast<std::size_t>(observed.distribution->event_rank());
+// The shape of one observed variable's observations (a free variable's independent values): its
+// values less the event axes.
+Shape observation_shape(const ModelVariable& variable) {
+  Shape shape = variable.shape;
+  const auto event_rank = static_cast<std::size_t>(variable.distribution->event_rank());
   shape.resize(shape.size() - std::min(event_rank, shape.size()));
   return shape;
 }
 
 Expr sum_all(const Expr& term) {
   return cast(term.rank() == 0 ? term : sum(term), DType::float64);
+}
+
+Axes last_axes(std::int64_t count) {
+  Axes axes;
+  for (std::int64_t k = 1; k <= count; ++k) axes.push_back(-k);
+  return axes;
+}
+
+// One variable's elementwise log density; `unconstrained` is a transformed free variable's
+// unconstrained value. As PyMC does, a free variable's log density is summed over the trailing
+// axes its transform couples (an ordered transform on a univariate family's vector: one term per
+// vector), with or without the Jacobian, so the shape does not depend on `jacobian`. A Jacobian
+// with more axes than the log density (PyMC refuses these) is summed down to it instead.
+ElementwiseLogDensity elementwise_term(const ModelVariable& variable,
+                                       const std::optional<Expr>& unconstrained) {
+  ElementwiseLogDensity term{.name = variable.name, .role = variable.role};
+  if (variable.role == VariableRole::potential) {
+    term.logp = cast(variable.value, DType::float64);
+    return term;
+  }
+  const bool transformed = variable.role == VariableRole::free && variable.transform;
+  // As in the joint density: a transform keeps the value in the support.
+  Expr logp = variable.distribution->logp(
+      variable.value, {.check_support = !transformed, .check_parameters = true});
+  logp = cast(broadcast_to(logp, observation_shape(variable)), DType::float64);
+  if (transformed) {
+    Expr jacobian = cast(variable.transform->log_jacobian_terms(*unconstrained), DType::float64);
+    if (jacobian.rank() < logp.rank()) logp = sum(logp, last_axes(logp.rank() - jacobian.rank()));
+    if (jacobian.rank() > logp.rank()) {
+      jacobian = sum(jacobian, last_axes(jacobian.rank() - logp.rank()));
+    }
+    term.log_jacobian = broadcast_to(jacobian, logp.shape());
+  }
+  term.logp = logp;
+  return term;
 }
 
 }  // namespace
@@ -126,6 +162,55 @@ LogDensityGraph Model::log_density() const {
     pointwise = substitute(pointwise.node(), replacements);
   }
   return graph;
+}
+
+std::vector<ElementwiseLogDensity> Model::elementwise_log_density(const Expr& x) const {
+  const PointLayout point_layout = layout();
+  const Replacements replacements = free_variable_replacements(state_->variables, point_layout, x);
+  std::vector<ElementwiseLogDensity> terms;
+  std::size_t block_index = 0;
+  for (const ModelVariable& variable : state_->variables) {
+    if (variable.role == VariableRole::data || variable.role == VariableRole::deterministic) {
+      continue;
+    }
+    ProvenanceScope scope(variable.name);
+    std::optional<Expr> unconstrained;
+    if (variable.role == VariableRole::free) {
+      unconstrained = unconstrained_block(x, point_layout.blocks.at(block_index++));
+    }
+    ElementwiseLogDensity term = elementwise_term(variable, unconstrained);
+    term.logp = substitute(term.logp.node(), replacements);
+    if (term.log_jacobian) term.log_jacobian = substitute(term.log_jacobian->node(), replacements);
+    terms.push_back(std::move(term));
+  }
+  return terms;
+}
+
+std::vector<ElementwiseLogDensity> Model::elementwise_log_density() const {
+  std::vector<ElementwiseLogDensity> terms;
+  for (const ModelVariable& variable : state_->variables) {
+    if (variable.role == VariableRole::data || variable.role == VariableRole::deterministic) {
+      continue;
+    }
+    ProvenanceScope scope(variable.name);
+    std::optional<Expr> unconstrained;
+    if (variable.role == VariableRole::free && variable.transform) {
+      unconstrained = variable.transform->unconstrain(cast(variable.value, DType::float64));
+    }
+    terms.push_back(elementwise_term(variable, unconstrained));
+  }
+  return terms;
+}
+
+Expr Model::unconstrained_vector() const {
+  std::vector<Expr> blocks;
+  for (const FlatBlock& block : layout().blocks) {
+    const Expr value = cast(variable(block.name).value, DType::float64);
+    blocks.push_back(
+        reshape(block.transform ? block.transform->unconstrain(value) : value, {block.size}));
+  }
+  if (blocks.empty()) return constant(Tensor::from_doubles({}, {0}));
+  return blocks.size() == 1 ? blocks.front() : concatenate(blocks, 0);
 }
 
 Point Model::constrain(const std::vector<double>& x) const {

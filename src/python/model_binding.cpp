@@ -42,6 +42,19 @@ py::dict describe(const ModelVariable& variable) {
   return entry;
 }
 
+py::list describe(const std::vector<ElementwiseLogDensity>& terms) {
+  py::list result;
+  for (const ElementwiseLogDensity& term : terms) {
+    py::dict entry;
+    entry["name"] = term.name;
+    entry["role"] = role_name(term.role);
+    entry["logp"] = term.logp;
+    entry["log_jacobian"] = term.log_jacobian ? py::cast(*term.log_jacobian) : py::none();
+    result.append(entry);
+  }
+  return result;
+}
+
 std::vector<double> flat(const py::handle& values) {
   auto array = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(values);
   if (!array) throw Error("expected an array of numbers");
@@ -222,6 +235,14 @@ void bind_model_class(py::module_& m) {
              result["data_values"] = values;
              return result;
            })
+      .def("unconstrained_vector", &Model::unconstrained_vector)
+      .def(
+          "elementwise_log_density",
+          [](const Model& model, const std::optional<Expr>& x) {
+            return describe(x ? model.elementwise_log_density(*x)
+                              : model.elementwise_log_density());
+          },
+          py::arg("x") = py::none())
       .def("forward_graph",
            [](const Model& model) {
              auto graph = forward_graph(model);

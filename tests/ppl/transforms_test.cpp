@@ -52,6 +52,8 @@ struct TransformSpec {
   std::function<bool(const Shape& shape, std::int64_t index)> is_free_coordinate;
   // A random point of the support, drawn independently of the transform.
   std::function<Tensor(const Shape& shape, std::mt19937_64& rng)> random_point;
+  // How many trailing axes of the constrained value one log_jacobian_terms entry covers.
+  std::size_t term_axes = 1;
 };
 
 std::int64_t last_index(const Shape& shape, std::int64_t index) {
@@ -233,7 +235,8 @@ std::vector<TransformSpec> specs() {
              return column < row;
            },
        .random_point = [](const Shape& s,
-                          std::mt19937_64& rng) { return random_lower(s, rng, true); }},
+                          std::mt19937_64& rng) { return random_lower(s, rng, true); },
+       .term_axes = 2},
       {.label = "correlation",
        .transform = correlation_transform(),
        .support = {SupportKind::correlation},
@@ -244,7 +247,8 @@ std::vector<TransformSpec> specs() {
              return column < row;
            },
        .random_point = [](const Shape& s,
-                          std::mt19937_64& rng) { return random_correlation(s, rng); }},
+                          std::mt19937_64& rng) { return random_correlation(s, rng); },
+       .term_axes = 2},
       {.label = "packed_correlation",
        .transform = packed_correlation_transform(),
        .support = {SupportKind::packed_correlation},
@@ -261,7 +265,8 @@ std::vector<TransformSpec> specs() {
              return column <= row;
            },
        .random_point = [](const Shape& s,
-                          std::mt19937_64& rng) { return random_lower(s, rng, false); }},
+                          std::mt19937_64& rng) { return random_lower(s, rng, false); },
+       .term_axes = 2},
       {.label = "zero_sum",
        .transform = zero_sum_transform(1),
        .support = {SupportKind::zero_sum},
@@ -275,7 +280,8 @@ std::vector<TransformSpec> specs() {
        .support = {SupportKind::interval, four_vector(kMixedLower), four_vector(kMixedUpper)},
        .constrained_shapes = {{4}, {3, 4}},
        .is_free_coordinate = all,
-       .random_point = random_within_mixed_bounds},
+       .random_point = random_within_mixed_bounds,
+       .term_axes = 0},
       {.label = "zero_sum over two axes",
        .transform = zero_sum_transform(2),
        .support = {.kind = SupportKind::zero_sum, .zero_sum_axes = 2},
@@ -283,7 +289,8 @@ std::vector<TransformSpec> specs() {
        .volume = Volume::gram,
        .is_free_coordinate = all,
        .random_point = [](const Shape& s,
-                          std::mt19937_64& rng) { return random_zero_sum(s, rng, 2); }},
+                          std::mt19937_64& rng) { return random_zero_sum(s, rng, 2); },
+       .term_axes = 2},
   };
 }
 
@@ -414,6 +421,43 @@ TEST(Transforms, LogJacobianGradientsMatchFiniteDifferences) {
         return total;
       },
       one_point_per_spec(7));
+}
+
+// The log-Jacobian before summing (PyMC's sum=False): one term per block of the value, each the
+// log-Jacobian of that block alone, together summing to log_jacobian.
+TEST(Transforms, LogJacobianTermsAreEachBlocksLogJacobian) {
+  for (const TransformSpec& spec : specs()) {
+    for (const Shape& shape : spec.constrained_shapes) {
+      const std::string where = spec.label + " at shape " + shape_to_string(shape);
+      const Shape free_shape = spec.transform->unconstrained_shape(shape);
+      const Shape term_shape(shape.begin(), shape.end() - spec.term_axes);
+      std::mt19937_64 rng(5);
+      const Tensor u = normal_tensor(free_shape, rng, 1.5);
+      const std::vector<Tensor> values = Graphs(free_shape, [&](const Expr& v) {
+        return Exprs{spec.transform->log_jacobian_terms(v), spec.transform->log_jacobian(v)};
+      })(u);
+      ASSERT_EQ(values[0].shape(), term_shape) << where;
+      EXPECT_EQ(values[0].dtype(), DType::float64) << where;
+      double total = 0.0;
+      for (std::int64_t i = 0; i < values[0].size(); ++i) total += values[0].at(i);
+      EXPECT_NEAR(total, values[1].at(0), 1e-10 * std::max(1.0, std::abs(total))) << where;
+      if (spec.term_axes == 0 || term_shape.empty()) continue;  // elementwise, or one block
+      // The block's unconstrained axes (a matrix's are one packed axis).
+      const auto block_axes = static_cast<std::ptrdiff_t>(free_shape.size() - term_shape.size());
+      const Shape block_shape(free_shape.end() - block_axes, free_shape.end());
+      const Graphs block_log_jacobian(
+          block_shape, [&](const Expr& v) { return Exprs{spec.transform->log_jacobian(v)}; });
+      const std::vector<double> flat = u.to_doubles();
+      const auto block_size = static_cast<std::int64_t>(flat.size()) / values[0].size();
+      for (std::int64_t b = 0; b < values[0].size(); ++b) {
+        const std::vector<double> block(flat.begin() + b * block_size,
+                                        flat.begin() + (b + 1) * block_size);
+        EXPECT_NEAR(values[0].at(b),
+                    block_log_jacobian(Tensor::from_doubles(block, block_shape))[0].at(0), 1e-10)
+            << where << ", block " << b;
+      }
+    }
+  }
 }
 
 TEST(Transforms, ConstrainedValuesAgreeOnBackends) {

@@ -72,6 +72,17 @@ struct PointLayout {
 // Named constrained values, e.g. {"mu": scalar, "theta": (8,)}.
 using Point = std::map<std::string, Tensor>;
 
+// One variable's log density before summing (PyMC's model.logp(sum=False)): a free variable's per
+// independent value (its shape less the event axes, and less the axes its transform couples, as
+// PyMC reduces them), an observed variable's per observation, a potential as it was given.
+struct ElementwiseLogDensity {
+  std::string name = {};
+  VariableRole role = VariableRole::free;
+  Expr logp = {};  // without a Jacobian
+  // Free variables with a transform: the transform's log-Jacobian, of logp's shape.
+  std::optional<Expr> log_jacobian = {};
+};
+
 // The model's log density as graphs of one flat unconstrained vector `x` and the data
 // placeholders (whose current values the model holds).
 struct LogDensityGraph {
@@ -136,6 +147,16 @@ class Model {
 
   PointLayout layout() const;
   LogDensityGraph log_density() const;
+  // Each free and observed variable's and potential's log density before summing, in model
+  // order, as graphs of log_density()'s flat vector `x` (and the data).
+  std::vector<ElementwiseLogDensity> elementwise_log_density(const Expr& x) const;
+  // The same as graphs of the variables themselves (the values model code sees): a free
+  // variable's log-Jacobian is taken at its transform's unconstrain of its value.
+  std::vector<ElementwiseLogDensity> elementwise_log_density() const;
+  // log_density()'s x as a graph of the free variables (each through its transform's
+  // unconstrain): substituted for x, it turns graphs of x, such as gradients over the value
+  // variables, into graphs of the variables.
+  Expr unconstrained_vector() const;
   // The log density and gradient compiled for a backend, as a sampler Target.
   std::unique_ptr<CompiledModel> compile(const CompileOptions& options = {}) const;
 

@@ -26,6 +26,12 @@ class Transform {
   virtual Expr unconstrain(const Expr& constrained) const = 0;
   // log |det d constrain(u) / du|, summed to a float64 scalar.
   virtual Expr log_jacobian(const Expr& unconstrained) const = 0;
+  // The same before the sum: one term per independent block of coordinates, for per-element log
+  // densities (PyMC's sum=False). Elementwise maps keep the value's shape, maps along the last
+  // axes drop those axes. The default, for maps that couple a whole value, is the summed scalar.
+  virtual Expr log_jacobian_terms(const Expr& unconstrained) const {
+    return log_jacobian(unconstrained);
+  }
 };
 
 using TransformPtr = std::shared_ptr<const Transform>;

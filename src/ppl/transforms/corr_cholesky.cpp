@@ -67,11 +67,16 @@ class CorrCholeskyTransform final : public Transform {
     return 0.5 * (log1p(z) - log1p(-z));
   }
 
-  Expr log_jacobian(const Expr& u) const override {
+  Expr log_jacobian(const Expr& u) const override { return log_jacobian_over(u, {}); }
+  // One term per factor.
+  Expr log_jacobian_terms(const Expr& u) const override { return log_jacobian_over(u, {-2, -1}); }
+
+ private:
+  static Expr log_jacobian_over(const Expr& u, const Axes& matrix_axes) {
     const Rows rows = build_rows(u);
     const std::int64_t n = rows.partial_correlations.shape().back();
     Expr below = where(triangular::strictly_lower_mask(n), rows.log_remaining, 0.0);
-    return sum(rows.log_one_minus_z2) + 0.5 * sum(below);
+    return sum(rows.log_one_minus_z2, matrix_axes) + 0.5 * sum(below, matrix_axes);
   }
 };
 

@@ -37,15 +37,24 @@ class CorrelationTransform final : public Transform {
   Expr unconstrain(const Expr& c) const override { return factor_->unconstrain(cholesky(c)); }
 
   Expr log_jacobian(const Expr& u) const override {
+    return factor_->log_jacobian(u) + sum(log_diagonal_powers(u));
+  }
+  // One term per matrix.
+  Expr log_jacobian_terms(const Expr& u) const override {
+    return factor_->log_jacobian_terms(u) + sum(log_diagonal_powers(u), {-1});
+  }
+
+ private:
+  // (n-1-j) log L_jj for each row j of each factor.
+  Expr log_diagonal_powers(const Expr& u) const {
     Expr l = factor_->constrain(u);
     const std::int64_t n = l.shape().back();
     std::vector<double> powers;
     for (std::int64_t i = 0; i < n; ++i) powers.push_back(static_cast<double>(n - 1 - i));
     Expr powers_by_row = constant(Tensor::from_doubles(powers, {n}));
-    return factor_->log_jacobian(u) + sum(powers_by_row * log(diagonal(l)));
+    return powers_by_row * log(diagonal(l));
   }
 
- private:
   TransformPtr factor_ = corr_cholesky_transform();
 };
 
@@ -77,6 +86,7 @@ class PackedCorrelationTransform final : public Transform {
   }
 
   Expr log_jacobian(const Expr& u) const override { return matrix_->log_jacobian(u); }
+  Expr log_jacobian_terms(const Expr& u) const override { return matrix_->log_jacobian_terms(u); }
 
  private:
   TransformPtr matrix_ = correlation_transform();

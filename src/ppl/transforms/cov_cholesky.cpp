@@ -49,6 +49,10 @@ class CovCholeskyTransform final : public Transform {
   Expr log_jacobian(const Expr& u) const override {
     return sum(gather(u, diagonal_positions(matrix_size_of(u)), -1));
   }
+  // One term per factor.
+  Expr log_jacobian_terms(const Expr& u) const override {
+    return sum(gather(u, diagonal_positions(matrix_size_of(u)), -1), {-1});
+  }
 };
 
 }  // namespace

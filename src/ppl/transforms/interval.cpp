@@ -20,6 +20,7 @@ class LowerBoundTransform final : public Transform {
   Expr constrain(const Expr& u) const override { return lower_ + exp(u); }
   Expr unconstrain(const Expr& x) const override { return log(x - lower_); }
   Expr log_jacobian(const Expr& u) const override { return sum(u); }
+  Expr log_jacobian_terms(const Expr& u) const override { return u; }
 
  private:
   Expr lower_;
@@ -32,6 +33,7 @@ class UpperBoundTransform final : public Transform {
   Expr constrain(const Expr& u) const override { return upper_ - exp(u); }
   Expr unconstrain(const Expr& x) const override { return log(upper_ - x); }
   Expr log_jacobian(const Expr& u) const override { return sum(u); }
+  Expr log_jacobian_terms(const Expr& u) const override { return u; }
 
  private:
   Expr upper_;
@@ -44,8 +46,9 @@ class LogOddsTransform final : public Transform {
   Expr constrain(const Expr& u) const override { return lower_ + (upper_ - lower_) * sigmoid(u); }
   Expr unconstrain(const Expr& x) const override { return logit((x - lower_) / (upper_ - lower_)); }
   // d/du [l + (h - l) sigmoid(u)] = (h - l) sigmoid(u) sigmoid(-u).
-  Expr log_jacobian(const Expr& u) const override {
-    return sum(log(upper_ - lower_) - softplus(-u) - softplus(u));
+  Expr log_jacobian(const Expr& u) const override { return sum(log_jacobian_terms(u)); }
+  Expr log_jacobian_terms(const Expr& u) const override {
+    return log(upper_ - lower_) - softplus(-u) - softplus(u);
   }
 
  private:
@@ -76,8 +79,9 @@ class PerElementBoundsTransform final : public Transform {
     return choose(logit((inside - lower_) / (upper_ - lower_)), log(maximum(x, lower_) - lower_),
                   log(upper_ - minimum(x, upper_)), x);
   }
-  Expr log_jacobian(const Expr& u) const override {
-    return sum(choose(log(upper_ - lower_) - softplus(-u) - softplus(u), u, u, zeros_like(u)));
+  Expr log_jacobian(const Expr& u) const override { return sum(log_jacobian_terms(u)); }
+  Expr log_jacobian_terms(const Expr& u) const override {
+    return choose(log(upper_ - lower_) - softplus(-u) - softplus(u), u, u, zeros_like(u));
   }
 
  private:

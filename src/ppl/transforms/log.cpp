@@ -10,6 +10,7 @@ class LogTransform final : public Transform {
   Expr constrain(const Expr& unconstrained) const override { return exp(unconstrained); }
   Expr unconstrain(const Expr& constrained) const override { return log(constrained); }
   Expr log_jacobian(const Expr& unconstrained) const override { return sum(unconstrained); }
+  Expr log_jacobian_terms(const Expr& unconstrained) const override { return unconstrained; }
 };
 
 }  // namespace

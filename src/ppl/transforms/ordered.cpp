@@ -32,6 +32,8 @@ class OrderedTransform final : public Transform {
     return concatenate({first(x), log(steps(x))}, -1);
   }
   Expr log_jacobian(const Expr& u) const override { return sum(rest(u)); }
+  // One term per ordered vector.
+  Expr log_jacobian_terms(const Expr& u) const override { return sum(rest(u), {-1}); }
 };
 
 }  // namespace

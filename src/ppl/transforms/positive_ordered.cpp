@@ -20,6 +20,8 @@ class PositiveOrderedTransform final : public Transform {
     return log(x - previous);
   }
   Expr log_jacobian(const Expr& u) const override { return sum(u); }
+  // One term per ordered vector.
+  Expr log_jacobian_terms(const Expr& u) const override { return sum(u, {-1}); }
 };
 
 }  // namespace

@@ -69,9 +69,14 @@ class SimplexTransform final : public Transform {
 
   // The map from u to the first K-1 entries is triangular with diagonal
   // dx_k/du_k = z_k (1 - z_k) * (stick left before break k).
-  Expr log_jacobian(const Expr& u) const override {
+  Expr log_jacobian(const Expr& u) const override { return sum(log_diagonal(u)); }
+  // One term per simplex.
+  Expr log_jacobian_terms(const Expr& u) const override { return sum(log_diagonal(u), {-1}); }
+
+ private:
+  static Expr log_diagonal(const Expr& u) {
     const Sticks sticks = break_sticks(u);
-    return sum(sticks.log_fraction + sticks.log_complement + sticks.log_remaining_before);
+    return sticks.log_fraction + sticks.log_complement + sticks.log_remaining_before;
   }
 };
 

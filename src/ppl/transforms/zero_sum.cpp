@@ -65,6 +65,12 @@ class ZeroSumTransform final : public Transform {
   }
 
   Expr log_jacobian(const Expr&) const override { return Expr(0.0); }
+  // One (zero) term per zero-sum block, as PyMC's transform gives.
+  Expr log_jacobian_terms(const Expr& u) const override {
+    Axes zero_sum_axes;
+    for (int k = 1; k <= n_axes_; ++k) zero_sum_axes.push_back(-k);
+    return sum(zeros_like(u), zero_sum_axes);
+  }
 
  private:
   int n_axes_;
