@@ -4,10 +4,12 @@
 // the draws as constrained values, deterministics and sampler statistics in an InferenceData.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "hypatia/function.hpp"
+#include "hypatia/infer/compound.hpp"
 #include "hypatia/infer/nuts.hpp"
 #include "hypatia/infer/smc.hpp"
 #include "hypatia/inference_data.hpp"
@@ -16,6 +18,17 @@
 namespace hypatia {
 
 enum class SamplerKind { nuts, smc };
+
+// A step method for some of a model's free variables, as PyMC's step= argument names them.
+struct StepAssignment {
+  StepMethod method = StepMethod::nuts;
+  // Free variables by name; empty: every free variable no other step names.
+  std::vector<std::string> variables = {};
+  std::map<std::string, double> settings = {};  // see StepSpec::settings
+  std::string proposal = {};
+  std::vector<double> proposal_scale = {};
+  bool tune = true;
+};
 
 struct SampleOptions {
   SamplerKind sampler = SamplerKind::nuts;
@@ -46,7 +59,18 @@ struct SampleOptions {
   // NUTS: also keep the warm-up iterations, as the groups warmup_posterior and
   // warmup_sample_stats (InferenceData::warmup_draws = tune of them).
   bool save_warmup = false;
+  // NUTS only: step methods for some (or all) free variables; the others get PyMC's defaults:
+  // NUTS for the continuous ones, BinaryGibbsMetropolis for binary ones,
+  // CategoricalGibbsMetropolis for Categorical ones, Metropolis for other discrete ones. A model
+  // with discrete free variables, or any step given here, is sampled by sample_compound.
+  std::vector<StepAssignment> steps = {};
 };
+
+// The compound steps sample() runs for `model` with options.steps (PyMC's assignment rules, see
+// SampleOptions::steps), with their blocks in the model's flat layout; `elementwise` marks the
+// blocks a compiled model can update all at once (CompiledModel::has_local_logp).
+std::vector<StepSpec> assign_steps(const Model& model, const std::vector<StepAssignment>& steps,
+                                   const CompiledModel* compiled = nullptr);
 
 // Compiles the model, samples it and gathers the result. Throws hypatia::Error before compiling
 // when the estimated memory exceeds options.memory_limit_bytes (default: the physical memory).

@@ -27,6 +27,15 @@ std::vector<std::string> Target::nonfinite_variables(const double* x) {
   return nonfinite;
 }
 
+double Target::logp(const double* x) {
+  std::vector<double> grad(static_cast<std::size_t>(dim()));
+  return logp_grad(x, grad.data());
+}
+
+bool Target::local_logp(std::int64_t, std::int64_t, const double*, double*) {
+  return false;
+}
+
 bool Target::log_prior_likelihood(const double*, double*, double*) {
   return false;
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <future>
+#include <map>
 #include <optional>
 #include <tuple>
 
@@ -11,6 +12,7 @@
 #include "hypatia/logp_grad.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/predictive.hpp"
+#include "ppl/local_log_density.hpp"
 #include "ppl/model_graph.hpp"
 #include "ppl/model_state.hpp"
 #include "ppl/startup_diagnosis.hpp"
@@ -31,6 +33,10 @@ struct CompiledModel::Shared {
   Expr prior_state;
   Expr prior_flat;
   Model model;  // for diagnosing a failed initialization
+  // With discrete free variables: the log density alone, and each conditionally independent
+  // discrete block's local terms (by block offset).
+  std::optional<Function> logp_only;
+  std::map<std::int64_t, Function> local;
 };
 
 struct CompiledModel::Instance {
@@ -39,19 +45,12 @@ struct CompiledModel::Instance {
   std::optional<Function> constrain;       // stored values
   std::optional<Function> log_likelihood;  // pointwise, per observed variable
   std::optional<Function> prior;           // a prior draw on the unconstrained scale
+  std::optional<Function> logp_only;
+  std::map<std::int64_t, Function> local;
+  std::vector<const void*> inputs;  // x, then the data
 };
 
 namespace {
-
-void reject_discrete_free_variables(const Model& model) {
-  for (const ModelVariable& variable : model.variables()) {
-    if (variable.role == VariableRole::free && variable.distribution->is_discrete()) {
-      throw Error(variable.name + ": " + variable.distribution->name() +
-                  " is discrete; gradient-based samplers need continuous free variables "
-                  "(marginalize it out, or observe it)");
-    }
-  }
-}
 
 std::vector<Expr> stored_value_graphs(const Model& model, const LogDensityGraph& graph,
                                       const PointLayout& layout) {
@@ -151,9 +150,15 @@ std::pair<Expr, Expr> prior_draw_graph(const Model& model, const PointLayout& la
   return {forward.state, concatenate(pieces, 0)};
 }
 
+bool has_discrete_block(const PointLayout& layout) {
+  for (const FlatBlock& block : layout.blocks) {
+    if (block.discrete) return true;
+  }
+  return false;
+}
+
 std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
                                                             const CompileOptions& options) {
-  reject_discrete_free_variables(model);
   LogDensityGraph graph = model.log_density();
   PointLayout layout = model.layout();
   if (layout.dim == 0) {
@@ -180,12 +185,25 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   } catch (const Error&) {
     // Left empty: sample_prior reports that the target cannot draw.
   }
+  std::optional<Function> logp_only;
+  std::map<std::int64_t, Function> local;
+  if (has_discrete_block(layout)) {
+    logp_only.emplace(function_inputs(graph), std::vector<NodePtr>{graph.logp.node()}, options);
+    for (const FlatBlock& block : layout.blocks) {
+      if (!block.discrete) continue;
+      if (std::optional<Expr> terms = local_log_density(model, graph.x, block)) {
+        local.emplace(block.offset,
+                      Function(function_inputs(graph), {terms->node()}, options));
+      }
+    }
+  }
   // Joined before the graphs it reads are moved into the result.
   Function constrain_function = constrain.get();
   return std::make_shared<const CompiledModel::Shared>(CompiledModel::Shared{
       std::move(graph), std::move(layout), std::move(stored), std::move(stored_values),
       std::move(observations), options, std::move(prototype), std::move(constrain_function),
-      std::move(prior_state), std::move(prior_flat), model});
+      std::move(prior_state), std::move(prior_flat), model, std::move(logp_only),
+      std::move(local)});
 }
 
 }  // namespace
@@ -195,7 +213,11 @@ CompiledModel::CompiledModel(const Model& model, const CompileOptions& options)
 
 CompiledModel::CompiledModel(std::shared_ptr<const Shared> shared)
     : shared_(std::move(shared)),
-      instance_(std::make_unique<Instance>(Instance{shared_->prototype.copy(), {}, {}, {}, {}})) {}
+      instance_(std::make_unique<Instance>(
+          Instance{shared_->prototype.copy(), {}, {}, {}, {}, {}, {}, {}})) {
+  instance_->inputs.push_back(nullptr);
+  for (const Tensor& value : shared_->graph.data_values) instance_->inputs.push_back(value.bytes());
+}
 
 CompiledModel::~CompiledModel() = default;
 
@@ -205,6 +227,41 @@ std::int64_t CompiledModel::dim() const {
 
 double CompiledModel::logp_grad(const double* x, double* grad) {
   return instance_->logp_grad(x, grad);
+}
+
+double CompiledModel::logp(const double* x) {
+  if (!shared_->logp_only) return Target::logp(x);
+  if (!instance_->logp_only) instance_->logp_only.emplace(shared_->logp_only->copy());
+  double logp = 0;
+  instance_->inputs[0] = x;
+  void* outputs[] = {&logp};
+  instance_->logp_only->call(instance_->inputs.data(), outputs);
+  return logp;
+}
+
+bool CompiledModel::has_local_logp(std::int64_t offset) const {
+  return shared_->local.contains(offset);
+}
+
+bool CompiledModel::local_logp(std::int64_t offset, std::int64_t size, const double* x,
+                               double* out) {
+  auto found = shared_->local.find(offset);
+  if (found == shared_->local.end() ||
+      num_elements(found->second.outputs().front()->shape()) != size) {
+    return false;
+  }
+  auto local = instance_->local.find(offset);
+  if (local == instance_->local.end()) {
+    local = instance_->local.emplace(offset, found->second.copy()).first;
+  }
+  instance_->inputs[0] = x;
+  void* outputs[] = {out};
+  local->second.call(instance_->inputs.data(), outputs);
+  return true;
+}
+
+bool CompiledModel::has_discrete_coordinates() const {
+  return has_discrete_block(shared_->layout);
 }
 
 std::unique_ptr<Target> CompiledModel::clone() const {

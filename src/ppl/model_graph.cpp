@@ -98,7 +98,8 @@ PointLayout Model::layout() const {
     FlatBlock block{.name = variable.name,
                     .offset = layout.dim,
                     .shape = variable.shape,
-                    .transform = variable.transform};
+                    .transform = variable.transform,
+                    .discrete = variable.distribution->is_discrete()};
     block.unconstrained_shape = variable.transform
                                     ? variable.transform->unconstrained_shape(variable.shape)
                                     : variable.shape;

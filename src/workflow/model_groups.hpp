@@ -24,6 +24,10 @@ Variable divergence_end(const NutsResult& result, bool warmup = false);
 // likelihood at every draw (flat unconstrained draws laid out (chain, draw, dim)).
 Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,
                            std::int64_t chains, std::int64_t draws);
+// Models with discrete variables, or with step methods chosen, run compound steps
+// (sample_compound.cpp).
+InferenceData sample_with_compound(const Model& model, CompiledModel& compiled,
+                                   const SampleOptions& options);
 // SMC runs with their own sampler (sample_smc.cpp).
 InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& options);
 

@@ -103,7 +103,9 @@ std::string now_iso8601() {
 }
 
 void add_settings(InferenceData& data, const SampleOptions& options) {
-  data.attributes["sampler"] = options.sampler == SamplerKind::nuts ? "nuts" : "smc";
+  data.attributes["sampler"] = options.sampler == SamplerKind::smc ? "smc"
+                               : data.attributes.contains("step_methods") ? "compound"
+                                                                         : "nuts";
   data.attributes["backend"] = std::string(backend_name(options.backend));
   data.attributes["chains"] = std::to_string(options.chains);
   data.attributes["draws"] = std::to_string(data.draws);
@@ -286,8 +288,13 @@ InferenceData sample(const Model& model, const SampleOptions& options) {
   }
   if (options.log_likelihood) require_observed_variable(model);
   auto compiled = model.compile({.backend = options.backend});
-  InferenceData data = options.sampler == SamplerKind::nuts ? sample_with_nuts(*compiled, options)
-                                                            : sample_with_smc(*compiled, options);
+  const bool compound = !options.steps.empty() || compiled->has_discrete_coordinates();
+  if (options.sampler == SamplerKind::smc && !options.steps.empty()) {
+    throw Error("sample: step methods are for MCMC; SMC moves all variables with its own kernel");
+  }
+  InferenceData data = options.sampler == SamplerKind::smc ? sample_with_smc(*compiled, options)
+                       : compound ? sample_with_compound(model, *compiled, options)
+                                  : sample_with_nuts(*compiled, options);
   add_settings(data, options);
   data.coords.insert(model.coords().begin(), model.coords().end());  // keeps a chain coordinate
   data.groups["observed_data"] = observed_data_group(model);

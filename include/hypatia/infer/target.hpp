@@ -18,6 +18,16 @@ class Target {
   // Writes d logp / dx into grad[0..dim) and returns logp (may be -inf or NaN; never throws for
   // a point outside the support).
   virtual double logp_grad(const double* x, double* grad) = 0;
+  // The log density alone, for gradient-free steps. Default: logp_grad with a scratch gradient.
+  virtual double logp(const double* x);
+  // For a block of coordinates [offset, offset + size) whose elements are conditionally
+  // independent given the rest: each element's own log-density terms at x (everything that
+  // depends on that element), so the change of the log density when several elements move at
+  // once is the sum of their own changes. Returns false when the target cannot (the default).
+  virtual bool local_logp(std::int64_t offset, std::int64_t size, const double* x, double* out);
+  // Whether some coordinates hold integer values that only discrete steps may move (a model
+  // with discrete free variables); gradient-based samplers refuse such targets.
+  virtual bool has_discrete_coordinates() const { return false; }
   // Another instance for another thread (shares compiled code, owns its scratch memory).
   virtual std::unique_ptr<Target> clone() const = 0;
 

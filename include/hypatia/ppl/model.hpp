@@ -59,6 +59,9 @@ struct FlatBlock {
   Shape unconstrained_shape = {};
   Shape shape = {};  // constrained
   TransformPtr transform = nullptr;
+  // Integer values (a discrete distribution), held as doubles; gradient-based samplers must not
+  // move these coordinates (they have zero gradient).
+  bool discrete = false;
 };
 
 struct PointLayout {
@@ -180,6 +183,14 @@ class CompiledModel : public Target {
 
   std::int64_t dim() const override;
   double logp_grad(const double* x, double* grad) override;
+  // Without the gradient when the model has discrete variables (compiled for their steps).
+  double logp(const double* x) override;
+  // For a discrete variable's block whose elements are conditionally independent (see
+  // ppl/local_log_density.hpp).
+  bool local_logp(std::int64_t offset, std::int64_t size, const double* x, double* out) override;
+  bool has_discrete_coordinates() const override;
+  // Whether local_logp serves this block.
+  bool has_local_logp(std::int64_t offset) const;
   std::unique_ptr<Target> clone() const override;
   std::vector<std::string> coordinate_names() const override;
   std::vector<std::string> nonfinite_variables(const double* x) override;

@@ -1,0 +1,24 @@
+#pragma once
+
+// Conditional independence read off the graph: for one free variable's block of the flat vector
+// x, whether the log density is a sum of terms each depending on at most one of its elements
+// (outlier indicators, per-observation memberships), and if so those terms per element.
+
+#include <optional>
+
+#include "hypatia/ppl/model.hpp"
+
+namespace hypatia {
+
+// A graph of x (and the data) of shape {block.size}: element j is the sum of every log-density
+// term that depends on element j of the block. Empty when some term depends on several elements
+// at once (a sum over them, a broadcast across them, a matrix product, ...), or on the block in
+// a way the analysis does not follow: then a step must evaluate the whole density per element.
+//
+// A node is "aligned" with the block when it has as many elements as the block and its flat
+// element j depends on the block's element j alone. Elementwise ops, casts, reshapes and gathers
+// from a table that does not depend on the block (mu[z]) keep alignment; everything else that
+// reads an aligned node breaks it.
+std::optional<Expr> local_log_density(const Model& model, const Expr& x, const FlatBlock& block);
+
+}  // namespace hypatia

@@ -1,0 +1,125 @@
+// Which step method moves which free variable: the user's choices first, PyMC's defaults for
+// the rest (NUTS for continuous variables, a Gibbs or Metropolis step per discrete variable).
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "hypatia/error.hpp"
+#include "hypatia/graph.hpp"
+#include "hypatia/sample.hpp"
+
+namespace hypatia {
+namespace {
+
+// The least and greatest values of a bound that is a constant; +-inf otherwise (the log
+// density's support check then rejects what lies outside).
+double constant_bound(const std::optional<Expr>& bound, bool lower) {
+  const double open = lower ? -INFINITY : INFINITY;
+  if (!bound || !is_constant(*bound->node())) return open;
+  const std::vector<double> values = constant_value(*bound->node()).to_doubles();
+  if (values.empty()) return open;
+  return lower ? *std::min_element(values.begin(), values.end())
+               : *std::max_element(values.begin(), values.end());
+}
+
+StepBlock step_block(const Model& model, const FlatBlock& block, const CompiledModel* compiled) {
+  StepBlock step{.name = block.name, .offset = block.offset, .size = block.size,
+                 .discrete = block.discrete};
+  if (!block.discrete) return step;
+  const Support support = model.variable(block.name).distribution->support();
+  switch (support.kind) {
+    case SupportKind::binary:
+      step.lower = 0;
+      step.upper = 1;
+      break;
+    case SupportKind::nonnegative_integers:
+    case SupportKind::counts:
+      step.lower = 0;
+      break;
+    case SupportKind::bounded_integers:
+    case SupportKind::point:
+      step.lower = constant_bound(support.lower, true);
+      step.upper = constant_bound(support.upper, false);
+      break;
+    default:
+      break;
+  }
+  step.elementwise = compiled && compiled->has_local_logp(block.offset);
+  return step;
+}
+
+// PyMC's default for a discrete variable.
+StepMethod default_discrete_method(const Model& model, const StepBlock& block) {
+  if (block.lower == 0 && block.upper == 1) return StepMethod::binary_gibbs_metropolis;
+  const std::string family = model.variable(block.name).distribution->name();
+  if (family.starts_with("Categorical") && std::isfinite(block.upper)) {
+    return StepMethod::categorical_gibbs_metropolis;
+  }
+  return StepMethod::metropolis;
+}
+
+}  // namespace
+
+std::vector<StepSpec> assign_steps(const Model& model, const std::vector<StepAssignment>& steps,
+                                   const CompiledModel* compiled) {
+  const PointLayout layout = model.layout();
+  std::map<std::string, const FlatBlock*> blocks;
+  for (const FlatBlock& block : layout.blocks) blocks[block.name] = &block;
+  std::map<std::string, std::string> owner;  // variable -> the step that names it
+  for (const StepAssignment& assignment : steps) {
+    const std::string method(step_method_name(assignment.method));
+    for (const std::string& name : assignment.variables) {
+      if (!blocks.contains(name)) {
+        const bool known = std::any_of(model.variables().begin(), model.variables().end(),
+                                       [&](const ModelVariable& v) { return v.name == name; });
+        throw Error(method + ": '" + name + "' is " +
+                    (known ? "not a free random variable of the model (only free variables are "
+                             "sampled)"
+                           : "not a variable of the model"));
+      }
+      auto [existing, inserted] = owner.emplace(name, method);
+      if (!inserted) {
+        throw Error("'" + name + "' is given to two steps (" + existing->second + " and " + method +
+                    "); every variable needs exactly one step");
+      }
+    }
+  }
+  std::vector<StepSpec> specs;
+  for (const StepAssignment& assignment : steps) {
+    StepSpec spec{.method = assignment.method,
+                  .settings = assignment.settings,
+                  .proposal = assignment.proposal,
+                  .proposal_scale = assignment.proposal_scale,
+                  .tune = assignment.tune};
+    for (const FlatBlock& block : layout.blocks) {
+      const bool named = std::find(assignment.variables.begin(), assignment.variables.end(),
+                                   block.name) != assignment.variables.end();
+      if (named || (assignment.variables.empty() && !owner.contains(block.name))) {
+        spec.blocks.push_back(step_block(model, block, compiled));
+        owner.emplace(block.name, std::string(step_method_name(assignment.method)));
+      }
+    }
+    if (spec.blocks.empty()) {
+      throw Error(std::string(step_method_name(assignment.method)) +
+                  ": no free variable left for this step (all are given to other steps)");
+    }
+    specs.push_back(std::move(spec));
+  }
+  StepSpec continuous{.method = StepMethod::nuts};
+  std::vector<StepSpec> discrete;
+  for (const FlatBlock& block : layout.blocks) {
+    if (owner.contains(block.name)) continue;
+    StepBlock step = step_block(model, block, compiled);
+    if (!block.discrete) {
+      continuous.blocks.push_back(step);
+      continue;
+    }
+    discrete.push_back({.method = default_discrete_method(model, step), .blocks = {step}});
+  }
+  if (!continuous.blocks.empty()) specs.push_back(std::move(continuous));
+  for (StepSpec& spec : discrete) specs.push_back(std::move(spec));
+  return specs;
+}
+
+}  // namespace hypatia
