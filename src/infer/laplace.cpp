@@ -76,18 +76,24 @@ std::string describe_bad_curvature(const Eigen::SelfAdjointEigenSolver<Matrix>& 
   return text;
 }
 
-void check_finite_hessian(const Matrix& hessian, const std::vector<std::string>& names) {
-  std::vector<std::string> bad;
+void check_finite_hessian(const Matrix& hessian, const std::vector<std::string>& names,
+                          const MapResult& mode) {
+  std::string rows;
+  std::string where;
   for (Eigen::Index i = 0; i < hessian.rows(); ++i) {
-    if (!hessian.row(i).allFinite()) bad.push_back(names[static_cast<std::size_t>(i)]);
+    if (hessian.row(i).allFinite()) continue;
+    const auto index = static_cast<std::size_t>(i);
+    rows += (rows.empty() ? "" : ", ") + names[index];
+    where += (where.empty() ? "" : ", ") + names[index] + " = " +
+             format_number(mode.unconstrained[index]);
   }
-  if (bad.empty()) return;
-  std::string joined;
-  for (const std::string& name : bad) joined += (joined.empty() ? "" : ", ") + name;
+  if (rows.empty()) return;
   throw Error(
-      "laplace_approximation: the Hessian of the log density at the mode is not finite "
-      "in the rows of " +
-      joined);
+      "laplace_approximation: the Hessian of the log density is not finite in the rows "
+      "of " +
+      rows + " at the point the optimizer stopped (" + where + "; " + mode.message +
+      "). A log density that grows without bound (such as a hierarchical scale "
+      "going to 0) has no mode to approximate; reparameterize, or try jacobian=false");
 }
 
 struct Gaussian {
@@ -166,7 +172,7 @@ LaplaceResult laplace_approximation(const Model& model, const LaplaceOptions& op
                                               {.backend = options.backend});
   result.hessian = hessian_vector_product.hessian(result.mean.data());
   const Eigen::Map<const Matrix> hessian(result.hessian.data(), dim, dim);
-  check_finite_hessian(hessian, result.coordinate_names);
+  check_finite_hessian(hessian, result.coordinate_names, result.mode);
 
   const Gaussian gaussian = gaussian_from_precision(-hessian, options, result.coordinate_names,
                                                     result.mode, result.warnings);
