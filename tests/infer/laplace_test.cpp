@@ -187,7 +187,7 @@ TEST(HessianVectorProduct, TransformedScaleMatchesTheChainRule) {
 
 // Reverse over reverse through every bundled model: H v against differences of the compiled
 // gradient at a point near the initial one, so every op these models use is differentiated twice.
-TEST(HessianVectorProduct, BundledModelsMatchFiniteDifferences) {
+void check_bundled_models(Backend backend) {
   std::mt19937_64 generator(7);
   std::uniform_real_distribution<double> uniform(-0.5, 0.5);
   ASSERT_GE(bundled_models().size(), 20u);
@@ -195,8 +195,8 @@ TEST(HessianVectorProduct, BundledModelsMatchFiniteDifferences) {
   for (const BundledModel& bundled : bundled_models()) {
     SCOPED_TRACE(bundled.name);
     const Model model = bundled.build();
-    HessianVectorProduct hvp(model, true, {.backend = Backend::interp});
-    LogpGrad logp_grad = model_logp_grad(model, Backend::interp);
+    HessianVectorProduct hvp(model, true, {.backend = backend});
+    LogpGrad logp_grad = model_logp_grad(model, backend);
     const auto n = static_cast<std::size_t>(hvp.dim());
     std::vector<double> x(n), v(n), hv(n), gradient(n), compiled_gradient(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -213,8 +213,18 @@ TEST(HessianVectorProduct, BundledModelsMatchFiniteDifferences) {
     }
     coordinates_checked += hvp.dim();
   }
-  std::printf("H v checked on %zu models, %lld coordinates\n", bundled_models().size(),
+  std::printf("H v (%s) checked on %zu models, %lld coordinates\n",
+              std::string(backend_name(backend)).c_str(), bundled_models().size(),
               static_cast<long long>(coordinates_checked));
+}
+
+TEST(HessianVectorProduct, BundledModelsMatchFiniteDifferencesOnTheInterpreter) {
+  check_bundled_models(Backend::interp);
+}
+
+// The same compiled: every op of the second-order graphs has a native emitter.
+TEST(HessianVectorProduct, BundledModelsMatchFiniteDifferencesCompiled) {
+  check_bundled_models(Backend::native);
 }
 
 TEST(HessianVectorProduct, RejectsABadParameterVector) {
