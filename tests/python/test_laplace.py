@@ -69,6 +69,12 @@ def test_logistic_regression_matches_a_numpy_newton_solve_and_inverse_hessian():
         pm.Bernoulli("y", logit_p=pm.math.dot(X_data, b), observed=labels)
         idata = pm.fit_laplace(optimize_method="L-BFGS-B", draws=4000, random_seed=1,
                                progressbar=False)
+        model = pm.modelcontext(None)
+
+    # The engine's compiled Hessian (Hessian-vector products) at an arbitrary point.
+    point = np.array([0.4, -1.1, 0.8])
+    np.testing.assert_allclose(pm._core.model_hessian(model._cpp, point.tolist(), True),
+                               hessian(point), rtol=1e-10, atol=1e-12)
 
     np.testing.assert_allclose(idata.fit["mean_vector"].values, beta, atol=1e-6)
     np.testing.assert_allclose(idata.fit["covariance_matrix"].values, covariance, rtol=1e-6,
