@@ -80,7 +80,8 @@ def _solver_settings(maxeval: int, kwargs: dict) -> dict:
     return settings
 
 
-def _start_point(model, start: Optional[dict], blocks: list) -> np.ndarray:
+def _start_point(model, start: Optional[dict], blocks: list,
+                 where: str = "find_MAP(start=...)") -> np.ndarray:
     """The unconstrained starting vector: the model's initial point (initvals, else zero on the
     unconstrained scale) with `start`'s values in place. Keys may be free variables (constrained
     values) or value variables such as ``sigma_log__`` (unconstrained values); deterministics are
@@ -89,7 +90,7 @@ def _start_point(model, start: Optional[dict], blocks: list) -> np.ndarray:
     if not start:
         return x
     if not isinstance(start, dict):
-        raise TypeError(f"find_MAP(start=...): expected a dict of values by variable name, "
+        raise TypeError(f"{where}: expected a dict of values by variable name, "
                         f"got {type(start).__name__}")
     by_name = {b["name"]: b for b in blocks}
     by_value_name = {b["value_name"]: b for b in blocks if b["value_name"] != b["name"]}
@@ -107,13 +108,13 @@ def _start_point(model, start: Optional[dict], blocks: list) -> np.ndarray:
             continue
         else:
             known = ", ".join(b["name"] for b in blocks)
-            raise KeyError(f"find_MAP(start=...): {name!r} is not a free variable of the model "
+            raise KeyError(f"{where}: {name!r} is not a free variable of the model "
                            f"(free variables: {known})")
         array = np.asarray(value, dtype=float)
         try:
             target[block["name"]] = np.broadcast_to(array, shape)
         except ValueError:
-            raise ValueError(f"find_MAP(start=...): {name} has shape {array.shape}; the variable "
+            raise ValueError(f"{where}: {name} has shape {array.shape}; the variable "
                              f"has shape {shape}") from None
     if constrained:
         x = model._unconstrain_given(x, constrained)
@@ -122,7 +123,7 @@ def _start_point(model, start: Optional[dict], blocks: list) -> np.ndarray:
             if not np.all(np.isfinite(x[block["offset"]: block["offset"] + block["size"]])):
                 shown = (repr(float(value)) if np.ndim(value) == 0
                          else np.array2string(np.asarray(value), threshold=8))
-                raise ValueError(f"find_MAP(start=...): {name} = {shown} is outside the "
+                raise ValueError(f"{where}: {name} = {shown} is outside the "
                                  f"variable's support (its {block['transform']} transform has no "
                                  "finite value there)")
     for name, value in unconstrained.items():

@@ -16,33 +16,13 @@
 #include "hypatia/graph.hpp"
 #include "hypatia/logp_grad.hpp"
 #include "hypatia/ops.hpp"
-#include "ppl/model_graph.hpp"
+#include "infer/log_density_objective.hpp"
 #include "ppl/startup_diagnosis.hpp"
 
 namespace hypatia {
 namespace {
 
 using Vector = Eigen::VectorXd;
-
-// The log density without the transforms' log-Jacobians: logp less each transformed block's
-// log-Jacobian, built from the same graphs (so the log-density builder stays the one source).
-Expr objective_graph(const Model& model, const LogDensityGraph& graph, const PointLayout& layout,
-                     bool jacobian) {
-  if (jacobian) return graph.logp;
-  // A transform's bounds may be other free variables: read them from x as the model does.
-  const Replacements replacements = free_variable_replacements(model.variables(), layout, graph.x);
-  Expr log_jacobian = Expr(0.0);
-  for (const FlatBlock& block : layout.blocks) {
-    if (!block.transform) continue;
-    const Expr unconstrained =
-        reshape(slice(graph.x, 0, Slice{block.offset, block.offset + block.size, std::nullopt}),
-                block.unconstrained_shape);
-    log_jacobian =
-        log_jacobian +
-        Expr(substitute(block.transform->log_jacobian(unconstrained).node(), replacements));
-  }
-  return graph.logp - log_jacobian;
-}
 
 std::string join(const std::vector<std::string>& names) {
   std::string joined;
@@ -244,7 +224,7 @@ MapResult find_map(const Model& model, const MapOptions& options) {
 
   const LogDensityGraph graph = model.log_density();
   const CompileOptions compile{.backend = options.backend};
-  LogpGrad logp_grad(graph.x, objective_graph(model, graph, layout, options.jacobian),
+  LogpGrad logp_grad(graph.x, log_density_objective(model, graph, layout, options.jacobian),
                      graph.data_inputs, graph.data_values, compile);
 
   {
