@@ -23,6 +23,11 @@ from hypatia.distributions.custom import CustomDist, DensityDist
 from hypatia.distributions.multivariate import expand_packed_triangular
 from hypatia.pytensorf import floatX, intX
 from hypatia.tuning import find_MAP
+from hypatia.minibatch import Minibatch
+from hypatia.variational import (
+    ADVI, FullRank, FullRankADVI, MeanField, adadelta, adagrad, adagrad_window, adam, adamax, fit,
+    momentum, nesterov_momentum, rmsprop, sgd,
+)
 
 _LAZY = {
     "math": "hypatia.math",
@@ -32,6 +37,8 @@ _LAZY = {
     "ode": "hypatia.ode",
     "pytensorf": "hypatia.pytensorf",
     "smc": "hypatia.smc",
+    "callbacks": "hypatia.callbacks",
+    "variational": "hypatia.variational",
     "summary": ("hypatia.stats", "summary"),
     "model_to_graphviz": ("hypatia.model_graph", "model_to_graphviz"),
     "model_graph": "hypatia.model_graph",
