@@ -149,7 +149,8 @@ struct Advi::Optimizer {
           break;
         case K::adadelta: {
           first[i] = s.rho * first[i] + (1 - s.rho) * g * g;
-          const double update = g * std::sqrt(second[i] + s.epsilon) / std::sqrt(first[i] + s.epsilon);
+          const double update =
+              g * std::sqrt(second[i] + s.epsilon) / std::sqrt(first[i] + s.epsilon);
           params[i] -= lr * update;
           second[i] = s.rho * second[i] + (1 - s.rho) * update * update;
           break;
@@ -177,7 +178,8 @@ Advi::Advi(Target& target, const AdviOptions& options,
       before_iteration_(std::move(before_iteration)),
       dim_(target.dim()) {
   if (dim_ < 1) fail("the model has no free random variables");
-  if (options.obj_n_mc < 1) fail("obj_n_mc must be at least 1, got " + std::to_string(options.obj_n_mc));
+  if (options.obj_n_mc < 1)
+    fail("obj_n_mc must be at least 1, got " + std::to_string(options.obj_n_mc));
   if (!(options.total_grad_norm_constraint >= 0)) {
     fail("total_grad_norm_constraint must be at least 0 (0: none)");
   }
@@ -199,19 +201,22 @@ Advi::Advi(Target& target, const AdviOptions& options,
     if (!std::isfinite(value)) fail("start values must be finite");
   }
   params_.assign(size, 0.0);
-  if (!options.start.empty()) std::copy(options.start.begin(), options.start.end(), params_.begin());
+  if (!options.start.empty())
+    std::copy(options.start.begin(), options.start.end(), params_.begin());
   if (options.family == AdviFamily::mean_field) {
     for (std::size_t i = 0; i < size; ++i) {
-      params_.push_back(options.start_sigma.empty() ? 0.0 : inverse_softplus(options.start_sigma[i]));
+      params_.push_back(options.start_sigma.empty() ? 0.0
+                                                    : inverse_softplus(options.start_sigma[i]));
     }
   } else {
     for (std::int64_t row = 0; row < dim_; ++row) {
       for (std::int64_t column = 0; column <= row; ++column) {
         const bool diagonal = row == column;
-        params_.push_back(!diagonal ? 0.0
-                          : options.start_sigma.empty()
-                              ? 1.0
-                              : inverse_softplus(options.start_sigma[static_cast<std::size_t>(row)]));
+        params_.push_back(
+            !diagonal ? 0.0
+            : options.start_sigma.empty()
+                ? 1.0
+                : inverse_softplus(options.start_sigma[static_cast<std::size_t>(row)]));
       }
     }
   }
@@ -273,8 +278,8 @@ double Advi::loss_and_gradient(std::int64_t iteration, std::vector<double>& grad
   // The entropy, sum(log diag(S)) (constants aside), enters with a minus sign.
   double entropy = 0;
   for (std::int64_t i = 0; i < d; ++i) {
-    const std::size_t k = options_.family == AdviFamily::mean_field ? static_cast<std::size_t>(i)
-                                                                    : tril_index(i, i);
+    const std::size_t k =
+        options_.family == AdviFamily::mean_field ? static_cast<std::size_t>(i) : tril_index(i, i);
     const double sigma = softplus(scale[k]);
     entropy += std::log(sigma);
     gradient[n + k] -= sigmoid(scale[k]) / sigma;
@@ -283,7 +288,8 @@ double Advi::loss_and_gradient(std::int64_t iteration, std::vector<double>& grad
 }
 
 std::int64_t Advi::run(std::int64_t iterations) {
-  if (iterations < 0) fail("the number of iterations must be at least 0, got " + std::to_string(iterations));
+  if (iterations < 0)
+    fail("the number of iterations must be at least 0, got " + std::to_string(iterations));
   std::vector<double> gradient(params_.size());
   for (std::int64_t done = 0; done < iterations; ++done) {
     if (interrupt_requested()) return done;
@@ -294,7 +300,8 @@ std::int64_t Advi::run(std::int64_t iterations) {
     for (double g : gradient) norm_squared += g * g;
     if (!std::isfinite(loss) || !std::isfinite(norm_squared)) {
       std::ostringstream message;
-      message << "the loss (-ELBO) " << (std::isfinite(loss) ? "gradient " : "") << "is not finite ("
+      message << "the loss (-ELBO) " << (std::isfinite(loss) ? "gradient " : "")
+              << "is not finite ("
               << "loss = " << loss << ") at iteration " << iteration
               << "; the optimization diverged. Try a smaller learning rate, a better start, or "
                  "check that the model's log density is finite around the start";
@@ -363,7 +370,8 @@ std::vector<double> Advi::sample(std::int64_t draws, std::uint64_t seed,
     double* x = out.data() + static_cast<std::size_t>(draw) * n;
     for (std::size_t row = 0; row < n; ++row) {
       double value = params_[row];
-      for (std::size_t column = 0; column <= row; ++column) value += factor[row * n + column] * z[column];
+      for (std::size_t column = 0; column <= row; ++column)
+        value += factor[row * n + column] * z[column];
       x[row] = value;
     }
   }
@@ -451,8 +459,9 @@ void AdviModelTarget::draw_minibatches(std::uint64_t seed, std::int64_t iteratio
   for (const State::Batch& batch : state_->batches) {
     std::vector<std::int64_t> rows(static_cast<std::size_t>(batch.batch_size));
     for (std::int64_t& row : rows) {
-      row = std::min(batch.population - 1,
-                     static_cast<std::int64_t>(rng.uniform() * static_cast<double>(batch.population)));
+      row = std::min(
+          batch.population - 1,
+          static_cast<std::int64_t>(rng.uniform() * static_cast<double>(batch.population)));
     }
     state_->logp_grad->set_data(batch.data_index, Tensor::from_ints(rows, {batch.batch_size}));
   }

@@ -174,8 +174,9 @@ std::unique_ptr<Metric> Metric::create(MetricKind kind, std::int64_t dim,
   }
   if (initial_inverse_diagonal.empty()) return metric;
   if (static_cast<std::int64_t>(initial_inverse_diagonal.size()) != dim) {
-    throw Error("NUTS: initial_inverse_metric has " + std::to_string(initial_inverse_diagonal.size()) +
-                " values; the target has " + std::to_string(dim) + " coordinates");
+    throw Error("NUTS: initial_inverse_metric has " +
+                std::to_string(initial_inverse_diagonal.size()) + " values; the target has " +
+                std::to_string(dim) + " coordinates");
   }
   for (double value : initial_inverse_diagonal) {
     if (!(value > 0) || !std::isfinite(value)) {

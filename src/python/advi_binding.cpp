@@ -72,7 +72,8 @@ class AdviFit {
     for (const auto& [name, population] : minibatches) batches.push_back({name, population});
     {
       py::gil_scoped_release release;
-      target_ = std::make_unique<AdviModelTarget>(model_, batches, CompileOptions{.backend = backend_});
+      target_ =
+          std::make_unique<AdviModelTarget>(model_, batches, CompileOptions{.backend = backend_});
     }
     std::function<void(std::int64_t)> before_iteration;
     if (target_->has_minibatches()) {
@@ -141,15 +142,17 @@ void bind_advi(py::module_& m) {
       .def_property_readonly("dim", [](const AdviFit& fit) { return fit.advi().dim(); })
       .def_property_readonly("iterations",
                              [](const AdviFit& fit) { return fit.advi().iterations(); })
-      .def_property_readonly("hist",
-                             [](const AdviFit& fit) { return vector_array(fit.advi().loss_history()); })
-      .def_property("params",
-                    [](const AdviFit& fit) { return vector_array(fit.advi().parameters()); },
-                    [](AdviFit& fit, const std::vector<double>& values) {
-                      fit.advi().set_parameters(values);
-                    })
-      .def_property_readonly("mean", [](const AdviFit& fit) { return vector_array(fit.advi().mean()); })
-      .def_property_readonly("std", [](const AdviFit& fit) { return vector_array(fit.advi().std()); })
+      .def_property_readonly(
+          "hist", [](const AdviFit& fit) { return vector_array(fit.advi().loss_history()); })
+      .def_property(
+          "params", [](const AdviFit& fit) { return vector_array(fit.advi().parameters()); },
+          [](AdviFit& fit, const std::vector<double>& values) {
+            fit.advi().set_parameters(values);
+          })
+      .def_property_readonly("mean",
+                             [](const AdviFit& fit) { return vector_array(fit.advi().mean()); })
+      .def_property_readonly("std",
+                             [](const AdviFit& fit) { return vector_array(fit.advi().std()); })
       .def_property_readonly("cov", [](const AdviFit& fit) {
         return matrix_array(fit.advi().covariance(), fit.advi().dim(), fit.advi().dim());
       });

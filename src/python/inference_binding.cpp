@@ -209,8 +209,7 @@ void bind_inference(py::module_& m) {
         py::arg("particles"), py::arg("progress"), py::arg("log_likelihood"), py::arg("init"),
         py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"),
         py::arg("progress_callback") = py::none(), py::arg("smc_kernel") = "IMH",
-        py::arg("save_warmup") = false,
-        py::arg("initial_inverse_metric") = std::vector<double>{});
+        py::arg("save_warmup") = false, py::arg("initial_inverse_metric") = std::vector<double>{});
   m.def("sample_prior_predictive",
         [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
           InferenceData data;

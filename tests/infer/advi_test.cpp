@@ -90,8 +90,8 @@ TEST(Advi, MeanFieldUnderestimatesCorrelatedVariances) {
 
 TEST(Advi, FullRankRecoversACorrelatedCovariance) {
   const std::vector<double> mean = {0.5, -1.0, 2.0};
-  const std::vector<double> covariance = {1.0, 0.8, -0.3,  //
-                                          0.8, 2.0, 0.5,   //
+  const std::vector<double> covariance = {1.0,  0.8, -0.3,  //
+                                          0.8,  2.0, 0.5,   //
                                           -0.3, 0.5, 0.7};
   GaussianTarget target(mean, inverse_of(covariance, 3));
   Advi advi(target, adam_options(AdviFamily::full_rank, 0.005));
@@ -136,10 +136,14 @@ TEST(Advi, StartsWhereAskedWithPyMCsDefaultScales) {
 
 TEST(Advi, EveryOptimizerApproachesTheOptimum) {
   const std::pair<AdviOptimizerKind, double> kinds[] = {
-      {AdviOptimizerKind::sgd, 0.01},          {AdviOptimizerKind::momentum, 0.002},
-      {AdviOptimizerKind::nesterov_momentum, 0.002}, {AdviOptimizerKind::adagrad, 0.5},
-      {AdviOptimizerKind::adagrad_window, 0.02},     {AdviOptimizerKind::rmsprop, 0.01},
-      {AdviOptimizerKind::adadelta, 1.0},           {AdviOptimizerKind::adam, 0.02},
+      {AdviOptimizerKind::sgd, 0.01},
+      {AdviOptimizerKind::momentum, 0.002},
+      {AdviOptimizerKind::nesterov_momentum, 0.002},
+      {AdviOptimizerKind::adagrad, 0.5},
+      {AdviOptimizerKind::adagrad_window, 0.02},
+      {AdviOptimizerKind::rmsprop, 0.01},
+      {AdviOptimizerKind::adadelta, 1.0},
+      {AdviOptimizerKind::adam, 0.02},
       {AdviOptimizerKind::adamax, 0.02}};
   for (const auto& [kind, learning_rate] : kinds) {
     GaussianTarget target({2.0}, {1.0 / (0.5 * 0.5)});

@@ -228,11 +228,12 @@ def test_start_and_start_sigma():
             pm.fit(0, start_sigma={"nope": 1.0})
 
 
-def test_init_advi_adapt_diag_samples_the_posterior():
+@pytest.mark.parametrize("init", ["advi+adapt_diag", "advi_map"])
+def test_init_advi_adapt_diag_samples_the_posterior(init):
     y = np.random.default_rng(16).normal(2.0, 1.0, size=30)
     model, mean, sd = _normal_model(y, sigma=1.0)
     with model:
-        idata = pm.sample(1000, tune=500, chains=2, init="advi+adapt_diag", random_seed=17,
+        idata = pm.sample(1000, tune=500, chains=2, init=init, random_seed=17,
                           progressbar=False, compute_convergence_checks=False)
     draws = idata.posterior["mu"].values.ravel()
     summary = pm.summary(idata, var_names=["mu"])

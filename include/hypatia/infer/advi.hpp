@@ -46,7 +46,7 @@ struct AdviOptimizer {
   // NaN: the kind's default above.
   double learning_rate = std::numeric_limits<double>::quiet_NaN();
   double epsilon = std::numeric_limits<double>::quiet_NaN();
-  double momentum = 0.9;  // momentum, nesterov_momentum
+  double momentum = 0.9;                                  // momentum, nesterov_momentum
   double rho = std::numeric_limits<double>::quiet_NaN();  // rmsprop 0.9, adadelta 0.95
   double beta1 = 0.9;                                     // adam, adamax
   double beta2 = 0.999;
@@ -98,8 +98,8 @@ class Advi {
   const std::vector<double>& parameters() const { return params_; }
   void set_parameters(const std::vector<double>& parameters);
   std::vector<double> mean() const;
-  std::vector<double> std() const;  // sqrt(diag(cov))
-  std::vector<double> covariance() const;  // dim x dim, row-major
+  std::vector<double> std() const;              // sqrt(diag(cov))
+  std::vector<double> covariance() const;       // dim x dim, row-major
   std::vector<double> cholesky_factor() const;  // S: dim x dim, row-major, lower triangular
 
   // `draws` x dim draws of the approximation on the unconstrained scale (row-major), from the
