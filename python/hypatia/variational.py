@@ -207,10 +207,11 @@ class _Approximation:
                 for b in self.model._blocks()}
 
     def sample(self, draws: int = 500, *, model: Optional[Model] = None, random_seed: Any = None,
-               return_inferencedata: bool = True, include_transformed: bool = True, **kwargs):
-        """``draws`` draws of the approximation as an InferenceData (one chain): free variables,
-        deterministics and (include_transformed) the unconstrained values under their value
-        variables' names, with observed and constant data, as PyMC's ``approx.sample``."""
+               return_inferencedata: bool = True, include_transformed: bool = False, **kwargs):
+        """``draws`` draws of the approximation as an InferenceData (one chain): free variables
+        and deterministics, with observed and constant data, as PyMC's ``approx.sample``;
+        ``include_transformed=True`` (passed to to_inference_data in PyMC) adds the unconstrained
+        values under their value variables' names."""
         from hypatia.sampling import MultiTrace, _seed, _to_inference_data
 
         if kwargs:

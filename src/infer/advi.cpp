@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <sstream>
 
 #include "hypatia/error.hpp"
@@ -243,8 +244,12 @@ double Advi::loss_and_gradient(std::int64_t iteration, std::vector<double>& grad
   CounterRng rng(options_.seed, static_cast<std::uint64_t>(iteration), gradient_draws);
   const double weight = 1.0 / options_.obj_n_mc;
   double mean_logp = 0;
+  double mean_half_square = 0;  // of z, for log q(x)
   for (int draw = 0; draw < options_.obj_n_mc; ++draw) {
-    for (std::size_t i = 0; i < n; ++i) z_[i] = rng.normal();
+    for (std::size_t i = 0; i < n; ++i) {
+      z_[i] = rng.normal();
+      mean_half_square += weight * 0.5 * z_[i] * z_[i];
+    }
     if (options_.family == AdviFamily::mean_field) {
       for (std::size_t i = 0; i < n; ++i) x_[i] = mu[i] + softplus(scale[i]) * z_[i];
     } else {
@@ -275,16 +280,19 @@ double Advi::loss_and_gradient(std::int64_t iteration, std::vector<double>& grad
       }
     }
   }
-  // The entropy, sum(log diag(S)) (constants aside), enters with a minus sign.
-  double entropy = 0;
+  // log q(x) = -|z|^2 / 2 - d log(2 pi) / 2 - sum(log diag(S)); only the last term depends on the
+  // parameters (for fixed z).
+  double log_determinant = 0;
   for (std::int64_t i = 0; i < d; ++i) {
     const std::size_t k =
         options_.family == AdviFamily::mean_field ? static_cast<std::size_t>(i) : tril_index(i, i);
     const double sigma = softplus(scale[k]);
-    entropy += std::log(sigma);
+    log_determinant += std::log(sigma);
     gradient[n + k] -= sigmoid(scale[k]) / sigma;
   }
-  return -mean_logp - entropy;
+  const double log_two_pi = std::log(2 * std::numbers::pi);
+  return -mean_half_square - 0.5 * static_cast<double>(d) * log_two_pi - log_determinant -
+         mean_logp;
 }
 
 std::int64_t Advi::run(std::int64_t iterations) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.stats
 
 import hypatia as pm
 
@@ -50,6 +51,11 @@ def test_mean_field_recovers_the_conjugate_normal_posterior():
     assert np.all(np.isfinite(approx.hist))
     assert approx.hist[:100].mean() > approx.hist[-1000:].mean() + 10
     assert len(inference.hist) == 10000
+    # hist is PyMC's -ELBO estimate, log q(x) - log p(x, y); with q the exact (Gaussian) posterior
+    # it is -log p(y), the log evidence of the conjugate model, at every draw.
+    evidence = scipy.stats.multivariate_normal(np.zeros(len(y)), np.eye(len(y)) + 100.0).logpdf(y)
+    np.testing.assert_allclose(inference.hist[-500:].mean(), -evidence, atol=0.05)
+    assert inference.hist[-500:].std() < 0.5  # only the parameters' jitter
 
 
 def test_default_optimizer_is_adagrad_window_and_params_follow_pymc():
@@ -180,13 +186,14 @@ def test_approx_sample_gives_inference_data_in_the_constrained_space():
         pm.Normal("y", theta.sum() * 0.0 + 0.0, sigma, observed=y)
         pm.Deterministic("double_theta", 2 * theta, dims="group")
         approx = pm.fit(3000, random_seed=12, progressbar=False, obj_optimizer=pm.adam(learning_rate=0.01))
-    idata = approx.sample(400, random_seed=13)
+    idata = approx.sample(400, random_seed=13, include_transformed=True)
     posterior = idata.posterior
     assert dict(posterior["theta"].sizes) == {"chain": 1, "draw": 400, "group": 3}
     assert list(posterior["theta"].coords["group"].values) == ["a", "b", "c"]
     assert (posterior["sigma"].values > 0).all()
     np.testing.assert_allclose(posterior["double_theta"].values, 2 * posterior["theta"].values)
-    # include_transformed (PyMC's default): the unconstrained value next to the variable.
+    # include_transformed: the unconstrained value next to the variable (not by default).
+    assert "sigma_log__" not in approx.sample(3, random_seed=1).posterior
     np.testing.assert_allclose(np.exp(posterior["sigma_log__"].values), posterior["sigma"].values)
     # The draws follow the approximation: log sigma ~ N(mean, sd) on the unconstrained scale.
     log_sigma = np.log(posterior["sigma"].values.ravel())
@@ -194,7 +201,7 @@ def test_approx_sample_gives_inference_data_in_the_constrained_space():
     mean, sd = approx.mean.eval()[index], approx.std.eval()[index]
     assert abs(log_sigma.mean() - mean) < 4 * sd / np.sqrt(400)
     assert "y" in idata.observed_data
-    same = approx.sample(400, random_seed=13)
+    same = approx.sample(400, random_seed=13, include_transformed=True)
     np.testing.assert_array_equal(same.posterior["sigma"].values, posterior["sigma"].values)
     trace = approx.sample(5, random_seed=1, return_inferencedata=False)
     assert trace["theta"].shape == (5, 3)

@@ -10,8 +10,10 @@
 //   mean-field: params (mu, rho), sigma = softplus(rho), S = diag(sigma);
 //   full-rank:  params (mu, L_tril), S = L lower triangular with L_tril below the diagonal and
 //               softplus(L_tril) on it.
-// The loss is -ELBO up to a constant: -(mean over draws of logp(x)) - sum(log diag(S)), what
-// PyMC's approx.hist records (its Gaussian normalizing constants aside).
+// The loss recorded per iteration is PyMC's estimate of -ELBO = E_q[log q(x) - logp(x)]: the mean
+// over the draws of log q(x) - logp(x), with log q(x) = sum(-z^2 / 2 - log(2 pi) / 2) -
+// sum(log diag(S)). Its gradient uses the entropy's exact gradient (the draws' z do not depend on
+// the parameters).
 
 #include <cstdint>
 #include <functional>
