@@ -25,8 +25,9 @@ from hypatia.pytensorf import floatX, intX
 from hypatia.tuning import find_MAP
 from hypatia.minibatch import Minibatch
 from hypatia.variational import (
-    ADVI, FullRank, FullRankADVI, MeanField, adadelta, adagrad, adagrad_window, adam, adamax, fit,
-    momentum, nesterov_momentum, rmsprop, sgd,
+    ADVI, ASVGD, SVGD, Empirical, FullRank, FullRankADVI, ImplicitGradient, KLqp, MeanField,
+    adadelta, adagrad, adagrad_window, adam, adamax, fit, momentum, nesterov_momentum, rmsprop,
+    sample_approx, sgd,
 )
 
 _LAZY = {

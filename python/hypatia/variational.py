@@ -456,6 +456,27 @@ class FullRankADVI(_Inference):
     _approximation = FullRank
 
 
+def _not_supported(name: str, what: str):
+    def refuse(*args, **kwargs):
+        raise NotImplementedError(f"pm.{name}: {what} is not supported by Hypatia; use pm.ADVI or "
+                                  "pm.FullRankADVI (pm.fit(method='advi' | 'fullrank_advi'))")
+
+    refuse.__name__ = name
+    return refuse
+
+
+SVGD = _not_supported("SVGD", "Stein variational gradient descent")
+ASVGD = _not_supported("ASVGD", "amortized Stein variational gradient descent")
+Empirical = _not_supported("Empirical", "the Empirical (particle) approximation")
+KLqp = _not_supported("KLqp", "a general KL(q||p) inference over a given approximation")
+ImplicitGradient = _not_supported("ImplicitGradient", "implicit-gradient inference")
+
+
+def sample_approx(approx: _Approximation, draws: int = 100, include_transformed: bool = True):
+    """PyMC's ``pm.sample_approx``: ``approx.sample(draws, include_transformed=...)``."""
+    return approx.sample(draws=draws, include_transformed=include_transformed)
+
+
 _METHODS = {"advi": ADVI, "fullrank_advi": FullRankADVI}
 _UNSUPPORTED = {
     "svgd": "Stein variational gradient descent (pm.SVGD)",
@@ -500,6 +521,7 @@ def advi_init(model: Model, init: str, chains: int, n_init: int, seed: int, prog
     variances as the initial diagonal inverse metric."""
     from hypatia.callbacks import CheckParametersConvergence
 
+    _log.info(f"Initializing NUTS using {init}...")
     start = None
     if initvals:
         start = initvals if isinstance(initvals, dict) else initvals[0]

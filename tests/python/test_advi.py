@@ -258,6 +258,8 @@ def test_bad_methods_and_arguments():
                 pm.fit(10, method=method)
         with pytest.raises(NotImplementedError, match="pathfinder"):
             pm.fit(10, method="pathfinder")
+        with pytest.raises(NotImplementedError, match="SVGD"):
+            pm.SVGD(n_particles=10)
         with pytest.raises(KeyError, match="unknown method"):
             pm.fit(10, method="nuts")
         with pytest.raises(TypeError, match="obj_optimizer"):
