@@ -391,9 +391,15 @@ class _Inference:
         fresh.params = previous.params
         fresh.continue_from(previous.iterations)
         approx._fit = fresh
+        self._last_settings = {"obj_n_mc": obj_n_mc, "obj_optimizer": obj_optimizer,
+                               "total_grad_norm_constraint": total_grad_norm_constraint}
         self._run(int(n), callbacks, bool(progressbar))
         self.hist = approx.hist
         return approx
+
+    def refine(self, n: int, progressbar: bool = True):
+        """Runs n more iterations with the settings of the last fit (PyMC's ``refine``)."""
+        return self.fit(n, progressbar=progressbar, **getattr(self, "_last_settings", {}))
 
     # Iterations run in C++ between two returns to Python when no callback asks for fewer.
     _PIECE = 1000

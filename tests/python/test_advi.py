@@ -178,6 +178,26 @@ def test_callbacks_see_the_iteration_and_can_stop():
     assert seen[0] == (1, 1) and seen[-1] == (250, 250) and len(seen) == 250
 
 
+def test_callbacks_with_every_are_called_only_where_they_act():
+    y = np.random.default_rng(10).normal(size=10)
+    model, _, _ = _normal_model(y)
+
+    class Every50:
+        every = 50
+
+        def __init__(self):
+            self.calls = []
+
+        def __call__(self, approx, losses, i):
+            self.calls.append(i)
+            assert len(losses) == i
+
+    counter = Every50()
+    with model:
+        pm.fit(500, random_seed=1, callbacks=[counter], progressbar=False)
+    assert counter.calls == [1, *range(50, 501, 50)]
+
+
 def test_approx_sample_gives_inference_data_in_the_constrained_space():
     y = np.random.default_rng(11).normal(size=15)
     with pm.Model(coords={"group": ["a", "b", "c"]}):
@@ -218,7 +238,8 @@ def test_same_seed_same_fit_and_fits_continue():
         inference = pm.ADVI(random_seed=3)
         inference.fit(200, progressbar=False)
         inference.fit(300, progressbar=False)
-    assert len(inference.hist) == 500
+        inference.refine(100, progressbar=False)
+    assert len(inference.hist) == 600
     np.testing.assert_array_equal(inference.hist[:200], first.hist[:200])
 
 
