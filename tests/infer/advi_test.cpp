@@ -9,6 +9,8 @@
 #include <numbers>
 
 #include "hypatia/error.hpp"
+#include "hypatia/ops.hpp"
+#include "hypatia/ppl/distributions.hpp"
 #include "infer/mcmc_checks.hpp"
 
 namespace hypatia {
@@ -224,6 +226,57 @@ TEST(AdviErrors, BadOptionsAreRefused) {
   EXPECT_THROW(Advi(target, options), Error);
   EXPECT_THROW(advi_optimizer_kind("lbfgs"), Error);
   EXPECT_EQ(advi_optimizer_kind("adamax"), AdviOptimizerKind::adamax);
+}
+
+}  // namespace
+}  // namespace hypatia
+
+namespace hypatia {
+namespace {
+
+// A minibatch model: y[rows] ~ Normal(mu, 1) with `rows` an index container of 8 of the 40
+// values. Before each iteration ADVI redraws the rows uniformly with replacement, so the batch's
+// log likelihood, times 40 / 8, is unbiased for the full data's.
+TEST(AdviModel, MinibatchRowsAreRedrawnUniformly) {
+  std::vector<double> y(40);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = 0.1 * static_cast<double>(i) - 1.0;
+  Model model;
+  const Expr data = model.data("y", Tensor::from_doubles(y, {40}));
+  const Expr rows = model.data("rows", Tensor::from_ints({0, 1, 2, 3, 4, 5, 6, 7}, {8}));
+  const Expr mu = model.normal("mu", 0.0, 1.0);
+  model.observe("y_batch", Normal(mu, 1.0), gather(data, rows));
+  AdviModelTarget target(model, {{"rows", 40}}, {.backend = Backend::interp});
+  ASSERT_TRUE(target.has_minibatches());
+  const double x = 0.3;
+  double gradient = 0;
+  const double prior = -0.5 * x * x - 0.5 * std::log(2 * std::numbers::pi);
+  double full = 0;
+  for (double value : y)
+    full += -0.5 * (value - x) * (value - x) - 0.5 * std::log(2 * std::numbers::pi);
+  const int iterations = 4000;
+  double sum = 0, sum_squares = 0;
+  for (int i = 0; i < iterations; ++i) {
+    target.draw_minibatches(11, i);
+    const double scaled = (target.logp_grad(&x, &gradient) - prior) * 40.0 / 8.0;
+    sum += scaled;
+    sum_squares += scaled * scaled;
+  }
+  const double mean = sum / iterations;
+  const double standard_error = std::sqrt((sum_squares / iterations - mean * mean) / iterations);
+  EXPECT_GT(standard_error, 0);  // the rows did change
+  EXPECT_NEAR(mean, full, 4 * standard_error);
+  // The same (seed, iteration) draws the same rows.
+  target.draw_minibatches(11, 5);
+  const double first = target.logp_grad(&x, &gradient);
+  target.draw_minibatches(11, 6);
+  target.draw_minibatches(11, 5);
+  EXPECT_EQ(target.logp_grad(&x, &gradient), first);
+}
+
+TEST(AdviModel, UnknownMinibatchContainerIsAnError) {
+  Model model;
+  model.normal("mu", 0.0, 1.0);
+  EXPECT_THROW(AdviModelTarget(model, {{"rows", 10}}, {.backend = Backend::interp}), Error);
 }
 
 }  // namespace
