@@ -56,6 +56,8 @@ struct SampleOptions {
   // +-init_radius), one point for every chain, or one per chain.
   std::vector<std::vector<double>> init = {};
   double init_radius = 2;
+  // NUTS: the diagonal inverse metric warm-up starts from (NutsOptions::initial_inverse_metric).
+  std::vector<double> initial_inverse_metric = {};
   // NUTS: also keep the warm-up iterations, as the groups warmup_posterior and
   // warmup_sample_stats (InferenceData::warmup_draws = tune of them).
   bool save_warmup = false;

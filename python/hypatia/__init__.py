@@ -24,6 +24,12 @@ from hypatia.distributions.multivariate import expand_packed_triangular
 from hypatia.pytensorf import floatX, intX
 from hypatia.tuning import find_MAP
 from hypatia.laplace import fit_laplace
+from hypatia.minibatch import Minibatch
+from hypatia.variational import (
+    ADVI, ASVGD, SVGD, Empirical, FullRank, FullRankADVI, ImplicitGradient, KLqp, MeanField,
+    adadelta, adagrad, adagrad_window, adam, adamax, fit, momentum, nesterov_momentum, rmsprop,
+    sample_approx, sgd,
+)
 
 _LAZY = {
     "math": "hypatia.math",
@@ -33,6 +39,8 @@ _LAZY = {
     "ode": "hypatia.ode",
     "pytensorf": "hypatia.pytensorf",
     "smc": "hypatia.smc",
+    "callbacks": "hypatia.callbacks",
+    "variational": "hypatia.variational",
     "summary": ("hypatia.stats", "summary"),
     "model_to_graphviz": ("hypatia.model_graph", "model_to_graphviz"),
     "model_graph": "hypatia.model_graph",

@@ -377,19 +377,32 @@ class Model(metaclass=_ContextMeta):
         self._registrations.append(("data", name, dims))
         return self._cpp.data(name, value, dims)
 
+    def _bind_minibatches(self, nodes) -> None:
+        """Makes the pm.Minibatch index placeholders that `nodes` read data of the model (they
+        are created outside any model, like PyMC's minibatches)."""
+        from hypatia.minibatch import index_containers
+
+        for name, initial in index_containers([n for n in nodes if isinstance(n, _core.Node)]):
+            if not any(entry[0] == "data" and entry[1] == name for entry in self._registrations):
+                self._cpp_data(name, initial, [])
+
     def _cpp_rv(self, name: str, dist, shape, dims: list, transform, untransformed: bool):
+        self._bind_minibatches(list(getattr(dist, "params", None) or ()))
         self._registrations.append(("rv", name, dist, shape, dims, transform, untransformed))
         return self._cpp.rv(name, dist.distribution, shape, dims, transform, untransformed)
 
     def _cpp_observe(self, name: str, dist, observed, dims: list):
+        self._bind_minibatches([observed, *(getattr(dist, "params", None) or ())])
         self._registrations.append(("observe", name, dist, observed, dims))
         return self._cpp.observe(name, dist.distribution, observed, dims)
 
     def _cpp_deterministic(self, name: str, node, dims: list):
+        self._bind_minibatches([node])
         self._registrations.append(("deterministic", name, node, dims))
         return self._cpp.deterministic(name, node, dims)
 
     def _cpp_potential(self, name: str, node):
+        self._bind_minibatches([node])
         self._registrations.append(("potential", name, node))
         self._cpp.potential(name, node)
 

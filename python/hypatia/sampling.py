@@ -66,7 +66,7 @@ def _init_points(model: Model, initvals, init: str, chains: int, seed: int = 0,
     """
     metric = "dense" if init in ("adapt_full", "jitter+adapt_full") else "diagonal"
     known = ("auto", "adapt_diag", "jitter+adapt_diag", "adapt_full", "jitter+adapt_full",
-             "jitter+adapt_diag_grad")
+             "jitter+adapt_diag_grad", "advi+adapt_diag", "advi", "advi_map")
     if init not in known:
         raise ValueError(f"pm.sample(init={init!r}): Hypatia supports {', '.join(known)}")
     jitter = init.startswith("jitter") or init == "auto"
@@ -152,8 +152,18 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         raise ValueError("pm.sample(): the model has no free random variables to sample")
     _check_observed_fit(model)
     seed = _seed(random_seed)
-    init_points, radius, metric = _init_points(model, _full_initvals(context, initvals), init, chains, seed,
-                                               jitter_max_retries)
+    initial_inverse_metric = []
+    if init in ("advi+adapt_diag", "advi", "advi_map"):
+        # PyMC's ADVI initializations: starts drawn from a mean-field fit, whose variances are
+        # the diagonal metric warm-up starts from (variational.advi_init).
+        from hypatia.variational import advi_init
+
+        init_points, initial_inverse_metric = advi_init(model, init, chains, n_init, seed, progressbar,
+                                                        _full_initvals(context, initvals))
+        radius, metric = 1.0, "diagonal"
+    else:
+        init_points, radius, metric = _init_points(model, _full_initvals(context, initvals), init, chains,
+                                                   seed, jitter_max_retries)
     free_names = ", ".join(rv.name for rv in model.free_RVs)
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
               f"with Hypatia's NUTS: [{free_names}]")
@@ -162,7 +172,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
                        float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),
                        log_likelihood, init_points, radius, backend,
                        threading.current_thread() is threading.main_thread(),
-                       progress_callback(progressbar), save_warmup=record_warmup)
+                       progress_callback(progressbar), save_warmup=record_warmup,
+                       initial_inverse_metric=initial_inverse_metric)
     seconds = time.perf_counter() - start
     raw["attributes"]["sampling_time"] = repr(seconds)
     raw["attributes"]["tuning_steps"] = str(int(tune))

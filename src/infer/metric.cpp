@@ -72,6 +72,8 @@ class DiagonalMetric final : public Metric {
 
   const std::vector<double>& inverse() const override { return inverse_; }
 
+  void set_inverse_diagonal(const std::vector<double>& values) override { inverse_ = values; }
+
  private:
   std::vector<double> inverse_;
   std::vector<double> mean_;  // Welford's running mean and sum of squared deviations
@@ -139,6 +141,17 @@ class DenseMetric final : public Metric {
 
   const std::vector<double>& inverse() const override { return inverse_; }
 
+  void set_inverse_diagonal(const std::vector<double>& values) override {
+    Matrix inverse(inverse_.data(), dim_, dim_);
+    Matrix cholesky(cholesky_.data(), dim_, dim_);
+    inverse.setZero();
+    cholesky.setZero();
+    for (std::int64_t i = 0; i < dim_; ++i) {
+      inverse(i, i) = values[static_cast<std::size_t>(i)];
+      cholesky(i, i) = std::sqrt(values[static_cast<std::size_t>(i)]);
+    }
+  }
+
  private:
   std::int64_t dim_;
   std::vector<double> inverse_;   // M^{-1}, row-major
@@ -151,9 +164,28 @@ class DenseMetric final : public Metric {
 
 }  // namespace
 
-std::unique_ptr<Metric> Metric::create(MetricKind kind, std::int64_t dim) {
-  if (kind == MetricKind::dense) return std::make_unique<DenseMetric>(dim);
-  return std::make_unique<DiagonalMetric>(dim);
+std::unique_ptr<Metric> Metric::create(MetricKind kind, std::int64_t dim,
+                                       const std::vector<double>& initial_inverse_diagonal) {
+  std::unique_ptr<Metric> metric;
+  if (kind == MetricKind::dense) {
+    metric = std::make_unique<DenseMetric>(dim);
+  } else {
+    metric = std::make_unique<DiagonalMetric>(dim);
+  }
+  if (initial_inverse_diagonal.empty()) return metric;
+  if (static_cast<std::int64_t>(initial_inverse_diagonal.size()) != dim) {
+    throw Error("NUTS: initial_inverse_metric has " +
+                std::to_string(initial_inverse_diagonal.size()) + " values; the target has " +
+                std::to_string(dim) + " coordinates");
+  }
+  for (double value : initial_inverse_diagonal) {
+    if (!(value > 0) || !std::isfinite(value)) {
+      throw Error("NUTS: initial_inverse_metric values must be positive and finite, got " +
+                  std::to_string(value));
+    }
+  }
+  metric->set_inverse_diagonal(initial_inverse_diagonal);
+  return metric;
 }
 
 }  // namespace hypatia::infer

@@ -14,8 +14,12 @@ namespace hypatia::infer {
 
 class Metric {
  public:
-  // Starts at the identity.
-  static std::unique_ptr<Metric> create(MetricKind kind, std::int64_t dim);
+  // Starts at the identity, or at the diagonal M^{-1} = initial_inverse_diagonal when given (dim
+  // positive values, e.g. variances from an ADVI fit).
+  static std::unique_ptr<Metric> create(MetricKind kind, std::int64_t dim,
+                                        const std::vector<double>& initial_inverse_diagonal = {});
+  // Sets M^{-1} to diag(values) (dim positive values).
+  virtual void set_inverse_diagonal(const std::vector<double>& values) = 0;
   virtual ~Metric() = default;
 
   virtual MetricKind kind() const = 0;

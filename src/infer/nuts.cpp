@@ -73,7 +73,8 @@ class ChainRun {
         chain_(chain),
         progress_(progress),
         rng_(options.seed, static_cast<std::uint64_t>(chain)),
-        metric_(infer::Metric::create(options.metric, target.dim())),
+        metric_(
+            infer::Metric::create(options.metric, target.dim(), options.initial_inverse_metric)),
         hamiltonian_(target, *metric_),
         transition_(hamiltonian_, options.max_tree_depth, options.max_energy_error),
         current_(target.dim()) {

@@ -35,5 +35,6 @@ void bind_distributions(py::module_& module);
 void bind_model(py::module_& module);
 void bind_inference(py::module_& module);
 void bind_laplace(py::module_& module);
+void bind_advi(py::module_& module);
 
 }  // namespace hypatia::python

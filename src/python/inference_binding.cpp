@@ -93,7 +93,7 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
                     const std::vector<std::vector<double>>& init, double init_radius,
                     const std::string& backend, bool handle_interrupt,
                     const py::object& progress_callback, const std::string& smc_kernel,
-                    bool save_warmup) {
+                    bool save_warmup, const std::vector<double>& initial_inverse_metric) {
   SampleOptions options;
   if (sampler == "nuts") {
     options.sampler = SamplerKind::nuts;
@@ -132,6 +132,7 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
   options.init = init;
   options.init_radius = init_radius;
   options.save_warmup = save_warmup;
+  options.initial_inverse_metric = initial_inverse_metric;
   InferenceData data;
   {
     ScopedInterruptHandler handler(handle_interrupt);
@@ -208,7 +209,7 @@ void bind_inference(py::module_& m) {
         py::arg("particles"), py::arg("progress"), py::arg("log_likelihood"), py::arg("init"),
         py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"),
         py::arg("progress_callback") = py::none(), py::arg("smc_kernel") = "IMH",
-        py::arg("save_warmup") = false);
+        py::arg("save_warmup") = false, py::arg("initial_inverse_metric") = std::vector<double>{});
   m.def("sample_prior_predictive",
         [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
           InferenceData data;

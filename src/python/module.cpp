@@ -25,4 +25,5 @@ PYBIND11_MODULE(_core, module) {
   bind_model(module);
   bind_inference(module);
   bind_laplace(module);
+  bind_advi(module);
 }

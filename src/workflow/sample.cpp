@@ -33,6 +33,7 @@ NutsOptions nuts_options(const SampleOptions& options) {
   nuts.progress_callback = options.progress_callback;
   nuts.init = options.init;
   nuts.init_radius = options.init_radius;
+  nuts.initial_inverse_metric = options.initial_inverse_metric;
   nuts.save_warmup = options.save_warmup;
   return nuts;
 }

@@ -24,6 +24,9 @@ struct NutsOptions {
   int max_tree_depth = 10;         // at most 2^max_tree_depth leapfrog steps per draw
   double max_energy_error = 1000;  // a larger energy error ends the trajectory as a divergence
   MetricKind metric = MetricKind::diagonal;
+  // The diagonal inverse metric warm-up starts from (dim positive values, e.g. the variances of
+  // an ADVI fit, as PyMC's init="advi+adapt_diag"); empty: the identity.
+  std::vector<double> initial_inverse_metric;
   // Starting points on the unconstrained scale: empty (uniform in +-init_radius), one point for
   // every chain, or one point per chain.
   std::vector<std::vector<double>> init;

@@ -385,6 +385,14 @@ def evaluate(variables: list, inputs_to_values: Optional[dict] = None) -> list:
     values = list(given.values())
     missing = [n for n in _core.free_inputs(outputs) if not any(n.same(i) for i in inputs)]
     if missing:
+        # pm.Minibatch rows: a random batch each time, as PyMC's eval draws one.
+        from hypatia.minibatch import random_rows
+
+        for node, rows in random_rows(missing):
+            inputs.append(node)
+            values.append(rows)
+        missing = [n for n in missing if not any(n.same(i) for i in inputs)]
+    if missing:
         if model_evaluator is None:
             names = ", ".join(str(n.name) for n in missing)
             raise ValueError(f"cannot evaluate: no values given for the inputs {names}")
