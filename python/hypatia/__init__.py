@@ -14,8 +14,13 @@ from hypatia.data import ConstantData, Data, MutableData, set_data
 from hypatia.distributions import *  # noqa: F401,F403  (every family under PyMC's name)
 from hypatia.distributions import distribution as _distribution_module
 from hypatia.model import Deterministic, Model, Potential, modelcontext, observe
+from hypatia.step_methods import (
+    NUTS, BinaryGibbsMetropolis, CategoricalGibbsMetropolis, CauchyProposal, CompoundStep,
+    DEMetropolis, DEMetropolisZ, HamiltonianMC, LaplaceProposal, Metropolis,
+    MultivariateNormalProposal, NormalProposal, PoissonProposal, Slice, UniformProposal,
+)
 from hypatia.sampling import (
-    NUTS, compute_log_likelihood, draw, logcdf, logp, sample, sample_posterior_predictive,
+    compute_log_likelihood, draw, logcdf, logp, sample, sample_posterior_predictive,
     sample_prior_predictive, sample_smc,
 )
 

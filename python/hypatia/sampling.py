@@ -19,6 +19,7 @@ from hypatia import _core
 from hypatia.distributions.distribution import DistributionVariable
 from hypatia.model import Model, modelcontext
 from hypatia.progress import progress_callback
+from hypatia.step_methods import step_specs
 from hypatia.tensor.variable import TensorVariable, as_tensor_variable
 
 _log = logging.getLogger("hypatia")
@@ -86,11 +87,15 @@ def _init_points(model: Model, initvals, init: str, chains: int, seed: int = 0,
     if jitter:
         rng = np.random.default_rng([seed, 0x1A17])
         compiled = model.compiled()
+        continuous = np.ones(len(points[0]))  # discrete values are not jittered
+        for block in model._blocks():
+            if block["discrete"]:
+                continuous[block["offset"]:block["offset"] + block["size"]] = 0
         jittered = []
         for chain in range(chains):
             x = points[chain % len(points)]
             for _ in range(max(int(jitter_max_retries), 0) + 1):
-                candidate = x + rng.uniform(-1.0, 1.0, size=x.shape)
+                candidate = x + continuous * rng.uniform(-1.0, 1.0, size=x.shape)
                 value, grad = compiled.logp_grad(candidate)
                 if np.isfinite(value) and np.all(np.isfinite(grad)):
                     break
@@ -120,10 +125,12 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     model.sync_data()
     if kwargs:
         raise TypeError(f"pm.sample() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
-    if step is not None:
-        step_settings = _nuts_step_settings(step, model)
-        target_accept = step_settings["target_accept"] if target_accept is None else target_accept
-        max_treedepth = step_settings["max_treedepth"] if max_treedepth is None else max_treedepth
+    steps = step_specs(step)
+    if len(steps) == 1 and steps[0]["method"] == "NUTS" and not steps[0]["variables"]:
+        # One NUTS for everything: its settings are the run's NUTS settings.
+        settings = steps.pop()["settings"]
+        target_accept = settings["target_accept"] if target_accept is None else target_accept
+        max_treedepth = int(settings["max_treedepth"]) if max_treedepth is None else max_treedepth
     if callback is not None:
         _refuse("callback=...")
     if trace is not None:
@@ -165,16 +172,20 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         init_points, radius, metric = _init_points(model, _full_initvals(context, initvals), init, chains,
                                                    seed, jitter_max_retries)
     free_names = ", ".join(rv.name for rv in model.free_RVs)
+    compound = bool(steps) or any(b["discrete"] for b in model._blocks())
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
-              f"with Hypatia's NUTS: [{free_names}]")
+              + ("with Hypatia's compound steps" if compound else f"with Hypatia's NUTS: [{free_names}]"))
     start = time.perf_counter()
     raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, seed,
                        float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),
                        log_likelihood, init_points, radius, backend,
                        threading.current_thread() is threading.main_thread(),
                        progress_callback(progressbar), save_warmup=record_warmup,
-                       initial_inverse_metric=initial_inverse_metric)
+                       initial_inverse_metric=initial_inverse_metric, steps=steps)
     seconds = time.perf_counter() - start
+    if compound:
+        _log.info("CompoundStep\n" + "\n".join(
+            f">{methods.replace(': ', ': [', 1)}]" for methods in raw["attributes"]["step_methods"].split("; ")))
     raw["attributes"]["sampling_time"] = repr(seconds)
     raw["attributes"]["tuning_steps"] = str(int(tune))
     _log.info(f"Sampling took {seconds:.1f} seconds.")
@@ -191,42 +202,6 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         # PyMC's trace keeps the tuning draws at its front when they are not discarded.
         return MultiTrace(idata, with_warmup=not discard_tuned_samples)
     return idata
-
-
-class NUTS:
-    """PyMC's ``pm.NUTS`` step object, for ``pm.sample(step=pm.NUTS(target_accept=0.9))``: it
-    carries NUTS settings to Hypatia's compiled NUTS, which moves every free variable."""
-
-    _IGNORED = ("step_scale", "early_max_treedepth", "adapt_step_size", "gamma", "k", "t0",
-                "Emax", "max_energy_error", "integrator", "blocked", "dtype")
-
-    def __init__(self, vars=None, *, target_accept: float = 0.8, max_treedepth: int = 10,
-                 model: Optional[Model] = None, scaling=None, is_cov: bool = False, potential=None,
-                 **kwargs):
-        self.model = modelcontext(model).root
-        if vars is not None:
-            names = {modelcontext(model)._full_name(getattr(v, "name", v)) for v in (vars if isinstance(vars, (list, tuple)) else [vars])}
-            if names != {rv.name for rv in self.model.free_RVs}:
-                raise NotImplementedError(
-                    f"pm.NUTS(vars={sorted(names)}): Hypatia's NUTS moves every free variable "
-                    "together; compound steps over subsets are not supported yet")
-        if scaling is not None or potential is not None:
-            raise NotImplementedError("pm.NUTS(scaling=..., potential=...): Hypatia adapts its own "
-                                      "mass matrix; a given scaling or potential is not supported yet")
-        unknown = set(kwargs) - set(self._IGNORED)
-        if unknown:
-            raise TypeError(f"pm.NUTS(): unexpected keyword arguments {', '.join(sorted(unknown))}")
-        self.target_accept = float(target_accept)
-        self.max_treedepth = int(max_treedepth)
-
-
-def _nuts_step_settings(step, model: Model) -> dict:
-    steps = list(step) if isinstance(step, (list, tuple)) else [step]
-    if len(steps) != 1 or not isinstance(steps[0], NUTS):
-        names = ", ".join(type(s).__name__ for s in steps)
-        _refuse(f"step={names}", "Hypatia samples with its NUTS only; other step methods and "
-                                 "compound steps (needed for discrete variables) are not supported yet")
-    return {"target_accept": steps[0].target_accept, "max_treedepth": steps[0].max_treedepth}
 
 
 def _check_observed_fit(model: Model) -> None:

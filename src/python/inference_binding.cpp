@@ -5,6 +5,8 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <map>
+
 #include <csignal>
 #include <memory>
 #include <span>
@@ -86,6 +88,38 @@ ProgressCallback progress_callback_from(py::object callable) {
   };
 }
 
+StepMethod step_method_from_name(const std::string& name) {
+  static const std::map<std::string, StepMethod> methods = {
+      {"NUTS", StepMethod::nuts},
+      {"HamiltonianMC", StepMethod::hamiltonian_mc},
+      {"Metropolis", StepMethod::metropolis},
+      {"BinaryGibbsMetropolis", StepMethod::binary_gibbs_metropolis},
+      {"CategoricalGibbsMetropolis", StepMethod::categorical_gibbs_metropolis},
+      {"Slice", StepMethod::slice},
+      {"DEMetropolis", StepMethod::de_metropolis},
+      {"DEMetropolisZ", StepMethod::de_metropolis_z}};
+  auto found = methods.find(name);
+  if (found == methods.end()) throw Error("unknown step method '" + name + "'");
+  return found->second;
+}
+
+// pm.sample's steps as dicts: method, variables, settings, proposal, proposal_scale, tune.
+std::vector<StepAssignment> step_assignments(const py::list& steps) {
+  std::vector<StepAssignment> assignments;
+  for (const py::handle& item : steps) {
+    const py::dict step = py::reinterpret_borrow<py::dict>(item);
+    StepAssignment assignment;
+    assignment.method = step_method_from_name(step["method"].cast<std::string>());
+    assignment.variables = step["variables"].cast<std::vector<std::string>>();
+    assignment.settings = step["settings"].cast<std::map<std::string, double>>();
+    assignment.proposal = step["proposal"].cast<std::string>();
+    assignment.proposal_scale = step["proposal_scale"].cast<std::vector<double>>();
+    assignment.tune = step["tune"].cast<bool>();
+    assignments.push_back(std::move(assignment));
+  }
+  return assignments;
+}
+
 py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t draws,
                     std::int64_t tune, int chains, int cores, std::uint64_t seed,
                     double target_accept, int max_tree_depth, const std::string& metric,
@@ -93,8 +127,10 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
                     const std::vector<std::vector<double>>& init, double init_radius,
                     const std::string& backend, bool handle_interrupt,
                     const py::object& progress_callback, const std::string& smc_kernel,
-                    bool save_warmup, const std::vector<double>& initial_inverse_metric) {
+                    bool save_warmup, const std::vector<double>& initial_inverse_metric,
+                    const py::list& steps) {
   SampleOptions options;
+  options.steps = step_assignments(steps);
   if (sampler == "nuts") {
     options.sampler = SamplerKind::nuts;
   } else if (sampler == "smc") {
@@ -209,7 +245,8 @@ void bind_inference(py::module_& m) {
         py::arg("particles"), py::arg("progress"), py::arg("log_likelihood"), py::arg("init"),
         py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"),
         py::arg("progress_callback") = py::none(), py::arg("smc_kernel") = "IMH",
-        py::arg("save_warmup") = false, py::arg("initial_inverse_metric") = std::vector<double>{});
+        py::arg("save_warmup") = false, py::arg("initial_inverse_metric") = std::vector<double>{},
+        py::arg("steps") = py::list());
   m.def("sample_prior_predictive",
         [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
           InferenceData data;

@@ -215,6 +215,7 @@ void bind_model_class(py::module_& m) {
                entry["size"] = block.size;
                entry["unconstrained_shape"] = block.unconstrained_shape;
                entry["shape"] = block.shape;
+               entry["discrete"] = block.discrete;
                entry["transform"] =
                    block.transform ? py::object(py::str(block.transform->name())) : py::none();
                blocks.append(entry);

@@ -144,11 +144,6 @@ def _register_imputed(model: Model, name: str, dist: DistributionVariable, array
         raise NotImplementedError(
             f"{name}: missing values are imputed only for univariate families; "
             f"{dist.family} has {dist.event_rank} event axes")
-    if dist.distribution.is_discrete:
-        raise NotImplementedError(
-            f"{name}: {int(mask.sum())} observed values are missing, and imputing them would make "
-            f"{name}_unobserved a discrete free variable, which Hypatia cannot sample yet "
-            "(NUTS needs continuous variables); drop the missing rows or model them explicitly")
     shape = array.shape
     missing = np.flatnonzero(mask.ravel())
     present = np.flatnonzero(~mask.ravel())
