@@ -71,7 +71,7 @@ class BinaryGibbsMetropolisStep : public Step {
     proposed_ = state.x;
     flip_.assign(coordinates_.size(), false);
     for (std::size_t k = 0; k < coordinates_.size(); ++k) {
-      if (rng.uniform() >= transit_p_) continue;
+      if (transit_p_ < 1 && rng.uniform() >= transit_p_) continue;
       const auto i = static_cast<std::size_t>(coordinates_[k]);
       proposed_[i] = 1 - state.x[i];
       flip_[k] = true;
@@ -81,7 +81,9 @@ class BinaryGibbsMetropolisStep : public Step {
     for (std::size_t k = 0; k < coordinates_.size(); ++k) {
       if (!flip_[k]) continue;
       const double log_ratio = proposed_terms_[k] - current_terms_[k];
-      if (std::isfinite(proposed_terms_[k]) && std::log(rng.uniform()) < log_ratio) {
+      // An uphill move is always taken: no uniform needed.
+      if (std::isfinite(proposed_terms_[k]) &&
+          (log_ratio >= 0 || std::log(rng.uniform()) < log_ratio)) {
         const auto i = static_cast<std::size_t>(coordinates_[k]);
         state.x[i] = proposed_[i];
         moved = true;

@@ -263,6 +263,13 @@ class ChainRun {
     }
     state_ = initial_state(target, options, chain, rng_);
     result_.stats = stat_columns(steps_);
+    for (auto& step : steps_) stat_counts_.push_back(step->stat_names().size());
+    const auto dim = static_cast<std::size_t>(target.dim());
+    result_.draws.reserve(static_cast<std::size_t>(options.draws) * dim);
+    result_.lp.reserve(static_cast<std::size_t>(options.draws));
+    for (StepStatColumn& column : result_.stats) {
+      column.values.reserve(static_cast<std::size_t>(options.draws));
+    }
     if (options.save_warmup) result_.warmup_stats = result_.stats;
     const std::size_t width = result_.stats.size();
     scratch_.resize(width);
@@ -286,11 +293,12 @@ class ChainRun {
     }
     bool diverged = false;
     std::size_t column = 0;
-    for (auto& step : steps_) {
-      step->step(state_, rng_, iteration, tuning);
-      step->stats(scratch_.data() + column);
-      column += step->stat_names().size();
-      if (const std::vector<double>* point = step->divergent_point()) {
+    for (std::size_t k = 0; k < steps_.size(); ++k) {
+      Step& step = *steps_[k];
+      step.step(state_, rng_, iteration, tuning);
+      step.stats(scratch_.data() + column);
+      column += stat_counts_[k];
+      if (const std::vector<double>* point = step.divergent_point()) {
         result_.divergences.push_back(
             {tuning ? iteration : iteration - options_.tune, tuning, *point});
         diverged = true;
@@ -323,6 +331,7 @@ class ChainRun {
   ChainState state_;
   CompoundChain result_;
   std::vector<double> scratch_;
+  std::vector<std::size_t> stat_counts_;  // per step
   std::int64_t divergences_ = 0;
 };
 
