@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "hypatia/error.hpp"
+#include "hypatia/interrupt.hpp"
 #include "infer/step.hpp"
 
 namespace hypatia::infer {
@@ -59,21 +60,28 @@ class SliceStep : public Step {
       };
       double left = start - rng.uniform() * width;
       double right = left + width;
-      nstep_out_ += step_out(on_slice, left, -width, k);
-      nstep_out_ += step_out(on_slice, right, width, k);
-      double count = 0;
-      double value = rng.uniform(left, right);
-      while (!on_slice(value)) {
-        // Shrink towards the current value, which is on the slice, so this ends.
-        if (value > start) {
-          right = value;
-        } else if (value < start) {
-          left = value;
+      try {
+        nstep_out_ += step_out(on_slice, left, -width, k);
+        nstep_out_ += step_out(on_slice, right, width, k);
+        double count = 0;
+        double value = rng.uniform(left, right);
+        while (!on_slice(value)) {
+          // Shrink towards the current value, which is on the slice, so this ends.
+          if (value > start) {
+            right = value;
+          } else if (value < start) {
+            left = value;
+          }
+          value = rng.uniform(left, right);
+          check_limit(++count, k, "shrinking");
         }
-        value = rng.uniform(left, right);
-        check_limit(++count, k, "shrinking");
+        nstep_in_ += static_cast<std::int64_t>(count);
+      } catch (const Interrupted&) {
+        // A long search (a flat log density, no iter_limit) stopped by the user: this
+        // coordinate stays put and the sampler ends the run after this iteration.
+        x_[i] = start;
+        break;
       }
-      nstep_in_ += static_cast<std::int64_t>(count);
       logp = last_logp_;
       if (adapting) {
         width_[k] = width * (tunes_ / (tunes_ + 1)) + (right - left) / (tunes_ + 1);
@@ -107,7 +115,10 @@ class SliceStep : public Step {
     return static_cast<std::int64_t>(count);
   }
 
+  struct Interrupted {};
+
   void check_limit(double count, std::size_t k, const char* phase) const {
+    if (interrupt_requested()) throw Interrupted();
     if (count <= iter_limit_) return;
     const std::vector<std::string> names = target_.coordinate_names();
     const auto i = static_cast<std::size_t>(coordinates_[k]);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "hypatia/infer/compound.hpp"
+#include "hypatia/interrupt.hpp"
 #include "infer/mcmc_checks.hpp"
 #include "support/errors.hpp"
 
@@ -307,6 +308,41 @@ TEST(Steps, SliceIterLimitStopsWithAClearError) {
         quiet({spec_for(StepMethod::slice, 1, {{"w", 1e-4}, {"iter_limit", 20}})}, 5, 5, 1));
   });
   testing::expect_mentions(message, {"Slice", "iter_limit", "20", "stepping out"});
+}
+
+// Flat everywhere (improper), so stepping out never ends; it asks for an interrupt after
+// `at` evaluations, as Ctrl-C would.
+class FlatInterruptingTarget : public Target {
+ public:
+  explicit FlatInterruptingTarget(std::int64_t at) : at_(at) {}
+  std::int64_t dim() const override { return 1; }
+  double logp_grad(const double*, double* grad) override {
+    if (++evaluations_ == at_) request_interrupt();
+    grad[0] = 0;
+    return 0;
+  }
+  std::unique_ptr<Target> clone() const override {
+    return std::make_unique<FlatInterruptingTarget>(*this);
+  }
+
+ private:
+  std::int64_t at_;
+  std::int64_t evaluations_ = 0;
+};
+
+TEST(Steps, AnInterruptEndsAnEndlessSliceSearch) {
+  clear_interrupt();
+  CompoundOptions options = quiet({spec_for(StepMethod::slice, 1)}, 0, 10, 3, 2);
+  const CompoundResult result = sample_compound(FlatInterruptingTarget(10000), options);
+  EXPECT_TRUE(interrupt_requested());
+  clear_interrupt();
+  // Chain 0 (run first on the one thread) keeps the iteration it was in, its coordinate left
+  // where it started; chain 1 never starts.
+  ASSERT_EQ(result.chains.size(), 2u);
+  ASSERT_EQ(result.chains[0].lp.size(), 1u);
+  EXPECT_TRUE(std::isfinite(result.chains[0].draws[0]));
+  EXPECT_LE(std::abs(result.chains[0].draws[0]), options.init_radius);
+  EXPECT_EQ(result.chains[1].lp.size(), 0u);
 }
 
 TEST(Steps, DeMetropolisTunesScalingOrLambdaAsAsked) {
