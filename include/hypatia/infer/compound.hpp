@@ -52,14 +52,27 @@ struct StepSpec {
   std::vector<StepBlock> blocks = {};
   // Method settings by PyMC's argument names where PyMC has them, e.g. "target_accept",
   // "max_treedepth", "scaling", "tune_interval", "transit_p", "w", "lamb", "path_length";
-  // unknown names are errors.
+  // unknown names are errors. Booleans are 0 or 1. By method:
+  //   HamiltonianMC: path_length (2), max_steps (1024), step_scale (0.25; the first step size is
+  //     step_scale / dim^(1/4)), target_accept (0.65), gamma, k, t0 (dual averaging; defaults
+  //     from CompoundOptions::nuts: 0.05, 0.75, 10), adapt_step_size (1), Emax (the energy error
+  //     that counts as a divergence; default CompoundOptions::nuts.max_energy_error, 1000).
+  //   Slice: w (1, the initial slice width), iter_limit (infinite: stepping-out or shrinking
+  //     iterations per coordinate beyond which sampling stops with an error).
+  //   DEMetropolis: lamb (2.38 / sqrt(2 * dim), dim the step's coordinates), scaling (0.001, the
+  //     noise's scale), tune_interval (100).
+  //   DEMetropolisZ: the same, and tune_drop_fraction (0.9).
   std::map<std::string, double> settings = {};
   // Metropolis: "normal" (default for continuous blocks), "uniform", "cauchy", "laplace",
   // "poisson"; "" picks the default (a symmetric integer proposal for discrete blocks).
   // CategoricalGibbsMetropolis: "uniform" (default) or "proportional".
+  // DEMetropolis, DEMetropolisZ: what warm-up tunes, PyMC's tune argument: "scaling" (default,
+  // also "") or "lambda"; PyMC's tune=None is `tune = false` below.
+  // HamiltonianMC and Slice take none.
   std::string proposal = {};
   // Metropolis: the proposal's scale per coordinate of the step's blocks (PyMC's S), before the
-  // tuned scaling; empty: ones.
+  // tuned scaling; empty: ones. DEMetropolis, DEMetropolisZ: the noise's scale per coordinate
+  // (their S), times scaling. HamiltonianMC and Slice take none.
   std::vector<double> proposal_scale = {};
   bool tune = true;  // adapt during warm-up (where the method adapts)
 };
@@ -72,7 +85,8 @@ struct CompoundOptions {
   std::uint64_t seed = 0;
   std::vector<StepSpec> steps = {};  // their blocks must not overlap and must cover the target
   // NUTS and HamiltonianMC steps read their warm-up settings from here (target_accept and
-  // max_treedepth may be overridden per step).
+  // max_treedepth may be overridden per step; HamiltonianMC's target_accept is its own setting,
+  // 0.65 by default as in PyMC, and it takes the metric kind and windows from here).
   NutsOptions nuts = {};
   // Starting points (full flat vectors): empty (continuous coordinates uniform in +-init_radius,
   // discrete ones at the value nearest zero in their support), one for every chain, or one per
