@@ -23,6 +23,7 @@ from hypatia.distributions.custom import CustomDist, DensityDist
 from hypatia.distributions.multivariate import expand_packed_triangular
 from hypatia.pytensorf import floatX, intX
 from hypatia.tuning import find_MAP
+from hypatia.pathfinder import fit_pathfinder
 
 _LAZY = {
     "math": "hypatia.math",

@@ -66,7 +66,7 @@ def _init_points(model: Model, initvals, init: str, chains: int, seed: int = 0,
     """
     metric = "dense" if init in ("adapt_full", "jitter+adapt_full") else "diagonal"
     known = ("auto", "adapt_diag", "jitter+adapt_diag", "adapt_full", "jitter+adapt_full",
-             "jitter+adapt_diag_grad")
+             "jitter+adapt_diag_grad", "pathfinder")
     if init not in known:
         raise ValueError(f"pm.sample(init={init!r}): Hypatia supports {', '.join(known)}")
     jitter = init.startswith("jitter") or init == "auto"
@@ -152,8 +152,12 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         raise ValueError("pm.sample(): the model has no free random variables to sample")
     _check_observed_fit(model)
     seed = _seed(random_seed)
-    init_points, radius, metric = _init_points(model, _full_initvals(context, initvals), init, chains, seed,
-                                               jitter_max_retries)
+    if init == "pathfinder":  # each chain starts at its own multi-path Pathfinder draw
+        from hypatia.pathfinder import pathfinder_initial_points
+        init_points, radius, metric = pathfinder_initial_points(model, chains, seed, backend), 1.0, "diagonal"
+    else:
+        init_points, radius, metric = _init_points(model, _full_initvals(context, initvals), init, chains,
+                                                   seed, jitter_max_retries)
     free_names = ", ".join(rv.name for rv in model.free_RVs)
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
               f"with Hypatia's NUTS: [{free_names}]")

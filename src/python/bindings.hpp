@@ -34,5 +34,6 @@ void bind_ops(py::module_& module);
 void bind_distributions(py::module_& module);
 void bind_model(py::module_& module);
 void bind_inference(py::module_& module);
+void bind_pathfinder(py::module_& module);
 
 }  // namespace hypatia::python

@@ -24,4 +24,5 @@ PYBIND11_MODULE(_core, module) {
   bind_distributions(module);
   bind_model(module);
   bind_inference(module);
+  bind_pathfinder(module);
 }
