@@ -66,13 +66,12 @@ py::dict run_pathfinder(const Model& model, int num_paths, std::int64_t num_draw
 }  // namespace
 
 void bind_pathfinder(py::module_& m) {
-  m.def("pathfinder", &run_pathfinder, py::arg("model"), py::arg("num_paths"),
-        py::arg("num_draws"), py::arg("num_draws_per_path"), py::arg("num_elbo_draws"),
-        py::arg("history_size"), py::arg("max_lbfgs_iters"), py::arg("max_line_search"),
-        py::arg("tol_rel_obj"), py::arg("tol_grad"), py::arg("curvature_epsilon"),
-        py::arg("init_radius"), py::arg("init"), py::arg("psis_resample"),
-        py::arg("resample_with_replacement"), py::arg("seed"), py::arg("cores"),
-        py::arg("backend"));
+  m.def("pathfinder", &run_pathfinder, py::arg("model"), py::arg("num_paths"), py::arg("num_draws"),
+        py::arg("num_draws_per_path"), py::arg("num_elbo_draws"), py::arg("history_size"),
+        py::arg("max_lbfgs_iters"), py::arg("max_line_search"), py::arg("tol_rel_obj"),
+        py::arg("tol_grad"), py::arg("curvature_epsilon"), py::arg("init_radius"), py::arg("init"),
+        py::arg("psis_resample"), py::arg("resample_with_replacement"), py::arg("seed"),
+        py::arg("cores"), py::arg("backend"));
 }
 
 }  // namespace hypatia::python
