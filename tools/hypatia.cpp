@@ -14,6 +14,7 @@
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/error.hpp"
 #include "hypatia/infer/find_map.hpp"
+#include "hypatia/infer/pathfinder.hpp"
 #include "hypatia/interrupt.hpp"
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
@@ -260,6 +261,69 @@ void add_optimize_command(CLI::App& app, OptimizeCommand& command) {
   optimize->callback([&command] { run_optimize(command); });
 }
 
+struct PathfinderCommand {
+  std::string model;
+  hypatia::PathfinderOptions options;
+  hypatia::Backend backend = hypatia::Backend::native;
+  std::string output;
+};
+
+void run_pathfinder(PathfinderCommand& command) {
+  const hypatia::BundledModel& bundled = hypatia::find_bundled_model(command.model);
+  if (!command.output.empty()) {
+    check_output("--output", command.output, hypatia::StreamTargets::refuse);
+  }
+  hypatia::ModelPathfinder fit =
+      hypatia::pathfinder(bundled.build(), command.options, command.backend);
+  fit.data.attributes["model_name"] = bundled.name;
+  for (std::size_t i = 0; i < fit.result.paths.size(); ++i) {
+    std::cout << "path " << i << ": " << fit.result.paths[i].message << "\n";
+  }
+  std::cout << "Pareto k " << std::setprecision(3) << fit.result.pareto_k << " over "
+            << fit.result.evaluations << " log density evaluations\n";
+  hypatia::diagnostics::print_summary(std::cout, hypatia::diagnostics::summarize(fit.data));
+  if (!command.output.empty()) {
+    hypatia::write_netcdf(fit.data, command.output);
+    std::cout << "wrote " << command.output << "\n";
+  }
+}
+
+void add_pathfinder_command(CLI::App& app, PathfinderCommand& command) {
+  CLI::App* pathfinder = app.add_subcommand(
+      "pathfinder", "Approximate a bundled model's posterior with Pathfinder and print a summary");
+  auto& options = command.options;
+  pathfinder->add_option("model", command.model, "Name of a bundled model (see `hypatia list`)")
+      ->required();
+  pathfinder->add_option("--num-paths", options.num_paths, "Paths from different starts")
+      ->capture_default_str()
+      ->check(integer_in(1, max_chains));
+  pathfinder->add_option("--num-draws", options.num_draws, "Draws from each path's approximation")
+      ->capture_default_str()
+      ->check(integer_in(1, max_iterations));
+  pathfinder
+      ->add_option("--num-psis-draws", options.num_psis_draws,
+                   "Draws resampled from the pooled paths by PSIS weights")
+      ->capture_default_str()
+      ->check(integer_in(1, max_iterations));
+  pathfinder->add_option("--history-size", options.history_size, "L-BFGS correction pairs")
+      ->capture_default_str()
+      ->check(integer_in(1, 1000));
+  pathfinder->add_option("--seed", options.seed, "Random seed")
+      ->capture_default_str()
+      ->check(integer_in(0, max_seed));
+  pathfinder->add_option("--cores", options.cores, "Threads running paths (0: one per core)")
+      ->capture_default_str()
+      ->check(integer_in(0, max_chains));
+  const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
+                                                            {"native", hypatia::Backend::native}};
+  pathfinder->add_option("--backend", command.backend, "Execution backend: interp or native")
+      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
+      ->default_str("native");
+  pathfinder->add_option("--output,-o", command.output,
+                         "Write the draws as NetCDF (InferenceData)");
+  pathfinder->callback([&command] { run_pathfinder(command); });
+}
+
 struct ValidateCommand {
   std::vector<std::string> names;
   std::string output = "results/posteriordb.json";
@@ -349,6 +413,8 @@ int main(int argc, char** argv) {
   add_sample_command(app, sample_command);
   OptimizeCommand optimize_command;
   add_optimize_command(app, optimize_command);
+  PathfinderCommand pathfinder_command;
+  add_pathfinder_command(app, pathfinder_command);
   ValidateCommand validate_command;
   add_validate_command(app, validate_command);
   try {

@@ -35,6 +35,7 @@ from hypatia.variational import (
     adadelta, adagrad, adagrad_window, adam, adamax, fit, momentum, nesterov_momentum, rmsprop,
     sample_approx, sgd,
 )
+from hypatia.pathfinder import fit_pathfinder
 
 _LAZY = {
     "math": "hypatia.math",

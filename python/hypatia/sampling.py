@@ -67,7 +67,7 @@ def _init_points(model: Model, initvals, init: str, chains: int, seed: int = 0,
     """
     metric = "dense" if init in ("adapt_full", "jitter+adapt_full") else "diagonal"
     known = ("auto", "adapt_diag", "jitter+adapt_diag", "adapt_full", "jitter+adapt_full",
-             "jitter+adapt_diag_grad", "advi+adapt_diag", "advi", "advi_map")
+             "jitter+adapt_diag_grad", "advi+adapt_diag", "advi", "advi_map", "pathfinder")
     if init not in known:
         raise ValueError(f"pm.sample(init={init!r}): Hypatia supports {', '.join(known)}")
     jitter = init.startswith("jitter") or init == "auto"
@@ -160,7 +160,10 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     _check_observed_fit(model)
     seed = _seed(random_seed)
     initial_inverse_metric = []
-    if init in ("advi+adapt_diag", "advi", "advi_map"):
+    if init == "pathfinder":  # each chain starts at its own multi-path Pathfinder draw
+        from hypatia.pathfinder import pathfinder_initial_points
+        init_points, radius, metric = pathfinder_initial_points(model, chains, seed, backend), 1.0, "diagonal"
+    elif init in ("advi+adapt_diag", "advi", "advi_map"):
         # PyMC's ADVI initializations: starts drawn from a mean-field fit, whose variances are
         # the diagonal metric warm-up starts from (variational.advi_init).
         from hypatia.variational import advi_init

@@ -36,5 +36,6 @@ void bind_model(py::module_& module);
 void bind_inference(py::module_& module);
 void bind_laplace(py::module_& module);
 void bind_advi(py::module_& module);
+void bind_pathfinder(py::module_& module);
 
 }  // namespace hypatia::python

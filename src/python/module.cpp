@@ -26,4 +26,5 @@ PYBIND11_MODULE(_core, module) {
   bind_inference(module);
   bind_laplace(module);
   bind_advi(module);
+  bind_pathfinder(module);
 }

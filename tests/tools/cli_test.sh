@@ -111,6 +111,20 @@ PY
 out=$("$hypatia" optimize eight_schools --jacobian 2>&1) || fail "optimize --jacobian: $out"
 grep -q "with the Jacobian" <<<"$out" || fail "optimize --jacobian does not say so: $out"
 
+# pathfinder: four paths resampled to 1000 draws of one chain, written as NetCDF.
+out=$("$hypatia" pathfinder kidiq-kidscore_momiq --seed 3 -o "$scratch/pathfinder.nc" 2>&1) ||
+  fail "pathfinder exited non-zero: $out"
+grep -q "^Pareto k" <<<"$out" || fail "pathfinder did not report Pareto k: $out"
+/usr/bin/python3 - "$scratch/pathfinder.nc" <<'PY' || fail "pathfinder NetCDF"
+import sys
+import xarray as xr
+posterior = xr.open_dataset(sys.argv[1], group="posterior")
+assert posterior["sigma"].shape == (1, 1000), posterior
+assert 17 < float(posterior["sigma"].mean()) < 19.5, float(posterior["sigma"].mean())
+PY
+out=$(timeout 60 "$hypatia" pathfinder kidiq-kidscore_momiq --num-paths 0 2>&1) &&
+  fail "pathfinder --num-paths 0 exited zero"
+
 # --- Bad input: each case is refused at once with a clear message ------------------------------
 # (`timeout` turns a regression that starts sampling anyway into a failure rather than a hang.)
 quick() { timeout 60 "$hypatia" "$@" 2>&1; }
