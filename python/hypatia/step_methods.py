@@ -82,11 +82,11 @@ class HamiltonianMC(BlockedStep):
     """Hamiltonian Monte Carlo with a fixed path length (PyMC's HamiltonianMC)."""
 
     method = "HamiltonianMC"
-    _IGNORED = BlockedStep._IGNORED + ("gamma", "k", "t0", "Emax", "adapt_step_size", "is_cov",
-                                       "step_rand")
+    _IGNORED = BlockedStep._IGNORED + ("is_cov", "step_rand")
 
     def __init__(self, vars=None, path_length: float = 2.0, max_steps: int = 1024, *,
-                 target_accept: float = 0.65, step_scale: float = 0.25,
+                 target_accept: float = 0.65, step_scale: float = 0.25, gamma: float = 0.05,
+                 k: float = 0.75, t0: int = 10, Emax: float = 1000, adapt_step_size: bool = True,
                  model: Optional[Model] = None, scaling=None, potential=None, **kwargs):
         super().__init__(vars, model, **kwargs)
         if scaling is not None or potential is not None:
@@ -94,7 +94,9 @@ class HamiltonianMC(BlockedStep):
                                       "its own mass matrix; a given scaling or potential is not "
                                       "supported")
         self.settings = {"path_length": float(path_length), "max_steps": float(max_steps),
-                         "target_accept": float(target_accept), "step_scale": float(step_scale)}
+                         "target_accept": float(target_accept), "step_scale": float(step_scale),
+                         "gamma": float(gamma), "k": float(k), "t0": float(t0), "Emax": float(Emax),
+                         "adapt_step_size": float(bool(adapt_step_size))}
 
 
 class Proposal:
@@ -210,7 +212,7 @@ class Slice(BlockedStep):
             self.settings["iter_limit"] = float(iter_limit)
 
 
-_DE_TUNE = {None: "none", "scaling": "scaling", "lambda": "lambda"}
+_DE_TUNE = {None: "", "scaling": "scaling", "lambda": "lambda"}
 
 
 class DEMetropolis(BlockedStep):

@@ -487,7 +487,6 @@ _METHODS = {"advi": ADVI, "fullrank_advi": FullRankADVI}
 _UNSUPPORTED = {
     "svgd": "Stein variational gradient descent (pm.SVGD)",
     "asvgd": "amortized SVGD (pm.ASVGD)",
-    "pathfinder": "Pathfinder through pm.fit",
 }
 
 
@@ -508,6 +507,17 @@ def fit(n: int = 10000, method: Any = "advi", model: Optional[Model] = None, ran
         return method.fit(n, **kwargs)
     if isinstance(method, str):
         key = method.lower()
+        if key in ("pathfinder", "laplace"):
+            # pymc-extras' fit(method=...): the same functions as hypatia.fit_pathfinder and
+            # hypatia.fit_laplace, which return InferenceData; n does not apply.
+            if inf_kwargs:
+                raise TypeError(f"pm.fit(method={method!r}): start, start_sigma and inf_kwargs are "
+                                "for ADVI; pass initvals= instead")
+            if key == "pathfinder":
+                from hypatia.pathfinder import fit_pathfinder
+                return fit_pathfinder(model=model, random_seed=random_seed, **kwargs)
+            from hypatia.laplace import fit_laplace
+            return fit_laplace(model=model, random_seed=random_seed, **kwargs)
         if key in _UNSUPPORTED:
             raise NotImplementedError(f"pm.fit(method={method!r}): {_UNSUPPORTED[key]} is not supported "
                                       "by Hypatia; use method='advi' or 'fullrank_advi'")

@@ -277,8 +277,12 @@ def test_bad_methods_and_arguments():
         for method in ("svgd", "asvgd"):
             with pytest.raises(NotImplementedError, match=method):
                 pm.fit(10, method=method)
-        with pytest.raises(NotImplementedError, match="pathfinder"):
-            pm.fit(10, method="pathfinder")
+        # pymc-extras' spelling routes to fit_pathfinder (checked against exact posteriors in
+        # test_pathfinder.py): the same seed gives the same draws.
+        routed = pm.fit(method="pathfinder", random_seed=3, num_draws=50)
+        direct = pm.fit_pathfinder(random_seed=3, num_draws=50)
+        for name in direct.posterior.data_vars:
+            np.testing.assert_array_equal(routed.posterior[name].values, direct.posterior[name].values)
         with pytest.raises(NotImplementedError, match="SVGD"):
             pm.SVGD(n_particles=10)
         with pytest.raises(KeyError, match="unknown method"):

@@ -176,3 +176,39 @@ def test_a_step_on_a_variable_it_cannot_move_names_both():
             pm.CategoricalGibbsMetropolis([model["z"]], proposal="greedy")
         with pytest.raises(TypeError, match="step methods"):
             pm.sample(5, tune=5, chains=1, progressbar=False, step="NUTS")
+
+
+@pytest.mark.parametrize("make_step", [
+    lambda: pm.Slice(w=0.5),
+    lambda: pm.HamiltonianMC(path_length=1.5, target_accept=0.7),
+    lambda: pm.DEMetropolis(tune="lambda"),
+    lambda: pm.DEMetropolisZ(),
+    lambda: pm.Metropolis(S=np.array([0.5, 0.5]), proposal_dist=pm.NormalProposal),
+], ids=["slice", "hmc", "demetropolis", "demetropolisz", "metropolis"])
+def test_gradient_free_and_hmc_steps_sample_a_conjugate_posterior(make_step):
+    # mu_k ~ Normal(0, 2); y_k ~ Normal(mu_k, 1) for 5 observations each: mu_k | y is normal.
+    y = np.array([[0.3, 1.1, -0.4, 0.9, 1.6], [-2.0, -1.2, -2.5, -1.7, -0.9]])
+    with pm.Model():
+        mu = pm.Normal("mu", 0, 2, shape=2)
+        pm.Normal("y", mu[:, None], 1, observed=y)
+        idata = pm.sample(2000, tune=1000, chains=4, random_seed=12, progressbar=False,
+                          step=make_step())
+    precision = 1 / 4 + 5
+    for k in range(2):
+        draws = idata.posterior["mu"].values[..., k]
+        _assert_mean(draws, y[k].sum() / precision, f"mu[{k}]")
+        assert float(draws.std()) == pytest.approx(1 / np.sqrt(precision), rel=0.12)
+
+
+def test_step_settings_reach_the_engine_and_bad_ones_are_errors():
+    with pm.Model():
+        pm.Normal("mu", 0, 1)
+        with pytest.raises(ValueError, match="DEMetropolis"):
+            pm.sample(10, tune=10, chains=2, progressbar=False, step=pm.DEMetropolis())
+        with pytest.raises(ValueError, match="tune"):
+            pm.DEMetropolis(tune="everything")
+        with pytest.raises(NotImplementedError, match="covariance"):
+            pm.Metropolis(S=np.eye(2))
+        idata = pm.sample(50, tune=50, chains=1, progressbar=False,
+                          step=pm.Slice(), compute_convergence_checks=False)
+        assert {"nstep_out", "nstep_in"} <= set(idata.sample_stats.data_vars)
