@@ -1535,10 +1535,12 @@ def test_observed_outside_the_support_is_a_value_error_naming_the_variable():
             pm.Poisson("counts", mu=2.0, observed=np.array([1, -1, 3]))
 
 
-def test_nan_in_discrete_observed_values_is_not_implemented_naming_the_variable():
-    with pm.Model():
-        with pytest.raises(NotImplementedError, match="counts"):
-            pm.Poisson("counts", mu=2.0, observed=np.array([1.0, np.nan, 3.0]))
+def test_nan_in_discrete_observed_values_becomes_a_discrete_free_variable():
+    # Sampled by a discrete step (test_step_methods.py checks the imputed values' posterior).
+    with pm.Model() as model:
+        pm.Poisson("counts", mu=2.0, observed=np.array([1.0, np.nan, 3.0]))
+    assert [v.name for v in model.free_RVs] == ["counts_unobserved"]
+    assert model.free_RVs[0].dtype.startswith("int")
 
 
 def test_unknown_variable_lookup_is_a_key_error_naming_it():

@@ -281,7 +281,7 @@ def test_unknown_and_unsupported_arguments_are_errors_naming_them(data):
     with model:
         with pytest.raises(TypeError, match="tunes"):
             pm.sample(10, tunes=10)
-        with pytest.raises(NotImplementedError, match="step"):
+        with pytest.raises(TypeError, match="step"):
             pm.sample(10, step=object())
         with pytest.raises(TypeError, match="max_depth"):
             pm.sample(10, nuts={"max_depth": 3})
