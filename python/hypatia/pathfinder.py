@@ -164,14 +164,20 @@ def _split_into_paths(data: dict, num_paths: int, per_path: int) -> None:
     data["chains"], data["draws"] = num_paths, per_path
 
 
-def pathfinder_initial_points(model: Model, chains: int, seed: int, backend: str = "native") -> list:
-    """Unconstrained NUTS starting points for ``pm.sample(init="pathfinder")``: multi-path
-    Pathfinder with the defaults, then one resampled draw per chain, each a different draw."""
+def pathfinder_initial_points(model: Model, chains: int, seed: int, backend: str = "native") -> tuple:
+    """NUTS's start for ``pm.sample(init="pathfinder")``: multi-path Pathfinder with the defaults,
+    resampled without replacement; each chain starts at a different draw (unconstrained), and the
+    draws' variances are the diagonal metric warm-up starts from (as nutpie and PyMC's ADVI
+    initializations do with their approximations)."""
     dim = len(model._initial_flat())
-    raw = _core.pathfinder(model._cpp, 4, chains, 1000, 25, 6, 1000, 1000, 1e4, 1e-8, 1e-12,
+    count = max(chains, 400)
+    raw = _core.pathfinder(model._cpp, 4, count, 1000, 25, 6, 1000, 1000, 1e4, 1e-8, 1e-12,
                            2.0, [], True, False, seed, 0, backend)
     draws = np.asarray(raw["unconstrained_draws"])
-    if draws.shape != (chains, dim):
-        raise RuntimeError(f"pm.sample(init='pathfinder'): expected {chains} starting points of "
-                           f"{dim} values, got an array of shape {draws.shape}")
-    return [row.tolist() for row in draws]
+    if draws.shape != (count, dim):
+        raise RuntimeError(f"pm.sample(init='pathfinder'): expected {count} draws of {dim} values, "
+                           f"got an array of shape {draws.shape}")
+    starts = np.random.default_rng([seed, 0x9A7F]).choice(count, size=chains, replace=False)
+    variances = draws.var(axis=0, ddof=1)
+    metric = variances.tolist() if np.all(np.isfinite(variances)) and np.all(variances > 0) else []
+    return [draws[i].tolist() for i in starts], metric

@@ -162,7 +162,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     initial_inverse_metric = []
     if init == "pathfinder":  # each chain starts at its own multi-path Pathfinder draw
         from hypatia.pathfinder import pathfinder_initial_points
-        init_points, radius, metric = pathfinder_initial_points(model, chains, seed, backend), 1.0, "diagonal"
+        init_points, initial_inverse_metric = pathfinder_initial_points(model, chains, seed, backend)
+        radius, metric = 1.0, "diagonal"
     elif init in ("advi+adapt_diag", "advi", "advi_map"):
         # PyMC's ADVI initializations: starts drawn from a mean-field fit, whose variances are
         # the diagonal metric warm-up starts from (variational.advi_init).

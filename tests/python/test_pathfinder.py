@@ -93,13 +93,14 @@ def test_same_seed_same_draws():
 
 def test_sample_with_pathfinder_init_starts_chains_at_distinct_draws(monkeypatch):
     y = np.array([0.8, 1.9, 1.1, 1.5, 0.7, 1.2, 1.6, 0.9])
-    starts = []
+    starts, metrics = [], []
     original = pathfinder_module.pathfinder_initial_points
 
     def recording(*args, **kwargs):
-        points = original(*args, **kwargs)
+        points, metric = original(*args, **kwargs)
         starts.extend(points)
-        return points
+        metrics.append(metric)
+        return points, metric
 
     monkeypatch.setattr(pathfinder_module, "pathfinder_initial_points", recording)
     with pm.Model():
@@ -115,6 +116,11 @@ def test_sample_with_pathfinder_init_starts_chains_at_distinct_draws(monkeypatch
         values = dict(zip(["mu", "sigma_log__"], point))
         assert abs(values["mu"] - y.mean()) < 1.0
         assert abs(values["sigma_log__"] - np.log(y.std())) < 1.5
+    # The warm-up's first metric is the draws' variances: mu's about sd(y)^2 / n, log sigma's
+    # about 1 / (2 (n - 1)) (the posterior of a normal scale).
+    mu_variance, log_sigma_variance = metrics[0]
+    assert mu_variance == pytest.approx(y.var() / len(y), rel=0.6)
+    assert log_sigma_variance == pytest.approx(1 / (2 * (len(y) - 1)), rel=0.6)
     mu_draws = _draws(idata, "mu")
     assert idata.posterior["mu"].shape == (3, 400)
     assert abs(mu_draws.mean() - y.mean()) < 0.1
