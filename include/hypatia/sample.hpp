@@ -66,6 +66,11 @@ struct SampleOptions {
   // CategoricalGibbsMetropolis for Categorical ones, Metropolis for other discrete ones. A model
   // with discrete free variables, or any step given here, is sampled by sample_compound.
   std::vector<StepAssignment> steps = {};
+  // NUTS only: discrete free variables summed out of the log density (ppl/marginal.hpp); NUTS
+  // samples the rest, and each marginalized variable's values are then drawn per draw from its
+  // conditional probabilities, stored as "lp_<name>" (log probabilities, one axis more, dim
+  // "<name>_value"). One variable for now.
+  std::vector<std::string> marginalize = {};
 };
 
 // The compound steps sample() runs for `model` with options.steps (PyMC's assignment rules, see

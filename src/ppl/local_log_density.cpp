@@ -1,5 +1,7 @@
 #include "ppl/local_log_density.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -85,7 +87,63 @@ class Alignment {
   std::unordered_map<const Node*, Dependence> dependence_;
 };
 
+// The least and greatest values of a bound that is a constant; +-inf otherwise.
+double constant_bound(const std::optional<Expr>& bound, bool lower) {
+  const double open = lower ? -INFINITY : INFINITY;
+  if (!bound || !is_constant(*bound->node())) return open;
+  const std::vector<double> values = constant_value(*bound->node()).to_doubles();
+  if (values.empty()) return open;
+  return lower ? *std::min_element(values.begin(), values.end())
+               : *std::max_element(values.begin(), values.end());
+}
+
 }  // namespace
+
+std::pair<double, double> discrete_support_bounds(const Model& model, const std::string& name) {
+  const Support support = model.variable(name).distribution->support();
+  switch (support.kind) {
+    case SupportKind::binary:
+      return {0, 1};
+    case SupportKind::nonnegative_integers:
+    case SupportKind::counts:
+      return {0, INFINITY};
+    case SupportKind::bounded_integers:
+    case SupportKind::point:
+      return {constant_bound(support.lower, true), constant_bound(support.upper, false)};
+    default:
+      return {-INFINITY, INFINITY};
+  }
+}
+
+std::optional<BlockTerms> split_by_block(const Model& model, const Expr& x,
+                                         const FlatBlock& block) {
+  const Expr block_values = slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt});
+  Alignment alignment(block_values.node(), block.size);
+  Expr independent(0.0);
+  std::optional<Expr> dependent;
+  for (const ElementwiseLogDensity& term : model.elementwise_log_density(x)) {
+    for (const std::optional<Expr>& part : {std::optional<Expr>(term.logp), term.log_jacobian}) {
+      if (!part) continue;
+      const Expr value = cast(*part, DType::float64);
+      const Dependence dependence = alignment.of(part->node());
+      if (dependence == Dependence::none) {
+        independent = independent + (value.rank() == 0 ? value : sum(value));
+        continue;
+      }
+      Expr piece;
+      if (block.size == 1) {
+        piece = value.rank() == 0 ? value : sum(value);
+      } else if (dependence == Dependence::aligned) {
+        piece = reshape(value, {block.size});
+      } else {
+        return std::nullopt;
+      }
+      dependent = dependent ? *dependent + piece : piece;
+    }
+  }
+  if (!dependent) dependent = block.size == 1 ? Expr(0.0) : zeros_like(block_values);
+  return BlockTerms{independent, *dependent};
+}
 
 std::optional<Expr> local_log_density(const Model& model, const Expr& x, const FlatBlock& block) {
   if (block.size == 0) return std::nullopt;

@@ -21,4 +21,19 @@ namespace hypatia {
 // reads an aligned node breaks it.
 std::optional<Expr> local_log_density(const Model& model, const Expr& x, const FlatBlock& block);
 
+// The model's log-density terms split by whether they depend on `block`: `independent` sums the
+// others (a scalar); `dependent` is, for a block of one element, the sum of every term that
+// reads it (a scalar), and otherwise the per-element sum of local_log_density (shape
+// {block.size}). Empty when the block has several elements that are not conditionally
+// independent.
+struct BlockTerms {
+  Expr independent;
+  Expr dependent;
+};
+std::optional<BlockTerms> split_by_block(const Model& model, const Expr& x, const FlatBlock& block);
+
+// [lower, upper] of a discrete variable whose support bounds are constants (binary: [0, 1]);
+// +-inf for a bound that is not a constant or absent.
+std::pair<double, double> discrete_support_bounds(const Model& model, const std::string& name);
+
 }  // namespace hypatia

@@ -4,47 +4,21 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <tuple>
 
 #include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/sample.hpp"
+#include "ppl/local_log_density.hpp"
 
 namespace hypatia {
 namespace {
-
-// The least and greatest values of a bound that is a constant; +-inf otherwise (the log
-// density's support check then rejects what lies outside).
-double constant_bound(const std::optional<Expr>& bound, bool lower) {
-  const double open = lower ? -INFINITY : INFINITY;
-  if (!bound || !is_constant(*bound->node())) return open;
-  const std::vector<double> values = constant_value(*bound->node()).to_doubles();
-  if (values.empty()) return open;
-  return lower ? *std::min_element(values.begin(), values.end())
-               : *std::max_element(values.begin(), values.end());
-}
 
 StepBlock step_block(const Model& model, const FlatBlock& block, const CompiledModel* compiled) {
   StepBlock step{.name = block.name, .offset = block.offset, .size = block.size,
                  .discrete = block.discrete};
   if (!block.discrete) return step;
-  const Support support = model.variable(block.name).distribution->support();
-  switch (support.kind) {
-    case SupportKind::binary:
-      step.lower = 0;
-      step.upper = 1;
-      break;
-    case SupportKind::nonnegative_integers:
-    case SupportKind::counts:
-      step.lower = 0;
-      break;
-    case SupportKind::bounded_integers:
-    case SupportKind::point:
-      step.lower = constant_bound(support.lower, true);
-      step.upper = constant_bound(support.upper, false);
-      break;
-    default:
-      break;
-  }
+  std::tie(step.lower, step.upper) = discrete_support_bounds(model, block.name);
   step.elementwise = compiled && compiled->has_local_logp(block.offset);
   return step;
 }

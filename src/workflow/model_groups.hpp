@@ -28,6 +28,14 @@ Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& f
 // (sample_compound.cpp).
 InferenceData sample_with_compound(const Model& model, CompiledModel& compiled,
                                    const SampleOptions& options);
+// The NUTS settings of a sample() run.
+NutsOptions nuts_options(const SampleOptions& options);
+// NUTS's sample_stats group (sample.cpp); with `warmup`, of the warm-up iterations.
+Group nuts_sample_stats(const NutsResult& result, bool warmup = false);
+// Models with marginalized discrete variables (sample_marginalized.cpp): NUTS on the rest, the
+// marginalized values drawn afterwards from their conditional probabilities at each draw.
+InferenceData sample_marginalized(const Model& model, CompiledModel& compiled,
+                                  const SampleOptions& options);
 // SMC runs with their own sampler (sample_smc.cpp).
 InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& options);
 

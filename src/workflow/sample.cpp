@@ -19,6 +19,8 @@
 namespace hypatia {
 namespace {
 
+}  // namespace
+
 NutsOptions nuts_options(const SampleOptions& options) {
   NutsOptions nuts;
   nuts.chains = options.chains;
@@ -37,6 +39,8 @@ NutsOptions nuts_options(const SampleOptions& options) {
   nuts.save_warmup = options.save_warmup;
   return nuts;
 }
+
+namespace {
 
 // The stored variables (free variables, deterministics) with room for `draws` values each,
 // written in place, draw after draw, by CompiledModel::constrain.
@@ -64,8 +68,10 @@ Variable stat_variable(const std::string& name, const std::vector<const std::vec
   return variable;
 }
 
+}  // namespace
+
 // The statistics of the kept draws, or with `warmup` of the warm-up iterations.
-Group nuts_sample_stats(const NutsResult& result, bool warmup = false) {
+Group nuts_sample_stats(const NutsResult& result, bool warmup) {
   auto per_chain = [&](auto member) {
     std::vector<const std::remove_cvref_t<decltype(result.chains[0].stats.*member)>*> values;
     for (const NutsChain& chain : result.chains) {
@@ -95,6 +101,8 @@ Group nuts_sample_stats(const NutsResult& result, bool warmup = false) {
   stats.variables.push_back(divergence_end(result, warmup));
   return stats;
 }
+
+namespace {
 
 std::string now_iso8601() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -289,6 +297,14 @@ InferenceData sample(const Model& model, const SampleOptions& options) {
   }
   if (options.log_likelihood) require_observed_variable(model);
   auto compiled = model.compile({.backend = options.backend});
+  if (!options.marginalize.empty()) {
+    InferenceData data = sample_marginalized(model, *compiled, options);
+    add_settings(data, options);
+    data.coords.insert(model.coords().begin(), model.coords().end());
+    data.groups["observed_data"] = observed_data_group(model);
+    data.groups["constant_data"] = constant_data_group(model);
+    return data;
+  }
   const bool compound = !options.steps.empty() || compiled->has_discrete_coordinates();
   if (options.sampler == SamplerKind::smc && !options.steps.empty()) {
     throw Error("sample: step methods are for MCMC; SMC moves all variables with its own kernel");
