@@ -36,6 +36,7 @@ from hypatia.variational import (
     sample_approx, sgd,
 )
 from hypatia.pathfinder import fit_pathfinder
+from hypatia.marginal import marginalize, recover_marginals
 
 _LAZY = {
     "math": "hypatia.math",

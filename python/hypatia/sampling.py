@@ -117,7 +117,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
            target_accept: Optional[float] = None, max_treedepth: Optional[int] = None,
            nuts: Optional[dict] = None, jitter_max_retries: int = 10, keep_warning_stat: bool = False,
            callback=None, mp_ctx=None, blas_cores=None, compile_kwargs=None,
-           progressbar_theme=None, trace=None, backend: str = "native", **kwargs):
+           progressbar_theme=None, trace=None, backend: str = "native",
+           marginalize: Optional[Sequence[Any]] = None, **kwargs):
     """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments)."""
     global _said_nuts_sampler
     context = modelcontext(model)
@@ -126,6 +127,12 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     if kwargs:
         raise TypeError(f"pm.sample() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
     steps = step_specs(step)
+    # Hypatia's sampling option, and what hypatia.marginalize(model, vars) recorded.
+    marginalized = [context._full_name(getattr(v, "name", v)) for v in (marginalize or [])]
+    marginalized += [name for name in getattr(model, "_marginalized", []) if name not in marginalized]
+    if marginalized and (steps or init not in ("auto", "adapt_diag", "jitter+adapt_diag")):
+        raise ValueError(f"pm.sample(): marginalized variables ({', '.join(marginalized)}) are summed "
+                         "out for NUTS; step= and init= other than the default do not apply")
     if len(steps) == 1 and steps[0]["method"] == "NUTS" and not steps[0]["variables"]:
         # One NUTS for everything: its settings are the run's NUTS settings.
         settings = steps.pop()["settings"]
@@ -175,8 +182,15 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
     else:
         init_points, radius, metric = _init_points(model, _full_initvals(context, initvals), init, chains,
                                                    seed, jitter_max_retries)
+    if marginalized and init_points:
+        # The summed-out variables have no coordinates in the marginal model's flat vector.
+        keep = np.ones(len(init_points[0]), dtype=bool)
+        for block in model._blocks():
+            if block["name"] in marginalized:
+                keep[block["offset"]:block["offset"] + block["size"]] = False
+        init_points = [list(np.asarray(point)[keep]) for point in init_points]
     free_names = ", ".join(rv.name for rv in model.free_RVs)
-    compound = bool(steps) or any(b["discrete"] for b in model._blocks())
+    compound = not marginalized and (bool(steps) or any(b["discrete"] for b in model._blocks()))
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
               + ("with Hypatia's compound steps" if compound else f"with Hypatia's NUTS: [{free_names}]"))
     start = time.perf_counter()
@@ -185,7 +199,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
                        log_likelihood, init_points, radius, backend,
                        threading.current_thread() is threading.main_thread(),
                        progress_callback(progressbar), save_warmup=record_warmup,
-                       initial_inverse_metric=initial_inverse_metric, steps=steps)
+                       initial_inverse_metric=initial_inverse_metric, steps=steps,
+                       marginalize=marginalized)
     seconds = time.perf_counter() - start
     if compound:
         _log.info("CompoundStep\n" + "\n".join(

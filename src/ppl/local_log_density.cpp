@@ -14,12 +14,6 @@ namespace {
 
 enum class Dependence { none, aligned, mixed };
 
-std::int64_t element_count(const Node& node) {
-  std::int64_t count = 1;
-  for (std::int64_t length : node.shape()) count *= length;
-  return count;
-}
-
 bool is_elementwise(const Node& node) {
   static const std::unordered_set<std::string> binary = {
       "add", "sub", "mul", "div", "neg", "pow", "maximum", "minimum", "clip", "where", "cast",
@@ -30,62 +24,121 @@ bool is_elementwise(const Node& node) {
 // Ops that only relabel the elements of their first input without reordering them.
 bool keeps_element_order(const Node& node) {
   static const std::unordered_set<std::string> relabel = {"reshape", "expand_dims", "squeeze",
-                                                          "broadcast_to", "broadcast_like",
-                                                          "reshape_like", "sum_to"};
+                                                          "reshape_like"};
   return relabel.contains(node.op_name());
 }
+
+bool is_broadcast(const Node& node) {
+  return node.op_name() == "broadcast_to" || node.op_name() == "broadcast_like";
+}
+
+bool is_reduction(const Node& node) {
+  static const std::unordered_set<std::string> reductions = {"sum", "prod", "mean", "max",
+                                                             "min", "logsumexp", "all", "any"};
+  return reductions.contains(node.op_name());
+}
+
+// How a node reads the block. "Aligned": its shape is L + T with prod(L) = the block's size,
+// and the sub-array at index j of L depends on the block's element j alone (prefix = rank of L).
+struct Reading {
+  Dependence dependence = Dependence::none;
+  int prefix = 0;
+};
 
 class Alignment {
  public:
   Alignment(const NodePtr& block_values, std::int64_t size) : size_(size) {
-    dependence_[block_values.get()] = Dependence::aligned;
+    readings_[block_values.get()] = {Dependence::aligned, 1};
   }
 
-  Dependence of(const NodePtr& root) {
+  Reading of(const NodePtr& root) {
     for (const NodePtr& node : topological_order({root})) {
-      if (!dependence_.contains(node.get())) dependence_[node.get()] = classify(*node);
+      if (!readings_.contains(node.get())) readings_[node.get()] = classify(*node);
     }
-    return dependence_.at(root.get());
+    return readings_.at(root.get());
   }
 
  private:
-  Dependence classify(const Node& node) const {
-    std::vector<Dependence> inputs;
+  static constexpr Reading kMixed{Dependence::mixed, 0};
+
+  // The smallest prefix of `shape` whose elements number the block's size.
+  std::optional<int> prefix_of(const Shape& shape) const {
+    std::int64_t product = 1;
+    if (size_ == 1) return 0;
+    for (std::size_t k = 0; k < shape.size(); ++k) {
+      product *= shape[k];
+      if (product == size_) return static_cast<int>(k + 1);
+      if (product > size_) return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  static bool same_prefix(const Shape& a, const Shape& b, int prefix) {
+    return static_cast<int>(a.size()) >= prefix && static_cast<int>(b.size()) >= prefix &&
+           std::equal(a.begin(), a.begin() + prefix, b.begin());
+  }
+
+  Reading classify(const Node& node) const {
+    std::vector<Reading> inputs;
     bool depends = false;
     for (const NodePtr& input : node.inputs()) {
-      auto found = dependence_.find(input.get());
-      inputs.push_back(found == dependence_.end() ? Dependence::none : found->second);
-      depends |= inputs.back() != Dependence::none;
+      auto found = readings_.find(input.get());
+      inputs.push_back(found == readings_.end() ? Reading{} : found->second);
+      if (inputs.back().dependence == Dependence::mixed) return kMixed;
+      depends |= inputs.back().dependence != Dependence::none;
     }
-    if (!depends) return Dependence::none;
-    if (node.is_tuple() || element_count(node) != size_) return Dependence::mixed;
-    if (is_elementwise(node)) {
-      // Aligned inputs must not be broadcast: each must already have the output's shape.
+    if (!depends) return {};
+    if (node.is_tuple()) return kMixed;
+    const Shape& shape = node.shape();
+    if (is_elementwise(node) || is_broadcast(node)) {
+      // Aligned inputs keep their rank and prefix; only their trailing axes may broadcast.
+      std::optional<int> prefix;
       for (std::size_t i = 0; i < inputs.size(); ++i) {
-        if (inputs[i] == Dependence::mixed) return Dependence::mixed;
-        if (inputs[i] == Dependence::aligned && node.input(i)->shape() != node.shape()) {
-          return Dependence::mixed;
-        }
+        if (inputs[i].dependence != Dependence::aligned) continue;
+        if (is_broadcast(node) && i > 0) return kMixed;
+        const Shape& in = node.input(i)->shape();
+        if (in.size() != shape.size() || !same_prefix(in, shape, inputs[i].prefix)) return kMixed;
+        if (prefix && *prefix != inputs[i].prefix) return kMixed;
+        prefix = inputs[i].prefix;
       }
-      return Dependence::aligned;
+      return {Dependence::aligned, *prefix};
     }
     if (keeps_element_order(node)) {
-      if (inputs[0] != Dependence::aligned) return Dependence::mixed;
       for (std::size_t i = 1; i < inputs.size(); ++i) {
-        if (inputs[i] != Dependence::none) return Dependence::mixed;
+        if (inputs[i].dependence != Dependence::none) return kMixed;
       }
-      return Dependence::aligned;
+      const std::optional<int> prefix = prefix_of(shape);
+      if (!prefix) return kMixed;
+      // Each group of the input stays one contiguous run of the output's.
+      return {Dependence::aligned, *prefix};
     }
-    if (node.op_name() == "gather" && inputs.size() == 2 && inputs[0] == Dependence::none &&
-        inputs[1] == Dependence::aligned) {
-      return Dependence::aligned;  // a table indexed by the block: element j reads index j only
+    if (is_reduction(node)) {
+      const int rank = node.input(0)->rank();
+      const std::vector<std::int64_t> axes = node.attrs().get_ints("axes");
+      if (axes.empty()) return inputs[0].prefix == 0 ? Reading{Dependence::aligned, 0} : kMixed;
+      for (std::int64_t axis : axes) {
+        if ((axis < 0 ? axis + rank : axis) < inputs[0].prefix) return kMixed;
+      }
+      return {Dependence::aligned, inputs[0].prefix};
     }
-    return Dependence::mixed;
+    if (node.op_name() == "gather" && inputs.size() == 2 &&
+        inputs[0].dependence == Dependence::none && node.attrs().get_int("axis") == 0) {
+      return {Dependence::aligned, inputs[1].prefix};  // a table indexed by the block: mu[z]
+    }
+    return kMixed;
   }
 
   std::int64_t size_;
-  std::unordered_map<const Node*, Dependence> dependence_;
+  std::unordered_map<const Node*, Reading> readings_;
 };
+
+// An aligned term as one value per element of the block (its trailing axes summed).
+Expr per_element(const Expr& term, std::int64_t size) {
+  const Expr value = cast(term, DType::float64);
+  const std::int64_t count = num_elements(value.shape());
+  if (count == size) return reshape(value, {size});
+  return sum(reshape(value, {size, count / size}), {1});
+}
 
 // The least and greatest values of a bound that is a constant; +-inf otherwise.
 double constant_bound(const std::optional<Expr>& bound, bool lower) {
@@ -125,7 +178,7 @@ std::optional<BlockTerms> split_by_block(const Model& model, const Expr& x,
     for (const std::optional<Expr>& part : {std::optional<Expr>(term.logp), term.log_jacobian}) {
       if (!part) continue;
       const Expr value = cast(*part, DType::float64);
-      const Dependence dependence = alignment.of(part->node());
+      const Dependence dependence = alignment.of(part->node()).dependence;
       if (dependence == Dependence::none) {
         independent = independent + (value.rank() == 0 ? value : sum(value));
         continue;
@@ -134,7 +187,7 @@ std::optional<BlockTerms> split_by_block(const Model& model, const Expr& x,
       if (block.size == 1) {
         piece = value.rank() == 0 ? value : sum(value);
       } else if (dependence == Dependence::aligned) {
-        piece = reshape(value, {block.size});
+        piece = per_element(value, block.size);
       } else {
         return std::nullopt;
       }
@@ -155,13 +208,13 @@ std::optional<Expr> local_log_density(const Model& model, const Expr& x, const F
   for (const ElementwiseLogDensity& term : model.elementwise_log_density(x)) {
     for (const std::optional<Expr>& part : {std::optional<Expr>(term.logp), term.log_jacobian}) {
       if (!part) continue;
-      switch (alignment.of(part->node())) {
+      switch (alignment.of(part->node()).dependence) {
         case Dependence::none:
           continue;
         case Dependence::mixed:
           return std::nullopt;
         case Dependence::aligned: {
-          const Expr flat = reshape(cast(*part, DType::float64), {block.size});
+          const Expr flat = per_element(*part, block.size);
           local = local ? *local + flat : flat;
         }
       }

@@ -220,6 +220,29 @@ TEST(DiscreteSampling, LocalTermsOfIndependentElementsMatchWholeDensityChanges) 
   }
 }
 
+TEST(DiscreteSampling, CategoricalMembershipsAreIndependentElements) {
+  // Categorical's log density reads a one-hot (n, K) array summed over K: per element still.
+  Model model;
+  const Expr mu = model.rv("mu", Normal(0.0, 1.0), {.shape = {3}});
+  const Expr z = model.rv("z", Categorical(Expr(constant(Tensor::from_doubles({0.2, 0.3, 0.5}, {3})))),
+                          {.shape = {5}});
+  model.observe("y", Normal(gather(mu, z), 1.0),
+                Tensor::from_doubles({0.1, -1.0, 2.0, 0.4, 1.5}, {5}));
+  auto compiled = model.compile();
+  const FlatBlock& block = model.layout().blocks.at(1);
+  ASSERT_TRUE(compiled->has_local_logp(block.offset));
+  std::vector<double> x = {0.5, -0.2, 1.0, 0, 1, 2, 2, 1};
+  std::vector<double> local(5), moved_local(5);
+  compiled->local_logp(block.offset, 5, x.data(), local.data());
+  const double base = compiled->logp(x.data());
+  for (int j = 0; j < 5; ++j) {
+    std::vector<double> moved = x;
+    moved[static_cast<std::size_t>(block.offset + j)] = 0;
+    compiled->local_logp(block.offset, 5, moved.data(), moved_local.data());
+    EXPECT_NEAR(compiled->logp(moved.data()) - base, moved_local[j] - local[j], 1e-10) << j;
+  }
+}
+
 TEST(DiscreteSampling, CoupledElementsAreNotSweptAtOnce) {
   // y depends on the sum of z: no element's terms stand alone.
   Model model;
