@@ -36,8 +36,12 @@ double seconds_per_iteration(CompiledModel& target, const FlatBlock& block, bool
   options.draws = 50000;
   options.progress = false;
   options.steps = {{.method = StepMethod::binary_gibbs_metropolis,
-                    .blocks = {{.name = block.name, .offset = block.offset, .size = block.size,
-                                .discrete = true, .lower = 0, .upper = 1,
+                    .blocks = {{.name = block.name,
+                                .offset = block.offset,
+                                .size = block.size,
+                                .discrete = true,
+                                .lower = 0,
+                                .upper = 1,
                                 .elementwise = at_once}},
                     .settings = {{"transit_p", 1.0}}}};
   const auto start = Clock::now();
@@ -61,7 +65,8 @@ int main(int argc, char** argv) {
   const double whole = std::chrono::duration<double>(Clock::now() - start).count() / repeats;
   std::vector<double> local(static_cast<std::size_t>(block.size));
   start = Clock::now();
-  for (int i = 0; i < repeats; ++i) compiled->local_logp(block.offset, block.size, x.data(), local.data());
+  for (int i = 0; i < repeats; ++i)
+    compiled->local_logp(block.offset, block.size, x.data(), local.data());
   const double per_element = std::chrono::duration<double>(Clock::now() - start).count() / repeats;
   const double at_once = seconds_per_iteration(*compiled, block, true);
   const double one_by_one = seconds_per_iteration(*compiled, block, false);

@@ -16,9 +16,7 @@ namespace {
 class BinaryGibbsMetropolisStep : public Step {
  public:
   explicit BinaryGibbsMetropolisStep(const StepContext& context)
-      : target_(context.target),
-        spec_(context.spec),
-        coordinates_(step_coordinates(context.spec)) {
+      : target_(context.target), spec_(context.spec), coordinates_(step_coordinates(context.spec)) {
     const StepSettings settings(context.spec, {"transit_p"});
     transit_p_ = settings.get("transit_p", 0.8);
     if (!(transit_p_ > 0 && transit_p_ <= 1)) {

@@ -17,7 +17,8 @@ namespace {
 
 // A category of [0, count) other than `current`, uniformly.
 std::int64_t uniform_other(std::int64_t current, std::int64_t count, CounterRng& rng) {
-  const auto draw = static_cast<std::int64_t>(rng.next_u64() % static_cast<std::uint64_t>(count - 1));
+  const auto draw =
+      static_cast<std::int64_t>(rng.next_u64() % static_cast<std::uint64_t>(count - 1));
   return draw >= current ? draw + 1 : draw;
 }
 
@@ -51,17 +52,16 @@ std::int64_t metropolized_gibbs(const std::vector<double>& log_weights, std::int
 class CategoricalGibbsMetropolisStep : public Step {
  public:
   explicit CategoricalGibbsMetropolisStep(const StepContext& context)
-      : target_(context.target),
-        spec_(context.spec),
-        coordinates_(step_coordinates(context.spec)) {
+      : target_(context.target), spec_(context.spec), coordinates_(step_coordinates(context.spec)) {
     const StepSettings settings(context.spec, {});
     if (context.spec.proposal.empty() || context.spec.proposal == "uniform") {
       proportional_ = false;
     } else if (context.spec.proposal == "proportional") {
       proportional_ = true;
     } else {
-      throw Error("CategoricalGibbsMetropolis: proposal must be 'uniform' or 'proportional', got '" +
-                  context.spec.proposal + "'");
+      throw Error(
+          "CategoricalGibbsMetropolis: proposal must be 'uniform' or 'proportional', got '" +
+          context.spec.proposal + "'");
     }
     elementwise_ = true;
     for (const StepBlock& block : context.spec.blocks) {
@@ -137,7 +137,8 @@ class CategoricalGibbsMetropolisStep : public Step {
     if (proportional_) {
       // One local evaluation per category, all elements set to it together.
       const std::int64_t most = *std::max_element(count_.begin(), count_.end());
-      std::vector<std::vector<double>> log_weights(n, std::vector<double>(static_cast<std::size_t>(most), -INFINITY));
+      std::vector<std::vector<double>> log_weights(
+          n, std::vector<double>(static_cast<std::size_t>(most), -INFINITY));
       proposed_ = state.x;
       for (std::int64_t c = 0; c < most; ++c) {
         for (std::size_t k = 0; k < n; ++k) set_category(k, std::min(c, count_[k] - 1), proposed_);

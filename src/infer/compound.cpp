@@ -139,7 +139,8 @@ void validate(const Target& target, const CompoundOptions& options) {
     check_step_fits_blocks(spec);
     for (const StepBlock& block : spec.blocks) {
       require(block.offset >= 0 && block.size >= 0 && block.offset + block.size <= target.dim(),
-              "steps", "blocks inside the target's " + std::to_string(target.dim()) + " coordinates",
+              "steps",
+              "blocks inside the target's " + std::to_string(target.dim()) + " coordinates",
               "'" + block.name + "' at [" + std::to_string(block.offset) + ", " +
                   std::to_string(block.offset + block.size) + ")");
       for (std::int64_t i = block.offset; i < block.offset + block.size; ++i) {
@@ -212,8 +213,10 @@ ChainState initial_state(Target& target, const CompoundOptions& options, int cha
     for (const std::string& name : target.nonfinite_variables(state.x.data())) {
       names += (names.empty() ? "" : ", ") + name;
     }
-    throw Error(label + ": the log density is not finite at the given initial point; not finite "
-                        "there: " + names);
+    throw Error(label +
+                ": the log density is not finite at the given initial point; not finite "
+                "there: " +
+                names);
   }
   state.x.assign(static_cast<std::size_t>(target.dim()), 0.0);
   constexpr int max_tries = 100;
@@ -276,9 +279,8 @@ class ChainRun {
   }
 
   bool needs_population() const {
-    return std::any_of(steps_.begin(), steps_.end(), [](auto& step) {
-      return step->needs_population();
-    });
+    return std::any_of(steps_.begin(), steps_.end(),
+                       [](auto& step) { return step->needs_population(); });
   }
   void set_population(infer::Population population) {
     for (auto& step : steps_) step->set_population(population);
@@ -357,8 +359,8 @@ CompoundResult sample_compound(const Target& target, const CompoundOptions& opti
   // depend on the threads.
   std::vector<std::unique_ptr<ChainRun>> runs;
   for (int chain = 0; chain < options.chains; ++chain) {
-    runs.push_back(std::make_unique<ChainRun>(*targets[static_cast<std::size_t>(chain)], options,
-                                              chain));
+    runs.push_back(
+        std::make_unique<ChainRun>(*targets[static_cast<std::size_t>(chain)], options, chain));
   }
   if (runs.front()->needs_population()) {
     // Population steps read the other chains' current states: the chains advance in lockstep,
@@ -378,20 +380,19 @@ CompoundResult sample_compound(const Target& target, const CompoundOptions& opti
       }
     }
   } else {
-    infer::run_chains(options.chains, options.cores,
-                      [&](std::int64_t chain, const std::atomic<bool>& stop) {
-                        ChainRun& run = *runs[static_cast<std::size_t>(chain)];
-                        for (std::int64_t iteration = 0; iteration < iterations && !stopping(stop);
-                             ++iteration) {
-                          run.iterate(iteration);
-                          progress.update(static_cast<int>(chain), iteration + 1,
-                                          run.divergences());
-                        }
-                      });
+    infer::run_chains(
+        options.chains, options.cores, [&](std::int64_t chain, const std::atomic<bool>& stop) {
+          ChainRun& run = *runs[static_cast<std::size_t>(chain)];
+          for (std::int64_t iteration = 0; iteration < iterations && !stopping(stop); ++iteration) {
+            run.iterate(iteration);
+            progress.update(static_cast<int>(chain), iteration + 1, run.divergences());
+          }
+        });
   }
   progress.finish();
   for (int chain = 0; chain < options.chains; ++chain) {
-    result.chains[static_cast<std::size_t>(chain)] = runs[static_cast<std::size_t>(chain)]->finish();
+    result.chains[static_cast<std::size_t>(chain)] =
+        runs[static_cast<std::size_t>(chain)]->finish();
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -77,9 +77,8 @@ class MetropolisStep : public Step {
         upper_.push_back(block.upper);
       }
     }
-    scale_ = context.spec.proposal_scale.empty()
-                 ? std::vector<double>(coordinates_.size(), 1.0)
-                 : context.spec.proposal_scale;
+    scale_ = context.spec.proposal_scale.empty() ? std::vector<double>(coordinates_.size(), 1.0)
+                                                 : context.spec.proposal_scale;
     if (scale_.size() != coordinates_.size()) {
       throw Error("Metropolis: S has " + std::to_string(scale_.size()) + " values, expected " +
                   std::to_string(coordinates_.size()) + " (one per coordinate of its variables)");

@@ -29,8 +29,8 @@ class NutsStep : public Step {
     const StepSettings settings(context.spec, {"target_accept", "max_treedepth"});
     nuts_.target_accept = settings.get("target_accept", nuts_.target_accept);
     nuts_.max_tree_depth = static_cast<int>(settings.get("max_treedepth", nuts_.max_tree_depth));
-    adaptation_ = DualAveraging(nuts_.target_accept, nuts_.adapt_gamma, nuts_.adapt_t0,
-                                nuts_.adapt_kappa);
+    adaptation_ =
+        DualAveraging(nuts_.target_accept, nuts_.adapt_gamma, nuts_.adapt_t0, nuts_.adapt_kappa);
     adapt_ = context.spec.tune;
     transition_ = std::make_unique<NutsTransition>(hamiltonian_, nuts_.max_tree_depth,
                                                    nuts_.max_energy_error);
@@ -97,9 +97,9 @@ class NutsStep : public Step {
   // The chain's state as this block's phase point; re-evaluated only when another step moved
   // something since this step last ran.
   void enter(const ChainState& state) {
-    const bool unchanged = last_x_.size() == state.x.size() &&
-                           std::memcmp(last_x_.data(), state.x.data(),
-                                       state.x.size() * sizeof(double)) == 0;
+    const bool unchanged =
+        last_x_.size() == state.x.size() &&
+        std::memcmp(last_x_.data(), state.x.data(), state.x.size() * sizeof(double)) == 0;
     if (unchanged) return;
     target_.hold(state.x);
     target_.gather(state.x, current_.q.data());

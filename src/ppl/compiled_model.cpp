@@ -192,8 +192,7 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
     for (const FlatBlock& block : layout.blocks) {
       if (!block.discrete) continue;
       if (std::optional<Expr> terms = local_log_density(model, graph.x, block)) {
-        local.emplace(block.offset,
-                      Function(function_inputs(graph), {terms->node()}, options));
+        local.emplace(block.offset, Function(function_inputs(graph), {terms->node()}, options));
       }
     }
   }

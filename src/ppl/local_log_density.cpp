@@ -15,9 +15,9 @@ namespace {
 enum class Dependence { none, aligned, mixed };
 
 bool is_elementwise(const Node& node) {
-  static const std::unordered_set<std::string> binary = {
-      "add", "sub", "mul", "div", "neg", "pow", "maximum", "minimum", "clip", "where", "cast",
-      "arctan2"};
+  static const std::unordered_set<std::string> binary = {"add",  "sub",   "mul",     "div",
+                                                         "neg",  "pow",   "maximum", "minimum",
+                                                         "clip", "where", "cast",    "arctan2"};
   return binary.contains(node.op_name()) || ops::is_fusible_elementwise(node);
 }
 
@@ -33,8 +33,8 @@ bool is_broadcast(const Node& node) {
 }
 
 bool is_reduction(const Node& node) {
-  static const std::unordered_set<std::string> reductions = {"sum", "prod", "mean", "max",
-                                                             "min", "logsumexp", "all", "any"};
+  static const std::unordered_set<std::string> reductions = {"sum", "prod",      "mean", "max",
+                                                             "min", "logsumexp", "all",  "any"};
   return reductions.contains(node.op_name());
 }
 
@@ -170,7 +170,8 @@ std::pair<double, double> discrete_support_bounds(const Model& model, const std:
 
 std::optional<BlockTerms> split_by_block(const Model& model, const Expr& x,
                                          const FlatBlock& block) {
-  const Expr block_values = slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt});
+  const Expr block_values =
+      slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt});
   Alignment alignment(block_values.node(), block.size);
   Expr independent(0.0);
   std::optional<Expr> dependent;
@@ -202,7 +203,8 @@ std::optional<Expr> local_log_density(const Model& model, const Expr& x, const F
   if (block.size == 0) return std::nullopt;
   // Every use of the block goes through this slice of x (hash-consing makes it the same node
   // the model's graphs hold); x itself is read only through slices of other blocks.
-  const Expr block_values = slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt});
+  const Expr block_values =
+      slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt});
   Alignment alignment(block_values.node(), block.size);
   std::optional<Expr> local;
   for (const ElementwiseLogDensity& term : model.elementwise_log_density(x)) {

@@ -12,11 +12,13 @@ namespace {
 
 constexpr double kMaxCategories = 10000;
 
-const FlatBlock& find_block(const PointLayout& layout, const Model& model, const std::string& name) {
+const FlatBlock& find_block(const PointLayout& layout, const Model& model,
+                            const std::string& name) {
   for (const FlatBlock& block : layout.blocks) {
     if (block.name == name) {
       if (!block.discrete) {
-        throw Error("marginalize: '" + name + "' is continuous; only discrete variables with a "
+        throw Error("marginalize: '" + name +
+                    "' is continuous; only discrete variables with a "
                     "finite support can be summed out");
       }
       return block;
@@ -43,7 +45,8 @@ MarginalizedLogDensity marginalize(const Model& model, const std::string& name) 
   const FlatBlock& block = find_block(layout, model, name);
   const auto [lower, upper] = discrete_support_bounds(model, name);
   if (!std::isfinite(lower) || !std::isfinite(upper) || upper - lower + 1 > kMaxCategories) {
-    throw Error("marginalize: '" + name + "' needs a finite support with constant bounds (at most " +
+    throw Error("marginalize: '" + name +
+                "' needs a finite support with constant bounds (at most " +
                 std::to_string(static_cast<int>(kMaxCategories)) + " values) to be summed out");
   }
   LogDensityGraph graph = model.log_density();
@@ -53,22 +56,24 @@ MarginalizedLogDensity marginalize(const Model& model, const std::string& name) 
                 "' are not conditionally independent (some term reads several of them), so they "
                 "cannot be summed out one by one");
   }
-  MarginalizedLogDensity marginal{.block = block,
-                                  .lower = lower,
-                                  .categories = static_cast<std::int64_t>(upper - lower) + 1};
-  marginal.x = input("model:marginal:" + name, TensorType{DType::float64, {layout.dim - block.size}});
+  MarginalizedLogDensity marginal{
+      .block = block, .lower = lower, .categories = static_cast<std::int64_t>(upper - lower) + 1};
+  marginal.x =
+      input("model:marginal:" + name, TensorType{DType::float64, {layout.dim - block.size}});
   auto at = [&](const Expr& values, const Expr& term) {
     Replacements replacements;
     replacements[graph.x.node().get()] = full_vector(marginal.x, block, values).node();
     return Expr(substitute(term.node(), replacements));
   };
   // The independent terms do not read the block: any value will do.
-  marginal.logp = at(constant(Tensor::full(DType::float64, {block.size}, lower)), terms->independent);
+  marginal.logp =
+      at(constant(Tensor::full(DType::float64, {block.size}, lower)), terms->independent);
   Exprs per_value;
   for (std::int64_t k = 0; k < marginal.categories; ++k) {
-    per_value.push_back(
-        broadcast_to(at(constant(Tensor::full(DType::float64, {block.size}, lower + static_cast<double>(k))), terms->dependent),
-                     {block.size}));
+    per_value.push_back(broadcast_to(
+        at(constant(Tensor::full(DType::float64, {block.size}, lower + static_cast<double>(k))),
+           terms->dependent),
+        {block.size}));
   }
   const Expr stacked = stack(per_value, 1);  // (size, categories)
   const Expr normalizer = logsumexp(stacked, {1}, true);

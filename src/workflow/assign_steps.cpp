@@ -15,8 +15,8 @@ namespace hypatia {
 namespace {
 
 StepBlock step_block(const Model& model, const FlatBlock& block, const CompiledModel* compiled) {
-  StepBlock step{.name = block.name, .offset = block.offset, .size = block.size,
-                 .discrete = block.discrete};
+  StepBlock step{
+      .name = block.name, .offset = block.offset, .size = block.size, .discrete = block.discrete};
   if (!block.discrete) return step;
   std::tie(step.lower, step.upper) = discrete_support_bounds(model, block.name);
   step.elementwise = compiled && compiled->has_local_logp(block.offset);

@@ -17,9 +17,7 @@
 #include "workflow/model_groups.hpp"
 
 namespace hypatia {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 NutsOptions nuts_options(const SampleOptions& options) {
   NutsOptions nuts;
@@ -112,9 +110,9 @@ std::string now_iso8601() {
 }
 
 void add_settings(InferenceData& data, const SampleOptions& options) {
-  data.attributes["sampler"] = options.sampler == SamplerKind::smc ? "smc"
+  data.attributes["sampler"] = options.sampler == SamplerKind::smc        ? "smc"
                                : data.attributes.contains("step_methods") ? "compound"
-                                                                         : "nuts";
+                                                                          : "nuts";
   data.attributes["backend"] = std::string(backend_name(options.backend));
   data.attributes["chains"] = std::to_string(options.chains);
   data.attributes["draws"] = std::to_string(data.draws);

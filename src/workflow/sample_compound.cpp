@@ -120,13 +120,11 @@ Group constrained_chain_draws(CompiledModel& compiled, const CompoundResult& res
 
 InferenceData sample_with_compound(const Model& model, CompiledModel& compiled,
                                    const SampleOptions& options) {
-  CompoundResult result =
-      sample_compound(compiled, compound_options(options, assign_steps(model, options.steps,
-                                                                       &compiled)));
+  CompoundResult result = sample_compound(
+      compiled, compound_options(options, assign_steps(model, options.steps, &compiled)));
   std::vector<std::int64_t> kept_chains;
-  const bool interrupted = std::any_of(result.chains.begin(), result.chains.end(), [&](auto& c) {
-    return c.size() < options.draws;
-  });
+  const bool interrupted = std::any_of(result.chains.begin(), result.chains.end(),
+                                       [&](auto& c) { return c.size() < options.draws; });
   if (interrupted) result = keep_complete_block(std::move(result), kept_chains);
   InferenceData data;
   data.chains = static_cast<std::int64_t>(result.chains.size());
@@ -154,7 +152,8 @@ InferenceData sample_with_compound(const Model& model, CompiledModel& compiled,
   for (const StepSpec& spec : assign_steps(model, options.steps, &compiled)) {
     std::string names;
     for (const StepBlock& block : spec.blocks) names += (names.empty() ? "" : ", ") + block.name;
-    steps += (steps.empty() ? "" : "; ") + std::string(step_method_name(spec.method)) + ": " + names;
+    steps +=
+        (steps.empty() ? "" : "; ") + std::string(step_method_name(spec.method)) + ": " + names;
   }
   data.attributes["step_methods"] = steps;
   return data;

@@ -84,7 +84,8 @@ InferenceData sample_marginalized(const Model& model, CompiledModel& compiled,
   std::vector<const void*> input_values = {nullptr};
   for (const Tensor& value : marginal.data_values) input_values.push_back(value.bytes());
 
-  const std::int64_t chains = options.chains, draws = options.draws, categories = marginal.categories;
+  const std::int64_t chains = options.chains, draws = options.draws,
+                     categories = marginal.categories;
   std::vector<double> full_draws, log_probabilities;
   full_draws.reserve(static_cast<std::size_t>(chains * draws * compiled.dim()));
   log_probabilities.reserve(static_cast<std::size_t>(chains * draws * block.size * categories));
@@ -100,8 +101,8 @@ InferenceData sample_marginalized(const Model& model, CompiledModel& compiled,
       probabilities.call(input_values.data(), outputs);
       for (std::int64_t j = 0; j < block.size; ++j) {
         values[static_cast<std::size_t>(j)] =
-            marginal.lower + static_cast<double>(draw_category(lp.data() + j * categories,
-                                                               categories, rng));
+            marginal.lower +
+            static_cast<double>(draw_category(lp.data() + j * categories, categories, rng));
       }
       const std::vector<double> full =
           insert_block(marginal, chain_draws.data() + draw * target.dim(), values.data());
@@ -122,7 +123,8 @@ InferenceData sample_marginalized(const Model& model, CompiledModel& compiled,
   recovered.values = std::move(log_probabilities);
   data.groups["posterior"].variables.push_back(std::move(recovered));
   std::vector<double> support;
-  for (std::int64_t k = 0; k < categories; ++k) support.push_back(marginal.lower + static_cast<double>(k));
+  for (std::int64_t k = 0; k < categories; ++k)
+    support.push_back(marginal.lower + static_cast<double>(k));
   data.coords[value_dim] = support;
   data.groups["sample_stats"] = nuts_sample_stats(result);
   data.coords[unconstrained_parameter_dim] = target.coordinate_names();

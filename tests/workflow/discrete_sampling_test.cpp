@@ -56,7 +56,8 @@ Model change_point_model() {
   std::iota(index.begin(), index.end(), 0);
   Model model;
   const Expr year = model.data("year", Tensor::from_ints(index, {years}));
-  const Expr switchpoint = model.rv("switchpoint", DiscreteUniform(Expr(0.0), Expr(static_cast<double>(years - 1))));
+  const Expr switchpoint =
+      model.rv("switchpoint", DiscreteUniform(Expr(0.0), Expr(static_cast<double>(years - 1))));
   const Expr early = model.rv("early_rate", Exponential(1.0));
   const Expr late = model.rv("late_rate", Exponential(1.0));
   const Expr rate = where(less(year, switchpoint), early, late);
@@ -85,8 +86,8 @@ std::vector<double> exact_switchpoint_posterior() {
 
 TEST(DiscreteSampling, ChangePointMatchesExactEnumeration) {
   const InferenceData data =
-      sample(change_point_model(), {.chains = 4, .draws = 2000, .tune = 1000, .seed = 3,
-                                    .progress = false});
+      sample(change_point_model(),
+             {.chains = 4, .draws = 2000, .tune = 1000, .seed = 3, .progress = false});
   EXPECT_EQ(data.attributes.at("sampler"), "compound");
   EXPECT_EQ(data.attributes.at("step_methods"),
             "NUTS: early_rate, late_rate; Metropolis: switchpoint");
@@ -224,8 +225,8 @@ TEST(DiscreteSampling, CategoricalMembershipsAreIndependentElements) {
   // Categorical's log density reads a one-hot (n, K) array summed over K: per element still.
   Model model;
   const Expr mu = model.rv("mu", Normal(0.0, 1.0), {.shape = {3}});
-  const Expr z = model.rv("z", Categorical(Expr(constant(Tensor::from_doubles({0.2, 0.3, 0.5}, {3})))),
-                          {.shape = {5}});
+  const Expr z = model.rv(
+      "z", Categorical(Expr(constant(Tensor::from_doubles({0.2, 0.3, 0.5}, {3})))), {.shape = {5}});
   model.observe("y", Normal(gather(mu, z), 1.0),
                 Tensor::from_doubles({0.1, -1.0, 2.0, 0.4, 1.5}, {5}));
   auto compiled = model.compile();
@@ -271,7 +272,8 @@ TEST(DiscreteSampling, AStepOnAVariableItCannotMoveNamesBoth) {
   Model counts;
   counts.rv("k", Poisson(3.0), {.shape = {2}});
   options.steps = {{.method = StepMethod::binary_gibbs_metropolis, .variables = {"k"}}};
-  expect_mentions(error_message([&] { sample(counts, options); }), {"BinaryGibbsMetropolis", "'k'"});
+  expect_mentions(error_message([&] { sample(counts, options); }),
+                  {"BinaryGibbsMetropolis", "'k'"});
   options.steps = {{.method = StepMethod::metropolis, .variables = {"nope"}}};
   expect_mentions(error_message([&] { sample(counts, options); }), {"Metropolis", "'nope'"});
 }

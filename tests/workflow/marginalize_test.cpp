@@ -90,8 +90,8 @@ TEST(Marginalize, ChangePointRecoversTheExactSwitchpointPosterior) {
     double early = 0, late = 0;
     for (std::size_t t = 0; t < kCounts.size(); ++t) (t < s ? early : late) += kCounts[t];
     const double n_early = static_cast<double>(s), n_late = static_cast<double>(kCounts.size() - s);
-    exact[s] = std::lgamma(early + 1) - (early + 1) * std::log(n_early + 1) + std::lgamma(late + 1) -
-               (late + 1) * std::log(n_late + 1);
+    exact[s] = std::lgamma(early + 1) - (early + 1) * std::log(n_early + 1) +
+               std::lgamma(late + 1) - (late + 1) * std::log(n_late + 1);
     top = std::max(top, exact[s]);
   }
   double total = 0;

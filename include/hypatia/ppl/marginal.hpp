@@ -18,11 +18,11 @@
 namespace hypatia {
 
 struct MarginalizedLogDensity {
-  FlatBlock block;      // the marginalized variable in the model's full flat vector
-  double lower = 0;     // its support is lower, ..., lower + categories - 1
+  FlatBlock block;   // the marginalized variable in the model's full flat vector
+  double lower = 0;  // its support is lower, ..., lower + categories - 1
   std::int64_t categories = 0;
-  Expr x;               // the flat vector without the block (model.layout().dim - block.size)
-  Expr logp;            // the marginal log density, a graph of x and the data
+  Expr x;     // the flat vector without the block (model.layout().dim - block.size)
+  Expr logp;  // the marginal log density, a graph of x and the data
   // log p(value_j = lower + k | x, data), shape {block.size, categories}.
   Expr log_probabilities;
   std::vector<Expr> data_inputs;
