@@ -205,6 +205,8 @@ std::string_view map_status_name(MapStatus status) {
       return "max_evaluations";
     case MapStatus::line_search_failed:
       return "line_search_failed";
+    case MapStatus::nonfinite_gradient:
+      return "nonfinite_gradient";
   }
   return "unknown";
 }
@@ -272,7 +274,13 @@ MapResult find_map(const Model& model, const MapOptions& options) {
   result.gradient = objective.best_gradient();
   result.gradient_norm = objective.best_gradient_norm();
 
-  if (result.gradient_norm <= options.gradient_tolerance) {
+  if (!std::isfinite(result.gradient_norm)) {
+    // The objective may have stopped changing, but not at a mode: typically a funnel whose scale
+    // ran off towards 0 with the Jacobian on.
+    result.status = MapStatus::nonfinite_gradient;
+    stop_reason = "the gradient is not finite at the best point found (a parameter ran off to "
+                  "the edge of its support?)";
+  } else if (result.gradient_norm <= options.gradient_tolerance) {
     result.status = MapStatus::converged_gradient;
   } else if (!stopped_early) {
     result.status = options.max_iterations > 0 && result.iterations >= options.max_iterations

@@ -44,6 +44,7 @@ enum class MapStatus {
   max_iterations,
   max_evaluations,
   line_search_failed,  // no step along the search direction increased the log density
+  nonfinite_gradient,  // the best point's gradient is not finite (a scale ran off to 0 or inf)
 };
 
 struct MapResult {
