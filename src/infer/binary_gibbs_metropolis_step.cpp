@@ -43,11 +43,7 @@ class BinaryGibbsMetropolisStep : public Step {
 
  private:
   void sweep_one_by_one(ChainState& state, CounterRng& rng) {
-    order_.resize(coordinates_.size());
-    std::iota(order_.begin(), order_.end(), 0);
-    for (std::size_t k = order_.size(); k > 1; --k) {  // Fisher-Yates
-      std::swap(order_[k - 1], order_[static_cast<std::size_t>(rng.next_u64() % k)]);
-    }
+    shuffled_indices(coordinates_.size(), rng, order_);
     for (std::size_t k : order_) {
       if (rng.uniform() >= transit_p_) continue;
       const auto i = static_cast<std::size_t>(coordinates_[k]);

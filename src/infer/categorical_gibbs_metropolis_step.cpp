@@ -96,11 +96,7 @@ class CategoricalGibbsMetropolisStep : public Step {
   }
 
   void sweep_one_by_one(ChainState& state, CounterRng& rng) {
-    order_.resize(coordinates_.size());
-    std::iota(order_.begin(), order_.end(), 0);
-    for (std::size_t k = order_.size(); k > 1; --k) {
-      std::swap(order_[k - 1], order_[static_cast<std::size_t>(rng.next_u64() % k)]);
-    }
+    shuffled_indices(coordinates_.size(), rng, order_);
     for (std::size_t k : order_) {
       const std::int64_t count = count_[k];
       if (count < 2) continue;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "hypatia/error.hpp"
@@ -75,6 +76,14 @@ bool step_local_logp(Target& target, const StepSpec& spec, const std::vector<dou
     position += static_cast<std::size_t>(block.size);
   }
   return true;
+}
+
+void shuffled_indices(std::size_t count, CounterRng& rng, std::vector<std::size_t>& order) {
+  order.resize(count);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  for (std::size_t k = count; k > 1; --k) {
+    std::swap(order[k - 1], order[static_cast<std::size_t>(rng.next_u64() % k)]);
+  }
 }
 
 double tuned_scaling(double scaling, double acceptance_rate) {

@@ -81,6 +81,10 @@ class StepSettings {
 bool step_local_logp(Target& target, const StepSpec& spec, const std::vector<double>& x,
                      std::vector<double>& out);
 
+// 0, ..., count - 1 in a uniformly random order (a Fisher-Yates shuffle), into `order`: the
+// random sweep order of the element-by-element Gibbs steps.
+void shuffled_indices(std::size_t count, CounterRng& rng, std::vector<std::size_t>& order);
+
 // PyMC's rule for retuning a Metropolis proposal's scale from the acceptance rate over the last
 // tuning interval: shrink when few proposals are accepted, grow when most are.
 double tuned_scaling(double scaling, double acceptance_rate);

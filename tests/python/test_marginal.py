@@ -9,14 +9,8 @@ import pytest
 from scipy import special
 
 import hypatia as pm
-from hypatia import _core
 
-from test_step_methods import COUNTS, _change_point_model, _exact_switchpoint, _mixture_data
-
-
-def _mcse(draws) -> float:
-    draws = np.asarray(draws, dtype=float)
-    return float(draws.std(ddof=1) / np.sqrt(_core.ess_mean(draws)))
+from test_step_methods import COUNTS, _change_point_model, _exact_switchpoint, _mcse, _mixture_data
 
 
 def test_marginalized_change_point_matches_enumeration_and_the_compound_run():
