@@ -27,6 +27,24 @@ void ConditionalTarget::scatter(const double* block, std::vector<double>& full_x
   }
 }
 
+bool ConditionalTarget::enter(const std::vector<double>& full_x, double* block) {
+  if (left_ == full_x) return false;
+  hold(full_x);
+  gather(full_x, block);
+  return true;
+}
+
+void ConditionalTarget::leave(const double* block, std::vector<double>& full_x) {
+  scatter(block, full_x);
+  left_ = full_x;
+}
+
+std::vector<double> ConditionalTarget::with_block(const double* block) const {
+  std::vector<double> full_x = left_;
+  scatter(block, full_x);
+  return full_x;
+}
+
 double ConditionalTarget::logp_grad(const double* x, double* grad) {
   if (covers_all_) return full_.logp_grad(x, grad);
   scatter(x, full_x_);

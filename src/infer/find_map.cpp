@@ -278,8 +278,9 @@ MapResult find_map(const Model& model, const MapOptions& options) {
     // The objective may have stopped changing, but not at a mode: typically a funnel whose scale
     // ran off towards 0 with the Jacobian on.
     result.status = MapStatus::nonfinite_gradient;
-    stop_reason = "the gradient is not finite at the best point found (a parameter ran off to "
-                  "the edge of its support?)";
+    stop_reason =
+        "the gradient is not finite at the best point found (a parameter ran off to "
+        "the edge of its support?)";
   } else if (result.gradient_norm <= options.gradient_tolerance) {
     result.status = MapStatus::converged_gradient;
   } else if (!stopped_early) {

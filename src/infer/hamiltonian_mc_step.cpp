@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <sstream>
 
@@ -114,9 +113,8 @@ class HamiltonianMcStep : public Step {
     }
     step_size_bar_ =
         adapting && settings_.adapt_step_size ? adaptation_.final_step_size() : step_size_;
-    target_.scatter(current_.q.data(), state.x);
+    target_.leave(current_.q.data(), state.x);
     state.logp = current_.logp;
-    last_x_ = state.x;
   }
 
   void end_warmup() override {
@@ -149,8 +147,7 @@ class HamiltonianMcStep : public Step {
 
   const std::vector<double>* divergent_point() const override {
     if (!diverging_) return nullptr;
-    divergent_full_ = last_x_;
-    target_.scatter(divergent_q_.data(), divergent_full_);
+    divergent_full_ = target_.with_block(divergent_q_.data());
     return &divergent_full_;
   }
 
@@ -158,13 +155,7 @@ class HamiltonianMcStep : public Step {
   // The chain's state as this block's position; re-evaluated only when another step moved
   // something since this step last ran.
   void enter(const ChainState& state) {
-    const bool unchanged =
-        last_x_.size() == state.x.size() &&
-        std::memcmp(last_x_.data(), state.x.data(), state.x.size() * sizeof(double)) == 0;
-    if (unchanged) return;
-    target_.hold(state.x);
-    target_.gather(state.x, current_.q.data());
-    hamiltonian_.evaluate(current_);
+    if (target_.enter(state.x, current_.q.data())) hamiltonian_.evaluate(current_);
   }
 
   // n_steps_ leapfrog steps from current_ with a fresh momentum, then the Metropolis test.
@@ -216,7 +207,6 @@ class HamiltonianMcStep : public Step {
   double energy_ = 0;
   double energy_error_ = 0;
   std::vector<double> divergent_q_;
-  std::vector<double> last_x_;
   mutable std::vector<double> divergent_full_;
 };
 

@@ -20,8 +20,9 @@ void validate(const Target& target, const NutsOptions& options) {
   const infer::OptionCheck require("sample_nuts");
   require.chain_options(target, options.chains, options.cores);
   if (target.has_discrete_coordinates()) {
-    throw Error("sample_nuts: the target has discrete coordinates, which NUTS cannot move; "
-                "sample it with sample_compound (a discrete step for them), or marginalize them");
+    throw Error(
+        "sample_nuts: the target has discrete coordinates, which NUTS cannot move; "
+        "sample it with sample_compound (a discrete step for them), or marginalize them");
   }
   require(options.tune >= 0, "tune", "at least 0", options.tune);
   require(options.draws >= 0, "draws", "at least 0", options.draws);

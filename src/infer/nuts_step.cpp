@@ -2,7 +2,6 @@
 // averaging of the step size, Stan's metric windows), on the step's block given the others.
 
 #include <cmath>
-#include <cstring>
 
 #include "infer/adaptation.hpp"
 #include "infer/conditional_target.hpp"
@@ -55,10 +54,8 @@ class NutsStep : public Step {
       }
     }
     step_size_bar_ = tuning && adapt_ ? adaptation_.final_step_size() : step_size_;
-    target_.scatter(current_.q.data(), state.x);
+    target_.leave(current_.q.data(), state.x);
     state.logp = current_.logp;
-    last_x_ = state.x;
-    last_logp_ = state.logp;
   }
 
   void end_warmup() override {
@@ -88,8 +85,7 @@ class NutsStep : public Step {
 
   const std::vector<double>* divergent_point() const override {
     if (!last_.diverging) return nullptr;
-    divergent_full_ = last_x_;
-    target_.scatter(last_.divergent_point.data(), divergent_full_);
+    divergent_full_ = target_.with_block(last_.divergent_point.data());
     return &divergent_full_;
   }
 
@@ -97,13 +93,7 @@ class NutsStep : public Step {
   // The chain's state as this block's phase point; re-evaluated only when another step moved
   // something since this step last ran.
   void enter(const ChainState& state) {
-    const bool unchanged =
-        last_x_.size() == state.x.size() &&
-        std::memcmp(last_x_.data(), state.x.data(), state.x.size() * sizeof(double)) == 0;
-    if (unchanged) return;
-    target_.hold(state.x);
-    target_.gather(state.x, current_.q.data());
-    hamiltonian_.evaluate(current_);
+    if (target_.enter(state.x, current_.q.data())) hamiltonian_.evaluate(current_);
   }
 
   NutsOptions nuts_;
@@ -120,8 +110,6 @@ class NutsStep : public Step {
   double step_size_used_ = 0;
   double step_size_bar_ = 0;
   TransitionStats last_;
-  std::vector<double> last_x_;
-  double last_logp_ = 0;
   mutable std::vector<double> divergent_full_;
 };
 

@@ -32,8 +32,9 @@ void check_options(const Target& target, const SmcOptions& options) {
   const infer::OptionCheck require("smc");
   require.chain_options(target, options.chains, options.cores);
   if (target.has_discrete_coordinates()) {
-    throw Error("sample_smc: the target has discrete coordinates, which the SMC kernels cannot "
-                "move; sample it with NUTS and discrete steps (sample_compound)");
+    throw Error(
+        "sample_smc: the target has discrete coordinates, which the SMC kernels cannot "
+        "move; sample it with NUTS and discrete steps (sample_compound)");
   }
   require(options.particles >= 2, "particles", "at least 2", options.particles);
   require(options.threshold > 0.0 && options.threshold < 1.0, "threshold",

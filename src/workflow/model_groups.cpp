@@ -58,21 +58,31 @@ Group constant_data_group(const Model& model) {
   return group;
 }
 
-Variable divergence_end(const NutsResult& result, bool warmup) {
+Variable divergence_end(std::int64_t dim, const std::vector<ChainDivergences>& chains,
+                        bool warmup) {
   Variable variable{
-      .name = "divergence_end", .shape = {result.dim}, .dims = {unconstrained_parameter_dim}};
-  for (const NutsChain& chain : result.chains) {
+      .name = "divergence_end", .shape = {dim}, .dims = {unconstrained_parameter_dim}};
+  for (const ChainDivergences& chain : chains) {
     const std::size_t first = variable.values.size();
-    const NutsStats& stats = warmup ? chain.warmup_stats : chain.stats;
-    variable.values.resize(first + stats.diverging.size() * result.dim,
+    variable.values.resize(first + static_cast<std::size_t>(chain.iterations * dim),
                            std::numeric_limits<double>::quiet_NaN());
-    for (const Divergence& divergence : chain.divergences) {
-      if (divergence.warmup != warmup) continue;
+    for (const Divergence& divergence : *chain.divergences) {
+      if (divergence.warmup != warmup || divergence.iteration >= chain.iterations) continue;
       std::copy(divergence.point.begin(), divergence.point.end(),
-                variable.values.begin() + first + divergence.iteration * result.dim);
+                variable.values.begin() + static_cast<std::ptrdiff_t>(first) +
+                    divergence.iteration * dim);
     }
   }
   return variable;
+}
+
+Variable divergence_end(const NutsResult& result, bool warmup) {
+  std::vector<ChainDivergences> chains;
+  for (const NutsChain& chain : result.chains) {
+    const NutsStats& stats = warmup ? chain.warmup_stats : chain.stats;
+    chains.push_back({&chain.divergences, stats.size()});
+  }
+  return divergence_end(result.dim, chains, warmup);
 }
 
 Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,

@@ -20,6 +20,12 @@ inline constexpr const char* unconstrained_parameter_dim = "unconstrained_parame
 // NaN for draws that did not diverge. With `warmup`, the same over the warm-up iterations kept by
 // save_warmup (for warmup_sample_stats).
 Variable divergence_end(const NutsResult& result, bool warmup = false);
+// The same from any sampler's chains: each one's divergences and iteration count.
+struct ChainDivergences {
+  const std::vector<Divergence>* divergences;
+  std::int64_t iterations;
+};
+Variable divergence_end(std::int64_t dim, const std::vector<ChainDivergences>& chains, bool warmup);
 // ArviZ's log_likelihood group: for each observed variable, under its name, the pointwise log
 // likelihood at every draw (flat unconstrained draws laid out (chain, draw, dim)).
 Group log_likelihood_group(CompiledModel& compiled, const std::vector<double>& flat_draws,

@@ -137,31 +137,6 @@ void truncate(NutsStats& stats, std::size_t draws) {
   stats.diverging.resize(draws);
 }
 
-// The interrupted run cut to the block chains_to_keep chose; `kept` receives the chain numbers.
-NutsResult keep_complete_block(NutsResult result, std::vector<std::int64_t>& kept) {
-  std::vector<std::int64_t> counts;
-  for (const NutsChain& chain : result.chains) {
-    counts.push_back(static_cast<std::int64_t>(chain.stats.lp.size()));
-  }
-  std::int64_t draws = 0;
-  kept = chains_to_keep(counts, draws);
-  if (draws == 0) {
-    throw Error("sample: interrupted before any chain finished its warm-up; no draws to keep");
-  }
-  NutsResult block;
-  block.dim = result.dim;
-  block.seconds = result.seconds;
-  for (std::int64_t chain : kept) {
-    NutsChain& run = block.chains.emplace_back(std::move(result.chains[chain]));
-    run.draws.resize(static_cast<std::size_t>(draws * result.dim));
-    truncate(run.stats, static_cast<std::size_t>(draws));
-    std::erase_if(run.divergences, [&](const Divergence& divergence) {
-      return !divergence.warmup && divergence.iteration >= draws;
-    });
-  }
-  return block;
-}
-
 // Like constrained_draws, from each chain's own draws (`draws`: the kept or the warm-up ones,
 // per_chain of them), with no flat copy of them all first.
 Group constrained_chains(CompiledModel& compiled, const NutsResult& result,
@@ -185,7 +160,11 @@ InferenceData sample_with_nuts(CompiledModel& compiled, const SampleOptions& opt
   const bool interrupted = std::any_of(result.chains.begin(), result.chains.end(), [&](auto& c) {
     return static_cast<std::int64_t>(c.stats.lp.size()) < options.draws;
   });
-  if (interrupted) result = keep_complete_block(std::move(result), kept_chains);
+  if (interrupted) {
+    result = keep_complete_block(
+        std::move(result), kept_chains, [](const NutsChain& chain) { return chain.stats.size(); },
+        [](NutsChain& chain, std::size_t draws) { truncate(chain.stats, draws); });
+  }
   InferenceData data;
   data.chains = static_cast<std::int64_t>(result.chains.size());
   data.draws = result.chains[0].stats.size();

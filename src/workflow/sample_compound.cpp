@@ -35,28 +35,6 @@ Variable stat_variable(const std::string& name, StepStatColumn::Type type) {
           .is_boolean = type == StepStatColumn::Type::boolean};
 }
 
-// As nutpie's divergence_end (see model_groups.hpp), from the steps' divergences.
-Variable compound_divergence_end(const CompoundResult& result, bool warmup) {
-  Variable variable{
-      .name = "divergence_end", .shape = {result.dim}, .dims = {unconstrained_parameter_dim}};
-  for (const CompoundChain& chain : result.chains) {
-    const std::size_t first = variable.values.size();
-    const std::size_t iterations = (warmup ? chain.warmup_lp : chain.lp).size();
-    variable.values.resize(first + iterations * static_cast<std::size_t>(result.dim),
-                           std::numeric_limits<double>::quiet_NaN());
-    for (const Divergence& divergence : chain.divergences) {
-      if (divergence.warmup != warmup ||
-          divergence.iteration >= static_cast<std::int64_t>(iterations)) {
-        continue;
-      }
-      std::copy(divergence.point.begin(), divergence.point.end(),
-                variable.values.begin() + static_cast<std::ptrdiff_t>(first) +
-                    divergence.iteration * result.dim);
-    }
-  }
-  return variable;
-}
-
 Group compound_sample_stats(const CompoundResult& result, bool warmup) {
   Group stats;
   Variable lp = stat_variable("lp", StepStatColumn::Type::real);
@@ -77,32 +55,15 @@ Group compound_sample_stats(const CompoundResult& result, bool warmup) {
     }
     stats.variables.push_back(std::move(variable));
   }
-  if (has_divergences) stats.variables.push_back(compound_divergence_end(result, warmup));
+  if (has_divergences) {
+    std::vector<ChainDivergences> chains;
+    for (const CompoundChain& chain : result.chains) {
+      chains.push_back({&chain.divergences,
+                        warmup ? static_cast<std::int64_t>(chain.warmup_lp.size()) : chain.size()});
+    }
+    stats.variables.push_back(divergence_end(result.dim, chains, warmup));
+  }
   return stats;
-}
-
-// Interrupted: the largest block of chains with equally many draws (chains_to_keep).
-CompoundResult keep_complete_block(CompoundResult result, std::vector<std::int64_t>& kept) {
-  std::vector<std::int64_t> counts;
-  for (const CompoundChain& chain : result.chains) counts.push_back(chain.size());
-  std::int64_t draws = 0;
-  kept = chains_to_keep(counts, draws);
-  if (draws == 0) {
-    throw Error("sample: interrupted before any chain finished its warm-up; no draws to keep");
-  }
-  CompoundResult block;
-  block.dim = result.dim;
-  block.seconds = result.seconds;
-  for (std::int64_t chain : kept) {
-    CompoundChain& run = block.chains.emplace_back(std::move(result.chains[chain]));
-    run.draws.resize(static_cast<std::size_t>(draws * result.dim));
-    run.lp.resize(static_cast<std::size_t>(draws));
-    for (StepStatColumn& column : run.stats) column.values.resize(static_cast<std::size_t>(draws));
-    std::erase_if(run.divergences, [&](const Divergence& divergence) {
-      return !divergence.warmup && divergence.iteration >= draws;
-    });
-  }
-  return block;
 }
 
 Group constrained_chain_draws(CompiledModel& compiled, const CompoundResult& result,
@@ -125,7 +86,14 @@ InferenceData sample_with_compound(const Model& model, CompiledModel& compiled,
   std::vector<std::int64_t> kept_chains;
   const bool interrupted = std::any_of(result.chains.begin(), result.chains.end(),
                                        [&](auto& c) { return c.size() < options.draws; });
-  if (interrupted) result = keep_complete_block(std::move(result), kept_chains);
+  if (interrupted) {
+    result = keep_complete_block(
+        std::move(result), kept_chains, [](const CompoundChain& chain) { return chain.size(); },
+        [](CompoundChain& chain, std::size_t draws) {
+          chain.lp.resize(draws);
+          for (StepStatColumn& column : chain.stats) column.values.resize(draws);
+        });
+  }
   InferenceData data;
   data.chains = static_cast<std::int64_t>(result.chains.size());
   data.draws = result.chains[0].size();
