@@ -30,9 +30,6 @@ def marginalize(model: Optional[Model], rvs_to_marginalize: Any) -> Model:
             raise ValueError(f"marginalize: {name!r} is not a free random variable of the model")
         if name not in marked:
             marked.append(name)
-    if len(marked) > 1:
-        raise NotImplementedError(f"marginalize: Hypatia sums out one variable per model for now; "
-                                  f"asked for {', '.join(marked)}")
     root._marginalized = marked
     return root
 

@@ -14,12 +14,16 @@ namespace {
 
 enum class Dependence { none, aligned, mixed };
 
-bool is_elementwise(const Node& node) {
+}  // namespace
+
+bool is_elementwise_op(const Node& node) {
   static const std::unordered_set<std::string> binary = {"add",  "sub",   "mul",     "div",
                                                          "neg",  "pow",   "maximum", "minimum",
                                                          "clip", "where", "cast",    "arctan2"};
   return binary.contains(node.op_name()) || ops::is_fusible_elementwise(node);
 }
+
+namespace {
 
 // Ops that only relabel the elements of their first input without reordering them.
 bool keeps_element_order(const Node& node) {
@@ -90,7 +94,7 @@ class Alignment {
     if (!depends) return {};
     if (node.is_tuple()) return kMixed;
     const Shape& shape = node.shape();
-    if (is_elementwise(node) || is_broadcast(node)) {
+    if (is_elementwise_op(node) || is_broadcast(node)) {
       // Aligned inputs keep their rank and prefix; only their trailing axes may broadcast.
       std::optional<int> prefix;
       for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -168,35 +172,48 @@ std::pair<double, double> discrete_support_bounds(const Model& model, const std:
   }
 }
 
+std::vector<Expr> log_density_terms(const Model& model, const Expr& x) {
+  std::vector<Expr> terms;
+  for (const ElementwiseLogDensity& term : model.elementwise_log_density(x)) {
+    terms.push_back(term.logp);
+    if (term.log_jacobian) terms.push_back(*term.log_jacobian);
+  }
+  return terms;
+}
+
+std::optional<BlockTerms> split_by_block(const std::vector<Expr>& terms, const Expr& block_values,
+                                         std::int64_t block_size) {
+  Alignment alignment(block_values.node(), block_size);
+  Expr independent(0.0);
+  std::vector<Expr> independent_terms;
+  std::optional<Expr> dependent;
+  for (const Expr& term : terms) {
+    const Expr value = cast(term, DType::float64);
+    const Dependence dependence = alignment.of(term.node()).dependence;
+    if (dependence == Dependence::none) {
+      independent = independent + (value.rank() == 0 ? value : sum(value));
+      independent_terms.push_back(term);
+      continue;
+    }
+    Expr piece;
+    if (block_size == 1) {
+      piece = value.rank() == 0 ? value : sum(value);
+    } else if (dependence == Dependence::aligned) {
+      piece = per_element(value, block_size);
+    } else {
+      return std::nullopt;
+    }
+    dependent = dependent ? *dependent + piece : piece;
+  }
+  if (!dependent) dependent = block_size == 1 ? Expr(0.0) : zeros_like(block_values);
+  return BlockTerms{independent, *dependent, std::move(independent_terms)};
+}
+
 std::optional<BlockTerms> split_by_block(const Model& model, const Expr& x,
                                          const FlatBlock& block) {
   const Expr block_values =
       slice(x, 0, Slice{block.offset, block.offset + block.size, std::nullopt});
-  Alignment alignment(block_values.node(), block.size);
-  Expr independent(0.0);
-  std::optional<Expr> dependent;
-  for (const ElementwiseLogDensity& term : model.elementwise_log_density(x)) {
-    for (const std::optional<Expr>& part : {std::optional<Expr>(term.logp), term.log_jacobian}) {
-      if (!part) continue;
-      const Expr value = cast(*part, DType::float64);
-      const Dependence dependence = alignment.of(part->node()).dependence;
-      if (dependence == Dependence::none) {
-        independent = independent + (value.rank() == 0 ? value : sum(value));
-        continue;
-      }
-      Expr piece;
-      if (block.size == 1) {
-        piece = value.rank() == 0 ? value : sum(value);
-      } else if (dependence == Dependence::aligned) {
-        piece = per_element(value, block.size);
-      } else {
-        return std::nullopt;
-      }
-      dependent = dependent ? *dependent + piece : piece;
-    }
-  }
-  if (!dependent) dependent = block.size == 1 ? Expr(0.0) : zeros_like(block_values);
-  return BlockTerms{independent, *dependent};
+  return split_by_block(log_density_terms(model, x), block_values, block.size);
 }
 
 std::optional<Expr> local_log_density(const Model& model, const Expr& x, const FlatBlock& block) {

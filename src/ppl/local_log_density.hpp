@@ -29,8 +29,20 @@ std::optional<Expr> local_log_density(const Model& model, const Expr& x, const F
 struct BlockTerms {
   Expr independent;
   Expr dependent;
+  std::vector<Expr> independent_terms;  // the terms `independent` sums, as given
 };
 std::optional<BlockTerms> split_by_block(const Model& model, const Expr& x, const FlatBlock& block);
+
+// The same for a log density given as a sum of terms (each summed over its elements), which read
+// the block through `block_values`.
+std::optional<BlockTerms> split_by_block(const std::vector<Expr>& terms, const Expr& block_values,
+                                         std::int64_t block_size);
+
+// The model's log-density terms (log densities and log-Jacobians) as graphs of x.
+std::vector<Expr> log_density_terms(const Model& model, const Expr& x);
+
+// Elementwise ops (arithmetic, comparisons, selections, casts, the fusible scalar functions).
+bool is_elementwise_op(const Node& node);
 
 // [lower, upper] of a discrete variable whose support bounds are constants (binary: [0, 1]);
 // +-inf for a bound that is not a constant or absent.
