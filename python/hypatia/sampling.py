@@ -189,10 +189,11 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
             if block["name"] in marginalized:
                 keep[block["offset"]:block["offset"] + block["size"]] = False
         init_points = [list(np.asarray(point)[keep]) for point in init_points]
-    free_names = ", ".join(rv.name for rv in model.free_RVs)
+    free_names = ", ".join(rv.name for rv in model.free_RVs if rv.name not in marginalized)
+    summed_out = f", summing out [{', '.join(marginalized)}]" if marginalized else ""
     compound = not marginalized and (bool(steps) or any(b["discrete"] for b in model._blocks()))
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
-              + ("with Hypatia's compound steps" if compound else f"with Hypatia's NUTS: [{free_names}]"))
+              + ("with Hypatia's compound steps" if compound else f"with Hypatia's NUTS: [{free_names}]{summed_out}"))
     start = time.perf_counter()
     raw = _core.sample(model._cpp, "nuts", int(draws), int(tune), chains, cores, seed,
                        float(target_accept), int(max_treedepth), metric, 0, bool(progressbar),

@@ -84,8 +84,8 @@ InferenceData sample_marginalized(const Model& model, CompiledModel& compiled,
     throw Error("sample: marginalize works with NUTS on the remaining variables, without steps");
   }
   const std::vector<std::string>& names = options.marginalize;
-  require_continuous_rest(model.layout(), names);
   const MarginalizedLogDensity marginal = marginalize(model, names);
+  require_continuous_rest(model.layout(), names);
   const CompileOptions compile{.backend = options.backend};
   MarginalTarget target(
       LogpGrad(marginal.x, marginal.logp, marginal.data_inputs, marginal.data_values, compile),

@@ -76,3 +76,51 @@ def test_bad_marginalization_requests_are_errors_naming_the_variable():
         with pytest.raises(ValueError, match="step"):
             pm.sample(10, tune=10, chains=1, progressbar=False, marginalize=[k],
                       step=pm.Metropolis([k]))
+
+
+def test_two_variables_are_summed_out_jointly_and_drawn_back_in_order():
+    # A scalar regime (noise doubled or not) and per-point outlier indicators share every
+    # likelihood term; quadrature over mu gives the exact posterior.
+    rng = np.random.default_rng(11)
+    y = np.concatenate([rng.normal(1.0, 2.0, 28), [14.0, 6.0]])
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 5.0)
+        wide = pm.Bernoulli("wide", 0.3)
+        outlier = pm.Bernoulli("outlier", 0.1, shape=len(y))
+        scale = pm.math.switch(outlier, 10.0, 1.0) * pm.math.switch(wide, 2.0, 1.0)
+        pm.Normal("y", mu, scale, observed=y)
+    pm.marginalize(model, [wide, outlier])  # the scalar listed first: the vector goes first anyway
+    with model:
+        idata = pm.sample(1000, tune=1000, chains=4, random_seed=5, progressbar=False)
+
+    grid = np.linspace(-10.0, 12.0, 8001)[:, None]
+    prior_mu = -0.5 * (grid[:, 0] / 5.0) ** 2
+    log_joint, outlier_last = [], []
+    for regime, p_regime in ((0, 0.7), (1, 0.3)):
+        s = 2.0 if regime else 1.0
+        inlier = np.log(0.9) + _normal_logpdf(y, grid, s)
+        far = np.log(0.1) + _normal_logpdf(y, grid, 10 * s)
+        per_point = np.logaddexp(inlier, far)
+        log_joint.append(prior_mu + np.log(p_regime) + per_point.sum(1))
+        outlier_last.append(np.exp(far[:, -1] - per_point[:, -1]))
+    log_joint = np.array(log_joint)
+    weights = np.exp(log_joint - special.logsumexp(log_joint))
+    exact_mu = (weights.sum(0) * grid[:, 0]).sum()
+    exact_wide = weights[1].sum()
+    exact_outlier_last = (weights * np.array(outlier_last)).sum()
+
+    draws = idata.posterior["mu"].values
+    assert abs(draws.mean() - exact_mu) < 4 * _mcse(draws)
+    # Eliminated last, the regime's probabilities are given mu alone: they average to p(wide | y).
+    p_wide = np.exp(idata.posterior["lp_wide"].values[..., 1])
+    assert abs(p_wide.mean() - exact_wide) < 4 * _mcse(p_wide) + 1e-3
+    wide_draws = idata.posterior["wide"].values.astype(float)
+    assert abs(wide_draws.mean() - exact_wide) < 4 * _mcse(wide_draws) + 1e-3
+    # The indicators are drawn given the drawn regime: the last point's rate of being an outlier.
+    last = idata.posterior["outlier"].values[..., -1].astype(float)
+    assert abs(last.mean() - exact_outlier_last) < 4 * _mcse(last) + 1e-3
+    assert idata.posterior["lp_outlier"].shape[-2:] == (len(y), 2)
+
+
+def _normal_logpdf(y, mu, sigma):
+    return -0.5 * ((y - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
