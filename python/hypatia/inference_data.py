@@ -193,6 +193,14 @@ def _ordered(groups: Mapping[str, Any]) -> dict[str, Any]:
     return {g: groups[g] for g in known + [g for g in groups if g not in GROUP_ORDER]}
 
 
+def _without_internal_data(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The group without the engine's own data (minibatch index tables), which users never named."""
+    from hypatia.minibatch import INDEX_PREFIX
+
+    variables = [v for v in entry.get("variables", []) if not str(v.get("name", "")).startswith(INDEX_PREFIX)]
+    return {**entry, "variables": variables}
+
+
 def raw_to_datasets(raw: Mapping[str, Any], *,
                     extra_coords: Optional[Mapping[str, Sequence]] = None) -> dict[str, Any]:
     """The engine's dict as {group: xarray.Dataset}, in ArviZ's group order."""
@@ -204,6 +212,8 @@ def raw_to_datasets(raw: Mapping[str, Any], *,
     run = _run_attrs(raw_attrs)
     datasets = {}
     for group, entry in raw.get("groups", {}).items():
+        if group in DATA_GROUPS:
+            entry = _without_internal_data(entry)
         if not entry.get("variables"):
             continue  # as ArviZ and PyMC do: no empty constant_data group
         attrs = {**base, **(run if group in _SAMPLED_RUN_GROUPS else {}),

@@ -136,6 +136,11 @@ def test_minibatch_with_total_size_approximates_the_full_data_posterior():
     idata = inference.approx.sample(10, random_seed=1)
     assert "constant_data" not in idata.groups() or not any(
         name.startswith("__minibatch") for name in idata.constant_data.data_vars)
+    with model:
+        sampled = pm.sample(20, tune=20, chains=1, random_seed=2, progressbar=False,
+                            compute_convergence_checks=False)
+    assert "constant_data" not in sampled.groups() or not any(
+        name.startswith("__minibatch") for name in sampled.constant_data.data_vars)
 
 
 def test_minibatch_of_one_array_and_bad_input():
