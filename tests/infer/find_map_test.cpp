@@ -193,6 +193,25 @@ TEST(FindMap, StepsBackFromPointsOutsideTheSupport) {
   EXPECT_GT(scalar_value(result, "x"), 1.4) << result.message;
 }
 
+TEST(FindMap, AFunnelWithoutAModeIsReportedAsNotConverged) {
+  // No data and the Jacobian on: the log density grows without bound as the scale goes to 0
+  // (-9 log tau), so there is no mode; the optimizer must say it did not converge, with the
+  // gradient norm where it stopped (9, the slope in log tau), rather than return a "mode".
+  Model m;
+  auto tau = m.rv("tau", HalfNormal(1.0));
+  m.rv("theta", Normal(0.0, tau), {.shape = {10}});
+  for (Backend backend : {Backend::interp, Backend::native}) {
+    const MapResult result = find_map(m, {.jacobian = true, .backend = backend});
+    EXPECT_FALSE(result.converged) << result.message;
+    EXPECT_TRUE(result.status == MapStatus::line_search_failed ||
+                result.status == MapStatus::nonfinite_gradient ||
+                result.status == MapStatus::max_iterations)
+        << result.message;
+    EXPECT_LT(result.values.at("tau").at(0), 1e-6);
+    expect_mentions(result.message, {"did not converge", "gradient norm"});
+  }
+}
+
 TEST(FindMap, BadInputIsAnErrorNamingIt) {
   Model m = normal_normal({1.0, 2.0}, 0, 1, 1);
   expect_mentions(error_message([&] {
