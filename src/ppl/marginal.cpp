@@ -215,7 +215,8 @@ MarginalizedVariable eliminate(Elimination& state, const FlatBlock& block, doubl
   // Terms read by a one-element block whose selection masks are nested are summed for every
   // value at once (threshold_sums); the rest are enumerated value by value.
   SelectionHoisting hoisting(block_values.node());
-  std::optional<Expr> enumerated, all_values;
+  std::vector<Expr> enumerated;
+  std::optional<Expr> all_values;
   if (block.size == 1) {
     std::unordered_set<const Node*> independent;
     for (const Expr& term : terms->independent_terms) independent.insert(term.node().get());
@@ -231,30 +232,32 @@ MarginalizedVariable eliminate(Elimination& state, const FlatBlock& block, doubl
         all_values = all_values ? *all_values + *sums : *sums;
       } else {
         const Expr value = cast(hoisted, DType::float64);
-        const Expr piece = value.rank() == 0 ? value : sum(value);
-        enumerated = enumerated ? *enumerated + piece : piece;
+        enumerated.push_back(value.rank() == 0 ? value : sum(value));
       }
     }
   } else {
-    enumerated = hoisting(terms->dependent);
+    enumerated.push_back(hoisting(terms->dependent));
   }
-  Expr stacked = constant(Tensor::full(DType::float64, {block.size, categories}, 0.0));
-  if (enumerated) {
+  std::optional<Expr> stacked;  // (size, categories)
+  for (const Expr& piece : enumerated) {
     Exprs per_value;
     for (std::int64_t k = 0; k < categories; ++k) {
       Replacements at_value = renamed;
       at_value[block_values.node().get()] =
           constant(Tensor::full(DType::float64, {block.size}, lower + static_cast<double>(k)));
-      per_value.push_back(
-          broadcast_to(Expr(substitute(enumerated->node(), at_value)), {block.size}));
+      per_value.push_back(broadcast_to(Expr(substitute(piece.node(), at_value)), {block.size}));
     }
-    stacked = stack(per_value, 1);  // (size, categories)
+    Expr values = stack(per_value, 1);
+    // A term of the variable alone (its own prior) is the same numbers at every evaluation.
+    if (free_inputs({values.node()}).empty()) values = constant(evaluate(values.node()));
+    stacked = stacked ? *stacked + values : values;
   }
+  if (!stacked) stacked = constant(Tensor::full(DType::float64, {block.size, categories}, 0.0));
   if (all_values) {
-    stacked = stacked + reshape(Expr(substitute(all_values->node(), renamed)), {1, categories});
+    stacked = *stacked + reshape(Expr(substitute(all_values->node(), renamed)), {1, categories});
   }
-  const Expr normalizer = logsumexp(stacked, {1}, true);
-  variable.log_probabilities = stacked - normalizer;
+  const Expr normalizer = logsumexp(*stacked, {1}, true);
+  variable.log_probabilities = *stacked - normalizer;
 
   std::vector<Expr> kept;
   for (const Expr& term : terms->independent_terms) {
