@@ -166,9 +166,14 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       ->transform(CLI::CheckedTransformer(samplers, CLI::ignore_case))
       ->default_str("nuts");
   const std::map<std::string, hypatia::MetricKind> metrics = {
-      {"diag", hypatia::MetricKind::diagonal}, {"dense", hypatia::MetricKind::dense}};
+      {"diag", hypatia::MetricKind::diagonal},
+      {"dense", hypatia::MetricKind::dense},
+      {"fisher", hypatia::MetricKind::fisher_diagonal}};
   CLI::Option* metric =
-      sample->add_option("--metric", options.metric, "NUTS mass matrix: diag or dense")
+      sample
+          ->add_option("--metric", options.metric,
+                       "NUTS mass matrix: diag, dense, or fisher (a diagonal from positions "
+                       "and gradients)")
           ->transform(CLI::CheckedTransformer(metrics, CLI::ignore_case))
           ->default_str("the model's, usually diag");
   CLI::Option* output = sample->add_option(
@@ -390,6 +395,14 @@ void add_validate_command(CLI::App& app, ValidateCommand& command) {
                    "Runs with the next seeds when a posterior fails; it is judged on the last")
       ->capture_default_str()
       ->check(integer_in(0, 100));
+  validate
+      ->add_option("--diagonal-metric", command.options.diagonal_metric,
+                   "Metric for the models whose own is diagonal: diag or fisher")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, hypatia::MetricKind>{
+              {"diag", hypatia::MetricKind::diagonal},
+              {"fisher", hypatia::MetricKind::fisher_diagonal}},
+          CLI::ignore_case));
   validate->add_option("--cores", command.options.cores, "Threads running chains (0: one per core)")
       ->capture_default_str()
       ->check(integer_in(0, max_chains));

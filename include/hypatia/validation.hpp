@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,13 +67,16 @@ struct ValidationOptions {
   // a sampler that does not mix fails every run. Every failed run is kept in the results.
   int confirmation_runs = 1;
   bool progress = false;
+  // Replaces the metric of every model whose own is diagonal (to compare adaptations across the
+  // posteriors); models with a dense metric keep theirs.
+  std::optional<MetricKind> diagonal_metric = std::nullopt;
 };
 
 struct PosteriorValidation {
   std::string name = {};
   double target_accept = 0.8;                // what the run used: the model's own
   double reference_adapt_delta = 0.8;        // what the reference run used
-  MetricKind metric = MetricKind::diagonal;  // the model's own
+  MetricKind metric = MetricKind::diagonal;  // what the run used: usually the model's own
   int max_tree_depth = 10;                   // the model's own
   int reference_max_tree_depth = 10;         // what the reference run allowed
   std::vector<ParameterComparison> parameters = {};

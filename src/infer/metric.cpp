@@ -3,6 +3,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 
 #include "hypatia/error.hpp"
@@ -31,14 +32,36 @@ double identity_weight(double n) {
       "values on the unconstrained scale (is the posterior improper or extremely wide?)");
 }
 
-class DiagonalMetric final : public Metric {
+// Welford's running mean and sum of squared deviations, per coordinate.
+class RunningVariance {
  public:
-  explicit DiagonalMetric(std::int64_t dim)
-      : inverse_(static_cast<std::size_t>(dim), 1.0),
-        mean_(inverse_.size()),
-        m2_(inverse_.size()) {}
+  explicit RunningVariance(std::size_t dim) : mean_(dim), m2_(dim) {}
 
-  MetricKind kind() const override { return MetricKind::diagonal; }
+  void add(const double* values) {
+    ++count_;
+    for (std::size_t i = 0; i < mean_.size(); ++i) {
+      const double delta = values[i] - mean_[i];
+      mean_[i] += delta / static_cast<double>(count_);
+      m2_[i] += delta * (values[i] - mean_[i]);
+    }
+  }
+  std::int64_t count() const { return count_; }
+  double variance(std::size_t i) const { return m2_[i] / static_cast<double>(count_ - 1); }
+  void clear() {
+    count_ = 0;
+    std::fill(mean_.begin(), mean_.end(), 0.0);
+    std::fill(m2_.begin(), m2_.end(), 0.0);
+  }
+
+ private:
+  std::vector<double> mean_;
+  std::vector<double> m2_;
+  std::int64_t count_ = 0;
+};
+
+class DiagonalMetricBase : public Metric {
+ public:
+  explicit DiagonalMetricBase(std::int64_t dim) : inverse_(static_cast<std::size_t>(dim), 1.0) {}
 
   void sample_momentum(CounterRng& rng, double* p) const override {
     for (std::size_t i = 0; i < inverse_.size(); ++i) p[i] = rng.normal() / std::sqrt(inverse_[i]);
@@ -48,37 +71,77 @@ class DiagonalMetric final : public Metric {
     for (std::size_t i = 0; i < inverse_.size(); ++i) velocity[i] = inverse_[i] * p[i];
   }
 
-  void add_sample(const double* q) override {
-    ++count_;
-    for (std::size_t i = 0; i < mean_.size(); ++i) {
-      const double delta = q[i] - mean_[i];
-      mean_[i] += delta / static_cast<double>(count_);
-      m2_[i] += delta * (q[i] - mean_[i]);
-    }
-  }
-
-  void update_from_samples() override {
-    if (count_ >= 2) {
-      const double n = static_cast<double>(count_);
-      for (std::size_t i = 0; i < inverse_.size(); ++i) {
-        inverse_[i] = estimate_weight(n) * m2_[i] / (n - 1) + identity_weight(n);
-        if (!std::isfinite(inverse_[i])) throw_overflow();
-      }
-    }
-    count_ = 0;
-    std::fill(mean_.begin(), mean_.end(), 0.0);
-    std::fill(m2_.begin(), m2_.end(), 0.0);
-  }
-
   const std::vector<double>& inverse() const override { return inverse_; }
 
   void set_inverse_diagonal(const std::vector<double>& values) override { inverse_ = values; }
 
- private:
+ protected:
   std::vector<double> inverse_;
-  std::vector<double> mean_;  // Welford's running mean and sum of squared deviations
-  std::vector<double> m2_;
-  std::int64_t count_ = 0;
+};
+
+// Stan's: M^{-1} from the positions' variances.
+class DiagonalMetric final : public DiagonalMetricBase {
+ public:
+  explicit DiagonalMetric(std::int64_t dim)
+      : DiagonalMetricBase(dim), positions_(static_cast<std::size_t>(dim)) {}
+
+  MetricKind kind() const override { return MetricKind::diagonal; }
+
+  void add_sample(const double* q, const double*) override { positions_.add(q); }
+
+  void update_from_samples() override {
+    if (positions_.count() >= 2) {
+      const double n = static_cast<double>(positions_.count());
+      for (std::size_t i = 0; i < inverse_.size(); ++i) {
+        inverse_[i] = estimate_weight(n) * positions_.variance(i) + identity_weight(n);
+        if (!std::isfinite(inverse_[i])) throw_overflow();
+      }
+    }
+    positions_.clear();
+  }
+
+ private:
+  RunningVariance positions_;
+};
+
+// The diagonal M^{-1} that minimizes the Fisher divergence between the posterior and the
+// Gaussian the metric implies, from positions and gradients alike (Seyboldt, Carlson &
+// Carpenter; nutpie): M^{-1}_ii = sqrt(Var[q_i] / Var[d logp / d q_i]). For a Gaussian it is the
+// variance, as Stan's is; for other shapes the gradients carry information the positions lack
+// (curvature in the tails), and a short window estimates it with less noise.
+class FisherDiagonalMetric final : public DiagonalMetricBase {
+ public:
+  explicit FisherDiagonalMetric(std::int64_t dim)
+      : DiagonalMetricBase(dim),
+        positions_(static_cast<std::size_t>(dim)),
+        gradients_(static_cast<std::size_t>(dim)) {}
+
+  MetricKind kind() const override { return MetricKind::fisher_diagonal; }
+
+  void add_sample(const double* q, const double* grad) override {
+    positions_.add(q);
+    gradients_.add(grad);
+  }
+
+  void update_from_samples() override {
+    if (positions_.count() >= 2) {
+      for (std::size_t i = 0; i < inverse_.size(); ++i) {
+        const double position = positions_.variance(i), gradient = gradients_.variance(i);
+        // A coordinate whose gradient did not vary (or barely moved) says nothing about its
+        // scale: keep the positions' variance then, as Stan would.
+        double value = gradient > 0 ? std::sqrt(position / gradient) : position;
+        if (!std::isfinite(value)) throw_overflow();
+        inverse_[i] = std::clamp(value, kSmallest, kLargest);
+      }
+    }
+    positions_.clear();
+    gradients_.clear();
+  }
+
+ private:
+  static constexpr double kSmallest = 1e-10, kLargest = 1e10;
+  RunningVariance positions_;
+  RunningVariance gradients_;
 };
 
 class DenseMetric final : public Metric {
@@ -111,7 +174,7 @@ class DenseMetric final : public Metric {
         ConstMatrix(inverse_.data(), dim_, dim_) * ConstVector(p, dim_);
   }
 
-  void add_sample(const double* q) override {
+  void add_sample(const double* q, const double*) override {
     ++count_;
     Vector mean(mean_.data(), dim_);
     Vector delta(scratch_.data(), dim_);
@@ -169,6 +232,8 @@ std::unique_ptr<Metric> Metric::create(MetricKind kind, std::int64_t dim,
   std::unique_ptr<Metric> metric;
   if (kind == MetricKind::dense) {
     metric = std::make_unique<DenseMetric>(dim);
+  } else if (kind == MetricKind::fisher_diagonal) {
+    metric = std::make_unique<FisherDiagonalMetric>(dim);
   } else {
     metric = std::make_unique<DiagonalMetric>(dim);
   }
@@ -189,3 +254,26 @@ std::unique_ptr<Metric> Metric::create(MetricKind kind, std::int64_t dim,
 }
 
 }  // namespace hypatia::infer
+
+namespace hypatia {
+
+const char* metric_name(MetricKind kind) {
+  switch (kind) {
+    case MetricKind::dense:
+      return "dense";
+    case MetricKind::fisher_diagonal:
+      return "fisher_diagonal";
+    case MetricKind::diagonal:
+      break;
+  }
+  return "diagonal";
+}
+
+MetricKind metric_from_name(const std::string& name) {
+  if (name == "diagonal" || name == "diag") return MetricKind::diagonal;
+  if (name == "dense") return MetricKind::dense;
+  if (name == "fisher_diagonal" || name == "fisher_diag") return MetricKind::fisher_diagonal;
+  throw Error("unknown metric '" + name + "' (expected 'diagonal', 'dense' or 'fisher_diagonal')");
+}
+
+}  // namespace hypatia

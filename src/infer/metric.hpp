@@ -28,13 +28,14 @@ class Metric {
   // velocity = M^{-1} p, the gradient of the kinetic energy p' M^{-1} p / 2.
   virtual void velocity(const double* p, double* velocity) const = 0;
 
-  // Warm-up: a position whose spread informs the next estimate.
-  virtual void add_sample(const double* q) = 0;
-  // Sets M^{-1} to Stan's regularized estimate from the positions added since the last update,
-  // (n / (n + 5)) * covariance + 1e-3 * (5 / (n + 5)) * I, and forgets them. Keeps M^{-1} when
-  // fewer than two positions were added; throws hypatia::Error when the estimate overflows. A
-  // dense metric estimated from no more positions than dimensions keeps only the diagonal of the
-  // covariance (the full estimate would be singular but for the regularization), unlike Stan.
+  // Warm-up: a position (and the log density's gradient there) informing the next estimate.
+  virtual void add_sample(const double* q, const double* grad) = 0;
+  // Sets M^{-1} to its estimate from the samples added since the last update and forgets them;
+  // keeps M^{-1} when fewer than two were added; throws hypatia::Error when the estimate
+  // overflows. Diagonal and dense: Stan's regularized estimate from the positions,
+  // (n / (n + 5)) * covariance + 1e-3 * (5 / (n + 5)) * I; a dense metric estimated from no more
+  // positions than dimensions keeps only the diagonal of the covariance (the full estimate would
+  // be singular but for the regularization), unlike Stan. Fisher diagonal: see metric.cpp.
   virtual void update_from_samples() = 0;
   // dim entries (diagonal) or dim x dim row-major (dense).
   virtual const std::vector<double>& inverse() const = 0;

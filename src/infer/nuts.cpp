@@ -123,7 +123,7 @@ class ChainRun {
         record(result_.warmup_draws, result_.warmup_stats, stats, step_size,
                step_size_adaptation.final_step_size(), iteration, true);
       }
-      if (windows.collects(iteration)) metric_->add_sample(current_.q.data());
+      if (windows.collects(iteration)) metric_->add_sample(current_.q.data(), current_.grad.data());
       if (windows.closes(iteration)) {
         // A new metric changes the scale of good step sizes: search again and restart.
         metric_->update_from_samples();

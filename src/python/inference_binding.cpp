@@ -147,13 +147,7 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
   options.seed = seed;
   options.target_accept = target_accept;
   options.max_tree_depth = max_tree_depth;
-  if (metric == "diagonal" || metric == "diag") {
-    options.metric = MetricKind::diagonal;
-  } else if (metric == "dense") {
-    options.metric = MetricKind::dense;
-  } else {
-    throw Error("unknown metric '" + metric + "' (expected 'diagonal' or 'dense')");
-  }
+  options.metric = metric_from_name(metric);
   options.particles = particles;
   if (smc_kernel == "IMH") {
     options.smc_kernel = SmcKernel::independent_metropolis;

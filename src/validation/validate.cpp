@@ -91,7 +91,7 @@ nlohmann::json posterior_json(const PosteriorValidation& result) {
         "the reference run needed adapt_delta = " + format_number(result.reference_adapt_delta) +
         "; sampled with target_accept = " + format_number(result.target_accept);
   }
-  entry["metric"] = result.metric == MetricKind::dense ? "dense" : "diagonal";
+  entry["metric"] = metric_name(result.metric);
   if (result.metric == MetricKind::dense) {
     entry["metric_note"] =
         "strongly correlated parameters: sampled with a dense mass matrix, adapted in warm-up";
@@ -123,10 +123,13 @@ namespace {
 
 PosteriorValidation validate_once(const BundledModel& model, const ReferencePosterior& reference,
                                   const ValidationOptions& options, std::uint64_t seed) {
+  const MetricKind metric = model.metric == MetricKind::diagonal && options.diagonal_metric
+                                ? *options.diagonal_metric
+                                : model.metric;
   PosteriorValidation result{.name = model.name,
                              .target_accept = model.target_accept,
                              .reference_adapt_delta = reference.adapt_delta,
-                             .metric = model.metric,
+                             .metric = metric,
                              .max_tree_depth = model.max_tree_depth,
                              .reference_max_tree_depth = reference.max_tree_depth,
                              .seed = seed};
@@ -138,7 +141,7 @@ PosteriorValidation validate_once(const BundledModel& model, const ReferencePost
                                                     .tune = options.tune,
                                                     .seed = seed,
                                                     .target_accept = model.target_accept,
-                                                    .metric = model.metric,
+                                                    .metric = metric,
                                                     .max_tree_depth = model.max_tree_depth,
                                                     .progress = options.progress});
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

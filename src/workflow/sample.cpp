@@ -120,7 +120,7 @@ void add_settings(InferenceData& data, const SampleOptions& options) {
   data.attributes["seed"] = std::to_string(options.seed);
   data.attributes["target_accept"] = std::to_string(options.target_accept);
   data.attributes["max_tree_depth"] = std::to_string(options.max_tree_depth);
-  data.attributes["metric"] = options.metric == MetricKind::dense ? "dense" : "diagonal";
+  data.attributes["metric"] = metric_name(options.metric);
   if (options.sampler == SamplerKind::smc) {
     data.attributes["particles"] = std::to_string(options.particles);
   }

@@ -20,7 +20,7 @@ GaussianTarget correlated_gaussian() {
 std::unique_ptr<Metric> dense_metric() {
   auto metric = Metric::create(MetricKind::dense, 3);
   const double points[][3] = {{0, 1, 2}, {1, 0, 1}, {2, 2, 0}, {0.5, -1, 1}, {1, 1, 1.5}};
-  for (const auto& q : points) metric->add_sample(q);
+  for (const auto& q : points) metric->add_sample(q, nullptr);
   metric->update_from_samples();
   return metric;
 }

@@ -34,7 +34,7 @@ TEST(Metric, StartsAtIdentity) {
 
 TEST(Metric, DiagonalEstimateIsRegularizedVariance) {
   auto metric = Metric::create(MetricKind::diagonal, 2);
-  for (const auto& q : kPoints) metric->add_sample(q.data());
+  for (const auto& q : kPoints) metric->add_sample(q.data(), nullptr);
   metric->update_from_samples();
   EXPECT_NEAR(metric->inverse()[0], regularized(0, 0), 1e-12);
   EXPECT_NEAR(metric->inverse()[1], regularized(1, 1), 1e-12);
@@ -45,9 +45,36 @@ TEST(Metric, DiagonalEstimateIsRegularizedVariance) {
   EXPECT_NEAR(velocity[1], -3.0 * regularized(1, 1), 1e-12);
 }
 
+TEST(Metric, FisherDiagonalIsTheRatioOfPositionAndGradientSpreads) {
+  // Gradients of a non-Gaussian density (a Student-t with 3 degrees of freedom in coordinate 0,
+  // a logistic in coordinate 1), so the estimate is not the positions' variance.
+  std::vector<std::vector<double>> gradients;
+  for (const auto& q : kPoints) {
+    gradients.push_back({-4.0 * q[0] / (3.0 + q[0] * q[0]), -std::tanh(q[1] / 2.0)});
+  }
+  auto metric = Metric::create(MetricKind::fisher_diagonal, 2);
+  for (std::size_t i = 0; i < kPoints.size(); ++i) {
+    metric->add_sample(kPoints[i].data(), gradients[i].data());
+  }
+  metric->update_from_samples();
+  for (int a = 0; a < 2; ++a) {
+    const double n = static_cast<double>(gradients.size());
+    double mean = 0, spread = 0;
+    for (const auto& g : gradients) mean += g[a] / n;
+    for (const auto& g : gradients) spread += (g[a] - mean) * (g[a] - mean) / (n - 1);
+    EXPECT_NEAR(metric->inverse()[a], std::sqrt(sample_covariance(a, a) / spread), 1e-12) << a;
+  }
+  // A coordinate whose gradient never varies keeps the positions' variance.
+  auto flat = Metric::create(MetricKind::fisher_diagonal, 1);
+  const double constant_gradient[] = {0.5};
+  for (const auto& q : kPoints) flat->add_sample(q.data(), constant_gradient);
+  flat->update_from_samples();
+  EXPECT_NEAR(flat->inverse()[0], sample_covariance(0, 0), 1e-12);
+}
+
 TEST(Metric, DenseEstimateIsRegularizedCovariance) {
   auto metric = Metric::create(MetricKind::dense, 2);
-  for (const auto& q : kPoints) metric->add_sample(q.data());
+  for (const auto& q : kPoints) metric->add_sample(q.data(), nullptr);
   metric->update_from_samples();
   for (int a = 0; a < 2; ++a) {
     for (int b = 0; b < 2; ++b) EXPECT_NEAR(metric->inverse()[a * 2 + b], regularized(a, b), 1e-12);
@@ -62,10 +89,10 @@ TEST(Metric, EstimateForgetsPreviousWindowAndKeepsMetricWithoutSamples) {
   auto metric = Metric::create(MetricKind::diagonal, 2);
   for (int i = 0; i < 3; ++i) {
     const double far[] = {1000.0 * i, 0.0};
-    metric->add_sample(far);
+    metric->add_sample(far, nullptr);
   }
   metric->update_from_samples();
-  for (const auto& q : kPoints) metric->add_sample(q.data());
+  for (const auto& q : kPoints) metric->add_sample(q.data(), nullptr);
   metric->update_from_samples();
   EXPECT_NEAR(metric->inverse()[0], regularized(0, 0), 1e-12);
   metric->update_from_samples();  // nothing added: unchanged
@@ -77,7 +104,7 @@ TEST(Metric, DenseEstimateFromTooFewPositionsKeepsOnlyTheDiagonal) {
   auto metric = Metric::create(MetricKind::dense, 8);
   for (const auto& q : kPoints) {
     const double point[8] = {q[0], q[1], q[0], q[1], q[0], q[1], q[0], q[1]};
-    metric->add_sample(point);
+    metric->add_sample(point, nullptr);
   }
   metric->update_from_samples();
   EXPECT_NEAR(metric->inverse()[0], regularized(0, 0), 1e-12);
@@ -89,7 +116,7 @@ TEST(Metric, DenseEstimateFromTooFewPositionsKeepsOnlyTheDiagonal) {
 // Momenta must be N(0, M) with M the inverse of the estimated M^{-1}.
 TEST(Metric, DenseMomentumHasTheMassMatrixAsCovariance) {
   auto metric = Metric::create(MetricKind::dense, 2);
-  for (const auto& q : kPoints) metric->add_sample(q.data());
+  for (const auto& q : kPoints) metric->add_sample(q.data(), nullptr);
   metric->update_from_samples();
   const double a = regularized(0, 0), b = regularized(0, 1), d = regularized(1, 1);
   const double det = a * d - b * b;

@@ -162,6 +162,35 @@ TEST(Nuts, CorrelatedGaussianHundredDimensionsDenseMetric) {
   EXPECT_GT(min_ess_per_gradient(dense), 2 * min_ess_per_gradient(diagonal));
 }
 
+TEST(Nuts, FisherDiagonalMetricIsExactForAGaussian) {
+  // For a Gaussian the gradient is -(q - mean) / variance coordinate by coordinate, so
+  // sqrt(Var[q] / Var[grad]) is the variance for any set of positions: after warm-up the metric
+  // must equal the variances to rounding, however far apart their scales are.
+  const std::vector<double> sds = {0.01, 0.3, 1.0, 7.0, 120.0};
+  std::vector<double> precision(sds.size() * sds.size(), 0.0), mean;
+  for (std::size_t i = 0; i < sds.size(); ++i) {
+    precision[i * sds.size() + i] = 1 / (sds[i] * sds[i]);
+    mean.push_back(static_cast<double>(i) - 2.0);
+  }
+  NutsOptions options = quiet_options(500, 1000, 8);
+  options.metric = MetricKind::fisher_diagonal;
+  const NutsResult result = sample_nuts(GaussianTarget(mean, precision), options);
+  for (const NutsChain& chain : result.chains) {
+    EXPECT_EQ(chain.metric, MetricKind::fisher_diagonal);
+    for (std::size_t i = 0; i < sds.size(); ++i) {
+      EXPECT_NEAR(chain.inverse_metric[i] / (sds[i] * sds[i]), 1.0, 1e-9) << i;
+    }
+  }
+  for (std::size_t i = 0; i < sds.size(); ++i) {
+    testing::expect_moments(result, static_cast<std::int64_t>(i), mean[i], sds[i] * sds[i]);
+  }
+  EXPECT_EQ(total_divergences(result), 0);
+  EXPECT_EQ(metric_from_name("fisher_diagonal"), MetricKind::fisher_diagonal);
+  EXPECT_STREQ(metric_name(MetricKind::fisher_diagonal), "fisher_diagonal");
+  testing::expect_mentions(testing::error_message([] { metric_from_name("full"); }),
+                           {"'full'", "fisher_diagonal"});
+}
+
 // y_i ~ N(theta, sigma), theta ~ N(prior_mean, prior_sd): the posterior of theta is normal with
 // precision 1/prior_sd^2 + n/sigma^2.
 class NormalNormalTarget : public Target {

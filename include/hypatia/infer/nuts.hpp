@@ -5,6 +5,7 @@
 // Chains run in parallel threads; the same seed gives the same draws whatever the thread count.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "hypatia/infer/progress_report.hpp"
@@ -12,7 +13,14 @@
 
 namespace hypatia {
 
-enum class MetricKind { diagonal, dense };
+// diagonal and dense: Stan's estimates from the warm-up positions' (co)variances;
+// fisher_diagonal: the diagonal minimizing the Fisher divergence, from positions and gradients
+// (nutpie's), sqrt(Var[q_i] / Var[grad_i]).
+enum class MetricKind { diagonal, dense, fisher_diagonal };
+
+// "diagonal", "dense", "fisher_diagonal"; and back (throws hypatia::Error naming the choices).
+const char* metric_name(MetricKind kind);
+MetricKind metric_from_name(const std::string& name);
 
 struct NutsOptions {
   int chains = 4;
