@@ -1,8 +1,9 @@
-"""``pm.CustomDist`` and ``pm.DensityDist`` with a ``logp`` written in ``hypatia.tensor`` ops.
+"""``pm.CustomDist`` and ``pm.DensityDist``: a ``logp`` written in ``hypatia.tensor`` ops, or a
+generative ``dist`` function whose log density Hypatia derives (distributions/generative.py).
 
-The user's logp function is called once, here, on a placeholder value and the parameters; the
-graph it returns becomes a C++ distribution, compiled with the rest of the model (no Python runs
-while sampling).
+The user's functions are called once, here, on placeholders and the parameters; the graphs they
+return become a C++ distribution, compiled with the rest of the model (no Python runs while
+sampling).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def _batch_shape(params: list) -> list:
 
 
 class CustomDist:
-    """``pm.CustomDist(name, *dist_params, logp=..., random=None, ndim_supp=0, dtype="floatX")``."""
+    """``pm.CustomDist(name, *dist_params, dist=None, logp=None, random=None, ndim_supp=0,
+    dtype="floatX")``: with ``dist``, the value is ``dist(*dist_params, size)``, a graph of
+    ``pm.X.dist(...)`` variables (and scans over them) whose log density is derived."""
 
     def __new__(cls, name: str, *dist_params: Any, dist: Optional[Callable] = None,
                 random: Optional[Callable] = None, logp: Optional[Callable] = None,
@@ -56,21 +59,26 @@ class CustomDist:
         support = kwargs.pop("support", None)
         if kwargs:
             raise TypeError(f"pm.{class_name}: unexpected keyword arguments {', '.join(sorted(kwargs))}")
-        if dist is not None:
-            raise NotImplementedError(f"pm.{class_name}({name!r}, dist=...): generative graphs arrive with "
-                                      "the simulator work; give a logp function")
-        if logp is None:
-            raise TypeError(f"pm.{class_name}({name!r}): give a logp function")
+        if dist is None and logp is None:
+            raise TypeError(f"pm.{class_name}({name!r}): give a logp function or a dist function")
         observed = model_kwargs.get("observed")
+        if dist is not None:
+            requested = _requested_size(shape, size, observed, model, model_kwargs.get("dims"), ndim_supp)
+            distribution = _from_generative(name, dist, dist_params, requested, logp, ndim_supp, support)
+            return register_rv(model, name, distribution, **model_kwargs)
         value_shape = _value_shape(name, dist_params, shape, size, observed, model, model_kwargs.get("dims"))
         distribution = _build(name, dist_params, logp, ndim_supp, dtype, value_shape, support, class_name)
         return register_rv(model, name, distribution, **model_kwargs)
 
     @classmethod
-    def dist(cls, *dist_params, logp=None, ndim_supp: int = 0, dtype: str = "floatX", shape=None,
-             size=None, class_name: str = "CustomDist", support=None, **kwargs) -> DistributionVariable:
+    def dist(cls, *dist_params, logp=None, dist=None, ndim_supp: int = 0, dtype: str = "floatX",
+             shape=None, size=None, class_name: str = "CustomDist", support=None,
+             **kwargs) -> DistributionVariable:
+        if dist is not None:
+            requested = _requested_size(shape, size, None, None, None, ndim_supp)
+            return _from_generative(class_name, dist, dist_params, requested, logp, ndim_supp, support)
         if logp is None:
-            raise TypeError(f"{class_name}.dist: give a logp function")
+            raise TypeError(f"{class_name}.dist: give a logp function or a dist function")
         value_shape = _value_shape(class_name, dist_params, shape, size, None, None, None)
         return _build(class_name, dist_params, logp, ndim_supp, dtype, value_shape, support, class_name)
 
@@ -87,6 +95,42 @@ def _value_shape(name, dist_params, shape, size, observed, model, dims) -> list:
         dims = (dims,) if isinstance(dims, str) else dims
         return [len(model.coords[d]) for d in dims]
     return _batch_shape([as_tensor_variable(p).node for p in dist_params])
+
+
+def _requested_size(shape, size, observed, model, dims, ndim_supp: int) -> Optional[tuple]:
+    """The size the dist function is called with: PyMC's batch shape (the requested shape without
+    its ndim_supp support axes), or None when nothing asks for one."""
+    if shape is None and size is not None:
+        return tuple(shape_tuple(size))
+    full = None
+    if shape is not None:
+        full = tuple(shape_tuple(shape))
+    elif observed is not None:
+        full = tuple(observed.node.shape if isinstance(observed, TensorVariable) else np.shape(observed))
+    elif dims is not None and model is not None:
+        dims = (dims,) if isinstance(dims, str) else dims
+        if all(d in model.coords for d in dims):
+            full = tuple(len(model.coords[d]) for d in dims)
+    if full is None:
+        return None
+    return full[:len(full) - int(ndim_supp)] if ndim_supp else full
+
+
+def _from_generative(name, dist, dist_params, size, logp, ndim_supp, support) -> DistributionVariable:
+    """A CustomDist from the graph `dist(*params, size)` returns: its log density derived from
+    that graph (unless `logp` is given) and its draws from the graph itself."""
+    from hypatia.distributions import generative
+
+    params = [as_tensor_variable(p) for p in dist_params]
+    value, derived_logp, event_rank, derived_support, state, draw, next_state = generative.derive(
+        name, dist, params, size, int(ndim_supp), derive_logp=logp is None)
+    if logp is not None:
+        derived_logp = as_tensor_variable(logp(TensorVariable(value), *params)).node
+        event_rank = int(ndim_supp)
+    kind = _support(value.dtype, support if support is not None else (derived_support or None))
+    distribution = _core.CustomDist(name, value, derived_logp, int(event_rank), kind, state, draw,
+                                    next_state)
+    return DistributionVariable("CustomDist", distribution, tuple(value.shape))
 
 
 def _build(name, dist_params, logp, ndim_supp, dtype, shape, support, class_name) -> DistributionVariable:
