@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.special as sp
 import scipy.stats as st
+from scipy.special import logsumexp
 
 import hypatia as pm
 import hypatia.tensor as pt
@@ -90,6 +91,58 @@ def test_sigmoid_and_chain_of_maps():
     p = values - 2.0
     expected = st.norm(0.2, 0.7).logpdf(sp.logit(p)) - np.log(p) - np.log1p(-p)
     np.testing.assert_allclose(logp_of(dist, values), expected, rtol=1e-10)
+
+
+def test_shifted_discrete_variable_has_no_jacobian():
+    def shifted_poisson(mu, size):
+        return pm.Poisson.dist(mu, size=size) + 2
+
+    values = np.array([2, 4, 9])
+    dist = pm.CustomDist.dist(3.0, dist=shifted_poisson, size=(3,))
+    np.testing.assert_allclose(logp_of(dist, values), st.poisson(3.0).logpmf(values - 2), rtol=1e-12)
+    assert np.isneginf(logp_of(dist, np.array([1, 2, 2]))[0])
+
+
+# ---------------------------------------------------------------- mixtures
+def test_mixture_by_indexing_a_stack_and_a_batch():
+    weights = np.array([0.3, 0.7])
+
+    def stacked(w, size):
+        return pt.stack([pm.Normal.dist(-1.0, 1.0), pm.Normal.dist(2.0, 0.5)])[pm.Categorical.dist(p=w)]
+
+    dist = pm.CustomDist.dist(weights, dist=stacked)
+    for v in (-1.0, 0.3, 2.2):
+        expected = logsumexp(np.log(weights) + st.norm([-1.0, 2.0], [1.0, 0.5]).logpdf(v))
+        assert float(logp_of(dist, v)) == pytest.approx(expected, rel=1e-12)
+
+    mus, w3 = np.array([-2.0, 0.0, 3.0]), np.array([0.2, 0.5, 0.3])
+    batch = pm.CustomDist.dist(
+        mus, dist=lambda mus, size: pm.Normal.dist(mus, 1.0)[pm.Categorical.dist(p=w3)])
+    expected = logsumexp(np.log(w3) + st.norm(mus, 1.0).logpdf(0.5))
+    assert float(logp_of(batch, 0.5)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_mixtures_by_switch_including_a_zero_inflated_count():
+    def two_normals(p, size):
+        return pt.switch(pm.Bernoulli.dist(p, size=size), pm.Normal.dist(0.0, 1.0, size=size),
+                         pm.Normal.dist(5.0, 2.0, size=size))
+
+    values = np.array([0.1, 4.0, 7.0])
+    dist = pm.CustomDist.dist(0.25, dist=two_normals, size=(3,))
+    expected = np.logaddexp(np.log(0.25) + st.norm(0, 1).logpdf(values),
+                            np.log(0.75) + st.norm(5, 2).logpdf(values))
+    np.testing.assert_allclose(logp_of(dist, values), expected, rtol=1e-12)
+
+    def zero_inflated(p, mu, size):
+        return pt.switch(pm.Bernoulli.dist(p, size=size), 0, pm.Poisson.dist(mu, size=size))
+
+    counts = np.array([0, 1, 4])
+    zip_dist = pm.CustomDist.dist(0.3, 2.0, dist=zero_inflated, size=(3,))
+    expected = np.log(0.7 * st.poisson(2.0).pmf(counts) + 0.3 * (counts == 0))
+    np.testing.assert_allclose(logp_of(zip_dist, counts), expected, rtol=1e-12)
+    draws = pm.draw(zip_dist, draws=3000, random_seed=8)
+    zero_share = 0.3 + 0.7 * np.exp(-2.0)
+    assert abs(np.mean(draws == 0) - zero_share) < 4 * np.sqrt(zero_share * (1 - zero_share) / 9000)
 
 
 # ---------------------------------------------------------------- censoring by clip
@@ -188,6 +241,19 @@ def test_random_initial_value_concatenated_with_the_scan():
     assert float(np.sum(logp_of(dist, values))) == pytest.approx(expected, rel=1e-12)
 
 
+def test_given_logp_wins_and_the_graph_still_draws():
+    def lognormal(mu, sigma, size):
+        return pm.math.exp(pm.Normal.dist(mu, sigma, size=size))
+
+    def half_logp(value, mu, sigma):  # deliberately not the graph's density
+        return 0.5 * pm.logp(pm.LogNormal.dist(mu, sigma), value)
+
+    dist = pm.CustomDist.dist(0.0, 1.0, dist=lognormal, logp=half_logp, size=(2,))
+    values = np.array([0.5, 2.0])
+    np.testing.assert_allclose(logp_of(dist, values), 0.5 * st.lognorm(s=1.0).logpdf(values), rtol=1e-12)
+    assert np.all(pm.draw(dist, random_seed=1) > 0)
+
+
 # ---------------------------------------------------------------- draws from the graph
 def test_prior_predictive_draws_match_the_moments():
     n = 4000
@@ -237,6 +303,37 @@ def test_posterior_matches_the_built_in_lognormal():
     assert np.all(posteriors[0]["z"].values > 0)
 
 
+def test_ar1_posterior_matches_the_explicit_likelihood_and_predicts():
+    rng = np.random.default_rng(13)
+    series, previous = np.empty(T), 0.5
+    for t in range(T):
+        previous = 0.6 * previous + rng.normal(0, 0.5)
+        series[t] = previous
+    posteriors = []
+    for custom in (True, False):
+        with pm.Model():
+            rho = pm.Uniform("rho", -1.0, 1.0)
+            sigma = pm.HalfNormal("sigma", 1.0)
+            if custom:
+                pm.CustomDist("y", 0.5, rho, sigma, dist=ar1_dist, observed=series)
+            else:
+                pm.Normal("y", rho * np.concatenate([[0.5], series[:-1]]), sigma, observed=series)
+            idata = pm.sample(800, tune=600, chains=2, random_seed=7, progressbar=False)
+            if custom:
+                predicted = pm.sample_posterior_predictive(idata, random_seed=3).posterior_predictive["y"]
+        posteriors.append(idata.posterior)
+    for name in ("rho", "sigma"):
+        a, b = posteriors[0][name].values, posteriors[1][name].values
+        error = np.hypot(_mcse(a), _mcse(b))
+        assert abs(a.mean() - b.mean()) < 4 * error, f"{name}: {a.mean():.4f} vs {b.mean():.4f}"
+    # The first predicted step is rho * 0.5 plus noise of sd sigma, draw by draw.
+    rho, sigma = posteriors[0]["rho"].values.ravel(), posteriors[0]["sigma"].values.ravel()
+    first = predicted.values[..., 0].ravel()
+    z = (first - rho * 0.5) / sigma
+    assert predicted.shape == (2, 800, T)
+    assert abs(z.mean()) < 4 / np.sqrt(z.size) and abs(z.std() - 1) < 4 / np.sqrt(2 * z.size)
+
+
 # ---------------------------------------------------------------- what cannot be derived
 def test_graphs_that_cannot_be_inverted_are_errors():
     def two_variables(size):
@@ -255,6 +352,21 @@ def test_graphs_that_cannot_be_inverted_are_errors():
 
     with pytest.raises(NotImplementedError, match=r"CustomDist h.*Normal.*no value"):
         pm.CustomDist.dist(dist=hierarchical, class_name="h")
+
+    with pytest.raises(NotImplementedError, match=r"CustomDist part.*slice"):
+        pm.CustomDist.dist(dist=lambda size: pm.Normal.dist(0.0, 1.0, size=3)[0], class_name="part")
+
+    def two_outputs(size):
+        outputs, _ = pytensor.scan(lambda a, b: (pm.Normal.dist(a, 1.0), pm.Normal.dist(b, 1.0)),
+                                   outputs_info=[pt.as_tensor_variable(0.0)] * 2, n_steps=3)
+        return outputs[0]
+
+    with pytest.raises(NotImplementedError, match="CustomDist pair: a scan.*one output"):
+        pm.CustomDist.dist(dist=two_outputs, class_name="pair")
+
+    with pytest.raises(ValueError, match="cannot be created in a CustomDist's dist function"):
+        with pm.Model():
+            pm.CustomDist("inner", dist=lambda size: pm.Normal("x", 0.0, 1.0))
 
     with pytest.raises(ValueError, match="no random variable"):
         pm.CustomDist.dist(1.0, dist=lambda x, size: x * 2.0)

@@ -120,12 +120,12 @@ def traced_scan(fn, aligned, slots, non_seqs, steps, name: str):
 
     recurrent = [slot for slot in slots if slot is not None and slot.taps]
     slice_nodes = [_core.placeholder(f"{name}:slice:{next(_ids)}", s.node.dtype,
-                                     [_known(d) for d in s.node.shape[1:]]) for s in aligned]
+                                     [_known(d, name) for d in s.node.shape[1:]]) for s in aligned]
     tap_nodes = []
     for slot in recurrent:
         element = slot.initial.node.shape if slot.taps == [-1] else slot.initial.node.shape[1:]
         tap_nodes.append([_core.placeholder(f"{name}:tap{t}:{next(_ids)}", slot.initial.node.dtype,
-                                            [_known(d) for d in element]) for t in slot.taps])
+                                            [_known(d, name) for d in element]) for t in slot.taps])
     step_trace = Trace(f"{name}:step")
     from hypatia.pytensor import _fn_outputs
 
@@ -137,11 +137,11 @@ def traced_scan(fn, aligned, slots, non_seqs, steps, name: str):
         return None
     if len(outputs) != 1 or len(slots) > 1:
         raise NotImplementedError(
-            f"{name}: a scan whose steps draw random variables must have one output (the drawn "
+            f"CustomDist {name}: a scan whose steps draw random variables must have one output (the drawn "
             f"value); this one has {len(outputs)}")
     length = steps if steps is not None else (aligned[0].node.shape[0] if aligned else None)
     if length is None or length < 0:
-        raise NotImplementedError(f"{name}: a scan over random steps needs its number of steps "
+        raise NotImplementedError(f"CustomDist {name}: a scan over random steps needs its number of steps "
                                   "known when the graph is built")
     output = outputs[0].node
     slot = recurrent[0] if recurrent else None
@@ -152,10 +152,10 @@ def traced_scan(fn, aligned, slots, non_seqs, steps, name: str):
     return basic.wrap(node)
 
 
-def _known(dim):
+def _known(dim, name: str):
     if dim is None or dim < 0:
-        raise NotImplementedError("a scan over random steps needs the shapes of its sequences "
-                                  "known when the graph is built")
+        raise NotImplementedError(f"CustomDist {name}: a scan over random steps needs the shapes "
+                                  "of its sequences and initial values known when the graph is built")
     return int(dim)
 
 
@@ -187,7 +187,8 @@ def _log_abs(node):
     return _core.log(_core.abs(node))
 
 
-# For an elementwise op y = f(x, constants): (inverse x(v), log|dx/dv| or None, guard or None).
+# For an elementwise op y = f(x, constants) in _INVERTIBLE: (inverse x(v), log|dx/dv| or None,
+# the condition for v to be in the image or None).
 def _invert_elementwise(op: str, position: int, v, others: list):
     c = others[0] if others else None
     if op == "add":
@@ -221,9 +222,11 @@ def _invert_elementwise(op: str, position: int, v, others: list):
                 None)
     if op == "sqrt":
         return _core.square(v), _core.log(_core.mul(_float(2.0), v)), _core.greater_equal(v, _float(0.0))
-    return None
+    raise AssertionError(op)
 
 
+_INVERTIBLE = ("add", "sub", "neg", "mul", "div", "reciprocal", "exp", "log", "expm1", "log1p",
+               "sigmoid", "logit", "sqrt")
 _SHIFTS = ("add", "sub", "neg")  # the maps a discrete variable may go through (no Jacobian)
 
 
@@ -268,7 +271,91 @@ class Derivation:
             return self._concatenated(node, inputs, value)
         if op == "cumsum":
             return self._cumsum(node, inputs[0], value)
-        return self._elementwise(node, op, inputs, value)
+        if op == "gather":
+            return self._indexed(node, inputs, value)
+        if op == "where":
+            return self._switched(node, inputs, value)
+        if op in _INVERTIBLE:
+            return self._elementwise(node, op, inputs, value)
+        self.fail(f"the op {op} applied to a random variable has no inverse Hypatia knows "
+                  "(supported: shape ops, invertible elementwise maps, clip, concatenate, cumsum, "
+                  "mixtures by indexing or switch, and scan)")
+
+    def _marginalized(self, node, value):
+        """The log density of `node` at `value` as one branch of a mixture: its variables take
+        the value only within the branch, so they are not valued for the rest of the graph."""
+        mark = len(self.valued)
+        if not self.depends(node):
+            if not value.dtype.startswith("int"):
+                self.fail("a mixture with a constant branch of a continuous value (a point mass "
+                          "beside a density)")
+            constant = _core.broadcast_to(_core.cast(node, value.dtype), list(value.shape))
+            return _core.where(_core.equal(value, constant), _float(0.0), _float(-np.inf)), 0
+        logp, k = self.logp(node, value)
+        del self.valued[mark:]
+        return logp, k
+
+    def _index_variable(self, index, what: str) -> TracedVariable:
+        traced = self.traced.get(index.id)
+        if traced is None or traced.scan is not None or not traced.is_discrete or traced.event_rank:
+            self.fail(f"{what} is derived as a mixture only when the index is itself a discrete "
+                      "univariate random variable (pm.Categorical.dist, pm.Bernoulli.dist, ...)")
+        return traced
+
+    def _indexed(self, node, inputs, value):
+        """components[index] with a random scalar index: a mixture over the first axis,
+        log sum_k P(index = k) p_k(value)."""
+        x, index = inputs
+        if int(node.attrs.get("axis", 0)) != 0 or index.ndim != 0:
+            self.fail("indexing a random variable by a random index is derived only for one "
+                      "scalar index along the first axis")
+        traced_index = self._index_variable(index, "indexing by a random value")
+        n = int(x.shape[0])
+        log_weights = traced_index.distribution.logp(_core.constant(np.arange(n, dtype=np.int64)))
+        components = self._component_logps(x, value, n)
+        return _core.logsumexp(_core.add(log_weights, components), [0], False), node.ndim
+
+    def _component_logps(self, x, value, n: int):
+        """Each component's log density at `value`, summed over the value's axes: shape (n,)."""
+        if x.op == "concatenate" and int(x.attrs.get("axis", 0)) == 0 and all(
+                piece.op == "expand_dims" and list(piece.attrs.get("axes", [])) == [0]
+                for piece in x.inputs()):
+            terms = [_sum_all(self._marginalized(piece.inputs()[0], value)[0]) for piece in x.inputs()]
+            return _core.stack(terms, 0)
+        traced = self.traced.get(x.id)
+        if traced is not None and traced.scan is None and traced.event_rank == 0:
+            stacked = _core.broadcast_to(_core.expand_dims(value, [0]), list(x.shape))
+            logp = traced.distribution.logp(stacked)
+            return _core.sum(logp, list(range(1, logp.ndim)), False) if logp.ndim > 1 else logp
+        self.fail("the components of an indexed mixture must be pt.stack([...]) of random "
+                  "variables or one univariate random variable with the components on the first axis")
+
+    def _switched(self, node, inputs, value):
+        """switch(index, a, b) with a discrete random index: elementwise a mixture of a (where
+        the index is nonzero) and b."""
+        condition, when_true, when_false = inputs
+        index = condition.inputs()[0] if condition.op == "not_equal" else None
+        zero = condition.inputs()[1] if condition.op == "not_equal" else None
+        if index is None or not (zero.is_constant and np.all(zero.constant_value() == 0)):
+            self.fail("switch is derived as a mixture only when its condition is a discrete "
+                      "random variable (nonzero selects the first branch)")
+        traced_index = self._index_variable(index, "switch")
+        if tuple(index.shape) != tuple(node.shape):
+            self.fail(f"switch's random condition has shape {tuple(index.shape)}, the result "
+                      f"{tuple(node.shape)}: one draw of the condition would choose several values")
+        for branch in (when_true, when_false):
+            if self.depends(branch) and tuple(branch.shape) != tuple(node.shape):
+                self.fail(f"switch broadcasts a random branch of shape {tuple(branch.shape)} to "
+                          f"{tuple(node.shape)}")
+        log_false = traced_index.distribution.logp(
+            _core.constant(np.zeros([int(d) for d in index.shape], dtype=np.int64)))
+        log_true = _core.log1mexp(log_false)
+        true_logp, k_true = self._marginalized(when_true, value)
+        false_logp, k_false = self._marginalized(when_false, value)
+        if k_true or k_false:
+            self.fail("switch between multivariate branches")
+        both = _core.stack([_core.add(log_true, true_logp), _core.add(log_false, false_logp)], 0)
+        return _core.logsumexp(both, [0], False), 0
 
     def _variable_logp(self, traced: TracedVariable, value):
         if any(node.id == traced.node.id for node, _ in self.valued):
@@ -291,10 +378,7 @@ class Derivation:
                       f"{tuple(node.shape)} (one draw would give several values)")
         if x.dtype.startswith("int") and op not in _SHIFTS:
             self.fail(f"{op} of the discrete variable is not supported (only shifts and negation)")
-        inverse = _invert_elementwise(op, position, value, others)
-        if inverse is None:
-            self.fail(f"the op {op} is not an invertible map Hypatia knows")
-        x_value, log_jacobian, guard = inverse
+        x_value, log_jacobian, guard = _invert_elementwise(op, position, value, others)
         if x_value.dtype != x.dtype:
             x_value = _core.cast(x_value, x.dtype)
         logp, k = self.logp(x, x_value)
@@ -444,7 +528,8 @@ def _scan_draw(record: ScanRecord, state, outer_pairs):
         pairs = list(outer_pairs) + list(zip(record.slice_nodes, slices))
         if slot is not None:
             window = basic.wrap(carry_nodes[1])
-            pairs += [(node, _window_tap(window, slot, tap).node) for node, tap in zip(record.tap_nodes, slot.taps)]
+            pairs += [(node, _window_tap(window, slot, tap).node)
+                      for node, tap in zip(record.tap_nodes, slot.taps)]
         value, next_state = draw_graph(record.output, record.step_trace.variables, carry_nodes[0], pairs)
         new_carries = [next_state]
         if slot is not None:
