@@ -116,12 +116,43 @@ def _requested_size(shape, size, observed, model, dims, ndim_supp: int) -> Optio
     return full[:len(full) - int(ndim_supp)] if ndim_supp else full
 
 
+class CustomDistVariable(DistributionVariable):
+    """An unregistered CustomDist. Its graphs are built from the user's functions over the
+    parameters, so a rebuilt model (pm.observe, pm.do, new data) calls them again over the new
+    parameter nodes."""
+
+    def __init__(self, family: str, make, params: list, shape: tuple):
+        super().__init__(family, make(params), shape, params=params)
+        self._make = make  # parameter nodes -> the C++ distribution
+
+    def rebuilt(self, substitute) -> _core.Distribution:
+        return self._make([substitute(p) for p in self.params])
+
+    def substituted(self, substitute) -> "CustomDistVariable":
+        return CustomDistVariable(self.family, self._make, [substitute(p) for p in self.params],
+                                  self.requested_shape)
+
+
 def _from_generative(name, dist, dist_params, size, logp, ndim_supp, support) -> DistributionVariable:
     """A CustomDist from the graph `dist(*params, size)` returns: its log density derived from
     that graph (unless `logp` is given) and its draws from the graph itself."""
+    params = [as_tensor_variable(p).node for p in dist_params]
+    shapes = []
+
+    def make(nodes):
+        distribution, shape = _generative_distribution(name, dist, nodes, size, logp, ndim_supp, support)
+        shapes.append(shape)
+        return distribution
+
+    variable = CustomDistVariable("CustomDist", make, params, None)
+    variable.requested_shape = shapes[0]
+    return variable
+
+
+def _generative_distribution(name, dist, param_nodes, size, logp, ndim_supp, support):
     from hypatia.distributions import generative
 
-    params = [as_tensor_variable(p) for p in dist_params]
+    params = [TensorVariable(p) for p in param_nodes]
     value, derived_logp, event_rank, derived_support, state, draw, next_state = generative.derive(
         name, dist, params, size, int(ndim_supp), derive_logp=logp is None)
     if logp is not None:
@@ -130,19 +161,22 @@ def _from_generative(name, dist, dist_params, size, logp, ndim_supp, support) ->
     kind = _support(value.dtype, support if support is not None else (derived_support or None))
     distribution = _core.CustomDist(name, value, derived_logp, int(event_rank), kind, state, draw,
                                     next_state)
-    return DistributionVariable("CustomDist", distribution, tuple(value.shape))
+    return distribution, tuple(value.shape)
 
 
 def _build(name, dist_params, logp, ndim_supp, dtype, shape, support, class_name) -> DistributionVariable:
     numpy_dtype = "float64" if dtype == "floatX" else str(np.dtype(dtype))
     node_dtype = "int64" if numpy_dtype.startswith("int") else "float64"
-    value = TensorVariable(_core.placeholder(f"{class_name}:{name}:{next(_placeholder_ids)}",
-                                             node_dtype, [int(s) for s in shape]))
-    params = [as_tensor_variable(p) for p in dist_params]
-    result = as_tensor_variable(logp(value, *params))
-    distribution = _core.CustomDist(name, value.node, result.node, int(ndim_supp),
-                                    _support(node_dtype, support))
-    return DistributionVariable(class_name, distribution, tuple(shape))
+
+    def make(nodes):
+        value = TensorVariable(_core.placeholder(f"{class_name}:{name}:{next(_placeholder_ids)}",
+                                                 node_dtype, [int(s) for s in shape]))
+        result = as_tensor_variable(logp(value, *[TensorVariable(p) for p in nodes]))
+        return _core.CustomDist(name, value.node, result.node, int(ndim_supp),
+                                _support(node_dtype, support))
+
+    return CustomDistVariable(class_name, make, [as_tensor_variable(p).node for p in dist_params],
+                              tuple(shape))
 
 
 def DensityDist(name: str, *dist_params: Any, **kwargs):

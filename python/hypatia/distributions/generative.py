@@ -7,9 +7,10 @@ the stacked draws, remembering its step graph. From the graph ``dist`` returns t
 
 * the log density of a value: the graph is inverted from its output down to the one random
   variable it transforms (shape ops; invertible elementwise maps with their log-Jacobian; clip as
-  censoring; concatenation of independently valued pieces; cumsum), and a scan's density is the
-  sum of each step's conditional density given the previous values, computed by a scan over the
-  value; and
+  censoring; concatenation of pieces, each valued by its slice; cumsum; a discrete random index
+  into a stack, or a switch on one, as a mixture with that index summed out), and a scan's
+  density is the sum of each step's conditional density given the previous values, computed by
+  a scan over the value; and
 * a draw: every traced variable replaced by a draw from its distribution, the random state
   threaded through them (and through the scan's steps as a carry).
 
@@ -126,7 +127,7 @@ def traced_scan(fn, aligned, slots, non_seqs, steps, name: str):
         element = slot.initial.node.shape if slot.taps == [-1] else slot.initial.node.shape[1:]
         tap_nodes.append([_core.placeholder(f"{name}:tap{t}:{next(_ids)}", slot.initial.node.dtype,
                                             [_known(d, name) for d in element]) for t in slot.taps])
-    step_trace = Trace(f"{name}:step")
+    step_trace = Trace(name)
     from hypatia.pytensor import _fn_outputs
 
     with step_trace:
@@ -137,17 +138,18 @@ def traced_scan(fn, aligned, slots, non_seqs, steps, name: str):
         return None
     if len(outputs) != 1 or len(slots) > 1:
         raise NotImplementedError(
-            f"CustomDist {name}: a scan whose steps draw random variables must have one output (the drawn "
-            f"value); this one has {len(outputs)}")
+            f"CustomDist {name}: a scan whose steps draw random variables must have one output "
+            f"(the drawn value); this one has {len(outputs)}")
     length = steps if steps is not None else (aligned[0].node.shape[0] if aligned else None)
     if length is None or length < 0:
-        raise NotImplementedError(f"CustomDist {name}: a scan over random steps needs its number of steps "
-                                  "known when the graph is built")
+        raise NotImplementedError(f"CustomDist {name}: a scan over random steps needs its number "
+                                  "of steps known when the graph is built")
     output = outputs[0].node
     slot = recurrent[0] if recurrent else None
     record = ScanRecord(slice_nodes, [s.node for s in aligned], slot, tap_nodes[0] if slot else [],
                         output, step_trace, int(length))
-    node = _core.placeholder(f"{name}:scan:{next(_ids)}", output.dtype, [int(length)] + list(output.shape))
+    node = _core.placeholder(f"{name}:scan:{next(_ids)}", output.dtype,
+                             [int(length)] + list(output.shape))
     active().add(TracedVariable(node, "scan", scan=record))
     return basic.wrap(node)
 
