@@ -254,6 +254,34 @@ def test_given_logp_wins_and_the_graph_still_draws():
     assert np.all(pm.draw(dist, random_seed=1) > 0)
 
 
+def test_observing_a_parameter_rebuilds_the_derived_density():
+    """PyMC's AR pattern: the initial values are a model variable passed to the CustomDist; after
+    pm.observe the derived density reads the observed values."""
+    lags = 2
+    rng = np.random.default_rng(9)
+    init_values, innovations = rng.normal(size=lags), rng.normal(size=T)
+
+    def ar2(init, rho, size):
+        def step(x_tm2, x_tm1, rho):
+            return rho[0] * x_tm1 + rho[1] * x_tm2 + pm.Normal.dist(0.0, 0.8)
+
+        xs, _ = pytensor.scan(step, outputs_info=[{"initial": init, "taps": range(-lags, 0)}],
+                              non_sequences=[rho], n_steps=T, strict=True)
+        return xs
+
+    with pm.Model() as model:
+        rho = pm.Normal("rho", 0.0, 0.5, shape=(2,))
+        init = pm.Normal("init", 0.0, 1.0, shape=(lags,))
+        pm.CustomDist("x", init, rho, dist=ar2)
+    observed = pm.observe(model, {"init": init_values, "x": innovations})
+    point = {"rho": np.array([0.4, -0.2])}
+    full = np.concatenate([init_values, innovations])
+    means = 0.4 * full[1:-1] - 0.2 * full[:-2]
+    expected = (st.norm(0, 0.5).logpdf(point["rho"]).sum() + st.norm(0, 1).logpdf(init_values).sum()
+                + st.norm(means, 0.8).logpdf(innovations).sum())
+    assert observed.compile_logp()(point) == pytest.approx(expected, rel=1e-12)
+
+
 # ---------------------------------------------------------------- draws from the graph
 def test_prior_predictive_draws_match_the_moments():
     n = 4000
