@@ -145,6 +145,24 @@ def test_mixtures_by_switch_including_a_zero_inflated_count():
     assert abs(np.mean(draws == 0) - zero_share) < 4 * np.sqrt(zero_share * (1 - zero_share) / 9000)
 
 
+def test_maps_of_a_multivariate_normal_keep_its_event_axis():
+    cov = np.array([[1.0, 0.3], [0.3, 0.5]])
+    mvn = st.multivariate_normal(np.zeros(2), cov)
+
+    affine = pm.CustomDist.dist(
+        np.zeros(2), dist=lambda mu, size: 1.0 + 2.0 * pm.MvNormal.dist(mu, cov=cov, size=(3,)))
+    values = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(logp_of(affine, values), mvn.logpdf((values - 1) / 2) - 2 * np.log(2),
+                               rtol=1e-12)
+
+    positive = pm.CustomDist.dist(
+        np.zeros(2), dist=lambda mu, size: pm.math.exp(pm.MvNormal.dist(mu, cov=cov)))
+    value = np.array([0.5, 2.0])
+    assert float(logp_of(positive, value)) == pytest.approx(
+        mvn.logpdf(np.log(value)) - np.log(value).sum(), rel=1e-12)
+    assert np.isneginf(logp_of(positive, np.array([-0.5, 2.0])))
+
+
 # ---------------------------------------------------------------- censoring by clip
 def test_clip_of_normal_is_censored():
     def censored(mu, sigma, size):
