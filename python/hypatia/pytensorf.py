@@ -38,3 +38,9 @@ def constant_fold(xs, raise_not_constant: bool = True):
     from hypatia.tensor.variable import evaluate
 
     return tuple(evaluate(list(xs)))
+
+
+def collect_default_updates(outputs=None, inputs=None, must_be_shared: bool = True, **kwargs) -> dict:
+    """PyMC's map from random generators to their updates. Hypatia threads the random state
+    through draws itself (a scan's steps included), so there is nothing to collect."""
+    return {}

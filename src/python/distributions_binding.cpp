@@ -169,14 +169,23 @@ SupportKind support_from_name(const std::string& name) {
 }
 
 void bind_custom(py::module_& m) {
-  m.def("CustomDist", [](const std::string& name, const Expr& value, const Expr& logp,
-                         int event_rank, const std::string& support) {
-    return CustomDist({.name = name,
-                       .value = value,
-                       .logp = logp,
-                       .event_rank = event_rank,
-                       .support = support_from_name(support)});
-  });
+  m.def(
+      "CustomDist",
+      [](const std::string& name, const Expr& value, const Expr& logp, int event_rank,
+         const std::string& support, const std::optional<Expr>& random_state,
+         const std::optional<Expr>& draw, const std::optional<Expr>& next_state) {
+        return CustomDist({.name = name,
+                           .value = value,
+                           .logp = logp,
+                           .event_rank = event_rank,
+                           .support = support_from_name(support),
+                           .random_state = random_state.value_or(Expr()),
+                           .draw = draw.value_or(Expr()),
+                           .next_state = next_state.value_or(Expr())});
+      },
+      py::arg("name"), py::arg("value"), py::arg("logp"), py::arg("event_rank"), py::arg("support"),
+      py::arg("random_state") = py::none(), py::arg("draw") = py::none(),
+      py::arg("next_state") = py::none());
 }
 
 }  // namespace

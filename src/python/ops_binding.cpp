@@ -67,6 +67,27 @@ std::vector<NodePtr> nodes(const Exprs& exprs) {
   return {exprs.begin(), exprs.end()};
 }
 
+// A node's static attributes (axes, shapes, names) for front-end code that reads graphs, such as
+// the derivation of a generative graph's log density; subgraphs and tensors are left out.
+py::dict attrs_dict(const Expr& e) {
+  py::dict result;
+  for (const auto& [key, value] : e->attrs().entries()) {
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::int64_t> || std::is_same_v<V, double> ||
+                        std::is_same_v<V, std::string> ||
+                        std::is_same_v<V, std::vector<std::int64_t>>) {
+            result[py::str(key)] = v;
+          } else if constexpr (std::is_same_v<V, DType>) {
+            result[py::str(key)] = std::string(dtype_name(v));
+          }
+        },
+        value);
+  }
+  return result;
+}
+
 void bind_node(py::module_& m) {
   py::class_<Expr>(m, "Node")
       .def_property_readonly("dtype",
@@ -88,6 +109,7 @@ void bind_node(py::module_& m) {
              Exprs inputs(e->inputs().begin(), e->inputs().end());
              return inputs;
            })
+      .def_property_readonly("attrs", &attrs_dict)
       .def("same", [](const Expr& a, const Expr& b) { return a == b; })
       .def("__hash__", [](const Expr& e) { return e->hash(); })
       .def("__repr__", [](const Expr& e) { return "<Node " + type_to_string(e.type()) + ">"; });

@@ -179,13 +179,18 @@ Distribution GARCH11(const Expr& omega, const Expr& alpha_1, const Expr& beta_1,
 // ---- user-defined ----
 // A distribution given by its log density: `logp` is a graph of the placeholder `value` (an input
 // node whose type is one draw's) and of any parameters, elementwise over the batch axes. Its
-// support decides the free variable's transform; it has no random draws.
+// support decides the free variable's transform. Random draws come from an optional generative
+// graph: `draw` (one draw, the value's type) and `next_state` are graphs of the placeholder
+// `random_state` (a Philox state, see ops/random.hpp), which random() replaces with its stream's.
 struct CustomDistributionSpec {
   std::string name = "CustomDist";
   Expr value = {};
   Expr logp = {};
   int event_rank = 0;
   SupportKind support = SupportKind::real;
+  Expr random_state = {};
+  Expr draw = {};
+  Expr next_state = {};
 };
 Distribution CustomDist(CustomDistributionSpec spec);
 

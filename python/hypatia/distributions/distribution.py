@@ -27,6 +27,11 @@ def param(value: Any, name: str = "") -> _core.Node:
     if isinstance(value, _core.Node):
         return value
     if isinstance(value, DistributionVariable):
+        from hypatia.distributions.generative import traced_node
+
+        node = traced_node(value)  # a random parameter inside a CustomDist's dist function
+        if node is not None:
+            return node
         raise TypeError(
             f"parameter {name!r} is an unregistered distribution ({value.family}.dist()); "
             "register it in the model (pm.{0}(name, ...)) to use it as a parameter".format(value.family)
@@ -127,7 +132,59 @@ class DistributionVariable:
     def __repr__(self) -> str:
         return f"{self.family}.dist(shape={tuple(self.draw_shape())})"
 
+    __array_ufunc__ = None  # numpy defers to the reflected operators below
+
+    # Inside a CustomDist's dist function an unregistered distribution is a tensor (PyMC's .dist()
+    # returns one): its methods and operators act on the traced variable's node.
+    def _traced_tensor(self) -> TensorVariable:
+        return as_tensor_variable(self)
+
+    def __getattr__(self, name: str):
+        from hypatia.distributions.generative import active
+
+        if name.startswith("_") or active() is None or not hasattr(TensorVariable, name):
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return getattr(self._traced_tensor(), name)
+
+    def __neg__(self):
+        return -self._traced_tensor()
+
+    def __add__(self, other):
+        return self._traced_tensor() + other
+
+    def __radd__(self, other):
+        return other + self._traced_tensor()
+
+    def __sub__(self, other):
+        return self._traced_tensor() - other
+
+    def __rsub__(self, other):
+        return other - self._traced_tensor()
+
+    def __mul__(self, other):
+        return self._traced_tensor() * other
+
+    def __rmul__(self, other):
+        return other * self._traced_tensor()
+
+    def __truediv__(self, other):
+        return self._traced_tensor() / other
+
+    def __rtruediv__(self, other):
+        return other / self._traced_tensor()
+
+    def __pow__(self, other):
+        return self._traced_tensor() ** other
+
+    def __getitem__(self, index):
+        return self._traced_tensor()[index]
+
     def __hypatia_tensor__(self):
+        from hypatia.distributions.generative import traced_node
+
+        node = traced_node(self)  # inside a CustomDist's dist function: a traced random variable
+        if node is not None:
+            return TensorVariable(node)
         raise TypeError(
             f"{self.family}.dist(...) is an unregistered distribution, not a tensor: give it a name "
             f"(pm.{self.family}('x', ...)) inside a model to use its value"

@@ -18,6 +18,11 @@ def register_rv(model: Model, name: str, dist: DistributionVariable, *, observed
                 dims=None, initval: Any = None, transform: Any = UNSET,
                 default_transform: Any = UNSET, total_size: Any = None, rng: Any = None,
                 testval: Any = None) -> TensorVariable:
+    from hypatia.distributions.generative import active
+
+    if active() is not None:
+        raise ValueError(f"{name}: model variables cannot be created in a CustomDist's dist function "
+                         f"(trace {active().name}); use the .dist API there")
     name = model._check_new_name(name)  # with the model's prefix, "child::x"
     if total_size is not None and observed is None:
         raise NotImplementedError(

@@ -205,6 +205,13 @@ def scan(fn: Callable, sequences=None, outputs_info=None, non_sequences=None, n_
     steps = None if n_steps is None else int(basic._static_ints(n_steps, "scan's n_steps")[0])
     if steps is not None:  # PyTensor runs n_steps steps over the first elements of the sequences
         aligned = [s[:steps] for s in aligned]
+    from hypatia.distributions import generative
+
+    if generative.active() is not None:  # inside a CustomDist's dist function
+        traced = generative.traced_scan(fn, aligned, slots, non_seqs, steps, generative.active().name)
+        if traced is not None:
+            result = [traced] if return_list else traced
+            return (result, OrderedDict()) if return_updates else result
     n_outputs = []
 
     def body(slices, carries):

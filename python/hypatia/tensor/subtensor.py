@@ -195,6 +195,7 @@ def _move(x: TensorVariable, count: int, source: int, destination: int) -> Tenso
 
 
 def getitem(x: TensorVariable, key: Any) -> TensorVariable:
+    key = _traced_indices(key)
     plan = _plan(x, key)
     region = plan.region()
     if not plan.advanced:
@@ -211,6 +212,17 @@ def getitem(x: TensorVariable, key: Any) -> TensorVariable:
         result = basic.wrap(x.node)
     result._subtensor_source = (x, key)
     return result
+
+
+def _traced_indices(key: Any) -> Any:
+    """Unregistered distributions used as indices inside a CustomDist's dist function (a mixture
+    by indexing) become their traced tensors."""
+    def convert(item):
+        if hasattr(item, "__hypatia_tensor__") and not isinstance(item, TensorVariable):
+            return basic.as_tensor(item)
+        return item
+
+    return tuple(convert(k) for k in key) if isinstance(key, tuple) else convert(key)
 
 
 def take(a, indices, axis: Optional[int] = None) -> TensorVariable:
