@@ -417,3 +417,23 @@ def test_conditional_added_after_sampling_is_drawn_by_posterior_predictive():
     sd = np.sqrt(np.diag(cov_exact))
     assert np.all(np.abs(f.mean(0) - mu_exact) < 4.5 * sd / np.sqrt(draws))
     np.testing.assert_allclose(np.cov(f.T), cov_exact, atol=6 * np.max(sd) ** 2 / np.sqrt(draws))
+
+
+def test_latent_gp_poisson_regression_matches_posteriordb():
+    """posteriordb's gp_pois_regr (Stan: f = chol(alpha^2 ExpQuad(x; rho) + 1e-10 I) f_tilde,
+    k ~ poisson_log(f)) written with pm.gp.Latent."""
+    from conftest import assert_matches_reference, posteriordb
+
+    data, reference = posteriordb("gp_pois_regr-gp_pois_regr")
+    x = np.asarray(data["x"], float)[:, None]
+    with pm.Model():
+        rho = pm.Gamma("rho", alpha=25, beta=4)
+        alpha = pm.HalfNormal("alpha", sigma=2)
+        gp = pm.gp.Latent(cov_func=alpha ** 2 * pm.gp.cov.ExpQuad(1, ls=rho))
+        f = gp.prior("f", X=x, jitter=1e-10)
+        pm.Poisson("k", mu=pm.math.exp(f), observed=np.asarray(data["k"]))
+        idata = pm.sample(1500, tune=1000, chains=4, random_seed=5, target_accept=0.95,
+                          progressbar=False)
+    names = {"rho": ("rho", ()), "alpha": ("alpha", ())}
+    names |= {f"f[{j + 1}]": ("f", (j,)) for j in range(len(x))}
+    assert_matches_reference(idata, reference, names)
