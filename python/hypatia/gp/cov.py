@@ -58,7 +58,7 @@ class BaseCovariance:
 
     def __pow__(self, other) -> "Exponentiated":
         power = node(other)
-        if power.ndim != 0 and int(np.prod([d or 0 for d in power.shape])) != 1:
+        if any(d != 1 for d in power.shape):
             raise ValueError("A covariance function can only be exponentiated by a scalar value, "
                              f"got shape {tuple(power.shape)}")
         if not isinstance(self, Covariance):
