@@ -437,3 +437,27 @@ def test_latent_gp_poisson_regression_matches_posteriordb():
     names = {"rho": ("rho", ()), "alpha": ("alpha", ())}
     names |= {f"f[{j + 1}]": ("f", (j,)) for j in range(len(x))}
     assert_matches_reference(idata, reference, names)
+
+
+def test_scaled_cov_and_coregion_match_numpy():
+    base = pm.gp.cov.ExpQuad(3, ls=0.9)
+    scaled = pm.gp.cov.ScaledCov(3, base, lambda x, c: pm.math.exp(c * x[:, 0]), args=(0.4,))
+    s, ss = np.exp(0.4 * X[:, 0]), np.exp(0.4 * XS[:, 0])
+    np.testing.assert_allclose(_ev(scaled(X, XS)), s[:, None] * REFERENCES["ExpQuad"](X, XS, 0.9) * ss[None, :],
+                               rtol=1e-10)
+    np.testing.assert_allclose(_ev(scaled(X, diag=True)), s ** 2, rtol=1e-10)
+    W, kappa = np.array([[1.0, 0.2], [0.3, -0.5], [0.7, 0.1]]), np.array([0.5, 1.0, 2.0])
+    B = W @ W.T + np.diag(kappa)
+    idx = np.array([0, 2, 1, 1, 0])[:, None].astype(float)
+    idx_s = np.array([2, 0, 1])[:, None].astype(float)
+    X2 = np.hstack([RNG.normal(size=(5, 1)), idx])
+    X2s = np.hstack([RNG.normal(size=(3, 1)), idx_s])
+    coreg = pm.gp.cov.Coregion(2, W=W, kappa=kappa, active_dims=[1])
+    np.testing.assert_allclose(_ev(coreg(X2, X2s)), B[idx[:, 0].astype(int)][:, idx_s[:, 0].astype(int)])
+    np.testing.assert_allclose(_ev(coreg(X2, diag=True)), np.diag(B)[idx[:, 0].astype(int)])
+    # The multi-output kernel: a kernel over the inputs times the coregionalisation over outputs.
+    product = pm.gp.cov.ExpQuad(2, ls=1.1, active_dims=[0]) * coreg
+    expected = REFERENCES["ExpQuad"](X2[:, :1], X2s[:, :1], 1.1) * B[idx[:, 0].astype(int)][:, idx_s[:, 0].astype(int)]
+    np.testing.assert_allclose(_ev(product(X2, X2s)), expected, rtol=1e-10)
+    with pytest.raises(ValueError, match="exactly one active dimension"):
+        pm.gp.cov.Coregion(2, W=W, kappa=kappa)

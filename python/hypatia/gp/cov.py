@@ -24,7 +24,7 @@ from hypatia.tensor.variable import TensorVariable
 __all__ = [
     "Constant", "WhiteNoise", "ExpQuad", "RatQuad", "Exponential", "Matern52", "Matern32",
     "Matern12", "Linear", "Polynomial", "Cosine", "Periodic", "Covariance", "BaseCovariance",
-    "Stationary", "Add", "Prod", "Exponentiated",
+    "Stationary", "Add", "Prod", "Exponentiated", "ScaledCov", "Coregion",
 ]
 
 
@@ -363,3 +363,66 @@ class Polynomial(Linear):
         x, _ = self._slice(X)
         return wrap(_core.gp_polynomial_diag(x, _per_dim(self.c, self.n_dims, "c", "Polynomial"),
                                              node(self.d), node(self.offset)))
+
+
+class ScaledCov(Covariance):
+    """k(x, x') = s(x) k_base(x, x') s(x'), with ``scaling_func(X, *args)`` written in
+    ``hypatia.tensor`` operations returning one value per row of X."""
+
+    def __init__(self, input_dim: int, cov_func: Covariance, scaling_func, args=None, active_dims=None):
+        super().__init__(input_dim, active_dims)
+        if not callable(scaling_func):
+            raise TypeError("scaling_func must be callable")
+        if not isinstance(cov_func, Covariance):
+            raise TypeError("Must be or inherit from the Covariance class")
+        self.cov_func = cov_func
+        self.scaling_func = scaling_func
+        self.args = () if args is None else (args if isinstance(args, (list, tuple)) else (args,))
+
+    def _scaling(self, x) -> TensorVariable:
+        return wrap(node(self.scaling_func(wrap(x), *self.args)))
+
+    # As in PyMC, the base kernel and the scaling see the columns after this kernel's slicing.
+    def diag(self, X) -> TensorVariable:
+        x, _ = self._slice(X)
+        return self.cov_func(wrap(x), diag=True) * self._scaling(x) ** 2
+
+    def full(self, X, Xs=None) -> TensorVariable:
+        x, xs = self._slice(X, Xs)
+        left = self._scaling(x)
+        right = left if xs is None else self._scaling(xs)
+        base = self.cov_func(wrap(x), None if xs is None else wrap(xs))
+        return left[:, None] * base * right[None, :]
+
+
+class Coregion(Covariance):
+    """The coregionalisation kernel of multi-output GPs: B[x, x'] for the integer output index
+    held in the active column, B = W W^T + diag(kappa) (or B given)."""
+
+    def __init__(self, input_dim: int, W=None, kappa=None, B=None, active_dims=None):
+        super().__init__(input_dim, active_dims)
+        if len(self.active_dims) != 1:
+            raise ValueError(f"Coregion requires exactly one active dimension, got active_dims "
+                             f"{self.active_dims.tolist()}")
+        if B is not None and (W is not None or kappa is not None):
+            raise ValueError("Coregion: give B, or W and kappa, not both")
+        if B is None:
+            if W is None or kappa is None:
+                raise ValueError("Coregion: give W and kappa (or B)")
+            w = node(W)
+            B = wrap(_core.add(_core.matmul(w, _core.matrix_transpose(w)), _core.diag(node(kappa))))
+        self.B = wrap(node(B))
+        if self.B.ndim != 2:
+            raise ValueError(f"Coregion: B must be a matrix, got shape {tuple(self.B.node.shape)}")
+
+    def _index(self, x) -> _core.Node:
+        return _core.cast(_core.slice(x, [(None, None, None), 0]), "int64")
+
+    def full(self, X, Xs=None) -> TensorVariable:
+        x, xs = self._slice(X, Xs)
+        rows = _core.gather(self.B.node, self._index(x), 0)
+        return wrap(_core.gather(rows, self._index(x if xs is None else xs), 1))
+
+    def diag(self, X) -> TensorVariable:
+        x, _ = self._slice(X)
+        return wrap(_core.gather(_core.diagonal(self.B.node), self._index(x), 0))
