@@ -44,6 +44,7 @@ _LAZY = {
     "pytensor": "hypatia.pytensor",
     "stats": "hypatia.stats",
     "ode": "hypatia.ode",
+    "gp": "hypatia.gp",
     "pytensorf": "hypatia.pytensorf",
     "smc": "hypatia.smc",
     "callbacks": "hypatia.callbacks",

@@ -460,7 +460,11 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
     posterior = _posterior_raw(trace)
     raw = _core.sample_posterior_predictive(model._cpp, posterior, _seed(random_seed), "native")
     raw["groups"] = {k: v for k, v in raw["groups"].items() if k == "posterior_predictive"}
-    if var_names is not None:
+    if var_names is None:
+        # Free variables missing from the trace are drawn (given the rest) but, as in PyMC, only
+        # returned when asked for by name.
+        raw = _filter_groups(raw, {"posterior_predictive": {rv.name for rv in model.observed_RVs}})
+    else:
         names = _full_names(context, var_names)
         raw = _filter_groups(raw, {"posterior_predictive": set(names)})
         drawn = {v["name"] for v in raw["groups"]["posterior_predictive"]["variables"]}

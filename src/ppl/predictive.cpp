@@ -2,6 +2,8 @@
 
 #include "hypatia/ppl/predictive.hpp"
 
+#include <algorithm>
+
 #include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 #include "hypatia/ops.hpp"
@@ -124,34 +126,36 @@ void sample_posterior_predictive(const Model& model, InferenceData& data,
     throw Error("sample_posterior_predictive: the InferenceData has no posterior group");
   }
   const ForwardGraph graph = forward_graph(model);
-  // Condition on the posterior: free variables become inputs again.
+  // Condition on the posterior: free variables with draws become inputs again. A free variable
+  // the posterior does not hold (one added after sampling, such as a GP's conditional at new
+  // inputs) is drawn given the others at every draw, as PyMC resamples variables missing from
+  // the trace, and is returned beside the observed variables.
   std::vector<NodePtr> inputs = {graph.state.node()};
   std::vector<const Variable*> free_draws;
   Replacements conditioned;
-  for (const ModelVariable& variable : model.variables()) {
+  std::vector<std::string> resampled;
+  for (const auto& [name, value] : graph.values) {
+    const ModelVariable& variable = model.variable(name);
     if (variable.role != VariableRole::free) continue;
     const Variable* draws = nullptr;
     for (const Variable& candidate : posterior->second.variables) {
       if (candidate.name == variable.name) draws = &candidate;
     }
     if (!draws) {
-      throw Error("sample_posterior_predictive: the posterior has no draws of '" + variable.name +
-                  "'");
+      resampled.push_back(name);
+      continue;
     }
     free_draws.push_back(draws);
     inputs.push_back(variable.value.node());
-  }
-  std::size_t free_index = 0;
-  for (const auto& [name, value] : graph.values) {
-    if (model.variable(name).role == VariableRole::free) {
-      conditioned[value.node().get()] = inputs[1 + free_index++];
-    }
+    conditioned[value.node().get()] = variable.value.node();
   }
   Group predictive;
   std::vector<NodePtr> outputs;
   for (const auto& [name, value] : graph.values) {
     const ModelVariable& variable = model.variable(name);
-    if (variable.role != VariableRole::observed) continue;
+    const bool is_resampled =
+        std::find(resampled.begin(), resampled.end(), name) != resampled.end();
+    if (variable.role != VariableRole::observed && !is_resampled) continue;
     outputs.push_back(substitute(value.node(), conditioned));
     predictive.variables.push_back(empty_variable(variable));
   }

@@ -77,6 +77,8 @@ class TensorVariable:
         return op(a, b)
 
     def __add__(self, other):
+        if getattr(other, "_tensor_operators_defer", False):
+            return NotImplemented  # a GP covariance or mean function: `eta * cov` is its __rmul__
         from hypatia.tensor import basic
         return basic.add(self, other)
 
@@ -93,6 +95,8 @@ class TensorVariable:
         return basic.sub(other, self)
 
     def __mul__(self, other):
+        if getattr(other, "_tensor_operators_defer", False):
+            return NotImplemented
         from hypatia.tensor import basic
         return basic.mul(self, other)
 
