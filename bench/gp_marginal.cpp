@@ -16,24 +16,15 @@
 
 #include "hypatia/gp/covariance.hpp"
 #include "hypatia/hypatia.hpp"
+#include "timing.hpp"
 
 namespace {
 
 using namespace hypatia;
-using Clock = std::chrono::steady_clock;
 
 template <typename F>
 double median_seconds(F&& call) {
-  std::vector<double> times;
-  const auto start = Clock::now();
-  while (times.size() < 7 || (std::chrono::duration<double>(Clock::now() - start).count() < 1.0 &&
-                              times.size() < 10000)) {
-    const auto t0 = Clock::now();
-    call();
-    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-  return times[times.size() / 2];
+  return bench::median_seconds(call, 7, 1.0);
 }
 
 constexpr double kJitter = 1e-6;

@@ -13,6 +13,7 @@
 #include "hypatia/hypatia.hpp"
 #include "hypatia/infer/hessian.hpp"
 #include "hypatia/models.hpp"
+#include "timing.hpp"
 
 namespace {
 
@@ -21,17 +22,7 @@ using Clock = std::chrono::steady_clock;
 
 template <typename F>
 double median_seconds(F&& call) {
-  // Repeat for about 0.2 s (at least 5 times) and take the median of single calls.
-  std::vector<double> times;
-  const auto start = Clock::now();
-  while (times.size() < 5 || (std::chrono::duration<double>(Clock::now() - start).count() < 0.2 &&
-                              times.size() < 10000)) {
-    const auto t0 = Clock::now();
-    call();
-    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-  return times[times.size() / 2];
+  return bench::median_seconds(call, 5, 0.2);
 }
 
 }  // namespace
