@@ -165,7 +165,7 @@ std::vector<Tensor> run_ode(const Node& node, const std::vector<Tensor>& inputs)
   if (is_bdf(node.attrs())) {
     InterpretedRhs state_rhs = interpreted(*node.attrs().get_subgraph("state_rhs"), inputs);
     InterpretedRhs jacobian = interpreted(*node.attrs().get_subgraph("jacobian"), inputs);
-    const hr_ode_bdf_system system{interpret_rhs, &state_rhs, interpret_rhs,
+    const hr_ode_bdf_system system{interpret_rhs, &state_rhs,    interpret_rhs,
                                    &jacobian,     interpret_rhs, &context};
     status = hr_ode_bdf(&problem, &system, inputs[1].at(0), inputs[0].data<double>(),
                         inputs[2].data<double>(), states.mutable_data<double>());

@@ -268,9 +268,9 @@ void bind_ode(py::module_& m) {
         if (method != "rk45" && method != "bdf")
           throw py::value_error("ode_solve: method must be 'rk45' or 'bdf', not '" + method + "'");
         OdeRhs function = [&](const Expr& t, const Expr& y, const Expr& p) { return rhs(t, y, p); };
-        return ode_solve(function, y0, t0, times, theta,
-                         {rtol, atol, max_num_steps,
-                          method == "bdf" ? OdeMethod::bdf : OdeMethod::rk45});
+        return ode_solve(
+            function, y0, t0, times, theta,
+            {rtol, atol, max_num_steps, method == "bdf" ? OdeMethod::bdf : OdeMethod::rk45});
       },
       py::arg("rhs"), py::arg("y0"), py::arg("t0"), py::arg("times"), py::arg("theta"),
       py::arg("rtol") = 1e-6, py::arg("atol") = 1e-6, py::arg("max_num_steps") = 1'000'000,

@@ -66,8 +66,8 @@ struct hr_ode_bdf_system {
 };
 
 // As hr_ode_dopri5, with CVODES' BDF (which allocates its own memory).
-extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system* system,
-                          double t0, const double* y0, const double* times, double* states);
+extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system* system, double t0,
+                          const double* y0, const double* times, double* states);
 
 // The entry generated code calls: buffers = y0 (N), t0 (), times (T), states (T, N); ints = N,
 // controlled, T, max_num_steps; reals = rtol, atol; callbacks = the right-hand side, its Jacobian

@@ -43,7 +43,8 @@ class CvodesSolve {
         jacobian_(static_cast<std::size_t>(n_ * n_)) {}
 
   ~CvodesSolve() {
-    if (sensitivities_ != nullptr) N_VDestroyVectorArray(sensitivities_, static_cast<int>(columns_));
+    if (sensitivities_ != nullptr)
+      N_VDestroyVectorArray(sensitivities_, static_cast<int>(columns_));
     if (memory_ != nullptr) CVodeFree(&memory_);
     if (linear_solver_ != nullptr) SUNLinSolFree(linear_solver_);
     if (matrix_ != nullptr) SUNMatDestroy(matrix_);
@@ -79,7 +80,9 @@ class CvodesSolve {
   }
 
  private:
-  static std::size_t bytes(std::int64_t count) { return sizeof(double) * static_cast<std::size_t>(count); }
+  static std::size_t bytes(std::int64_t count) {
+    return sizeof(double) * static_cast<std::size_t>(count);
+  }
 
   int give_up(double* states) const {
     std::fill(states, states + problem_.times * problem_.states, HR_NAN);
@@ -211,8 +214,8 @@ int call_program(void* context, double t, const double* y, double* out) {
 
 }  // namespace
 
-extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system* system,
-                          double t0, const double* y0, const double* times, double* states) {
+extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system* system, double t0,
+                          const double* y0, const double* times, double* states) {
   return CvodesSolve(*problem, *system).solve(t0, y0, times, states);
 }
 
@@ -226,8 +229,8 @@ extern "C" int hr_ode_bdf_program(void* const* buffers, const std::int64_t* ints
   problem.rtol = reals[0];
   problem.atol = reals[1];
   auto* programs = const_cast<hr_callback*>(callbacks);
-  const hr_ode_bdf_system system{call_program, &programs[0], call_program, &programs[1],
-                                 call_program, &programs[2]};
+  const hr_ode_bdf_system system{call_program, &programs[0], call_program,
+                                 &programs[1], call_program, &programs[2]};
   return hr_ode_bdf(&problem, &system, *static_cast<const double*>(buffers[1]),
                     static_cast<const double*>(buffers[0]), static_cast<const double*>(buffers[2]),
                     static_cast<double*>(buffers[3]));
