@@ -454,6 +454,22 @@ TEST(OdeBdf, TooManyStepsGiveNaNValuesAndGradients) {
   expect_all_nan(values[1]);
 }
 
+// An error in the right-hand side stops the solve with its message, from inside CVODES too.
+TEST(OdeBdf, ErrorInTheRightHandSideNamesTheOp) {
+  const Expr which = input("which", {DType::int64, {1}});
+  const Expr solution = ode_solve(
+      [&](const Expr&, const Expr& y, const Expr& theta) { return gather(theta, which) * y; },
+      vector_constant({1.0}), constant(0.0), vector_constant({1.0}), vector_constant({-0.5, -1.0}),
+      kTightBdf);
+  for (const std::string& message :
+       run_time_errors({which.node()}, solution, {Tensor::from_ints({7}, {1})}))
+    expect_mentions(message, {"ode_solve", "right-hand side"});
+  const std::vector<std::string> fine =
+      run_time_errors({which.node()}, solution, {Tensor::from_ints({1}, {1})});
+  EXPECT_EQ(fine[0], "(no error)");
+  EXPECT_EQ(fine[1], "(no error)");
+}
+
 TEST(OdeBdf, SecondDerivativesAreAnError) {
   const Expr theta = input("theta", {DType::float64, {1}});
   const Expr solution = ode_solve(decay, vector_constant({1.0}), constant(0.0),
