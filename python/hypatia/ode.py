@@ -1,8 +1,14 @@
 """``pm.ode.DifferentialEquation``: an ODE solution as a graph op.
 
 ``func(y, t, p)`` is written in ``hypatia.tensor`` operations; it is called once to build the
-right-hand side's graph, which is compiled with the model (RK45 with forward sensitivities in
-C++; no Python runs while sampling).
+right-hand side's graph, which is compiled with the model (no Python runs while sampling).
+
+``method`` picks the solver, with scipy's ``solve_ivp`` names: ``"RK45"`` (the default; adaptive
+Dormand–Prince) or ``"BDF"`` (SUNDIALS CVODES, for stiff systems), both with forward
+sensitivities. PyMC's ``DifferentialEquation`` has no such argument (it always uses
+``scipy.integrate.odeint``); ``method``, ``rtol``, ``atol`` and ``max_num_steps`` are Hypatia's.
+A solver failure while sampling (too many steps, a step size that underflows, non-finite values)
+makes the solution NaN, so the proposal is rejected.
 """
 
 from __future__ import annotations
@@ -15,11 +21,18 @@ from hypatia import _core
 from hypatia.tensor.variable import TensorVariable, as_tensor_variable
 
 
+_METHODS = {"RK45": "rk45", "BDF": "bdf"}
+
+
 class DifferentialEquation:
     def __init__(self, func: Callable, times: Sequence[float], *, n_states: int, n_theta: int,
                  t0: float = 0.0, rtol: float = 1e-6, atol: float = 1e-6,
-                 max_num_steps: int = 1_000_000):
+                 max_num_steps: int = 1_000_000, method: str = "RK45"):
         self.func = func
+        if not isinstance(method, str) or method.upper() not in _METHODS:
+            raise ValueError(f"DifferentialEquation: method must be one of {sorted(_METHODS)}, "
+                             f"not {method!r}")
+        self.method = method.upper()
         self.times = np.asarray(times, dtype=float)
         self.n_states, self.n_theta, self.t0 = int(n_states), int(n_theta), float(t0)
         self.options = (rtol, atol, int(max_num_steps))
@@ -46,7 +59,8 @@ class DifferentialEquation:
         y0_node = _core.cast(_vector(y0, self.n_states, "y0"), "float64")
         theta_node = _core.cast(_vector(theta, self.n_theta, "theta"), "float64")
         solution = _core.ode_solve(self._rhs, y0_node, _core.float_scalar(self.t0),
-                                   _core.constant(self.times), theta_node, *self.options)
+                                   _core.constant(self.times), theta_node, *self.options,
+                                   method=_METHODS[self.method])
         return TensorVariable(solution)
 
 

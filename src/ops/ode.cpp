@@ -1,11 +1,17 @@
-// The ode_solve op: an initial value problem solved by adaptive Dormand–Prince 4(5) in the runtime
-// library (runtime/ode.cpp), with the right-hand side a graph kept as a Subgraph attribute.
+// The ode_solve op: an initial value problem solved by adaptive Dormand–Prince 4(5)
+// (runtime/ode.cpp) or by SUNDIALS CVODES' BDF (runtime/ode_bdf.cpp) in the runtime library, with
+// the right-hand side a graph kept as a Subgraph attribute.
 //
 // Layout of an ode_solve node:
 //   inputs   [y0 (n,), t0 (), times (T,), parameters...]   (theta, then the closed-over nodes)
 //   rhs      inputs [t (), y (n,), parameters...] (placeholders), output [dy/dt (n,)]
-//   attrs    rtol, atol, max_num_steps, controlled (the leading states under error control)
+//   attrs    method ("rk45" or "bdf"), rtol, atol, max_num_steps, controlled (the leading states
+//            under error control)
 //   output   (T, n): the states at the times
+// A BDF node also keeps, over the controlled states c alone (inputs [t, y (c,), parameters...]),
+//   state_rhs  dy/dt (c,) and jacobian  df/dy (c, c),
+// which CVODES calls for its Newton iterations; its states after the controlled ones are forward
+// sensitivities, which CVODES' sensitivity module solves from `rhs` (the augmented system).
 // Gradients solve the system augmented with the sensitivities, itself an ode_solve node whose
 // controlled states are the original ones (see the header, include/hypatia/ops/ode.hpp).
 
@@ -27,6 +33,7 @@ namespace hypatia::ops {
 namespace {
 
 const std::string kOde = "ode_solve";
+const std::string kRk45 = "rk45", kBdf = "bdf";
 const std::string kTimesNotSorted = "the output times must be non-decreasing, with none before t0";
 constexpr std::size_t kFirstParameter = 3;     // node inputs: y0, t0, times, parameters...
 constexpr std::size_t kFirstRhsParameter = 2;  // rhs inputs: t, y, parameters...
@@ -35,6 +42,10 @@ const OpDef& ode_op();
 
 const Subgraph& rhs_of(const Node& node) {
   return *node.attrs().get_subgraph("rhs");
+}
+
+bool is_bdf(const Attrs& attrs) {
+  return attrs.get_string("method") == kBdf;
 }
 
 // ---- Type rule ----------------------------------------------------------------------------------
@@ -82,6 +93,20 @@ std::vector<TensorType> infer_ode(const std::vector<NodePtr>& inputs, const Attr
   const std::int64_t controlled = attrs.get_int("controlled");
   if (controlled < 1 || controlled > y0.shape[0])
     fail(kOde, "controlled must be between 1 and the number of states", inputs);
+  const std::string& method = attrs.get_string("method");
+  if (method != kRk45 && method != kBdf)
+    fail(kOde, "method must be rk45 or bdf, not " + method, inputs);
+  if (method == kBdf) {
+    if (y0.shape[0] % controlled != 0)
+      fail(kOde, "bdf: the states after the controlled ones must be sensitivity columns", inputs);
+    const TensorType state{DType::float64, {controlled}};
+    const Subgraph& state_rhs = *attrs.get_subgraph("state_rhs");
+    const Subgraph& jacobian = *attrs.get_subgraph("jacobian");
+    if (state_rhs.outputs.size() != 1 || state_rhs.outputs[0]->type() != state ||
+        jacobian.outputs.size() != 1 ||
+        jacobian.outputs[0]->type() != TensorType{DType::float64, {controlled, controlled}})
+      fail(kOde, "bdf: state_rhs or jacobian has the wrong shape", inputs);
+  }
   return {{DType::float64, {inputs[2]->shape()[0], y0.shape[0]}}};
 }
 
@@ -105,6 +130,15 @@ struct InterpretedRhs {
   std::string failure;         // the message of an error raised in the right-hand side
 };
 
+// `graph` with the node's parameter values bound, t and y filled in at each call.
+InterpretedRhs interpreted(const Subgraph& graph, const std::vector<Tensor>& inputs) {
+  InterpretedRhs context{Interpreter(graph.inputs, graph.outputs),
+                         {Tensor(), Tensor(DType::float64, graph.inputs[1]->shape())},
+                         {}};
+  context.inputs.insert(context.inputs.end(), inputs.begin() + kFirstParameter, inputs.end());
+  return context;
+}
+
 int interpret_rhs(void* context, double t, const double* y, double* dydt) {
   auto& rhs = *static_cast<InterpretedRhs*>(context);
   try {
@@ -114,7 +148,7 @@ int interpret_rhs(void* context, double t, const double* y, double* dydt) {
     rhs.inputs[0] = Tensor::scalar(t);
     rhs.inputs[1] = state;
     const Tensor derivative = rhs.interpreter.run(rhs.inputs).front();
-    std::copy_n(derivative.data<double>(), n, dydt);
+    std::copy_n(derivative.data<double>(), derivative.size(), dydt);
     return 0;
   } catch (const std::exception& e) {
     rhs.failure = e.what();
@@ -123,17 +157,28 @@ int interpret_rhs(void* context, double t, const double* y, double* dydt) {
 }
 
 std::vector<Tensor> run_ode(const Node& node, const std::vector<Tensor>& inputs) {
-  const Subgraph& rhs = rhs_of(node);
   const hr_ode_problem problem = problem_of(node, inputs[2].size());
-  InterpretedRhs context{Interpreter(rhs.inputs, rhs.outputs), {Tensor(), inputs[0]}, {}};
-  context.inputs.insert(context.inputs.end(), inputs.begin() + kFirstParameter, inputs.end());
+  InterpretedRhs context = interpreted(rhs_of(node), inputs);
   Tensor states(DType::float64, {problem.times, problem.states});
-  std::vector<double> scratch(static_cast<std::size_t>(hr_ode_scratch_size(problem.states)));
-  const int status =
-      hr_ode_dopri5(&problem, interpret_rhs, &context, inputs[1].at(0), inputs[0].data<double>(),
-                    inputs[2].data<double>(), states.mutable_data<double>(), scratch.data());
-  if (!context.failure.empty())
-    throw RuntimeError(kOde + ": in the right-hand side: " + context.failure);
+  int status = 0;
+  std::string failure;
+  if (is_bdf(node.attrs())) {
+    InterpretedRhs state_rhs = interpreted(*node.attrs().get_subgraph("state_rhs"), inputs);
+    InterpretedRhs jacobian = interpreted(*node.attrs().get_subgraph("jacobian"), inputs);
+    const hr_ode_bdf_system system{interpret_rhs, &state_rhs,    interpret_rhs,
+                                   &jacobian,     interpret_rhs, &context};
+    status = hr_ode_bdf(&problem, &system, inputs[1].at(0), inputs[0].data<double>(),
+                        inputs[2].data<double>(), states.mutable_data<double>());
+    for (const InterpretedRhs* part : {&state_rhs, &jacobian, &context})
+      if (failure.empty()) failure = part->failure;
+  } else {
+    std::vector<double> scratch(static_cast<std::size_t>(hr_ode_scratch_size(problem.states)));
+    status =
+        hr_ode_dopri5(&problem, interpret_rhs, &context, inputs[1].at(0), inputs[0].data<double>(),
+                      inputs[2].data<double>(), states.mutable_data<double>(), scratch.data());
+    failure = context.failure;
+  }
+  if (!failure.empty()) throw RuntimeError(kOde + ": in the right-hand side: " + failure);
   if (status == HR_ODE_TIMES_NOT_SORTED) fail_runtime(kOde, kTimesNotSorted, inputs);
   return {states};
 }
@@ -142,10 +187,10 @@ std::vector<Tensor> run_ode(const Node& node, const std::vector<Tensor>& inputs)
 
 // The right-hand side becomes a program of its own that the runtime solver calls back: t and y
 // are pointed at the solver's data before each call, the parameters bound to their buffers once.
-void lower_ode(const NodePtr& node, native::Lowering& lowering) {
-  const Subgraph& rhs = rhs_of(*node);
+native::Callback lower_callback(const Subgraph& graph, const NodePtr& node,
+                                native::Lowering& lowering) {
   auto program =
-      std::make_shared<native::Program>(native::Lowering::lower(rhs.inputs, rhs.outputs));
+      std::make_shared<native::Program>(native::Lowering::lower(graph.inputs, graph.outputs));
   for (native::Step& step : program->steps) {
     if (auto* check = std::get_if<native::IndexCheck>(&step))
       check->message = kOde + ": in the right-hand side: " + check->message;
@@ -153,9 +198,30 @@ void lower_ode(const NodePtr& node, native::Lowering& lowering) {
   native::Callback callback{program, {-1, -1}, {-1}};
   for (std::size_t i = kFirstParameter; i < node->inputs().size(); ++i)
     callback.inputs.push_back(lowering.input_buffer(*node, i));
+  return callback;
+}
 
+void lower_ode(const NodePtr& node, native::Lowering& lowering) {
   const hr_ode_problem problem = problem_of(*node, node->shape()[0]);
   const native::BufferId states = lowering.define(*node);
+  if (is_bdf(node->attrs())) {
+    std::vector<native::Callback> callbacks{
+        lower_callback(*node->attrs().get_subgraph("state_rhs"), node, lowering),
+        lower_callback(*node->attrs().get_subgraph("jacobian"), node, lowering)};
+    if (problem.states > problem.controlled)
+      callbacks.push_back(lower_callback(rhs_of(*node), node, lowering));
+    lowering.emit(native::LibraryCall{
+        .function = "hr_ode_bdf_program",
+        .buffers = {lowering.input_buffer(*node, 0), lowering.input_buffer(*node, 1),
+                    lowering.input_buffer(*node, 2), states},
+        .ints = {problem.states, problem.controlled, problem.times, problem.max_num_steps},
+        .doubles = {problem.rtol, problem.atol},
+        .error_message = kOde + ": " + kTimesNotSorted,
+        .callbacks = std::move(callbacks),
+    });
+    return;
+  }
+  native::Callback callback = lower_callback(rhs_of(*node), node, lowering);
   const native::BufferId scratch =
       lowering.temporary(DType::float64, {hr_ode_scratch_size(problem.states)});
   lowering.emit(native::LibraryCall{
@@ -264,6 +330,11 @@ Expr time_gradients(const NodePtr& node, const Expr& output_grad) {
 }
 
 std::vector<NodePtr> ode_grad(const NodePtr& node, const std::vector<NodePtr>& output_grads) {
+  if (is_bdf(node->attrs()) && node->attrs().get_int("controlled") != node->shape()[1]) {
+    throw_shape_error(kOde +
+                      ": second derivatives of the bdf solver are not supported "
+                      "(its sensitivities come from CVODES); use method rk45");
+  }
   const Expr output_grad = output_grads[0];
   const SensitivityLayout layout = sensitivity_layout(*node);
   const std::int64_t n = layout.states;
@@ -327,6 +398,8 @@ void check_arguments(const Expr& y0, const Expr& t0, const Expr& times, const Ex
   if (t0.rank() != 0) fail(kOde, "t0 (input 1) must be a scalar", given);
   if (times.rank() != 1) fail(kOde, "times (input 2) must be a vector", given);
   if (!is_fully_known(theta.shape())) fail(kOde, "theta (input 3) needs a static shape", given);
+  if (options.method != OdeMethod::rk45 && options.method != OdeMethod::bdf)
+    throw_shape_error(kOde + ": unknown method");
   if (!(options.rtol > 0.0 && std::isfinite(options.rtol)) ||
       !(options.atol > 0.0 && std::isfinite(options.atol)) || options.max_num_steps < 1) {
     throw_shape_error(kOde + ": rtol (" + std::to_string(options.rtol) + ") and atol (" +
@@ -382,6 +455,18 @@ ClosedRhs close_rhs(const NodePtr& derivative, const NodePtr& t, const NodePtr& 
   return closed;
 }
 
+// df/dy of the right-hand side, (n, n), on the same placeholders, row by row.
+SubgraphPtr jacobian_of(const Subgraph& rhs) {
+  const Expr f = rhs.outputs[0], y = rhs.inputs[1];
+  Exprs rows;
+  for (std::int64_t i = 0; i < y.shape()[0]; ++i)
+    rows.push_back(grad(slice(f, 0, Index{i}), Exprs{y})[0]);
+  auto jacobian = std::make_shared<Subgraph>();
+  jacobian->inputs = rhs.inputs;
+  jacobian->outputs = {stack(rows)};
+  return jacobian;
+}
+
 }  // namespace
 }  // namespace hypatia::ops
 
@@ -400,12 +485,17 @@ Expr ode_solve(const OdeRhs& rhs, const Expr& y0, const Expr& t0, const Expr& ti
   const ClosedRhs closed = close_rhs(derivative, t, y, p);
   std::vector<NodePtr> inputs{state, as_float64(t0), as_float64(times), parameters};
   inputs.insert(inputs.end(), closed.closed_over.begin(), closed.closed_over.end());
-  return make_node(ode_op(), std::move(inputs),
-                   Attrs{{"rhs", closed.rhs},
-                         {"rtol", options.rtol},
-                         {"atol", options.atol},
-                         {"max_num_steps", options.max_num_steps},
-                         {"controlled", state.shape()[0]}});
+  Attrs attrs{{"rhs", closed.rhs},
+              {"method", options.method == OdeMethod::bdf ? kBdf : kRk45},
+              {"rtol", options.rtol},
+              {"atol", options.atol},
+              {"max_num_steps", options.max_num_steps},
+              {"controlled", state.shape()[0]}};
+  if (options.method == OdeMethod::bdf) {
+    attrs.set("state_rhs", closed.rhs);
+    attrs.set("jacobian", jacobian_of(*closed.rhs));
+  }
+  return make_node(ode_op(), std::move(inputs), std::move(attrs));
 }
 
 }  // namespace hypatia

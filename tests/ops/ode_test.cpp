@@ -378,3 +378,106 @@ TEST(OdeErrors, ErrorInTheRightHandSideNamesTheOp) {
 
 }  // namespace
 }  // namespace hypatia
+
+// ---- The stiff solver (method bdf, SUNDIALS CVODES) ---------------------------------------------
+
+namespace hypatia {
+namespace {
+
+const OdeOptions kTightBdf{.rtol = 1e-10, .atol = 1e-10, .method = OdeMethod::bdf};
+
+TEST(OdeBdf, HarmonicOscillatorMatchesAnalyticSolution) {
+  const double x0 = 1.2, v0 = -0.4, omega = 2.3;
+  const std::vector<double> times{0.0, 0.75, 1.5, 1.5, 4.0, 9.0};
+  Expr solution =
+      ode_solve(oscillator, vector_constant({x0, v0}), constant(0.0), vector_constant(times),
+                input("theta", {DType::float64, {1}}), kTightBdf);
+  const Tensor states = evaluate_on_backends(solution.node(), {{"theta", vector_of({omega})}});
+  const double amplitude = std::hypot(x0, v0 / omega);
+  for (std::size_t k = 0; k < times.size(); ++k) {
+    const double phase = omega * times[k];
+    const double x = x0 * std::cos(phase) + v0 / omega * std::sin(phase);
+    const double v = -x0 * omega * std::sin(phase) + v0 * std::cos(phase);
+    const auto row = static_cast<std::int64_t>(2 * k);
+    // BDF's global error grows past its local tolerance over the steps.
+    EXPECT_NEAR(states.at(row), x, 1e-6 * amplitude) << "x at " << times[k];
+    EXPECT_NEAR(states.at(row + 1), v, 1e-6 * amplitude * omega) << "v at " << times[k];
+  }
+}
+
+TEST(OdeBdf, LotkaVolterraMatchesScipyValuesAndSensitivities) {
+  const LotkaVolterraCase reference = load_case("hudson");
+  const Expr y0 = input("y0", {DType::float64, {2}});
+  const Expr theta = input("theta", {DType::float64, {4}});
+  const Expr solution = ode_solve(lotka_volterra, y0, constant(0.0),
+                                  vector_constant(reference.times), theta, kTightBdf);
+  const std::int64_t count = static_cast<std::int64_t>(reference.times.size());
+  Tensor weights(DType::float64, {count, 2});
+  for (std::int64_t j = 0; j < weights.size(); ++j) weights.set(j, 1.0 + 0.1 * (j % 7) - 0.05 * j);
+  const Exprs gradients = grad(sum(solution * constant(weights)), {y0, theta});
+  const std::vector<Tensor> values = evaluate_on_backends(
+      {solution.node(), gradients[0].node(), gradients[1].node()},
+      {{"y0", vector_of(reference.y0)}, {"theta", vector_of(reference.theta)}});
+  for (std::size_t j = 0; j < reference.states.size(); ++j) {
+    EXPECT_NEAR(values[0].at(static_cast<std::int64_t>(j)), reference.states[j],
+                1e-6 * std::abs(reference.states[j]))
+        << "time " << reference.times[j / 2] << ", state " << j % 2;
+  }
+  for (std::size_t column = 0; column < 6; ++column) {
+    double expected = 0.0;
+    for (std::int64_t j = 0; j < weights.size(); ++j)
+      expected += weights.at(j) * reference.sensitivities[static_cast<std::size_t>(j) * 6 + column];
+    const double actual = column < 2 ? values[1].at(static_cast<std::int64_t>(column))
+                                     : values[2].at(static_cast<std::int64_t>(column - 2));
+    EXPECT_NEAR(actual, expected, 1e-5 * std::abs(expected)) << "column " << column;
+  }
+}
+
+TEST(OdeBdf, DecayGradientWithRespectToEveryInput) {
+  std::mt19937_64 rng(21);
+  testing::expect_gradient_matches(
+      [](const Exprs& x) { return ode_solve(decay, x[0], x[1], x[2], x[3], kTightBdf); },
+      {testing::random_tensor({3}, rng, 0.5, 2.0), Tensor::scalar(0.2),
+       vector_of({0.4, 0.9, 1.3, 1.6}), testing::random_tensor({3}, rng, 0.2, 1.0)},
+      {.step = 1e-5, .rtol = 1e-5, .atol = 1e-7});
+}
+
+TEST(OdeBdf, TooManyStepsGiveNaNValuesAndGradients) {
+  const Expr theta = input("theta", {DType::float64, {4}});
+  Expr solution = ode_solve(
+      lotka_volterra, vector_constant({33.0, 6.2}), constant(0.0), vector_constant({1.0, 20.0}),
+      theta, {.rtol = 1e-10, .atol = 1e-10, .max_num_steps = 20, .method = OdeMethod::bdf});
+  const Expr gradient = grad(sum(solution), theta);
+  const std::vector<Tensor> values = evaluate_on_backends(
+      {solution.node(), gradient.node()}, {{"theta", vector_of({0.55, 0.028, 0.8, 0.024})}});
+  expect_all_nan(values[0]);
+  expect_all_nan(values[1]);
+}
+
+// An error in the right-hand side stops the solve with its message, from inside CVODES too.
+TEST(OdeBdf, ErrorInTheRightHandSideNamesTheOp) {
+  const Expr which = input("which", {DType::int64, {1}});
+  const Expr solution = ode_solve(
+      [&](const Expr&, const Expr& y, const Expr& theta) { return gather(theta, which) * y; },
+      vector_constant({1.0}), constant(0.0), vector_constant({1.0}), vector_constant({-0.5, -1.0}),
+      kTightBdf);
+  for (const std::string& message :
+       run_time_errors({which.node()}, solution, {Tensor::from_ints({7}, {1})}))
+    expect_mentions(message, {"ode_solve", "right-hand side"});
+  const std::vector<std::string> fine =
+      run_time_errors({which.node()}, solution, {Tensor::from_ints({1}, {1})});
+  EXPECT_EQ(fine[0], "(no error)");
+  EXPECT_EQ(fine[1], "(no error)");
+}
+
+TEST(OdeBdf, SecondDerivativesAreAnError) {
+  const Expr theta = input("theta", {DType::float64, {1}});
+  const Expr solution = ode_solve(decay, vector_constant({1.0}), constant(0.0),
+                                  vector_constant({1.0}), theta, kTightBdf);
+  const Expr gradient = grad(sum(solution), theta);
+  expect_mentions(error_message([&] { grad(sum(gradient), theta); }),
+                  {"ode_solve", "second derivatives", "bdf"});
+}
+
+}  // namespace
+}  // namespace hypatia

@@ -13,12 +13,18 @@ namespace hypatia {
 // solve, outside the right-hand side, and receive gradients like theta.
 using OdeRhs = std::function<Expr(const Expr& t, const Expr& y, const Expr& theta)>;
 
-// Defaults as Stan's ode_rk45.
+// rk45: adaptive Dormand–Prince 4(5), for non-stiff problems. bdf: SUNDIALS CVODES' variable-order
+// BDF with Newton iterations on the right-hand side's Jacobian (a compiled graph too), for stiff
+// problems (as Stan's ode_bdf and scipy's solve_ivp(method="BDF")).
+enum class OdeMethod { rk45, bdf };
+
+// Tolerance and step defaults as Stan's ode_rk45 (for both methods).
 struct OdeOptions {
   double rtol = 1e-6;
   double atol = 1e-6;
   // Attempted steps allowed between two consecutive output times (as Stan counts them).
   std::int64_t max_num_steps = 1'000'000;
+  OdeMethod method = OdeMethod::rk45;
 };
 
 // The solution of dy/dt = f(t, y, theta), y(t0) = y0, at each of `times`: a (T, n) float64 tensor
@@ -42,6 +48,15 @@ struct OdeOptions {
 // that discrete solution for those steps. That augmented solve is itself an ode_solve, so second
 // derivatives work too. The gradient with respect to times[k] is f(times[k], y_k, theta), and with
 // respect to t0 it is -(dL/dy0) . f(t0, y0, theta).
+//
+// With OdeMethod::bdf, CVODES integrates with its own step and order control (error control on y,
+// per component atol + rtol * |y|), stops at the last output time and interpolates to the others.
+// It gives up (NaN, as above) after max_num_steps steps between two output times or on repeated
+// error test or Newton convergence failures. Gradients come from CVODES' forward sensitivity
+// module (staggered corrector) on the same augmented system, with the sensitivities under error
+// control as well (tolerances scaled from rtol and atol, as Stan's ode_bdf): they are accurate to
+// the tolerances rather than the exact derivatives of the discrete solution. Second derivatives
+// are not available with bdf (asking for them is an error).
 Expr ode_solve(const OdeRhs& rhs, const Expr& y0, const Expr& t0, const Expr& times,
                const Expr& theta, const OdeOptions& options = {});
 

@@ -47,3 +47,31 @@ extern "C" int hr_ode_dopri5(const hr_ode_problem* problem, hr_ode_rhs rhs, void
 // whose inputs 0 and 1 and output 0 this function points at its own data before each call.
 extern "C" int hr_ode_dopri5_program(void* const* buffers, const std::int64_t* ints,
                                      const double* reals, const hr_callback* callbacks);
+
+// ---- The stiff solver: SUNDIALS CVODES (BDF, Newton with a dense linear solver) -----------------
+//
+// The first `controlled` states are the system y (n of them); any states after them are forward
+// sensitivities S = dy/dp, an (n, m) matrix flattened row-major, m = (states - n) / n, solved by
+// CVODES' sensitivity module (staggered corrector, sensitivities under error control too, with
+// tolerances scaled from rtol and atol). Failure is NaN as for hr_ode_dopri5: more than
+// max_num_steps steps between two output times, repeated convergence or error test failures, a
+// right-hand side or Jacobian that stays non-finite, or non-finite y0, t0 or times.
+struct hr_ode_bdf_system {
+  hr_ode_rhs rhs;  // dy/dt (n) at (t, y (n))
+  void* rhs_context;
+  hr_ode_rhs jacobian;  // df/dy (n x n, row-major) at (t, y (n))
+  void* jacobian_context;
+  hr_ode_rhs augmented;  // d[y, S]/dt at (t, [y, S]) (all states); used only with sensitivities
+  void* augmented_context;
+};
+
+// As hr_ode_dopri5, with CVODES' BDF (which allocates its own memory).
+extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system* system, double t0,
+                          const double* y0, const double* times, double* states);
+
+// The entry generated code calls: buffers = y0 (N), t0 (), times (T), states (T, N); ints = N,
+// controlled, T, max_num_steps; reals = rtol, atol; callbacks = the right-hand side, its Jacobian
+// and (with sensitivities) the augmented right-hand side, each with inputs (t, y, parameters...)
+// and one output, inputs 0 and 1 and output 0 pointed at the solver's data before each call.
+extern "C" int hr_ode_bdf_program(void* const* buffers, const std::int64_t* ints,
+                                  const double* reals, const hr_callback* callbacks);
