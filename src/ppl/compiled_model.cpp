@@ -11,6 +11,7 @@
 #include "hypatia/graph.hpp"
 #include "hypatia/logp_grad.hpp"
 #include "hypatia/ops.hpp"
+#include "hypatia/ops/user_op.hpp"
 #include "hypatia/ppl/predictive.hpp"
 #include "ppl/local_log_density.hpp"
 #include "ppl/model_graph.hpp"
@@ -177,7 +178,13 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   std::future<Function> constrain = std::async(std::launch::async, [&] {
     return Function(function_inputs(graph), nodes_of(stored_values), options);
   });
+  // Black-box functions without a gradient: the variables they depend on get NaN gradients
+  // (gradient-free steps move them) while the others keep exact ones for NUTS.
+  const bool differentiable = non_differentiable_user_ops({graph.logp}, {graph.x}).empty();
+  std::optional<NanGradientsThroughUserOps> nan_gradients;
+  if (!differentiable) nan_gradients.emplace();
   LogpGrad prototype(graph.x, graph.logp, graph.data_inputs, graph.data_values, options);
+  nan_gradients.reset();
   std::vector<ModelVariable> observations = observation_variables(model, graph);
   Expr prior_state, prior_flat;
   try {
@@ -187,7 +194,7 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   }
   std::optional<Function> logp_only;
   std::map<std::int64_t, Function> local;
-  if (has_discrete_block(layout)) {
+  if (has_discrete_block(layout) || !differentiable) {
     logp_only.emplace(function_inputs(graph), std::vector<NodePtr>{graph.logp.node()}, options);
     for (const FlatBlock& block : layout.blocks) {
       if (!block.discrete) continue;

@@ -37,5 +37,6 @@ void bind_inference(py::module_& module);
 void bind_laplace(py::module_& module);
 void bind_advi(py::module_& module);
 void bind_pathfinder(py::module_& module);
+void bind_user_ops(py::module_& module);
 
 }  // namespace hypatia::python

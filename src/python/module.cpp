@@ -27,4 +27,5 @@ PYBIND11_MODULE(_core, module) {
   bind_laplace(module);
   bind_advi(module);
   bind_pathfinder(module);
+  bind_user_ops(module);
 }
