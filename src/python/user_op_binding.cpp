@@ -94,6 +94,8 @@ void bind_user_ops(py::module_& m) {
       },
       py::arg("name"), py::arg("perform"), py::arg("output_types"), py::arg("grad") = py::none(),
       py::arg("vjp") = py::none());
+  m.def("non_differentiable_user_ops", &non_differentiable_user_ops, py::arg("outputs"),
+        py::arg("wrt"));
   m.def("user_op", [](const std::shared_ptr<UserFunction>& function, const Exprs& inputs) {
     return user_op(function, inputs);
   });

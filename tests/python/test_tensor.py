@@ -742,17 +742,17 @@ def test_config_and_namespaces():
         pytensor.config.floatX = "float16"
 
 
-def test_graph_op_is_a_clear_not_implemented():
+def test_graph_op_without_make_node_or_types_is_a_clear_not_implemented():
     from hypatia.pytensor.graph import Apply, Op
 
     class MyOp(Op):
         def perform(self, node, inputs, outputs):
             pass
 
-    with pytest.raises(NotImplementedError, match="later"):
+    with pytest.raises(NotImplementedError, match="MyOp: define make_node, or itypes and otypes"):
         MyOp()(pt.as_tensor(1.0))
-    with pytest.raises(NotImplementedError):
-        Apply(None, [], [])
+    with pytest.raises(TypeError, match="output 0"):
+        Apply(MyOp(), [], [1.0])
 
 
 def test_jacobian_and_hessian():
