@@ -13,6 +13,7 @@
 #include "hypatia/ops.hpp"
 #include "hypatia/ops/user_op.hpp"
 #include "hypatia/ppl/predictive.hpp"
+#include "hypatia/ppl/random_stream.hpp"
 #include "ppl/local_log_density.hpp"
 #include "ppl/model_graph.hpp"
 #include "ppl/model_state.hpp"
@@ -137,8 +138,31 @@ std::vector<ModelVariable> observation_variables(const Model& model, const LogDe
 }
 
 // A prior draw of every free variable, mapped to the flat unconstrained vector.
+// Draws of the free variables alone, for models whose observed variables cannot be drawn (a
+// Simulator or a CustomDist with only a logp): SMC needs prior draws of the free variables only.
+ForwardGraph free_variable_draws(const Model& model) {
+  ForwardGraph graph{.state = input("model:rng_state", random_state_type())};
+  RandomStream rng(graph.state);
+  Replacements drawn;
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role != VariableRole::free) continue;
+    ProvenanceScope scope(variable.name);
+    Expr draw = variable.distribution->random(rng, variable.shape);
+    const Expr value = cast(Expr(substitute(draw.node(), drawn)), variable.value.dtype());
+    rng = RandomStream(Expr(substitute(rng.state().node(), drawn)));
+    drawn[variable.value.node().get()] = value.node();
+    graph.values.emplace_back(variable.name, value);
+  }
+  return graph;
+}
+
 std::pair<Expr, Expr> prior_draw_graph(const Model& model, const PointLayout& layout) {
-  const ForwardGraph forward = forward_graph(model);
+  ForwardGraph forward;
+  try {
+    forward = forward_graph(model);
+  } catch (const Error&) {
+    forward = free_variable_draws(model);
+  }
   Exprs pieces;
   std::size_t block_index = 0;
   for (const auto& [name, value] : forward.values) {

@@ -259,3 +259,37 @@ def test_only_variables_behind_the_op_get_slice(caplog):
         idata = pm.sample(300, tune=300, chains=1, random_seed=5, progressbar=False, model=model)
     assert "NUTS: [s]" in caplog.text and "Slice: [m]" in caplog.text
     assert idata.posterior["s"].shape == (1, 300)
+
+
+# ---------------------------------------------------------------- Simulator (ABC)
+def normal_simulator(rng, mu, size):
+    return rng.normal(mu, 1.0, size=size)
+
+
+def test_simulator_with_sufficient_statistic_matches_the_analytic_abc_posterior():
+    rng = np.random.default_rng(12)
+    n, prior_sd, epsilon = 50, 5.0, 0.1
+    data = rng.normal(1.5, 1.0, size=n)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, prior_sd)
+        pm.Simulator("y", normal_simulator, mu, sum_stat="mean", epsilon=epsilon, observed=data)
+    idata = pm.sample_smc(1000, chains=2, cores=2, random_seed=1, progressbar=False, model=model)
+    draws = idata.posterior["mu"].values.ravel()
+    # The Gaussian kernel on the simulated mean (itself N(mu, 1/n)) makes the ABC likelihood of
+    # the observed mean N(mu, 1/n + epsilon^2); with the conjugate prior the posterior is normal.
+    likelihood_var = 1.0 / n + epsilon ** 2
+    posterior_var = 1.0 / (1.0 / prior_sd ** 2 + 1.0 / likelihood_var)
+    posterior_mean = posterior_var * data.mean() / likelihood_var
+    assert abs(draws.mean() - posterior_mean) < 0.25 * np.sqrt(posterior_var)
+    assert abs(draws.std() - np.sqrt(posterior_var)) < 0.15 * np.sqrt(posterior_var)
+
+
+def test_simulator_arguments_are_checked():
+    with pm.Model():
+        mu = pm.Normal("mu", 0.0, 1.0)
+        with pytest.raises(ValueError, match="distance 'euclid'"):
+            pm.Simulator("y", normal_simulator, mu, distance="euclid", observed=np.zeros(3))
+        with pytest.raises(ValueError, match="sum_stat 'mode'"):
+            pm.Simulator("z", normal_simulator, mu, sum_stat="mode", observed=np.zeros(3))
+        with pytest.raises(ValueError, match="observed"):
+            pm.Simulator("w", normal_simulator, mu)
