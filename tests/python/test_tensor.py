@@ -788,8 +788,10 @@ def test_ifelse_gradient_and_as_op_namespaces():
     close(ev(pytensor.ifelse.ifelse(x > 0, x * 2, -x), {x: 3.0}), 6.0)
     close(ev(pytensor.ifelse.ifelse(x > 0, x * 2, -x), {x: -3.0}), 3.0)
     close(ev(pytensor.gradient.grad(x ** 3, x), {x: 2.0}), 12.0)
-    with pytest.raises(NotImplementedError, match="later"):
-        pytensor.compile.ops.as_op(itypes=[pt.dscalar], otypes=[pt.dscalar])
+    cube = pytensor.compile.ops.as_op(itypes=[pt.dscalar], otypes=[pt.dscalar])(lambda v: v ** 3)
+    close(ev(cube(x) + 1.0, {x: 2.0}), 9.0)
+    with pytest.raises(TypeError, match="tensor type"):
+        pytensor.compile.ops.as_op(itypes=["dscalar"], otypes=[pt.dscalar])
 
 
 def test_static_helpers_and_specify_shape():
