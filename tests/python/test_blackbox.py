@@ -218,12 +218,16 @@ def test_exception_in_callback_is_raised_with_its_traceback_by_function(mode):
     assert fn(0.2) == pytest.approx(-0.04)  # the failure does not stick
 
 
-def test_exception_in_callback_is_raised_by_sample_from_chain_threads():
+@pytest.mark.parametrize("sampler", ["sample", "sample_smc"])
+def test_exception_in_callback_is_raised_by_sample_from_chain_threads(sampler):
     with pm.Model() as model:
         m = pm.Normal("m", 0.0, 1.0)
         pm.Potential("explodes", Exploding()(m))
     with pytest.raises(CallbackFailure, match="cannot evaluate") as raised:
-        pm.sample(200, tune=200, chains=2, cores=2, random_seed=3, progressbar=False, model=model)
+        if sampler == "sample":
+            pm.sample(200, tune=200, chains=2, cores=2, random_seed=3, progressbar=False, model=model)
+        else:
+            pm.sample_smc(200, chains=2, cores=2, random_seed=3, progressbar=False, model=model)
     frames = [frame.name for frame in traceback.extract_tb(raised.value.__traceback__)]
     assert "perform" in frames
 
