@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "hypatia/error.hpp"
-#include "hypatia/ops/user_op.hpp"
 #include "hypatia/interpreter.hpp"
 #include "hypatia/interrupt.hpp"
+#include "hypatia/ops/user_op.hpp"
 #include "workflow/interrupted_runs.hpp"
 #include "workflow/model_groups.hpp"
 
