@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -40,7 +41,8 @@ struct Registry {
   std::mutex mutex;
   std::vector<UserFunctionPtr> functions;
   std::unordered_map<const UserFunction*, std::int64_t> ids;
-  std::unordered_map<std::int64_t, std::int64_t> vjp_of;  // function id -> its vjp function's id
+  // (function id, its inputs' types) -> the id of its vjp for inputs of those types
+  std::map<std::pair<std::int64_t, std::string>, std::int64_t> vjp_of;
 };
 
 Registry& registry() {
@@ -196,11 +198,9 @@ std::int64_t vjp_id(const UserFunctionPtr& base, const Node& node) {
   UserFunctionPtr vjp = vjp_function(base, node);
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
-  // Keyed by the base id and the inputs' shapes, so one script always reuses the same ids.
-  std::int64_t key = node.attrs().get_int("function");
-  for (const NodePtr& input : node.inputs())
-    key = key * 1000003 +
-          static_cast<std::int64_t>(std::hash<std::string>{}(type_to_string(input->type())));
+  std::string input_types;
+  for (const NodePtr& input : node.inputs()) input_types += type_to_string(input->type()) + ";";
+  const std::pair key{node.attrs().get_int("function"), input_types};
   auto [found, inserted] = r.vjp_of.emplace(key, static_cast<std::int64_t>(r.functions.size()));
   if (inserted) {
     r.ids.emplace(vjp.get(), found->second);
