@@ -25,6 +25,7 @@ from hypatia.sampling import (
 )
 
 from hypatia.distributions.custom import CustomDist, DensityDist
+from hypatia.distributions.simulator import Simulator
 from hypatia.distributions.multivariate import expand_packed_triangular
 from hypatia.pytensorf import floatX, intX
 from hypatia.tuning import find_MAP

@@ -107,6 +107,13 @@ def _init_points(model: Model, initvals, init: str, chains: int, seed: int = 0,
     return [p.tolist() for p in points], 1.0, metric
 
 
+def _has_gradient_free_op(model) -> bool:
+    """Whether the log density goes through a black-box op without a gradient: the variables
+    behind it get a gradient-free step (Slice), as in PyMC, so the run is compound."""
+    graph = model._cpp.log_density()
+    return bool(_core.non_differentiable_user_ops([graph["logp"]], [graph["x"]]))
+
+
 def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
            cores: Optional[int] = None, random_seed: Any = None, progressbar: bool = True,
            step=None, var_names: Optional[Sequence[str]] = None, nuts_sampler: str = "pymc",
@@ -191,7 +198,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
         init_points = [list(np.asarray(point)[keep]) for point in init_points]
     free_names = ", ".join(rv.name for rv in model.free_RVs if rv.name not in marginalized)
     summed_out = f", summing out [{', '.join(marginalized)}]" if marginalized else ""
-    compound = not marginalized and (bool(steps) or any(b["discrete"] for b in model._blocks()))
+    compound = not marginalized and (bool(steps) or any(b["discrete"] for b in model._blocks())
+                                     or _has_gradient_free_op(model))
     _log.info(f"Sampling {chains} chains for {int(tune):_} tune and {int(draws):_} draw iterations "
               + ("with Hypatia's compound steps" if compound else f"with Hypatia's NUTS: [{free_names}]{summed_out}"))
     start = time.perf_counter()

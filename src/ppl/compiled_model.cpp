@@ -11,7 +11,9 @@
 #include "hypatia/graph.hpp"
 #include "hypatia/logp_grad.hpp"
 #include "hypatia/ops.hpp"
+#include "hypatia/ops/user_op.hpp"
 #include "hypatia/ppl/predictive.hpp"
+#include "hypatia/ppl/random_stream.hpp"
 #include "ppl/local_log_density.hpp"
 #include "ppl/model_graph.hpp"
 #include "ppl/model_state.hpp"
@@ -136,8 +138,31 @@ std::vector<ModelVariable> observation_variables(const Model& model, const LogDe
 }
 
 // A prior draw of every free variable, mapped to the flat unconstrained vector.
+// Draws of the free variables alone, for models whose observed variables cannot be drawn (a
+// Simulator or a CustomDist with only a logp): SMC needs prior draws of the free variables only.
+ForwardGraph free_variable_draws(const Model& model) {
+  ForwardGraph graph{.state = input("model:rng_state", random_state_type())};
+  RandomStream rng(graph.state);
+  Replacements drawn;
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role != VariableRole::free) continue;
+    ProvenanceScope scope(variable.name);
+    Expr draw = variable.distribution->random(rng, variable.shape);
+    const Expr value = cast(Expr(substitute(draw.node(), drawn)), variable.value.dtype());
+    rng = RandomStream(Expr(substitute(rng.state().node(), drawn)));
+    drawn[variable.value.node().get()] = value.node();
+    graph.values.emplace_back(variable.name, value);
+  }
+  return graph;
+}
+
 std::pair<Expr, Expr> prior_draw_graph(const Model& model, const PointLayout& layout) {
-  const ForwardGraph forward = forward_graph(model);
+  ForwardGraph forward;
+  try {
+    forward = forward_graph(model);
+  } catch (const Error&) {
+    forward = free_variable_draws(model);
+  }
   Exprs pieces;
   std::size_t block_index = 0;
   for (const auto& [name, value] : forward.values) {
@@ -177,7 +202,13 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   std::future<Function> constrain = std::async(std::launch::async, [&] {
     return Function(function_inputs(graph), nodes_of(stored_values), options);
   });
+  // Black-box functions without a gradient: the variables they depend on get NaN gradients
+  // (gradient-free steps move them) while the others keep exact ones for NUTS.
+  const bool differentiable = non_differentiable_user_ops({graph.logp}, {graph.x}).empty();
+  std::optional<NanGradientsThroughUserOps> nan_gradients;
+  if (!differentiable) nan_gradients.emplace();
   LogpGrad prototype(graph.x, graph.logp, graph.data_inputs, graph.data_values, options);
+  nan_gradients.reset();
   std::vector<ModelVariable> observations = observation_variables(model, graph);
   Expr prior_state, prior_flat;
   try {
@@ -187,7 +218,7 @@ std::shared_ptr<const CompiledModel::Shared> compile_shared(const Model& model,
   }
   std::optional<Function> logp_only;
   std::map<std::int64_t, Function> local;
-  if (has_discrete_block(layout)) {
+  if (has_discrete_block(layout) || !differentiable) {
     logp_only.emplace(function_inputs(graph), std::vector<NodePtr>{graph.logp.node()}, options);
     for (const FlatBlock& block : layout.blocks) {
       if (!block.discrete) continue;

@@ -38,5 +38,6 @@ void bind_laplace(py::module_& module);
 void bind_advi(py::module_& module);
 void bind_pathfinder(py::module_& module);
 void bind_gp(py::module_& module);
+void bind_user_ops(py::module_& module);
 
 }  // namespace hypatia::python

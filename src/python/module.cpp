@@ -28,4 +28,5 @@ PYBIND11_MODULE(_core, module) {
   bind_advi(module);
   bind_pathfinder(module);
   bind_gp(module);
+  bind_user_ops(module);
 }

@@ -8,6 +8,7 @@
 
 #include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
+#include "hypatia/ops/user_op.hpp"
 #include "hypatia/sample.hpp"
 #include "ppl/local_log_density.hpp"
 
@@ -31,6 +32,23 @@ StepMethod default_discrete_method(const Model& model, const StepBlock& block) {
     return StepMethod::categorical_gibbs_metropolis;
   }
   return StepMethod::metropolis;
+}
+
+// For each free variable whose log density terms reach a black-box function without a gradient,
+// the first such function's name: PyMC gives those variables a gradient-free step.
+std::map<std::string, std::string> variables_without_gradient(const Model& model) {
+  Exprs terms;
+  for (const ElementwiseLogDensity& term : model.elementwise_log_density()) {
+    terms.push_back(term.logp);
+    if (term.log_jacobian) terms.push_back(*term.log_jacobian);
+  }
+  std::map<std::string, std::string> found;
+  for (const ModelVariable& variable : model.variables()) {
+    if (variable.role != VariableRole::free) continue;
+    const std::vector<std::string> ops = non_differentiable_user_ops(terms, {variable.value});
+    if (!ops.empty()) found[variable.name] = ops.front();
+  }
+  return found;
 }
 
 }  // namespace
@@ -59,8 +77,21 @@ std::vector<StepSpec> assign_steps(const Model& model, const std::vector<StepAss
       }
     }
   }
+  const std::map<std::string, std::string> without_gradient = variables_without_gradient(model);
   std::vector<StepSpec> specs;
   for (const StepAssignment& assignment : steps) {
+    const bool gradient_based =
+        assignment.method == StepMethod::nuts || assignment.method == StepMethod::hamiltonian_mc;
+    for (const auto& [name, op] : without_gradient) {
+      const bool named = std::find(assignment.variables.begin(), assignment.variables.end(),
+                                   name) != assignment.variables.end();
+      if (gradient_based && (named || (assignment.variables.empty() && !owner.contains(name)))) {
+        throw Error(std::string(step_method_name(assignment.method)) + " needs the gradient of '" +
+                    name + "', but its log density goes through the user op '" + op +
+                    "', which has none; give that op a gradient, or '" + name +
+                    "' a gradient-free step (Slice, Metropolis)");
+      }
+    }
     StepSpec spec{.method = assignment.method,
                   .settings = assignment.settings,
                   .proposal = assignment.proposal,
@@ -81,17 +112,19 @@ std::vector<StepSpec> assign_steps(const Model& model, const std::vector<StepAss
     specs.push_back(std::move(spec));
   }
   StepSpec continuous{.method = StepMethod::nuts};
+  StepSpec gradient_free{.method = StepMethod::slice};  // PyMC's choice without a gradient
   std::vector<StepSpec> discrete;
   for (const FlatBlock& block : layout.blocks) {
     if (owner.contains(block.name)) continue;
     StepBlock step = step_block(model, block, compiled);
     if (!block.discrete) {
-      continuous.blocks.push_back(step);
+      (without_gradient.contains(block.name) ? gradient_free : continuous).blocks.push_back(step);
       continue;
     }
     discrete.push_back({.method = default_discrete_method(model, step), .blocks = {step}});
   }
   if (!continuous.blocks.empty()) specs.push_back(std::move(continuous));
+  if (!gradient_free.blocks.empty()) specs.push_back(std::move(gradient_free));
   for (StepSpec& spec : discrete) specs.push_back(std::move(spec));
   return specs;
 }

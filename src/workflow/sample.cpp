@@ -13,6 +13,7 @@
 #include "hypatia/error.hpp"
 #include "hypatia/interpreter.hpp"
 #include "hypatia/interrupt.hpp"
+#include "hypatia/ops/user_op.hpp"
 #include "workflow/interrupted_runs.hpp"
 #include "workflow/model_groups.hpp"
 
@@ -282,7 +283,10 @@ InferenceData sample(const Model& model, const SampleOptions& options) {
     data.groups["constant_data"] = constant_data_group(model);
     return data;
   }
-  const bool compound = !options.steps.empty() || compiled->has_discrete_coordinates();
+  // Black-box ops without a gradient: their variables need gradient-free steps (assign_steps).
+  const LogDensityGraph graph = model.log_density();
+  const bool compound = !options.steps.empty() || compiled->has_discrete_coordinates() ||
+                        !non_differentiable_user_ops({graph.logp}, {graph.x}).empty();
   if (options.sampler == SamplerKind::smc && !options.steps.empty()) {
     throw Error("sample: step methods are for MCMC; SMC moves all variables with its own kernel");
   }

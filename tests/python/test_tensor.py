@@ -742,17 +742,17 @@ def test_config_and_namespaces():
         pytensor.config.floatX = "float16"
 
 
-def test_graph_op_is_a_clear_not_implemented():
+def test_graph_op_without_make_node_or_types_is_a_clear_not_implemented():
     from hypatia.pytensor.graph import Apply, Op
 
     class MyOp(Op):
         def perform(self, node, inputs, outputs):
             pass
 
-    with pytest.raises(NotImplementedError, match="later"):
+    with pytest.raises(NotImplementedError, match="MyOp: define make_node, or itypes and otypes"):
         MyOp()(pt.as_tensor(1.0))
-    with pytest.raises(NotImplementedError):
-        Apply(None, [], [])
+    with pytest.raises(TypeError, match="output 0"):
+        Apply(MyOp(), [], [1.0])
 
 
 def test_jacobian_and_hessian():
@@ -788,8 +788,10 @@ def test_ifelse_gradient_and_as_op_namespaces():
     close(ev(pytensor.ifelse.ifelse(x > 0, x * 2, -x), {x: 3.0}), 6.0)
     close(ev(pytensor.ifelse.ifelse(x > 0, x * 2, -x), {x: -3.0}), 3.0)
     close(ev(pytensor.gradient.grad(x ** 3, x), {x: 2.0}), 12.0)
-    with pytest.raises(NotImplementedError, match="later"):
-        pytensor.compile.ops.as_op(itypes=[pt.dscalar], otypes=[pt.dscalar])
+    cube = pytensor.compile.ops.as_op(itypes=[pt.dscalar], otypes=[pt.dscalar])(lambda v: v ** 3)
+    close(ev(cube(x) + 1.0, {x: 2.0}), 9.0)
+    with pytest.raises(TypeError, match="tensor type"):
+        pytensor.compile.ops.as_op(itypes=["dscalar"], otypes=[pt.dscalar])
 
 
 def test_static_helpers_and_specify_shape():

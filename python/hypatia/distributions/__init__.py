@@ -3,6 +3,7 @@
 from hypatia.distributions import transforms
 from hypatia.distributions.bound import Censored, Truncated
 from hypatia.distributions.custom import CustomDist, DensityDist
+from hypatia.distributions.simulator import Simulator
 from hypatia.distributions.continuous import (
     Beta, Cauchy, ChiSquared, ExGaussian, Exponential, Flat, Gamma, Gumbel, HalfCauchy, HalfFlat,
     HalfNormal, HalfStudentT, InverseGamma, Kumaraswamy, Laplace, Logistic, LogNormal, Lognormal,

@@ -385,11 +385,15 @@ def _ifelse(condition, then_branch, else_branch, name=None):
     return basic.switch(condition, then_branch, else_branch)
 
 
-def _as_op(itypes=None, otypes=None, infer_shape=None):
-    raise NotImplementedError(graph._LATER)
-
-
 ifelse = _namespace("ifelse", ifelse=_ifelse)
-gradient = _namespace("gradient", grad=grad, jacobian=jacobian, hessian=hessian)
-compile = _namespace("compile", function=function, ops=_namespace("compile.ops", as_op=_as_op),
+gradient = _namespace("gradient", grad=grad, jacobian=jacobian, hessian=hessian,
+                      grad_not_implemented=graph.op.grad_not_implemented,
+                      grad_undefined=graph.op.grad_undefined)
+compile = _namespace("compile", function=function, ops=_namespace("compile.ops", as_op=graph.op.as_op),
                      shared=shared, SharedVariable=SharedVariable)
+
+# `from pytensor.compile.ops import as_op` and `import pytensor.gradient` import these namespaces.
+import sys as _sys  # noqa: E402
+
+for _module in (ifelse, gradient, compile, compile.ops):
+    _sys.modules[_module.__name__] = _module

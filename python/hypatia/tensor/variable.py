@@ -312,6 +312,12 @@ class TensorType:
     def __repr__(self) -> str:
         return f"TensorType({self.dtype}, shape={self.shape})"
 
+    def __call__(self, name: Optional[str] = None) -> "TensorVariable":
+        """A new symbolic variable of this type (PyTensor's ``x.type()``)."""
+        from hypatia.tensor import tensor
+
+        return tensor(self.dtype, name=name, shape=self.shape)
+
 
 def _numpy_dtype_name(dtype) -> str:
     kind = np.dtype(dtype).kind

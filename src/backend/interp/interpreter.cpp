@@ -43,6 +43,9 @@ std::vector<Tensor> run_kernel(const Node& node, const std::vector<Tensor>& args
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
+    // A user function's own exception (a Python error with its traceback) reaches the caller
+    // unchanged, as it does from compiled code.
+    if (node.op_name() == "user_op") throw;
     std::string shapes;
     for (std::size_t i = 0; i < args.size(); ++i) {
       shapes +=

@@ -6,6 +6,7 @@
 #include "backend/native/render_cpp.hpp"
 #include "backend/native/runtime_location.hpp"
 #include "hypatia/error.hpp"
+#include "hypatia/ops/user_op.hpp"
 
 namespace hypatia::native {
 namespace {
@@ -71,6 +72,9 @@ void NativeFunction::call(const void* const* inputs, void* const* outputs) {
   const int status = program_->entry(const_cast<void* const*>(inputs), outputs,
                                      const_cast<void* const*>(constants_.data()), arena_);
   if (status != 0) {
+    // A user function's own exception (a Python error with its traceback, say) is what the
+    // caller should see, not the generated code's status.
+    if (std::exception_ptr failure = take_user_op_failure()) std::rethrow_exception(failure);
     throw RuntimeError(program_->error_messages.at(static_cast<std::size_t>(status - 1)));
   }
 }

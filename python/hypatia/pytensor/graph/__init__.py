@@ -1,30 +1,14 @@
-"""``pytensor.graph`` placeholders: black-box Python ops are not supported yet.
+"""``pytensor.graph``: user Ops (``Op`` with ``make_node``/``perform``, optionally ``grad`` or
+``L_op``) and ``Apply``, as PyMC users write them around numpy, scipy or numba code.
 
-Hypatia compiles whole graphs to C++, so an ``Op`` whose ``perform`` is Python code needs a
-callback node in the engine. That is a later issue ("black-box Python Ops (pytensor.graph.Op)");
-until then defining one fails here, clearly, instead of deep inside sampling.
+An Op's ``perform`` runs as a black-box node of the C++ graph: compiled code calls back into
+Python for it (holding the GIL only for the call) and runs everything else as generated code.
 """
 
 from __future__ import annotations
 
-_LATER = ("custom Python Ops (pytensor.graph.Op with perform/grad) are not supported yet: "
-          "black-box ops are a later Hypatia issue; write the computation with hypatia.tensor "
-          "functions instead")
-
-
-class Op:
-    """Subclassing works (so scripts import); making or calling an instance raises."""
-
-    def make_node(self, *inputs):
-        raise NotImplementedError(_LATER)
-
-    def __call__(self, *inputs, **kwargs):
-        raise NotImplementedError(_LATER)
-
-
-class Apply:
-    def __init__(self, op=None, inputs=None, outputs=None):
-        raise NotImplementedError(_LATER)
+from hypatia.pytensor.graph.op import Apply, Op, Variable  # noqa: F401
+from hypatia.pytensor.graph import basic, op  # noqa: F401
 
 
 def node_rewriter(*args, **kwargs):
