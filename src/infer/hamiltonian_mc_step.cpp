@@ -101,7 +101,8 @@ class HamiltonianMcStep : public Step {
     trajectory(jittered, rng);
     if (adapting && settings_.adapt_step_size) step_size_ = adaptation_.update(accept_);
     if (adapting) {
-      if (windows_.collects(iteration)) metric_->add_sample(current_.q.data(), current_.grad.data());
+      if (windows_.collects(iteration))
+        metric_->add_sample(current_.q.data(), current_.grad.data());
       if (windows_.closes(iteration)) {
         metric_->update_from_samples();
         // A new metric changes the scale the step size works at: search again, as Stan does.

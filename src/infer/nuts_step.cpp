@@ -46,7 +46,8 @@ class NutsStep : public Step {
     step_size_used_ = used;
     if (tuning && adapt_) {
       step_size_ = adaptation_.update(last_.acceptance_rate);
-      if (windows_.collects(iteration)) metric_->add_sample(current_.q.data(), current_.grad.data());
+      if (windows_.collects(iteration))
+        metric_->add_sample(current_.q.data(), current_.grad.data());
       if (windows_.closes(iteration)) {
         metric_->update_from_samples();
         step_size_ = find_reasonable_step_size(hamiltonian_, current_, step_size_, rng);

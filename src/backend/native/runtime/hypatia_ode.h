@@ -16,6 +16,10 @@
 // dy/dt at (t, y) into `dydt`; a nonzero status is a failure the solver returns unchanged.
 typedef int (*hr_ode_rhs)(void* context, double t, const double* y, double* dydt);
 
+// An hr_ode_rhs that runs a generated program (context: its hr_callback): inputs 0 and 1 are t
+// and y, output 0 the result (dy/dt, a Jacobian or an augmented system's derivative).
+extern "C" int hr_ode_call_program(void* context, double t, const double* y, double* out);
+
 struct hr_ode_problem {
   std::int64_t states = 0;         // N, the length of y
   std::int64_t controlled = 0;     // the leading states the error control looks at (<= N)

@@ -208,16 +208,15 @@ class DormandPrince {
   bool rejected_ = false;
 };
 
-// Calls a generated right-hand side program: inputs 0 and 1 are t and y, output 0 is dy/dt.
-int call_program(void* context, double t, const double* y, double* dydt) {
+}  // namespace
+
+extern "C" int hr_ode_call_program(void* context, double t, const double* y, double* out) {
   const hr_callback& program = *static_cast<const hr_callback*>(context);
   program.inputs[0] = &t;
   program.inputs[1] = const_cast<double*>(y);
-  program.outputs[0] = dydt;
+  program.outputs[0] = out;
   return program.function(program.inputs, program.outputs, program.constants, program.arena);
 }
-
-}  // namespace
 
 extern "C" int hr_ode_dopri5(const hr_ode_problem* problem, hr_ode_rhs rhs, void* context,
                              double t0, const double* y0, const double* times, double* states,
@@ -239,6 +238,6 @@ extern "C" int hr_ode_dopri5_program(void* const* buffers, const std::int64_t* i
   const auto* times = static_cast<const double*>(buffers[2]);
   auto* states = static_cast<double*>(buffers[3]);
   auto* scratch = static_cast<double*>(buffers[4]);
-  return hr_ode_dopri5(&problem, call_program, const_cast<hr_callback*>(&callbacks[0]), t0, y0,
-                       times, states, scratch);
+  return hr_ode_dopri5(&problem, hr_ode_call_program, const_cast<hr_callback*>(&callbacks[0]), t0,
+                       y0, times, states, scratch);
 }

@@ -203,15 +203,6 @@ class CvodesSolve {
   int callback_status_ = 0;
 };
 
-// Calls a generated program: inputs 0 and 1 are t and y, output 0 its result.
-int call_program(void* context, double t, const double* y, double* out) {
-  const hr_callback& program = *static_cast<const hr_callback*>(context);
-  program.inputs[0] = &t;
-  program.inputs[1] = const_cast<double*>(y);
-  program.outputs[0] = out;
-  return program.function(program.inputs, program.outputs, program.constants, program.arena);
-}
-
 }  // namespace
 
 extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system* system, double t0,
@@ -229,8 +220,8 @@ extern "C" int hr_ode_bdf_program(void* const* buffers, const std::int64_t* ints
   problem.rtol = reals[0];
   problem.atol = reals[1];
   auto* programs = const_cast<hr_callback*>(callbacks);
-  const hr_ode_bdf_system system{call_program, &programs[0], call_program,
-                                 &programs[1], call_program, &programs[2]};
+  const hr_ode_bdf_system system{hr_ode_call_program, &programs[0],        hr_ode_call_program,
+                                 &programs[1],        hr_ode_call_program, &programs[2]};
   return hr_ode_bdf(&problem, &system, *static_cast<const double*>(buffers[1]),
                     static_cast<const double*>(buffers[0]), static_cast<const double*>(buffers[2]),
                     static_cast<double*>(buffers[3]));
