@@ -255,7 +255,7 @@ bool cholesky_in_place(MatrixView a, double* space) {
 // and each of its reverse steps below undoes one of those assignments.
 
 Index cholesky_grad_block_size(Index n) {
-  return std::clamp<Index>(n / 4 / 16 * 16, 16, 128);
+  return std::clamp<Index>(n / 6 / 16 * 16, 16, 128);
 }
 
 // The unblocked reverse of D = chol(X) for one w x w diagonal block, in place: `bar` holds D's
@@ -441,7 +441,7 @@ std::pair<double, double> log_abs_det_and_sign(const ConstMatrixView& a, const S
 constexpr Index kCoefficientProductBelow = 20;
 
 bool uses_blocked_product(Index m, Index n, Index k) {
-  return k > 0 && m + n + k >= kCoefficientProductBelow && m > 1 && n > 1;
+  return k > 1 && m + n + k >= kCoefficientProductBelow && m > 1 && n > 1;
 }
 
 void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, double* space) {
@@ -450,6 +450,10 @@ void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, 
     c.setZero();
   } else if (m + n + k < kCoefficientProductBelow) {
     c.noalias() = a.lazyProduct(b);
+  } else if (k == 1) {
+    // An outer product (a gradient's a x^T, say): one multiplication per element, exactly what
+    // the blocked product would compute, without zeroing C and packing panels first.
+    for (Index i = 0; i < m; ++i) c.row(i) = a(i, 0) * b.row(0);
   } else if (n == 1) {
     Eigen::Map<Eigen::VectorXd>(c.data(), m).noalias() =
         a * Eigen::Map<const Eigen::VectorXd>(b.data(), k);
