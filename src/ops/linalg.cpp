@@ -13,6 +13,8 @@
 #include <memory>
 
 #include "backend/native/lowering.hpp"
+#include "hypatia/grad.hpp"
+#include "hypatia/graph.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia_linalg.h"
 #include "ops/op_util.hpp"
@@ -266,6 +268,17 @@ CoreShape square_to_square(const std::vector<Shape>& cores, const Attrs&) {
   return result;
 }
 
+// (n, n), (n, n) -> (n, n)
+CoreShape same_square_pair(const std::vector<Shape>& cores, const Attrs& attrs) {
+  CoreShape result = square_to_square(cores, attrs);
+  if (result.problem.empty() &&
+      !(dims_agree(cores[1][0], result.shape[0]) && dims_agree(cores[1][1], result.shape[1]))) {
+    result.problem = "the second matrix is " + shape_to_string(cores[1]) + " but the first is " +
+                     shape_to_string(cores[0]);
+  }
+  return result;
+}
+
 // (n, n) -> ()
 CoreShape square_to_scalar(const std::vector<Shape>& cores, const Attrs&) {
   return square_problem(cores[0], "the matrix");
@@ -483,13 +496,45 @@ Expr lower_half_diagonal(const Expr& x) {
 
 // For symmetric perturbations dA the factor moves by dL = L Phi(L^-1 dA L^-T), so the cotangent
 // of A is S = L^-T Phi(L^T dL_bar) L^-1 (Murray 2016). The kernel reads only A's lower triangle,
-// so the exact gradient folds the upper half onto it: Phi(S + S^T).
-std::vector<NodePtr> cholesky_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
-  const Expr l = node, l_bar = grads[0];
-  const Expr p = lower_half_diagonal(matmul(mT(l), l_bar));
+// so the exact gradient folds the upper half onto it: Phi(S + S^T). This is the formula as graph
+// ops; the cholesky_grad op computes the same values with the blocked algorithm, and uses this
+// form only for its own derivatives (Hessian-vector products).
+Expr cholesky_grad_as_graph(const Expr& l, const Expr& l_bar) {
+  const Expr p = lower_half_diagonal(matmul(mT(l), tril(l_bar)));
   const Expr lt_inv_p = solve_triangular(mT(l), p, false);          // L^-T P
   const Expr s = mT(solve_triangular(mT(l), mT(lt_inv_p), false));  // L^-T P L^-1
-  return {lower_half_diagonal(s + mT(s))};
+  return lower_half_diagonal(s + mT(s));
+}
+
+// The second derivatives: differentiate the graph form. It is built on placeholders and then
+// substituted, because L's cotangent usually depends on L itself, and differentiating at the
+// actual inputs would add that path a second time (these are partial derivatives).
+std::vector<NodePtr> cholesky_grad_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
+  const Expr l = input("cholesky_factor", node->input(0)->type());
+  const Expr l_bar = input("cholesky_factor_cotangent", node->input(1)->type());
+  const Expr out_bar = input("cholesky_grad_cotangent", grads[0]->type());
+  const Expr cost = sum(cholesky_grad_as_graph(l, l_bar) * out_bar);
+  const Exprs partials = hypatia::grad(cost, {l, l_bar});
+  const Replacements actual = {{l.node().get(), node->input(0)},
+                               {l_bar.node().get(), node->input(1)},
+                               {out_bar.node().get(), grads[0]}};
+  return substitute({partials[0].node(), partials[1].node()}, actual);
+}
+
+const OpDef& cholesky_grad_op() {
+  static const OpDef op = make_batched_op({
+      .name = "cholesky_grad",
+      .core_ranks = {2, 2},
+      .core_shape = same_square_pair,
+      // Inputs L and L's cotangent; output the cotangent of A's lower triangle (upper zero).
+      .runtime = HYPATIA_RUNTIME_FUNCTION(hr_linalg_cholesky_grad),
+      .grad = cholesky_grad_grad,
+  });
+  return op;
+}
+
+std::vector<NodePtr> cholesky_grad(const NodePtr& node, const std::vector<NodePtr>& grads) {
+  return {make_node(cholesky_grad_op(), {node, grads[0]})};
 }
 
 const OpDef& cholesky_op() {

@@ -137,6 +137,7 @@ TEST(NativeAllocation, LinearAlgebraRuntimeAllocatesNothingAtLargeSizes) {
   const std::vector<Call> calls = {
       {"matmul", hr_linalg_matmul, hr_linalg_matmul_workspace, two},
       {"cholesky", hr_linalg_cholesky, hr_linalg_cholesky_workspace, one},
+      {"cholesky_grad", hr_linalg_cholesky_grad, hr_linalg_cholesky_grad_workspace, two},
       {"solve_triangular",
        hr_linalg_solve_triangular,
        hr_linalg_solve_triangular_workspace,

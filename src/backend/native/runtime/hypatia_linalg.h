@@ -24,6 +24,7 @@
 
 HR_LINALG_FUNCTION(hr_linalg_matmul);            // (m, k), (k, n) -> (m, n)
 HR_LINALG_FUNCTION(hr_linalg_cholesky);          // (n, n) -> (n, n); NaN when not positive definite
+HR_LINALG_FUNCTION(hr_linalg_cholesky_grad);     // L (n, n), L's cotangent (n, n) -> A's (lower)
 HR_LINALG_FUNCTION(hr_linalg_solve_triangular);  // (n, n), (n, k) -> (n, k)
 HR_LINALG_FUNCTION(hr_linalg_solve);     // (n, n), (n, k) -> (n, k), LU with partial pivoting
 HR_LINALG_FUNCTION(hr_linalg_inverse);   // (n, n) -> (n, n)

@@ -126,6 +126,18 @@ void add_product(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView 
               c.data(), 1, c.outerStride(), alpha, panels);
 }
 
+// C += alpha A^T B, for row-major C (m x n), A (k x m), B (k x n): A's row-major storage is
+// A^T's column-major storage, so no transposed copy is made.
+void add_transposed_product(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c,
+                            double alpha, double* space) {
+  using Kernel =
+      Eigen::internal::general_matrix_matrix_product<Index, double, Eigen::ColMajor, false, double,
+                                                     Eigen::RowMajor, false, Eigen::RowMajor, 1>;
+  WorkspacePanels panels(product_panels(c.rows(), c.cols(), a.rows()), space);
+  Kernel::run(c.rows(), c.cols(), a.rows(), a.data(), a.outerStride(), b.data(), b.outerStride(),
+              c.data(), 1, c.outerStride(), alpha, panels);
+}
+
 // X <- T^-1 X for T (n x n) triangular as `Mode` says (Eigen::Lower, Upper, UnitLower), X (n x k).
 PanelSizes left_solve_panels(Index n, Index k) {
   return eigen_panel_sizes<4>(k, n, n, false);
@@ -148,6 +160,15 @@ void right_solve_transposed_lower(const ConstMatrixView& l, MatrixView x, double
   using Kernel =
       Eigen::internal::triangular_solve_matrix<double, Index, Eigen::OnTheRight, Eigen::Upper,
                                                false, Eigen::ColMajor, Eigen::RowMajor, 1>;
+  WorkspacePanels panels(right_solve_panels(l.rows(), x.rows()), space);
+  Kernel::run(l.rows(), x.rows(), l.data(), l.outerStride(), x.data(), 1, x.outerStride(), panels);
+}
+
+// X <- X L^-1 for L (n x n) lower triangular, X (m x n).
+void right_solve_lower(const ConstMatrixView& l, MatrixView x, double* space) {
+  using Kernel =
+      Eigen::internal::triangular_solve_matrix<double, Index, Eigen::OnTheRight, Eigen::Lower,
+                                               false, Eigen::RowMajor, Eigen::RowMajor, 1>;
   WorkspacePanels panels(right_solve_panels(l.rows(), x.rows()), space);
   Kernel::run(l.rows(), x.rows(), l.data(), l.outerStride(), x.data(), 1, x.outerStride(), panels);
 }
@@ -220,6 +241,106 @@ bool cholesky_in_place(MatrixView a, double* space) {
     subtract_rank_update(read_only(below), block(a, k + width, k + width, rest, rest), space);
   });
   return positive_definite;
+}
+
+// Reverse mode of the Cholesky factorization (Murray 2016, "Differentiation of the Cholesky
+// decomposition", blocked algorithm). It runs the left-looking factorization backwards, block
+// column by block column from the last, turning the factor's cotangent into the cotangent of A's
+// lower triangle in place. Each block costs two matrix products against the columns left of it, so
+// the whole pass is about twice the factorization's flops (2n^3/3), mostly in level-3 kernels;
+// the symmetric formula L^-T Phi(L^T Lbar) L^-1 as dense products and solves costs about 4n^3.
+//
+// The left-looking step for the block columns J = [k, k + w) with K = [k + w, n) below is
+//   D = chol(A_JJ - R R^T),  C = (A_KJ - B R^T) D^-T,  R = L_J,[0,k), B = L_K,[0,k),
+// and each of its reverse steps below undoes one of those assignments.
+
+Index cholesky_grad_block_size(Index n) {
+  return std::clamp<Index>(n / 6 / 16 * 16, 16, 128);
+}
+
+// The unblocked reverse of D = chol(X) for one w x w diagonal block, in place: `bar` holds D's
+// cotangent (lower triangle) and becomes X's.
+void cholesky_grad_unblocked(const ConstMatrixView& d, MatrixView bar) {
+  const Index w = d.rows();
+  for (Index j = w - 1; j >= 0; --j) {
+    const double pivot = d(j, j);
+    // Row j of D is (R_j, pivot) with pivot = sqrt(X_jj - R_j R_j^T); the column below is
+    // C = (X_below,j - B R_j^T) / pivot.
+    double pivot_bar = bar(j, j);
+    for (Index i = j + 1; i < w; ++i) pivot_bar -= bar(i, j) * d(i, j) / pivot;
+    pivot_bar /= pivot;  // twice the cotangent of X_jj
+    for (Index i = j + 1; i < w; ++i) bar(i, j) /= pivot;
+    for (Index c = 0; c < j; ++c) {
+      double row_bar = pivot_bar * d(j, c);
+      for (Index i = j + 1; i < w; ++i) row_bar += bar(i, j) * d(i, c);
+      bar(j, c) -= row_bar;
+    }
+    for (Index i = j + 1; i < w; ++i) {
+      for (Index c = 0; c < j; ++c) bar(i, c) -= bar(i, j) * d(j, c);
+    }
+    bar(j, j) = 0.5 * pivot_bar;
+  }
+}
+
+// Scratch: a w x w matrix, then panels for the largest level-3 step.
+std::int64_t cholesky_grad_space(Index n) {
+  const Index w = std::min(cholesky_grad_block_size(n), n);
+  std::int64_t panels = 0;
+  // Steps with an empty operand are skipped (and Eigen's blocking rule divides by the sizes).
+  const auto product = [](Index m, Index n, Index k) {
+    return m > 0 && n > 0 && k > 0 ? product_panels(m, n, k).doubles() : 0;
+  };
+  for_each_panel(n, w, [&](Index k, Index width) {
+    const Index rest = n - k - width;
+    if (rest > 0) panels = std::max(panels, right_solve_panels(width, rest).doubles());
+    panels = std::max({panels, product(rest, k, width), product(width, width, rest),
+                       product(width, k, rest), product(width, k, width)});
+  });
+  return aligned_size(w * w) + panels;
+}
+
+// `bar` holds L's cotangent (lower triangle; the upper is ignored) and becomes the cotangent of
+// the lower triangle of A, the part the factorization reads; its upper triangle is zeroed.
+void cholesky_grad_in_place(const ConstMatrixView& l, MatrixView bar, double* space) {
+  const Index n = l.rows();
+  const Index w_max = std::min(cholesky_grad_block_size(n), n);
+  bar.triangularView<Eigen::StrictlyUpper>().setZero();
+  double* panel_space = space + aligned_size(w_max * w_max);
+  const Index blocks = (n + w_max - 1) / w_max;
+  for (Index b = blocks - 1; b >= 0; --b) {
+    const Index k = b * w_max, w = std::min(w_max, n - k), rest = n - k - w;
+    const ConstMatrixView d(l.data() + k * l.outerStride() + k, w, w,
+                            Eigen::OuterStride<>(l.outerStride()));
+    const ConstMatrixView r(l.data() + k * l.outerStride(), w, k,
+                            Eigen::OuterStride<>(l.outerStride()));
+    MatrixView d_bar = block(bar, k, k, w, w), r_bar = block(bar, k, 0, w, k);
+    if (rest > 0) {
+      const ConstMatrixView c(l.data() + (k + w) * l.outerStride() + k, rest, w,
+                              Eigen::OuterStride<>(l.outerStride()));
+      MatrixView c_bar = block(bar, k + w, k, rest, w);
+      // C = M D^-T with M = A_KJ - B R^T: M's cotangent is C_bar D^-1, and D's gains -M_bar^T C.
+      right_solve_lower(d, c_bar, panel_space);
+      MatrixView product = matrix(space, w, w);
+      product.setZero();
+      add_transposed_product(read_only(c_bar), c, product, 1.0, panel_space);
+      d_bar.triangularView<Eigen::Lower>() -= product;
+      if (k > 0) {
+        const ConstMatrixView below(l.data() + (k + w) * l.outerStride(), rest, k,
+                                    Eigen::OuterStride<>(l.outerStride()));
+        add_product(read_only(c_bar), r, block(bar, k + w, 0, rest, k), -1.0, panel_space);
+        add_transposed_product(read_only(c_bar), below, r_bar, -1.0, panel_space);
+      }
+    }
+    cholesky_grad_unblocked(d, d_bar);
+    if (k > 0) {
+      // X = A_JJ - R R^T read by its lower triangle: R's cotangent gains -(X_bar + X_bar^T) R.
+      MatrixView symmetric = matrix(space, w, w);
+      symmetric = d_bar.triangularView<Eigen::Lower>();
+      symmetric.triangularView<Eigen::Upper>() = d_bar.transpose().triangularView<Eigen::Upper>();
+      symmetric.diagonal() *= 2.0;
+      add_product(read_only(symmetric), r, r_bar, -1.0, panel_space);
+    }
+  }
 }
 
 constexpr Index kUnblockedLuUpTo = 16;
@@ -320,7 +441,7 @@ std::pair<double, double> log_abs_det_and_sign(const ConstMatrixView& a, const S
 constexpr Index kCoefficientProductBelow = 20;
 
 bool uses_blocked_product(Index m, Index n, Index k) {
-  return k > 0 && m + n + k >= kCoefficientProductBelow && m > 1 && n > 1;
+  return k > 1 && m + n + k >= kCoefficientProductBelow && m > 1 && n > 1;
 }
 
 void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, double* space) {
@@ -329,6 +450,10 @@ void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, 
     c.setZero();
   } else if (m + n + k < kCoefficientProductBelow) {
     c.noalias() = a.lazyProduct(b);
+  } else if (k == 1) {
+    // An outer product (a gradient's a x^T, say): one multiplication per element, exactly what
+    // the blocked product would compute, without zeroing C and packing panels first.
+    for (Index i = 0; i < m; ++i) c.row(i) = a(i, 0) * b.row(0);
   } else if (n == 1) {
     Eigen::Map<Eigen::VectorXd>(c.data(), m).noalias() =
         a * Eigen::Map<const Eigen::VectorXd>(b.data(), k);
@@ -446,6 +571,22 @@ extern "C" int hr_linalg_cholesky(void* const* buffers, const std::int64_t* ints
         if (!cholesky_in_place(factor, scratch.reals)) {
           factor.setConstant(kNaN);  // not positive definite: a value a sampler rejects
         }
+      });
+}
+
+extern "C" void hr_linalg_cholesky_grad_workspace(const std::int64_t* ints, std::int64_t* sizes) {
+  plan(sizes, cholesky_grad_space(parse_layout(ints, 2).rows[0]));
+}
+
+extern "C" int hr_linalg_cholesky_grad(void* const* buffers, const std::int64_t* ints,
+                                       const double*) {
+  return for_each_problem(
+      buffers, ints, 2, square_block,
+      [](const Layout& layout, const double** in, double* out, const Scratch& scratch) {
+        const Index n = layout.rows[0];
+        MatrixView bar = matrix(out, n, n);
+        bar = input_view(layout, in[1], 1);
+        cholesky_grad_in_place(input_view(layout, in[0], 0), bar, scratch.reals);
       });
 }
 
