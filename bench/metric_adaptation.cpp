@@ -149,8 +149,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
     std::fflush(stdout);
   }
-  if (ess_ratios[0].empty() && !ess_ratios.empty() && configurations.size() > 1 &&
-      !ess_ratios[1].empty()) {
+  if (configurations.size() > 1 && !ess_ratios[1].empty()) {
     std::printf("%-62s", "median ratio over posteriors (grad/ESS / warm-up)");
     for (std::size_t c = 1; c < configurations.size(); ++c) {
       std::printf("   %6.2f / %6.2f", median(ess_ratios[c]), median(warmup_ratios[c]));
