@@ -168,14 +168,24 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
   const std::map<std::string, hypatia::MetricKind> metrics = {
       {"diag", hypatia::MetricKind::diagonal},
       {"dense", hypatia::MetricKind::dense},
-      {"fisher", hypatia::MetricKind::fisher_diagonal}};
+      {"fisher", hypatia::MetricKind::fisher_diagonal},
+      {"fisher-low-rank", hypatia::MetricKind::fisher_low_rank}};
   CLI::Option* metric =
       sample
           ->add_option("--metric", options.metric,
-                       "NUTS mass matrix: diag, dense, or fisher (a diagonal from positions "
-                       "and gradients)")
+                       "NUTS mass matrix: diag, dense, fisher (a diagonal from positions "
+                       "and gradients) or fisher-low-rank (that diagonal with a low-rank "
+                       "correction)")
           ->transform(CLI::CheckedTransformer(metrics, CLI::ignore_case))
           ->default_str("the model's, usually diag");
+  const std::map<std::string, hypatia::WarmupSchedule> schedules = {
+      {"stan", hypatia::WarmupSchedule::stan}, {"nutpie", hypatia::WarmupSchedule::nutpie}};
+  sample
+      ->add_option("--warmup", options.warmup_schedule,
+                   "NUTS warm-up schedule: stan (windows doubling) or nutpie (metric updated "
+                   "every draw from overlapping windows; not with dense)")
+      ->transform(CLI::CheckedTransformer(schedules, CLI::ignore_case))
+      ->default_str("stan");
   CLI::Option* output = sample->add_option(
       "--output,-o", command.output,
       "Write an InferenceData NetCDF-4 file (a regular file: NetCDF cannot stream)");
@@ -397,11 +407,20 @@ void add_validate_command(CLI::App& app, ValidateCommand& command) {
       ->check(integer_in(0, 100));
   validate
       ->add_option("--diagonal-metric", command.options.diagonal_metric,
-                   "Metric for the models whose own is diagonal: diag or fisher")
+                   "Metric for the models whose own is diagonal: diag, fisher or "
+                   "fisher-low-rank")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, hypatia::MetricKind>{
               {"diag", hypatia::MetricKind::diagonal},
-              {"fisher", hypatia::MetricKind::fisher_diagonal}},
+              {"fisher", hypatia::MetricKind::fisher_diagonal},
+              {"fisher-low-rank", hypatia::MetricKind::fisher_low_rank}},
+          CLI::ignore_case));
+  validate
+      ->add_option("--warmup", command.options.warmup_schedule,
+                   "Warm-up schedule for the models whose metric is not dense: stan or nutpie")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, hypatia::WarmupSchedule>{
+              {"stan", hypatia::WarmupSchedule::stan}, {"nutpie", hypatia::WarmupSchedule::nutpie}},
           CLI::ignore_case));
   validate->add_option("--cores", command.options.cores, "Threads running chains (0: one per core)")
       ->capture_default_str()

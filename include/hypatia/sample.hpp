@@ -40,6 +40,7 @@ struct SampleOptions {
   std::uint64_t seed = 0;
   double target_accept = 0.8;
   MetricKind metric = MetricKind::diagonal;
+  WarmupSchedule warmup_schedule = WarmupSchedule::stan;  // NUTS: Stan's windows or nutpie's
   int max_tree_depth = 10;
   std::int64_t particles = 2000;                             // SMC: particles per chain (its draws)
   SmcKernel smc_kernel = SmcKernel::independent_metropolis;  // SMC: PyMC's IMH, or MH

@@ -70,6 +70,9 @@ struct ValidationOptions {
   // Replaces the metric of every model whose own is diagonal (to compare adaptations across the
   // posteriors); models with a dense metric keep theirs.
   std::optional<MetricKind> diagonal_metric = std::nullopt;
+  // The warm-up schedule of the models sampled with a diagonal-kind metric (dense ones keep
+  // Stan's).
+  WarmupSchedule warmup_schedule = WarmupSchedule::stan;
 };
 
 struct PosteriorValidation {

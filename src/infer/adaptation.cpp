@@ -62,4 +62,25 @@ bool MetricWindows::closes(std::int64_t iteration) const {
   return std::binary_search(ends_.begin(), ends_.end(), iteration);
 }
 
+NutpieWindows::NutpieWindows(std::int64_t tune)
+    : early_end_(static_cast<std::int64_t>(0.3 * static_cast<double>(tune))),
+      step_size_only_from_(tune - static_cast<std::int64_t>(0.15 * static_cast<double>(tune))) {}
+
+bool NutpieWindows::switches(std::int64_t iteration, std::int64_t recent) {
+  constexpr std::int64_t early_window = 10;
+  constexpr double growth = 1.5;
+  const bool early = iteration < early_end_;
+  // Entering the main phase, the samples gathered so far count towards its first window.
+  if (iteration == early_end_) window_ = std::max(window_, recent - 1);
+  const std::int64_t window = early ? early_window : window_;
+  const std::int64_t next =
+      early
+          ? early_window
+          : std::max(window_ + 1,
+                     static_cast<std::int64_t>(std::round(static_cast<double>(window_) * growth)));
+  if (recent < window || iteration + next > step_size_only_from_) return false;
+  if (!early) window_ = next;
+  return true;
+}
+
 }  // namespace hypatia::infer

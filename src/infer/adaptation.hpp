@@ -49,4 +49,24 @@ class MetricWindows {
   std::vector<std::int64_t> ends_;
 };
 
+// nutpie's schedule: the metric is re-estimated after every warm-up draw before the last 15%,
+// from overlapping windows that switch every 10 draws in the first 30% of warm-up and then
+// after 80 draws, each later window 1.5 times the one before; a window switches only when the
+// next one still fits before the last 15%.
+class NutpieWindows {
+ public:
+  explicit NutpieWindows(std::int64_t tune);
+
+  // The first warm-up iteration that tunes only the step size.
+  std::int64_t step_size_only_from() const { return step_size_only_from_; }
+  // Whether to switch windows after iteration `iteration`, with `recent` samples added since the
+  // last switch (call once per iteration, in order: it tracks the growing window length).
+  bool switches(std::int64_t iteration, std::int64_t recent);
+
+ private:
+  std::int64_t early_end_ = 0;
+  std::int64_t step_size_only_from_ = 0;
+  std::int64_t window_ = 80;
+};
+
 }  // namespace hypatia::infer

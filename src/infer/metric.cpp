@@ -26,11 +26,24 @@ double identity_weight(double n) {
   return 1e-3 * (5.0 / (n + 5.0));
 }
 
+}  // namespace
+
 [[noreturn]] void throw_overflow() {
   throw Error(
       "NUTS warm-up: the estimated posterior covariance is not finite; the sampler reached extreme "
       "values on the unconstrained scale (is the posterior improper or extremely wide?)");
 }
+
+double fisher_diagonal_variance(double position_variance, double gradient_variance) {
+  // A coordinate whose gradient did not vary (or barely moved) says nothing about its scale:
+  // keep the positions' variance then, as Stan would.
+  const double value =
+      gradient_variance > 0 ? std::sqrt(position_variance / gradient_variance) : position_variance;
+  if (!std::isfinite(value)) throw_overflow();
+  return std::clamp(value, 1e-10, 1e10);
+}
+
+namespace {
 
 // Welford's running mean and sum of squared deviations, per coordinate.
 class RunningVariance {
@@ -57,6 +70,32 @@ class RunningVariance {
   std::vector<double> mean_;
   std::vector<double> m2_;
   std::int64_t count_ = 0;
+};
+
+// Running variances over two overlapping windows for nutpie's schedule: `current` holds every
+// sample since the switch before last, `recent` those since the last switch.
+class WindowedVariance {
+ public:
+  explicit WindowedVariance(std::size_t dim) : current_(dim), recent_(dim) {}
+
+  void add(const double* values) {
+    current_.add(values);
+    recent_.add(values);
+  }
+  void switch_window() {
+    std::swap(current_, recent_);
+    recent_.clear();
+  }
+  void clear() {
+    current_.clear();
+    recent_.clear();
+  }
+  const RunningVariance& current() const { return current_; }
+  std::int64_t recent_count() const { return recent_.count(); }
+
+ private:
+  RunningVariance current_;
+  RunningVariance recent_;
 };
 
 class DiagonalMetricBase : public Metric {
@@ -89,19 +128,22 @@ class DiagonalMetric final : public DiagonalMetricBase {
 
   void add_sample(const double* q, const double*) override { positions_.add(q); }
 
-  void update_from_samples() override {
-    if (positions_.count() >= 2) {
-      const double n = static_cast<double>(positions_.count());
-      for (std::size_t i = 0; i < inverse_.size(); ++i) {
-        inverse_[i] = estimate_weight(n) * positions_.variance(i) + identity_weight(n);
-        if (!std::isfinite(inverse_[i])) throw_overflow();
-      }
+  bool update_from_window() override {
+    const RunningVariance& positions = positions_.current();
+    if (positions.count() < 2) return false;
+    const double n = static_cast<double>(positions.count());
+    for (std::size_t i = 0; i < inverse_.size(); ++i) {
+      inverse_[i] = estimate_weight(n) * positions.variance(i) + identity_weight(n);
+      if (!std::isfinite(inverse_[i])) throw_overflow();
     }
-    positions_.clear();
+    return true;
   }
+  void switch_window() override { positions_.switch_window(); }
+  std::int64_t background_count() const override { return positions_.recent_count(); }
+  void forget_samples() override { positions_.clear(); }
 
  private:
-  RunningVariance positions_;
+  WindowedVariance positions_;
 };
 
 // The diagonal M^{-1} that minimizes the Fisher divergence between the posterior and the
@@ -123,25 +165,28 @@ class FisherDiagonalMetric final : public DiagonalMetricBase {
     gradients_.add(grad);
   }
 
-  void update_from_samples() override {
-    if (positions_.count() >= 2) {
-      for (std::size_t i = 0; i < inverse_.size(); ++i) {
-        const double position = positions_.variance(i), gradient = gradients_.variance(i);
-        // A coordinate whose gradient did not vary (or barely moved) says nothing about its
-        // scale: keep the positions' variance then, as Stan would.
-        double value = gradient > 0 ? std::sqrt(position / gradient) : position;
-        if (!std::isfinite(value)) throw_overflow();
-        inverse_[i] = std::clamp(value, kSmallest, kLargest);
-      }
+  bool update_from_window() override {
+    const RunningVariance& positions = positions_.current();
+    const RunningVariance& gradients = gradients_.current();
+    if (positions.count() < 2) return false;
+    for (std::size_t i = 0; i < inverse_.size(); ++i) {
+      inverse_[i] = fisher_diagonal_variance(positions.variance(i), gradients.variance(i));
     }
+    return true;
+  }
+  void switch_window() override {
+    positions_.switch_window();
+    gradients_.switch_window();
+  }
+  std::int64_t background_count() const override { return positions_.recent_count(); }
+  void forget_samples() override {
     positions_.clear();
     gradients_.clear();
   }
 
  private:
-  static constexpr double kSmallest = 1e-10, kLargest = 1e10;
-  RunningVariance positions_;
-  RunningVariance gradients_;
+  WindowedVariance positions_;
+  WindowedVariance gradients_;
 };
 
 class DenseMetric final : public Metric {
@@ -183,20 +228,28 @@ class DenseMetric final : public Metric {
     Matrix(m2_.data(), dim_, dim_).noalias() += delta * (ConstVector(q, dim_) - mean).transpose();
   }
 
-  void update_from_samples() override {
-    if (count_ >= 2) {
-      const double n = static_cast<double>(count_);
-      Matrix inverse(inverse_.data(), dim_, dim_);
-      inverse = (estimate_weight(n) / (n - 1)) * Matrix(m2_.data(), dim_, dim_);
-      // Fewer positions than dimensions span only a subspace: the regularized estimate would
-      // then be nearly singular and force tiny steps until the next window. Keep its diagonal.
-      if (count_ <= dim_) inverse = Eigen::MatrixXd(inverse.diagonal().asDiagonal());
-      inverse.diagonal().array() += identity_weight(n);
-      if (!inverse.allFinite()) throw_overflow();
-      Eigen::LLT<Eigen::MatrixXd> llt(inverse);
-      if (llt.info() != Eigen::Success) throw_overflow();
-      Matrix(cholesky_.data(), dim_, dim_) = llt.matrixL();
-    }
+  bool update_from_window() override {
+    if (count_ < 2) return false;
+    const double n = static_cast<double>(count_);
+    Matrix inverse(inverse_.data(), dim_, dim_);
+    inverse = (estimate_weight(n) / (n - 1)) * Matrix(m2_.data(), dim_, dim_);
+    // Fewer positions than dimensions span only a subspace: the regularized estimate would
+    // then be nearly singular and force tiny steps until the next window. Keep its diagonal.
+    if (count_ <= dim_) inverse = Eigen::MatrixXd(inverse.diagonal().asDiagonal());
+    inverse.diagonal().array() += identity_weight(n);
+    if (!inverse.allFinite()) throw_overflow();
+    Eigen::LLT<Eigen::MatrixXd> llt(inverse);
+    if (llt.info() != Eigen::Success) throw_overflow();
+    Matrix(cholesky_.data(), dim_, dim_) = llt.matrixL();
+    return true;
+  }
+  // Two dim x dim accumulators would double the memory of the largest metric; nutpie's schedule
+  // is for the diagonal and low-rank kinds (sample_nuts rejects the combination first).
+  void switch_window() override {
+    throw Error("NUTS: the dense metric supports Stan's warm-up schedule only");
+  }
+  std::int64_t background_count() const override { return count_; }
+  void forget_samples() override {
     count_ = 0;
     std::fill(mean_.begin(), mean_.end(), 0.0);
     std::fill(m2_.begin(), m2_.end(), 0.0);
@@ -234,6 +287,8 @@ std::unique_ptr<Metric> Metric::create(MetricKind kind, std::int64_t dim,
     metric = std::make_unique<DenseMetric>(dim);
   } else if (kind == MetricKind::fisher_diagonal) {
     metric = std::make_unique<FisherDiagonalMetric>(dim);
+  } else if (kind == MetricKind::fisher_low_rank) {
+    metric = make_fisher_low_rank_metric(dim);
   } else {
     metric = std::make_unique<DiagonalMetric>(dim);
   }
@@ -263,6 +318,8 @@ const char* metric_name(MetricKind kind) {
       return "dense";
     case MetricKind::fisher_diagonal:
       return "fisher_diagonal";
+    case MetricKind::fisher_low_rank:
+      return "fisher_low_rank";
     case MetricKind::diagonal:
       break;
   }
@@ -273,7 +330,19 @@ MetricKind metric_from_name(const std::string& name) {
   if (name == "diagonal" || name == "diag") return MetricKind::diagonal;
   if (name == "dense") return MetricKind::dense;
   if (name == "fisher_diagonal" || name == "fisher_diag") return MetricKind::fisher_diagonal;
-  throw Error("unknown metric '" + name + "' (expected 'diagonal', 'dense' or 'fisher_diagonal')");
+  if (name == "fisher_low_rank") return MetricKind::fisher_low_rank;
+  throw Error("unknown metric '" + name +
+              "' (expected 'diagonal', 'dense', 'fisher_diagonal' or 'fisher_low_rank')");
+}
+
+const char* warmup_schedule_name(WarmupSchedule schedule) {
+  return schedule == WarmupSchedule::nutpie ? "nutpie" : "stan";
+}
+
+WarmupSchedule warmup_schedule_from_name(const std::string& name) {
+  if (name == "stan") return WarmupSchedule::stan;
+  if (name == "nutpie") return WarmupSchedule::nutpie;
+  throw Error("unknown warm-up schedule '" + name + "' (expected 'stan' or 'nutpie')");
 }
 
 }  // namespace hypatia

@@ -30,15 +30,39 @@ class Metric {
 
   // Warm-up: a position (and the log density's gradient there) informing the next estimate.
   virtual void add_sample(const double* q, const double* grad) = 0;
-  // Sets M^{-1} to its estimate from the samples added since the last update and forgets them;
-  // keeps M^{-1} when fewer than two were added; throws hypatia::Error when the estimate
-  // overflows. Diagonal and dense: Stan's regularized estimate from the positions,
-  // (n / (n + 5)) * covariance + 1e-3 * (5 / (n + 5)) * I; a dense metric estimated from no more
-  // positions than dimensions keeps only the diagonal of the covariance (the full estimate would
-  // be singular but for the regularization), unlike Stan. Fisher diagonal: see metric.cpp.
-  virtual void update_from_samples() = 0;
-  // dim entries (diagonal) or dim x dim row-major (dense).
+  // Stan's schedule: sets M^{-1} to its estimate from the samples added since the last update
+  // and forgets them; keeps M^{-1} when too few were added (fewer than two; three for
+  // fisher_low_rank); throws hypatia::Error when the estimate overflows. Diagonal and dense:
+  // Stan's regularized estimate from the positions, (n / (n + 5)) * covariance + 1e-3 *
+  // (5 / (n + 5)) * I; a dense metric estimated from no more positions than dimensions keeps
+  // only the diagonal of the covariance (the full estimate would be singular but for the
+  // regularization), unlike Stan. Fisher diagonal: see metric.cpp; Fisher low rank: see
+  // low_rank_metric.cpp.
+  void update_from_samples() {
+    update_from_window();
+    forget_samples();
+  }
+
+  // nutpie's schedule keeps two overlapping windows: the estimate uses every sample added since
+  // the switch before last, and a switch forgets the samples older than the last switch.
+  // Sets M^{-1} from the current window and returns whether it changed (false with too few
+  // samples). Throws hypatia::Error for the dense metric, which keeps one window only.
+  virtual bool update_from_window() = 0;
+  virtual void switch_window() = 0;
+  // Samples added since the last switch (or forget).
+  virtual std::int64_t background_count() const = 0;
+  virtual void forget_samples() = 0;
+
+  // dim entries (diagonal kinds) or dim x dim row-major (dense; fisher_low_rank written out).
   virtual const std::vector<double>& inverse() const = 0;
 };
+
+// sqrt(position_variance / gradient_variance) clamped to [1e-10, 1e10], or the position variance
+// when the gradient did not vary; throws hypatia::Error when it overflows.
+double fisher_diagonal_variance(double position_variance, double gradient_variance);
+[[noreturn]] void throw_overflow();
+
+// The Fisher low-rank metric (low_rank_metric.cpp).
+std::unique_ptr<Metric> make_fisher_low_rank_metric(std::int64_t dim);
 
 }  // namespace hypatia::infer

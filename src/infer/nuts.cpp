@@ -1,5 +1,6 @@
 #include "hypatia/infer/nuts.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -38,6 +39,8 @@ void validate(const Target& target, const NutsOptions& options) {
   require(options.initial_buffer >= 0, "initial_buffer", "at least 0", options.initial_buffer);
   require(options.terminal_buffer >= 0, "terminal_buffer", "at least 0", options.terminal_buffer);
   require(options.base_window >= 1, "base_window", "at least 1", options.base_window);
+  require(options.warmup_schedule == WarmupSchedule::stan || options.metric != MetricKind::dense,
+          "warmup_schedule", "stan for the dense metric", "nutpie");
   require(options.adapt_gamma > 0, "adapt_gamma", "positive", options.adapt_gamma);
   require(options.adapt_t0 >= 0, "adapt_t0", "at least 0", options.adapt_t0);
   require(options.adapt_kappa > 0 && options.adapt_kappa <= 1, "adapt_kappa", "in (0, 1]",
@@ -110,6 +113,10 @@ class ChainRun {
 
   void warm_up(const std::atomic<bool>& stop) {
     if (options_.tune == 0) return;
+    if (options_.warmup_schedule == WarmupSchedule::nutpie) {
+      warm_up_nutpie(stop);
+      return;
+    }
     infer::DualAveraging step_size_adaptation(options_.target_accept, options_.adapt_gamma,
                                               options_.adapt_t0, options_.adapt_kappa);
     step_size_adaptation.restart(step_size_);
@@ -129,6 +136,52 @@ class ChainRun {
         metric_->update_from_samples();
         step_size_ = infer::find_reasonable_step_size(hamiltonian_, current_, step_size_, rng_);
         step_size_adaptation.restart(step_size_);
+      }
+      progress_.update(chain_, iteration + 1, divergences_);
+    }
+    step_size_ = step_size_adaptation.final_step_size();
+  }
+
+  // nutpie's schedule (see WarmupSchedule in nuts.hpp).
+  void warm_up_nutpie(const std::atomic<bool>& stop) {
+    if (options_.initial_inverse_metric.empty()) {
+      // The Gaussian whose log density curves like this one's gradient suggests: a coordinate
+      // with a steep slope gets a small scale.
+      std::vector<double> inverse(current_.grad.size());
+      for (std::size_t i = 0; i < inverse.size(); ++i) {
+        inverse[i] = 1 / std::clamp(std::abs(current_.grad[i]), 1e-20, 1e20);
+      }
+      metric_->set_inverse_diagonal(inverse);
+      step_size_ = infer::find_reasonable_step_size(hamiltonian_, current_, step_size_, rng_);
+    }
+    infer::DualAveraging step_size_adaptation(options_.target_accept, options_.adapt_gamma,
+                                              options_.adapt_t0, options_.adapt_kappa);
+    step_size_adaptation.restart(step_size_);
+    infer::NutpieWindows windows(options_.tune);
+    bool first_update = true;
+    std::vector<double> previous_q = current_.q;
+    for (std::int64_t iteration = 0; iteration < options_.tune && !stopping(stop); ++iteration) {
+      const double step_size = step_size_;
+      const TransitionStats stats = transition_.run(current_, step_size, rng_);
+      step_size_ = step_size_adaptation.update(stats.acceptance_rate);
+      if (options_.save_warmup) {
+        record(result_.warmup_draws, result_.warmup_stats, stats, step_size,
+               step_size_adaptation.final_step_size(), iteration, true);
+      }
+      if (iteration < windows.step_size_only_from()) {
+        // As nutpie: a draw where the chain stayed put repeats the last one and says nothing new.
+        if (current_.q != previous_q) {
+          metric_->add_sample(current_.q.data(), current_.grad.data());
+          previous_q = current_.q;
+        }
+        if (windows.switches(iteration, metric_->background_count())) metric_->switch_window();
+        if (metric_->update_from_window() && first_update) {
+          // The first estimate replaces a guess and may change the scale of good step sizes a
+          // lot; later ones move it gradually, and dual averaging follows.
+          first_update = false;
+          step_size_ = infer::find_reasonable_step_size(hamiltonian_, current_, step_size_, rng_);
+          step_size_adaptation.restart(step_size_);
+        }
       }
       progress_.update(chain_, iteration + 1, divergences_);
     }

@@ -134,16 +134,19 @@ PosteriorValidation validate_once(const BundledModel& model, const ReferencePost
                              .reference_max_tree_depth = reference.max_tree_depth,
                              .seed = seed};
   const auto start = std::chrono::steady_clock::now();
-  const InferenceData data = sample(model.build(), {.backend = options.backend,
-                                                    .chains = options.chains,
-                                                    .cores = options.cores,
-                                                    .draws = options.draws,
-                                                    .tune = options.tune,
-                                                    .seed = seed,
-                                                    .target_accept = model.target_accept,
-                                                    .metric = metric,
-                                                    .max_tree_depth = model.max_tree_depth,
-                                                    .progress = options.progress});
+  const InferenceData data = sample(
+      model.build(), {.backend = options.backend,
+                      .chains = options.chains,
+                      .cores = options.cores,
+                      .draws = options.draws,
+                      .tune = options.tune,
+                      .seed = seed,
+                      .target_accept = model.target_accept,
+                      .metric = metric,
+                      .warmup_schedule = metric == MetricKind::dense ? WarmupSchedule::stan
+                                                                     : options.warmup_schedule,
+                      .max_tree_depth = model.max_tree_depth,
+                      .progress = options.progress});
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.parameters = compare_with_reference(data, reference);
   result.divergences = count_divergences(data);

@@ -30,6 +30,7 @@ NutsOptions nuts_options(const SampleOptions& options) {
   nuts.target_accept = options.target_accept;
   nuts.max_tree_depth = options.max_tree_depth;
   nuts.metric = options.metric;
+  nuts.warmup_schedule = options.warmup_schedule;
   nuts.progress = options.progress;
   nuts.progress_callback = options.progress_callback;
   nuts.init = options.init;
@@ -122,6 +123,7 @@ void add_settings(InferenceData& data, const SampleOptions& options) {
   data.attributes["target_accept"] = std::to_string(options.target_accept);
   data.attributes["max_tree_depth"] = std::to_string(options.max_tree_depth);
   data.attributes["metric"] = metric_name(options.metric);
+  data.attributes["warmup_schedule"] = warmup_schedule_name(options.warmup_schedule);
   if (options.sampler == SamplerKind::smc) {
     data.attributes["particles"] = std::to_string(options.particles);
   }

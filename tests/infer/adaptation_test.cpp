@@ -20,6 +20,27 @@ TEST(MetricWindows, DefaultScheduleDoublesWindowsBetweenBuffers) {
   EXPECT_FALSE(windows.closes(450));
 }
 
+// nutpie's rule for 1000 warm-up draws, worked by hand: windows of 10 until draw 300, then 80
+// (switch after draw 379), 120 (499); the next, 180, would end past draw 850, where only the
+// step size is tuned, so the window from 380 to 849 is the last.
+TEST(NutpieWindows, EarlySwitchesEveryTenThenGrowingWindows) {
+  NutpieWindows windows(1000);
+  EXPECT_EQ(windows.step_size_only_from(), 850);
+  std::vector<std::int64_t> switches, expected;
+  std::int64_t recent = 0;
+  for (std::int64_t iteration = 0; iteration < windows.step_size_only_from(); ++iteration) {
+    ++recent;
+    if (windows.switches(iteration, recent)) {
+      switches.push_back(iteration);
+      recent = 0;
+    }
+  }
+  for (std::int64_t end = 9; end < 300; end += 10) expected.push_back(end);
+  expected.push_back(379);
+  expected.push_back(499);
+  EXPECT_EQ(switches, expected);
+}
+
 TEST(MetricWindows, LastWindowAbsorbsWhatADoublingCannotFill) {
   // 300 iterations: windows 75-99, 100-149, then 150-249 reaches the terminal buffer exactly.
   EXPECT_EQ(MetricWindows(300, 75, 25, 50).window_ends(),

@@ -191,6 +191,54 @@ TEST(Nuts, FisherDiagonalMetricIsExactForAGaussian) {
                            {"'full'", "fisher_diagonal"});
 }
 
+// A 30-dimensional Gaussian whose covariance spans variances 1 to 100 along random directions:
+// the low-rank metric must sample its moments with either warm-up schedule, and undo enough of
+// the rotation to beat the diagonal on effective draws per gradient as the dense metric does.
+TEST(Nuts, CorrelatedGaussianFisherLowRankMetric) {
+  const int dim = 30;
+  const CorrelatedGaussian gaussian = random_correlated_gaussian(dim, 23);
+  const GaussianTarget target(gaussian.mean, gaussian.precision);
+  NutsOptions options = quiet_options(600, 400, 9);
+  options.chains = 2;
+  const NutsResult diagonal = sample_nuts(target, options);
+  options.metric = MetricKind::fisher_low_rank;
+  for (WarmupSchedule schedule : {WarmupSchedule::stan, WarmupSchedule::nutpie}) {
+    options.warmup_schedule = schedule;
+    const NutsResult low_rank = sample_nuts(target, options);
+    for (int i = 0; i < dim; ++i) {
+      testing::expect_moments(low_rank, i, gaussian.mean[i], gaussian.covariance[i * dim + i]);
+    }
+    EXPECT_EQ(low_rank.chains[0].metric, MetricKind::fisher_low_rank);
+    EXPECT_EQ(low_rank.chains[0].inverse_metric.size(), static_cast<std::size_t>(dim * dim));
+    EXPECT_EQ(total_divergences(low_rank), 0);
+    EXPECT_GT(min_ess_per_gradient(low_rank), 2 * min_ess_per_gradient(diagonal))
+        << warmup_schedule_name(schedule);
+  }
+  EXPECT_EQ(metric_from_name("fisher_low_rank"), MetricKind::fisher_low_rank);
+  EXPECT_STREQ(metric_name(MetricKind::fisher_low_rank), "fisher_low_rank");
+  EXPECT_EQ(warmup_schedule_from_name("nutpie"), WarmupSchedule::nutpie);
+  testing::expect_mentions(testing::error_message([] { warmup_schedule_from_name("pymc"); }),
+                           {"'pymc'", "stan", "nutpie"});
+}
+
+TEST(Nuts, NutpieScheduleSamplesWithDiagonalMetricsAndRejectsDense) {
+  const std::vector<double> sds = {0.05, 1.0, 30.0};
+  std::vector<double> precision(9, 0.0), mean = {1.0, -2.0, 5.0};
+  for (int i = 0; i < 3; ++i) precision[i * 3 + i] = 1 / (sds[i] * sds[i]);
+  const GaussianTarget target(mean, precision);
+  NutsOptions options = quiet_options(300, 800, 12);
+  options.warmup_schedule = WarmupSchedule::nutpie;
+  for (MetricKind metric : {MetricKind::diagonal, MetricKind::fisher_diagonal}) {
+    options.metric = metric;
+    const NutsResult result = sample_nuts(target, options);
+    for (int i = 0; i < 3; ++i) testing::expect_moments(result, i, mean[i], sds[i] * sds[i]);
+    EXPECT_EQ(total_divergences(result), 0);
+  }
+  options.metric = MetricKind::dense;
+  testing::expect_mentions(testing::error_message([&] { sample_nuts(target, options); }),
+                           {"warmup_schedule", "dense"});
+}
+
 // y_i ~ N(theta, sigma), theta ~ N(prior_mean, prior_sd): the posterior of theta is normal with
 // precision 1/prior_sd^2 + n/sigma^2.
 class NormalNormalTarget : public Target {

@@ -15,12 +15,26 @@ namespace hypatia {
 
 // diagonal and dense: Stan's estimates from the warm-up positions' (co)variances;
 // fisher_diagonal: the diagonal minimizing the Fisher divergence, from positions and gradients
-// (nutpie's), sqrt(Var[q_i] / Var[grad_i]).
-enum class MetricKind { diagonal, dense, fisher_diagonal };
+// (nutpie's), sqrt(Var[q_i] / Var[grad_i]); fisher_low_rank: that diagonal times a low-rank
+// correction along the directions where positions and gradients disagree most with it (nutpie's
+// low-rank mass matrix), costing O(dim * rank) per leapfrog step.
+enum class MetricKind { diagonal, dense, fisher_diagonal, fisher_low_rank };
 
-// "diagonal", "dense", "fisher_diagonal"; and back (throws hypatia::Error naming the choices).
+// "diagonal", "dense", "fisher_diagonal", "fisher_low_rank"; and back (throws hypatia::Error
+// naming the choices).
 const char* metric_name(MetricKind kind);
 MetricKind metric_from_name(const std::string& name);
+
+// How warm-up estimates the metric. stan: Stan's fast / doubling slow / fast windows, the metric
+// replaced at each window's end. nutpie: the metric is re-estimated after every warm-up draw from
+// the draws since the switch before last; windows switch every 10 draws during the first 30% of
+// warm-up, then every 80 draws growing 1.5x each time; the last 15% tunes only the step size,
+// and dual averaging runs on across metric updates (restarted once, after the first). Without an
+// initial_inverse_metric it starts from the diagonal 1 / |gradient| at the initial point.
+// Not for the dense metric.
+enum class WarmupSchedule { stan, nutpie };
+const char* warmup_schedule_name(WarmupSchedule schedule);
+WarmupSchedule warmup_schedule_from_name(const std::string& name);
 
 struct NutsOptions {
   int chains = 4;
@@ -49,6 +63,8 @@ struct NutsOptions {
   std::int64_t initial_buffer = 75;
   std::int64_t base_window = 25;
   std::int64_t terminal_buffer = 50;
+  // nutpie's schedule instead (see WarmupSchedule); the three fields above then do nothing.
+  WarmupSchedule warmup_schedule = WarmupSchedule::stan;
 
   // Where the initial step-size search starts (doubling or halving until one leapfrog step is
   // accepted with probability about 0.8); without warm-up the draws use what it finds.
@@ -95,7 +111,8 @@ struct NutsChain {
   std::vector<Divergence> divergences;
   double step_size = 0;  // the adapted step size used for the draws
   MetricKind metric = MetricKind::diagonal;
-  // The inverse mass matrix used for the draws: dim entries (diagonal) or dim x dim (dense).
+  // The inverse mass matrix used for the draws: dim entries (diagonal kinds) or dim x dim
+  // row-major (dense, and fisher_low_rank written out in full).
   std::vector<double> inverse_metric;
 };
 
