@@ -14,6 +14,13 @@
 // sensitivities, which CVODES' sensitivity module solves from `rhs` (the augmented system).
 // Gradients solve the system augmented with the sensitivities, itself an ode_solve node whose
 // controlled states are the original ones (see the header, include/hypatia/ops/ode.hpp).
+// With adjoint sensitivities (attr sensitivity "adjoint", bdf only) the gradient is instead an
+// ode_adjoint node:
+//   inputs   [y0 (n,), t0 (), times (T,), cotangents (T, n), parameters...]
+//   attrs    state_rhs and jacobian (as above), vector_jacobian: inputs [t, [y, lambda] (2n,),
+//            parameters...], output [J_y^T lambda (n,), J_p^T lambda (P,)] over the P floating
+//            parameter elements; rtol, atol, max_num_steps, parameters (P)
+//   output   (n + P,): [dL/dy0, dL/dp]
 
 #include "hypatia/ops/ode.hpp"
 
@@ -33,12 +40,16 @@ namespace hypatia::ops {
 namespace {
 
 const std::string kOde = "ode_solve";
+const std::string kAdjoint = "ode_adjoint";
 const std::string kRk45 = "rk45", kBdf = "bdf";
+const std::string kForwardSensitivity = "forward", kAdjointSensitivity = "adjoint";
 const std::string kTimesNotSorted = "the output times must be non-decreasing, with none before t0";
-constexpr std::size_t kFirstParameter = 3;     // node inputs: y0, t0, times, parameters...
-constexpr std::size_t kFirstRhsParameter = 2;  // rhs inputs: t, y, parameters...
+constexpr std::size_t kFirstParameter = 3;         // node inputs: y0, t0, times, parameters...
+constexpr std::size_t kFirstRhsParameter = 2;      // rhs inputs: t, y, parameters...
+constexpr std::size_t kFirstAdjointParameter = 4;  // y0, t0, times, cotangents, parameters...
 
 const OpDef& ode_op();
+const OpDef& ode_adjoint_op();
 
 const Subgraph& rhs_of(const Node& node) {
   return *node.attrs().get_subgraph("rhs");
@@ -46,6 +57,10 @@ const Subgraph& rhs_of(const Node& node) {
 
 bool is_bdf(const Attrs& attrs) {
   return attrs.get_string("method") == kBdf;
+}
+
+bool is_adjoint(const Attrs& attrs) {
+  return attrs.get_string("sensitivity") == kAdjointSensitivity;
 }
 
 // ---- Type rule ----------------------------------------------------------------------------------
@@ -96,6 +111,11 @@ std::vector<TensorType> infer_ode(const std::vector<NodePtr>& inputs, const Attr
   const std::string& method = attrs.get_string("method");
   if (method != kRk45 && method != kBdf)
     fail(kOde, "method must be rk45 or bdf, not " + method, inputs);
+  const std::string& sensitivity = attrs.get_string("sensitivity");
+  if (sensitivity != kForwardSensitivity && sensitivity != kAdjointSensitivity)
+    fail(kOde, "sensitivity must be forward or adjoint, not " + sensitivity, inputs);
+  if (sensitivity == kAdjointSensitivity && method != kBdf)
+    fail(kOde, "adjoint sensitivities need method bdf, not " + method, inputs);
   if (method == kBdf) {
     if (y0.shape[0] % controlled != 0)
       fail(kOde, "bdf: the states after the controlled ones must be sensitivity columns", inputs);
@@ -130,12 +150,16 @@ struct InterpretedRhs {
   std::string failure;         // the message of an error raised in the right-hand side
 };
 
-// `graph` with the node's parameter values bound, t and y filled in at each call.
-InterpretedRhs interpreted(const Subgraph& graph, const std::vector<Tensor>& inputs) {
+// `graph` with the node's parameter values (its inputs from `first_parameter` on) bound, t and y
+// filled in at each call.
+InterpretedRhs interpreted(const Subgraph& graph, const std::vector<Tensor>& inputs,
+                           std::size_t first_parameter = kFirstParameter) {
   InterpretedRhs context{Interpreter(graph.inputs, graph.outputs),
                          {Tensor(), Tensor(DType::float64, graph.inputs[1]->shape())},
                          {}};
-  context.inputs.insert(context.inputs.end(), inputs.begin() + kFirstParameter, inputs.end());
+  context.inputs.insert(context.inputs.end(),
+                        inputs.begin() + static_cast<std::ptrdiff_t>(first_parameter),
+                        inputs.end());
   return context;
 }
 
@@ -188,7 +212,8 @@ std::vector<Tensor> run_ode(const Node& node, const std::vector<Tensor>& inputs)
 // The right-hand side becomes a program of its own that the runtime solver calls back: t and y
 // are pointed at the solver's data before each call, the parameters bound to their buffers once.
 native::Callback lower_callback(const Subgraph& graph, const NodePtr& node,
-                                native::Lowering& lowering) {
+                                native::Lowering& lowering,
+                                std::size_t first_parameter = kFirstParameter) {
   auto program =
       std::make_shared<native::Program>(native::Lowering::lower(graph.inputs, graph.outputs));
   for (native::Step& step : program->steps) {
@@ -196,7 +221,7 @@ native::Callback lower_callback(const Subgraph& graph, const NodePtr& node,
       check->message = kOde + ": in the right-hand side: " + check->message;
   }
   native::Callback callback{program, {-1, -1}, {-1}};
-  for (std::size_t i = kFirstParameter; i < node->inputs().size(); ++i)
+  for (std::size_t i = first_parameter; i < node->inputs().size(); ++i)
     callback.inputs.push_back(lowering.input_buffer(*node, i));
   return callback;
 }
@@ -303,6 +328,45 @@ SubgraphPtr augmented_rhs(const Subgraph& rhs, const SensitivityLayout& layout) 
   return body;
 }
 
+// The adjoint system's vector-Jacobian products [J_y^T lambda, J_p^T lambda] at (t, [y, lambda]),
+// one reverse-mode gradient of f . lambda (so one pass however many parameters there are).
+SubgraphPtr vector_jacobian_of(const Subgraph& rhs, const SensitivityLayout& layout) {
+  const std::int64_t n = layout.states;
+  const Expr f = rhs.outputs[0], y = rhs.inputs[1];
+  const NodePtr point = canonical_placeholder("adjoint_point", {DType::float64, {2 * n}});
+  const Expr lambda = slice(Expr(point), 0, Slice{n, 2 * n});
+  Exprs wrt{y};
+  for (std::size_t k : layout.parameters) wrt.push_back(rhs.inputs[kFirstRhsParameter + k]);
+  const Exprs products = grad(sum(f * lambda), wrt);
+  Exprs flattened{products[0]};
+  for (std::size_t j = 1; j < products.size(); ++j) flattened.push_back(flatten(products[j]));
+  const Expr all = concatenate(flattened);
+  auto body = std::make_shared<Subgraph>();
+  body->inputs = rhs.inputs;
+  body->inputs[1] = point;
+  body->outputs = {substitute(all.node(), {{y.node().get(), slice(Expr(point), 0, Slice{0, n})}})};
+  return body;
+}
+
+// dL/d(y0, p) as an ode_adjoint node: CVODES' adjoint solve for the cotangents `output_grad`.
+Expr adjoint_gradient(const NodePtr& node, const Expr& output_grad,
+                      const SensitivityLayout& layout) {
+  const std::vector<NodePtr>& in = node->inputs();
+  std::vector<NodePtr> inputs{
+      in[0], in[1], in[2],
+      output_grad.dtype() == DType::float64 ? output_grad : cast(output_grad, DType::float64)};
+  inputs.insert(inputs.end(), in.begin() + kFirstParameter, in.end());
+  const Attrs& forward = node->attrs();
+  Attrs attrs{{"state_rhs", forward.get_subgraph("state_rhs")},
+              {"jacobian", forward.get_subgraph("jacobian")},
+              {"vector_jacobian", vector_jacobian_of(rhs_of(*node), layout)},
+              {"rtol", forward.get_double("rtol")},
+              {"atol", forward.get_double("atol")},
+              {"max_num_steps", forward.get_int("max_num_steps")},
+              {"parameters", layout.columns - layout.states}};
+  return make_node(ode_adjoint_op(), std::move(inputs), std::move(attrs));
+}
+
 // S(t0) = [I | 0], flattened.
 Expr initial_sensitivities(const SensitivityLayout& layout) {
   Tensor initial(DType::float64, {layout.states * layout.columns});
@@ -340,13 +404,18 @@ std::vector<NodePtr> ode_grad(const NodePtr& node, const std::vector<NodePtr>& o
   const std::int64_t n = layout.states;
   const std::vector<NodePtr>& in = node->inputs();
 
-  std::vector<NodePtr> augmented_inputs = in;
-  augmented_inputs[0] = concatenate({in[0], initial_sensitivities(layout)});
-  Attrs attrs = node->attrs();
-  attrs.set("rhs", augmented_rhs(rhs_of(*node), layout));
-  const Expr solution = make_node(ode_op(), std::move(augmented_inputs), std::move(attrs));
-  const Expr sensitivities = reshape(slice(solution, 1, Slice{n}), {-1, n, layout.columns});
-  const Expr total = sum(expand_dims(output_grad, {2}) * sensitivities, {0, 1});
+  Expr total;
+  if (is_adjoint(node->attrs())) {
+    total = adjoint_gradient(node, output_grad, layout);
+  } else {
+    std::vector<NodePtr> augmented_inputs = in;
+    augmented_inputs[0] = concatenate({in[0], initial_sensitivities(layout)});
+    Attrs attrs = node->attrs();
+    attrs.set("rhs", augmented_rhs(rhs_of(*node), layout));
+    const Expr solution = make_node(ode_op(), std::move(augmented_inputs), std::move(attrs));
+    const Expr sensitivities = reshape(slice(solution, 1, Slice{n}), {-1, n, layout.columns});
+    total = sum(expand_dims(output_grad, {2}) * sensitivities, {0, 1});
+  }
 
   std::vector<NodePtr> grads(in.size());
   grads[0] = slice(total, 0, Slice{0, n});
@@ -369,6 +438,98 @@ const OpDef& ode_op() {
       .kernel = run_ode,
       .grad = ode_grad,
       .lower = lower_ode,
+  };
+  return op;
+}
+
+// ---- The adjoint op
+// ------------------------------------------------------------------------------
+
+std::vector<TensorType> infer_adjoint(const std::vector<NodePtr>& inputs, const Attrs& attrs) {
+  if (inputs.size() < kFirstAdjointParameter)
+    fail(kAdjoint, "expected inputs y0, t0, times, cotangents and parameters", inputs);
+  const TensorType& y0 = inputs[0]->type();
+  if (y0.dtype != DType::float64 || y0.rank() != 1 || !is_fully_known(y0.shape))
+    fail(kAdjoint, "y0 must be a float64 vector of static length", inputs);
+  const std::int64_t n = y0.shape[0];
+  if (inputs[1]->type() != TensorType{DType::float64, {}} || inputs[2]->dtype() != DType::float64 ||
+      inputs[2]->rank() != 1)
+    fail(kAdjoint, "t0 must be a float64 scalar and times a float64 vector", inputs);
+  const TensorType& cotangents = inputs[3]->type();
+  if (cotangents.dtype != DType::float64 || cotangents.rank() != 2 || cotangents.shape[1] != n)
+    fail(kAdjoint, "the cotangents must be a float64 (T, " + std::to_string(n) + ") matrix",
+         inputs);
+  const std::int64_t parameters = attrs.get_int("parameters");
+  const Subgraph& products = *attrs.get_subgraph("vector_jacobian");
+  if (parameters < 0 || products.outputs.size() != 1 ||
+      products.outputs[0]->type() != TensorType{DType::float64, {n + parameters}} ||
+      products.inputs.size() != inputs.size() - kFirstAdjointParameter + kFirstRhsParameter)
+    fail(kAdjoint, "vector_jacobian does not fit the inputs", inputs);
+  return {{DType::float64, {n + parameters}}};
+}
+
+std::vector<Tensor> run_adjoint(const Node& node, const std::vector<Tensor>& inputs) {
+  const std::int64_t n = inputs[0].size();
+  hr_ode_problem problem;
+  problem.states = problem.controlled = n;
+  problem.times = inputs[2].size();
+  problem.max_num_steps = node.attrs().get_int("max_num_steps");
+  problem.rtol = node.attrs().get_double("rtol");
+  problem.atol = node.attrs().get_double("atol");
+  const std::int64_t parameters = node.attrs().get_int("parameters");
+  InterpretedRhs rhs =
+      interpreted(*node.attrs().get_subgraph("state_rhs"), inputs, kFirstAdjointParameter);
+  InterpretedRhs jacobian =
+      interpreted(*node.attrs().get_subgraph("jacobian"), inputs, kFirstAdjointParameter);
+  InterpretedRhs products =
+      interpreted(*node.attrs().get_subgraph("vector_jacobian"), inputs, kFirstAdjointParameter);
+  const hr_ode_adjoint_system system{interpret_rhs, &rhs,          interpret_rhs,
+                                     &jacobian,     interpret_rhs, &products};
+  Tensor gradient(DType::float64, {n + parameters});
+  const int status = hr_ode_bdf_adjoint(&problem, parameters, &system, inputs[1].at(0),
+                                        inputs[0].data<double>(), inputs[2].data<double>(),
+                                        inputs[3].data<double>(), gradient.mutable_data<double>());
+  for (const InterpretedRhs* part : {&rhs, &jacobian, &products}) {
+    if (!part->failure.empty())
+      throw RuntimeError(kOde + ": in the right-hand side: " + part->failure);
+  }
+  if (status == HR_ODE_TIMES_NOT_SORTED) fail_runtime(kOde, kTimesNotSorted, inputs);
+  return {gradient};
+}
+
+void lower_adjoint(const NodePtr& node, native::Lowering& lowering) {
+  const Attrs& attrs = node->attrs();
+  std::vector<native::Callback> callbacks;
+  for (const char* graph : {"state_rhs", "jacobian", "vector_jacobian"}) {
+    callbacks.push_back(
+        lower_callback(*attrs.get_subgraph(graph), node, lowering, kFirstAdjointParameter));
+  }
+  const native::BufferId gradient = lowering.define(*node);
+  lowering.emit(native::LibraryCall{
+      .function = "hr_ode_bdf_adjoint_program",
+      .buffers = {lowering.input_buffer(*node, 0), lowering.input_buffer(*node, 1),
+                  lowering.input_buffer(*node, 2), lowering.input_buffer(*node, 3), gradient},
+      .ints = {node->input(0)->shape()[0], node->input(2)->shape()[0],
+               attrs.get_int("max_num_steps"), attrs.get_int("parameters")},
+      .doubles = {attrs.get_double("rtol"), attrs.get_double("atol")},
+      .error_message = kOde + ": " + kTimesNotSorted,
+      .callbacks = std::move(callbacks),
+  });
+}
+
+std::vector<NodePtr> adjoint_grad(const NodePtr&, const std::vector<NodePtr>&) {
+  throw_shape_error(kOde +
+                    ": second derivatives with adjoint sensitivities are not supported; use "
+                    "sensitivity forward with method rk45");
+}
+
+const OpDef& ode_adjoint_op() {
+  static const OpDef op{
+      .name = kAdjoint,
+      .infer = infer_adjoint,
+      .kernel = run_adjoint,
+      .grad = adjoint_grad,
+      .lower = lower_adjoint,
   };
   return op;
 }
@@ -400,6 +561,14 @@ void check_arguments(const Expr& y0, const Expr& t0, const Expr& times, const Ex
   if (!is_fully_known(theta.shape())) fail(kOde, "theta (input 3) needs a static shape", given);
   if (options.method != OdeMethod::rk45 && options.method != OdeMethod::bdf)
     throw_shape_error(kOde + ": unknown method");
+  if (options.sensitivity != OdeSensitivity::forward &&
+      options.sensitivity != OdeSensitivity::adjoint)
+    throw_shape_error(kOde + ": unknown sensitivity");
+  if (options.sensitivity == OdeSensitivity::adjoint && options.method != OdeMethod::bdf) {
+    throw_shape_error(kOde +
+                      ": adjoint sensitivities need method bdf (CVODES' adjoint module); "
+                      "rk45 has forward sensitivities only");
+  }
   if (!(options.rtol > 0.0 && std::isfinite(options.rtol)) ||
       !(options.atol > 0.0 && std::isfinite(options.atol)) || options.max_num_steps < 1) {
     throw_shape_error(kOde + ": rtol (" + std::to_string(options.rtol) + ") and atol (" +
@@ -485,12 +654,15 @@ Expr ode_solve(const OdeRhs& rhs, const Expr& y0, const Expr& t0, const Expr& ti
   const ClosedRhs closed = close_rhs(derivative, t, y, p);
   std::vector<NodePtr> inputs{state, as_float64(t0), as_float64(times), parameters};
   inputs.insert(inputs.end(), closed.closed_over.begin(), closed.closed_over.end());
-  Attrs attrs{{"rhs", closed.rhs},
-              {"method", options.method == OdeMethod::bdf ? kBdf : kRk45},
-              {"rtol", options.rtol},
-              {"atol", options.atol},
-              {"max_num_steps", options.max_num_steps},
-              {"controlled", state.shape()[0]}};
+  Attrs attrs{
+      {"rhs", closed.rhs},
+      {"method", options.method == OdeMethod::bdf ? kBdf : kRk45},
+      {"rtol", options.rtol},
+      {"atol", options.atol},
+      {"max_num_steps", options.max_num_steps},
+      {"controlled", state.shape()[0]},
+      {"sensitivity",
+       options.sensitivity == OdeSensitivity::adjoint ? kAdjointSensitivity : kForwardSensitivity}};
   if (options.method == OdeMethod::bdf) {
     attrs.set("state_rhs", closed.rhs);
     attrs.set("jacobian", jacobian_of(*closed.rhs));

@@ -286,17 +286,22 @@ void bind_ode(py::module_& m) {
       "ode_solve",
       [](const std::function<Expr(const Expr&, const Expr&, const Expr&)>& rhs, const Expr& y0,
          const Expr& t0, const Expr& times, const Expr& theta, double rtol, double atol,
-         std::int64_t max_num_steps, const std::string& method) {
+         std::int64_t max_num_steps, const std::string& method, const std::string& sensitivity) {
         if (method != "rk45" && method != "bdf")
           throw py::value_error("ode_solve: method must be 'rk45' or 'bdf', not '" + method + "'");
+        if (sensitivity != "forward" && sensitivity != "adjoint") {
+          throw py::value_error("ode_solve: sensitivity must be 'forward' or 'adjoint', not '" +
+                                sensitivity + "'");
+        }
         OdeRhs function = [&](const Expr& t, const Expr& y, const Expr& p) { return rhs(t, y, p); };
         return ode_solve(
             function, y0, t0, times, theta,
-            {rtol, atol, max_num_steps, method == "bdf" ? OdeMethod::bdf : OdeMethod::rk45});
+            {rtol, atol, max_num_steps, method == "bdf" ? OdeMethod::bdf : OdeMethod::rk45,
+             sensitivity == "adjoint" ? OdeSensitivity::adjoint : OdeSensitivity::forward});
       },
       py::arg("rhs"), py::arg("y0"), py::arg("t0"), py::arg("times"), py::arg("theta"),
       py::arg("rtol") = 1e-6, py::arg("atol") = 1e-6, py::arg("max_num_steps") = 1'000'000,
-      py::arg("method") = "rk45");
+      py::arg("method") = "rk45", py::arg("sensitivity") = "forward");
 }
 
 void bind_scan(py::module_& m) {

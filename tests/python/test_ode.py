@@ -225,3 +225,107 @@ def test_lotka_volterra_posterior_with_bdf_matches_posteriordb():
     names |= {f"z_init[{k + 1}]": ("z_init", (k,)) for k in range(2)}
     names |= {f"sigma[{k + 1}]": ("sigma", (k,)) for k in range(2)}
     assert_matches_reference(idata, reference, names)
+
+
+# ---- Adjoint sensitivities (sensitivity="adjoint", CVODES' adjoint module) ----------------------
+
+def _linear_system(size=10, seed=5):
+    rng = np.random.default_rng(seed)
+    a = 0.3 * rng.normal(size=(size, size)) - 0.6 * np.eye(size)
+    return a, rng.normal(size=size)
+
+
+def _linear_rhs(size):
+    def rhs(y, t, p):
+        return [sum(p[i * size + j] * y[j] for j in range(size)) for i in range(size)]
+
+    return rhs
+
+
+def _expm_gradient(a, y0, times, weights):
+    """d/d(y0, A) of sum_k weights_k . expm(A t_k) y0: expm(A t)^T w for y0 and, for A, the
+    top-right block of expm([[A^T, w y0^T], [0, A^T]] t) (Van Loan's block exponential)."""
+    n = a.shape[0]
+    d_y0, d_a = np.zeros(n), np.zeros((n, n))
+    for t, w in zip(times, weights):
+        d_y0 += scipy.linalg.expm(a * t).T @ w
+        block = np.block([[a.T, np.outer(w, y0)], [np.zeros((n, n)), a.T]])
+        d_a += scipy.linalg.expm(block * t)[:n, n:]
+    return d_y0, d_a.ravel()
+
+
+@pytest.mark.parametrize("mode", BACKENDS)
+def test_adjoint_gradient_of_a_hundred_parameter_linear_system_matches_expm(mode):
+    size = 10
+    a, y0 = _linear_system(size)
+    times = np.array([0.5, 1.0, 2.0, 3.0])
+    weights = np.random.default_rng(6).normal(size=(times.size, size))
+    results = {}
+    for sensitivity in ("adjoint", "forward"):
+        ode = pm.ode.DifferentialEquation(_linear_rhs(size), times, n_states=size,
+                                          n_theta=size * size, method="BDF", rtol=1e-10,
+                                          atol=1e-10, sensitivity=sensitivity)
+        results[sensitivity] = _solve(ode, y0, a.ravel(), mode, weights)
+    solution, grad_y0, grad_theta = results["adjoint"]
+    expected = np.stack([scipy.linalg.expm(a * t) @ y0 for t in times])
+    np.testing.assert_allclose(solution, expected, atol=1e-7)
+    d_y0, d_a = _expm_gradient(a, y0, times, weights)
+    scale = max(np.abs(d_y0).max(), np.abs(d_a).max())
+    np.testing.assert_allclose(grad_y0, d_y0, atol=1e-7 * scale)
+    np.testing.assert_allclose(grad_theta, d_a, atol=1e-7 * scale)
+    _, forward_y0, forward_theta = results["forward"]
+    np.testing.assert_allclose(grad_y0, forward_y0, atol=1e-7 * scale)
+    np.testing.assert_allclose(grad_theta, forward_theta, atol=1e-7 * scale)
+
+
+@pytest.mark.parametrize("mode", BACKENDS)
+def test_adjoint_lotka_volterra_gradient_matches_forward_and_finite_differences(mode):
+    def lotka_volterra(y, t, p):
+        return [(p[0] - p[1] * y[1]) * y[0], (-p[2] + p[3] * y[0]) * y[1]]
+
+    times = np.array([0.0, 1.0, 2.0, 2.0, 5.0, 8.0, 12.0])
+    theta, y0 = np.array([0.55, 0.028, 0.8, 0.024]), np.array([33.0, 6.0])
+    weights = np.random.default_rng(8).normal(size=(times.size, 2))
+    gradients = {}
+    for sensitivity in ("adjoint", "forward"):
+        ode = pm.ode.DifferentialEquation(lotka_volterra, times, n_states=2, n_theta=4,
+                                          method="BDF", rtol=1e-10, atol=1e-10,
+                                          sensitivity=sensitivity)
+        _, grad_y0, grad_theta = _solve(ode, y0, theta, mode, weights)
+        gradients[sensitivity] = np.concatenate([grad_y0, grad_theta])
+    np.testing.assert_allclose(gradients["adjoint"], gradients["forward"], rtol=1e-6)
+
+    distinct, where = np.unique(times, return_inverse=True)  # solve_ivp wants them increasing
+
+    def loss(x):
+        solution = scipy.integrate.solve_ivp(lambda t, y: lotka_volterra(y, t, x[2:]),
+                                             (0.0, times[-1]), x[:2], t_eval=distinct,
+                                             method="LSODA", rtol=1e-12, atol=1e-12)
+        return np.sum(weights * solution.y.T[where])
+
+    x = np.concatenate([y0, theta])
+    steps = 1e-6 * np.abs(x)
+    fd = np.array([(loss(x + e) - loss(x - e)) / (2 * h)
+                   for e, h in ((np.eye(6)[i] * steps[i], steps[i]) for i in range(6))])
+    np.testing.assert_allclose(gradients["adjoint"], fd, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", BACKENDS)
+def test_adjoint_failure_is_nan_not_an_error(mode):
+    ode = pm.ode.DifferentialEquation(_robertson, ROBERTSON_TIMES, n_states=3, n_theta=3,
+                                      method="BDF", max_num_steps=5, sensitivity="adjoint")
+    weights = np.ones((ROBERTSON_TIMES.size, 3))
+    solution, grad_y0, grad_theta = _solve(ode, [1.0, 0.0, 0.0], ROBERTSON_THETA, mode, weights)
+    assert np.isnan(solution).all() and np.isnan(grad_y0).all() and np.isnan(grad_theta).all()
+
+
+def test_sensitivity_option_round_trips_and_is_checked():
+    ode = pm.ode.DifferentialEquation(_decay, [1.0], n_states=2, n_theta=2, method="BDF",
+                                      sensitivity="adjoint")
+    assert ode.sensitivity == "adjoint"
+    assert pm.ode.DifferentialEquation(_decay, [1.0], n_states=2, n_theta=2).sensitivity == "forward"
+    with pytest.raises(ValueError, match="sensitivity"):
+        pm.ode.DifferentialEquation(_decay, [1.0], n_states=2, n_theta=2, method="BDF",
+                                    sensitivity="backward")
+    with pytest.raises(ValueError, match="BDF"):
+        pm.ode.DifferentialEquation(_decay, [1.0], n_states=2, n_theta=2, sensitivity="adjoint")

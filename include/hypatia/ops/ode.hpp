@@ -18,6 +18,13 @@ using OdeRhs = std::function<Expr(const Expr& t, const Expr& y, const Expr& thet
 // problems (as Stan's ode_bdf and scipy's solve_ivp(method="BDF")).
 enum class OdeMethod { rk45, bdf };
 
+// How gradients are computed. forward: the sensitivities dy/d(y0, theta) are solved with the
+// states (n (1 + n + P) equations for P parameter elements), cheap for few parameters. adjoint
+// (bdf only): CVODES' adjoint method, one forward solve with checkpoints and one backward solve of
+// n + P equations whose right-hand side is a single vector-Jacobian product, cheap for many
+// parameters and few states.
+enum class OdeSensitivity { forward, adjoint };
+
 // Tolerance and step defaults as Stan's ode_rk45 (for both methods).
 struct OdeOptions {
   double rtol = 1e-6;
@@ -25,6 +32,7 @@ struct OdeOptions {
   // Attempted steps allowed between two consecutive output times (as Stan counts them).
   std::int64_t max_num_steps = 1'000'000;
   OdeMethod method = OdeMethod::rk45;
+  OdeSensitivity sensitivity = OdeSensitivity::forward;
 };
 
 // The solution of dy/dt = f(t, y, theta), y(t0) = y0, at each of `times`: a (T, n) float64 tensor
@@ -57,6 +65,15 @@ struct OdeOptions {
 // control as well (tolerances scaled from rtol and atol, as Stan's ode_bdf): they are accurate to
 // the tolerances rather than the exact derivatives of the discrete solution. Second derivatives
 // are not available with bdf (asking for them is an error).
+//
+// With OdeSensitivity::adjoint (bdf only), the gradient is a vector-Jacobian product computed by
+// CVODES' adjoint module instead: for cotangents a_k = dL/dy(times[k]), the adjoint lambda solves
+// lambda' = -J_y^T lambda backwards from the last time, jumping by a_k at each output time, with
+// mu' = -J_theta^T lambda integrated beside it as a quadrature; dL/dy0 = lambda(t0) and
+// dL/dtheta = mu(t0). The forward solve keeps checkpoints every 150 steps and interpolates between
+// them (Hermite); the backward solve uses the same rtol, atol and max_num_steps (for the adjoint
+// and the quadrature, both under error control). J^T lambda is one reverse-mode gradient graph of
+// the right-hand side, compiled like it. Failure of either solve makes the gradient NaN.
 Expr ode_solve(const OdeRhs& rhs, const Expr& y0, const Expr& t0, const Expr& times,
                const Expr& theta, const OdeOptions& options = {});
 

@@ -69,7 +69,8 @@ struct hr_ode_bdf_system {
   void* augmented_context;
 };
 
-// As hr_ode_dopri5, with CVODES' BDF (which allocates its own memory).
+// As hr_ode_dopri5, with CVODES' BDF. CVODES' memory, matrices and linear solver are kept per
+// thread and reused (CVodeReInit) by the next solve of the same size on that thread.
 extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system* system, double t0,
                           const double* y0, const double* times, double* states);
 
@@ -79,3 +80,33 @@ extern "C" int hr_ode_bdf(const hr_ode_problem* problem, const hr_ode_bdf_system
 // and one output, inputs 0 and 1 and output 0 pointed at the solver's data before each call.
 extern "C" int hr_ode_bdf_program(void* const* buffers, const std::int64_t* ints,
                                   const double* reals, const hr_callback* callbacks);
+
+// ---- Adjoint sensitivities (CVODES' adjoint module) ---------------------------------------------
+//
+// The vector-Jacobian product of a BDF solve: for a loss with cotangents a_k = dL/dy(times[k]),
+// the adjoint lambda solves lambda' = -J_y^T lambda backwards from the last time, jumping by a_k at
+// each output time, and mu' = -J_p^T lambda is integrated with it as a quadrature; then
+// dL/dy0 = lambda(t0) and dL/dp = mu(t0). The forward solve keeps checkpoints (CVodeF, Hermite
+// interpolation between them) for the backward one. Failure of either solve makes every entry of
+// the gradient NaN; the problem's `states` and `controlled` are both n.
+struct hr_ode_adjoint_system {
+  hr_ode_rhs rhs;  // dy/dt (n) at (t, y (n))
+  void* rhs_context;
+  hr_ode_rhs jacobian;  // df/dy (n x n, row-major) at (t, y (n))
+  void* jacobian_context;
+  // [J_y^T lambda (n), J_p^T lambda (parameters)] at (t, [y, lambda] (2n))
+  hr_ode_rhs vector_jacobian;
+  void* vector_jacobian_context;
+};
+
+// Writes [dL/dy0 (n), dL/dp (parameters)] to `gradient` for cotangents (T x n, row-major).
+// Returns 0 (numerical failure included), HR_ODE_TIMES_NOT_SORTED, or a callback's failure status.
+extern "C" int hr_ode_bdf_adjoint(const hr_ode_problem* problem, std::int64_t parameters,
+                                  const hr_ode_adjoint_system* system, double t0, const double* y0,
+                                  const double* times, const double* cotangents, double* gradient);
+
+// The entry generated code calls: buffers = y0 (n), t0 (), times (T), cotangents (T, n),
+// gradient (n + parameters); ints = n, T, max_num_steps, parameters; reals = rtol, atol;
+// callbacks = the right-hand side, its Jacobian and the vector-Jacobian product, as above.
+extern "C" int hr_ode_bdf_adjoint_program(void* const* buffers, const std::int64_t* ints,
+                                          const double* reals, const hr_callback* callbacks);
