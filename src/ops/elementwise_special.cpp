@@ -191,6 +191,18 @@ std::vector<ScalarFunction> special_functions() {
       });
   polygamma_row.integer_inputs = {0};
   rows.push_back(std::move(polygamma_row));
+  // ive(n, x)' = (ive(n - 1, x) + ive(n + 1, x)) / 2 - sign(x) ive(n, x), from
+  // I_n' = (I_{n-1} + I_{n+1}) / 2; written with ive itself, so it differentiates again. The order
+  // is an int64 input without a gradient.
+  ScalarFunction ive_row =
+      binary_row("ive", hr_ive, [](const Exprs& in, const Expr& out, const Expr& g) {
+        const Expr &order = in[0], &x = in[1];
+        const Expr one = constant(1.0, order.dtype());
+        return Exprs{Expr(),
+                     g * (0.5 * (ive(order - one, x) + ive(order + one, x)) - sign(x) * out)};
+      });
+  ive_row.integer_inputs = {0};
+  rows.push_back(std::move(ive_row));
   return rows;
 }
 
@@ -247,6 +259,9 @@ Expr i0e(const Expr& x) {
 }
 Expr i1e(const Expr& x) {
   return apply_elementwise("i1e", {x});
+}
+Expr ive(const Expr& order, const Expr& x) {
+  return apply_elementwise("ive", {order, x});
 }
 
 }  // namespace hypatia

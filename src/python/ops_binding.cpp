@@ -209,6 +209,7 @@ void bind_elementwise(py::module_& m) {
       {"logical_and", &logical_and},
       {"logical_or", &logical_or},
       {"polygamma", &polygamma},
+      {"ive", &ive},
       {"gammainc", &gammainc},
       {"gammaincc", &gammaincc},
       {"lbeta", &lbeta},

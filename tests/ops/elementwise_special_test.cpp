@@ -62,7 +62,7 @@ std::vector<double> evaluate_calls(const std::vector<Call>& calls) {
     Exprs args;
     const Shape shape{static_cast<std::int64_t>(which.size())};
     for (std::size_t i = 0; i < calls[which.front()].args.size(); ++i) {
-      const bool order = op == "polygamma" && i == 0;
+      const bool order = (op == "polygamma" || op == "ive") && i == 0;
       Tensor column(order ? DType::int64 : DType::float64, shape);
       for (std::size_t k = 0; k < which.size(); ++k) {
         column.set(static_cast<std::int64_t>(k), calls[which[k]].args.at(i));
@@ -333,6 +333,56 @@ TEST(SpecialGradients, ScaledBessel) {
       testing::evaluate_on_backends({grad(i0e(x), x).node(), grad(i1e(x), x).node()}, zero);
   EXPECT_EQ(slopes[0].at(0), 0.0);
   EXPECT_EQ(slopes[1].at(0), 0.5);
+}
+
+// ive(n, x) against exp(-x) times Boost's I_n(x) where that product does not overflow (both sides
+// of the switches at |x| = 500 and 4 n^2 = |x|), against the recurrence 2n/x I_n = I_{n-1} -
+// I_{n+1} and I_0, I_1 (i0e, i1e) far beyond it, and its parity in x and n.
+TEST(SpecialFunctions, ScaledBesselOfIntegerOrder) {
+  std::vector<Call> calls;
+  std::vector<double> expected;
+  for (int order : {0, 1, 2, 5, 12, 30, 60}) {
+    for (double x : {0.0, 0.3, 4.0, 90.0, 499.0, 501.0, 650.0}) {
+      calls.push_back({"ive", {double(order), x}});
+      expected.push_back(std::exp(-x) * std::cyl_bessel_i(double(order), x));
+    }
+  }
+  std::vector<double> values = evaluate_calls(calls);
+  for (std::size_t c = 0; c < calls.size(); ++c) {
+    expect_matches(
+        values[c], expected[c], 1e-12,
+        "ive(" + std::to_string(calls[c].args[0]) + ", " + std::to_string(calls[c].args[1]) + ")");
+  }
+  for (double x : {2e3, 1e4, 1e6}) {
+    std::vector<Call> orders;
+    for (int n = 0; n <= 120; ++n) orders.push_back({"ive", {double(n), x}});
+    orders.push_back({"i0e", {x}});
+    orders.push_back({"i1e", {x}});
+    orders.push_back({"ive", {-7.0, -x}});
+    const std::vector<double> v = evaluate_calls(orders);
+    EXPECT_NEAR(v[0], v[121], 1e-15 * v[121]);
+    EXPECT_NEAR(v[1], v[122], 1e-15 * v[122]);
+    for (int n = 1; n < 120; ++n) {
+      EXPECT_NEAR(2.0 * n / x * v[n], v[n - 1] - v[n + 1], 1e-10 * v[n]) << "n=" << n << " x=" << x;
+    }
+    EXPECT_EQ(v[123], -v[7]);
+  }
+}
+
+TEST(SpecialGradients, ScaledBesselOfIntegerOrder) {
+  std::mt19937_64 rng(17);
+  for (int order : {0, 1, 3, 20}) {
+    expect_gradient_matches([](const Exprs& x) { return ive(x[0], x[1]); },
+                            {Tensor::from_ints({order}, {}), random_tensor({5}, rng, -12.0, 12.0)});
+    expect_gradient_matches(
+        [](const Exprs& x) { return ive(x[0], x[1]); },
+        {Tensor::from_ints({order}, {}), random_tensor({4}, rng, 400.0, 900.0)});
+  }
+  testing::expect_second_derivative_matches(
+      [](const Exprs& x) {
+        return ive(constant(Tensor::from_ints({2, 9}, {2})), x[0]);
+      },
+      {random_tensor({2}, rng, 0.5, 6.0)});
 }
 
 TEST(SpecialGradients, SecondDerivatives) {

@@ -88,6 +88,8 @@ Expr betainc(const Expr& a, const Expr& b, const Expr& x);  // regularized I_x(a
 Expr lbeta(const Expr& a, const Expr& b);
 Expr i0e(const Expr& x);  // exp(-|x|) I0(x)
 Expr i1e(const Expr& x);  // exp(-|x|) I1(x)
+// exp(-|x|) I_order(x) for an int64 order (scipy's ive); differentiable in x only.
+Expr ive(const Expr& order, const Expr& x);
 // Owen's T(h, a) = 1/(2 pi) int_0^a exp(-h^2 (1 + x^2) / 2) / (1 + x^2) dx (skew-normal CDF).
 Expr owens_t(const Expr& h, const Expr& a);
 // log p(x | h, 0), the log density of the Polya-Gamma distribution PG(h, 0) at x > 0 (h > 0);

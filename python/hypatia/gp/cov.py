@@ -19,6 +19,7 @@ import numpy as np
 
 from hypatia import _core
 from hypatia.gp.util import matrix, node, wrap
+from hypatia.tensor import basic
 from hypatia.tensor.variable import TensorVariable
 
 __all__ = [
@@ -328,6 +329,19 @@ class Periodic(Stationary):
     def _kernel(self, x, xs):
         return _core.gp_periodic(x, xs, self.ls.node,
                                  _per_dim(self.period, self.n_dims, "period", "Periodic"))
+
+    def power_spectral_density_approx(self, J) -> TensorVariable:
+        """The variances q_j^2 of the cosine-series (stochastic resonator) expansion
+        k(tau) = sum_j q_j^2 cos(j w0 tau), w0 = 2 pi / period, at the integer orders J:
+        q_j^2 = c_j exp(-a) I_j(a) with c_0 = 1, c_j = 2, from exp(a cos t) = I_0(a) + 2 sum_j
+        I_j(a) cos(j t). This kernel is exp(-(1 - cos(w0 tau)) / (4 ls^2)), so a = 1 / (4 ls^2).
+        (PyMC passes 1 / ls^2, the paper's scaling of the kernel with 2 in the exponent, which
+        does not match its own Periodic; see its issue 8167.)"""
+        orders = np.asarray(J)
+        ls = self.ls[0] if self.ls.ndim == 1 else self.ls
+        a = 0.25 / basic.sqr(ls)
+        weights = np.where(orders > 0, 2.0, 1.0)
+        return weights * basic.ive(orders.astype(np.int64), a)
 
 
 class Linear(Covariance):

@@ -366,6 +366,18 @@ def polygamma(n, x) -> TensorVariable:
     return _apply(_core.polygamma, n, x)
 
 
+def ive(v, x) -> TensorVariable:
+    """exp(-|x|) I_v(x), the exponentially scaled modified Bessel function of the first kind, for
+    integer orders v (scipy.special.ive); differentiable in x."""
+    if isinstance(v, (np.ndarray, list, tuple, float, np.floating)):
+        orders = np.asarray(v)
+        if orders.dtype.kind == "f":
+            if not np.all(orders == np.round(orders)):
+                raise ValueError(f"ive: the order v must hold integers, got {orders!r}")
+            v = orders.astype(np.int64)
+    return _apply(_core.ive, v, x)
+
+
 def gammainc(k, x) -> TensorVariable:
     return _apply(_core.gammainc, k, x)
 

@@ -2,10 +2,11 @@
 // Hilbert-space (basis-function) approximate Gaussian process, as brms generates it
 // (posteriordb mcycle_gp-accel_gp).
 
-#include <cmath>
-#include <numbers>
+#include <cstdint>
+#include <string>
 
 #include "hypatia/data.hpp"
+#include "hypatia/gp/covariance.hpp"
 #include "hypatia/ops.hpp"
 #include "hypatia/ppl/distributions.hpp"
 #include "models/posteriordb/posteriordb.hpp"
@@ -15,24 +16,22 @@ namespace {
 
 constexpr const char* kPosterior = "mcycle_gp-accel_gp";
 
-// An approximate GP over one input: f = Xgp (sqrt(S(omega)) * zgp) with the squared-exponential
-// spectral density S(omega) = sd^2 sqrt(2 pi) l exp(-l^2 omega^2 / 2) at the basis frequencies
-// omega = slambda. `suffix` names its data and parameters as brms does ("_1", "_sigma_1").
+// An approximate GP over one input: f = Xgp (sd sqrt(S(omega)) * zgp) with the gp module's
+// unit-variance squared-exponential spectral density S at brms' basis frequencies omega =
+// slambda. `suffix` names its data and parameters as brms does ("_1", "_sigma_1").
 Expr approximate_gp(Model& m, const DataFile& data, const std::string& suffix) {
   require_shapes(data, {{"Xgp" + suffix, {"N", "NBgp" + suffix}},
                         {"slambda" + suffix, {"NBgp" + suffix, "Dgp" + suffix}}});
   require_size(data, "Dgp" + suffix, 1, "the approximate GPs are over one input");
-  std::vector<double> squared_frequencies = real_values(data, "slambda" + suffix);
-  for (double& frequency : squared_frequencies) frequency *= frequency;
-  const auto basis_size = static_cast<std::int64_t>(squared_frequencies.size());
   auto basis = m.data("Xgp" + suffix, real_tensor(data, "Xgp" + suffix));
-  auto omega_squared = m.data("slambda_squared" + suffix, vector_tensor(squared_frequencies));
+  auto frequencies = m.data("slambda" + suffix, real_tensor(data, "slambda" + suffix));
+  const std::int64_t basis_size = frequencies.shape()[0];
   auto sd = m.rv("sdgp" + suffix, HalfStudentT(3, 36));
   auto lengthscale = m.rv("lscale" + suffix, InverseGamma(1.124909, 0.0177));
   auto weights = m.normal("zgp" + suffix, 0, 1, {.shape = {basis_size}});
-  // sqrt(S), written out so the square root of sd^2 is not taken.
-  auto root_spectral_density = sd * std::pow(2 * std::numbers::pi, 0.25) * sqrt(lengthscale) *
-                               exp(-0.25 * square(lengthscale) * omega_squared);
+  // sqrt(S) as exp(log(S) / 2): S is an exp that canonicalisation's log(exp(x)) -> x undoes, so
+  // where S underflows for long length scales the square root's derivative does not meet 1/0.
+  auto root_spectral_density = sd * exp(0.5 * log(gp::exp_quad_psd(frequencies, lengthscale)));
   return matmul(basis, root_spectral_density * weights);
 }
 

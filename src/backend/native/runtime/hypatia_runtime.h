@@ -195,6 +195,7 @@ double hr_betainc_grad_b(double a, double b, double x);  // dI_x(a, b)/db
 double hr_lbeta(double a, double b);                     // log B(a, b)
 double hr_i0e(double x);                                 // exp(-|x|) I_0(x)
 double hr_i1e(double x);                                 // exp(-|x|) I_1(x)
+double hr_ive(double order, double x);                   // exp(-|x|) I_order(x), integer order
 double hr_owens_t(double h, double a);                   // Owen's T(h, a)
 // log p(x | h, 0) of the Polya-Gamma PG(h, 0) density, and its derivatives (polya_gamma.cpp).
 double hr_polya_gamma_logpdf(double h, double x);
