@@ -82,13 +82,14 @@ int main(int argc, char** argv) {
   std::printf("logp  per-column %.12g  matrix %.12g\n", logp_columns, logp_matrix);
   double columns_seconds = 0, matrix_seconds = 0;
   for (int round = 0; round < 3; ++round) {  // interleaved: the machine has slow phases
-    columns_seconds += bench::median_seconds([&] { columns_form(point.data(), grad_columns.data()); },
-                                             51, 0.5);
+    columns_seconds +=
+        bench::median_seconds([&] { columns_form(point.data(), grad_columns.data()); }, 51, 0.5);
     matrix_seconds +=
         bench::median_seconds([&] { matrix_form(point.data(), grad_matrix.data()); }, 51, 0.5);
   }
   std::printf("rows=%lld predictors=%lld  per-column %.2f us  matrix %.2f us  ratio %.2f\n",
               static_cast<long long>(rows), static_cast<long long>(predictors),
-              columns_seconds / 3 * 1e6, matrix_seconds / 3 * 1e6, columns_seconds / matrix_seconds);
+              columns_seconds / 3 * 1e6, matrix_seconds / 3 * 1e6,
+              columns_seconds / matrix_seconds);
   return 0;
 }
