@@ -264,5 +264,14 @@ TEST(PosteriordbLogDensity, AccelApproximateGps) {
   expect_fixture_log_density("mcycle_gp-accel_gp", 1e-11 * 2140);
 }
 
+// The latent GP through the gp module's exp_quad and a Cholesky factor, with a Poisson likelihood.
+// The kernel matrix plus its 1e-10 jitter has a condition number near 3e9: the gp module's
+// squared distances (|a|^2 + |b|^2 - 2ab, as PyMC) and the reference's (a - b)^2 differ in the
+// last bits, which moves the log density by about 4e-8 in numpy alone. A wrong constant or
+// Jacobian term would be off by far more than the 1e-6 allowed.
+TEST(PosteriordbLogDensity, LatentGpPoissonRegression) {
+  expect_fixture_log_density("gp_pois_regr-gp_pois_regr", 1e-6);
+}
+
 }  // namespace
 }  // namespace hypatia
