@@ -7,6 +7,7 @@ times) are recovered here from the first two basis columns, and pm.gp.HSGP must 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,6 +47,43 @@ def _data():
     return data, reference, out
 
 
+def _model(data, parts):
+    with pm.Model() as model:
+        intercept = pm.StudentT("Intercept", nu=3, mu=-13, sigma=36)
+        gps = {suffix: _gp(suffix, parts[suffix][3], len(parts[suffix][1]), parts[suffix][2])
+               for suffix in ("_1", "_sigma_1")}
+        f = gps["_1"].prior("f", X=parts["_1"][3])
+        intercept_sigma = pm.StudentT("Intercept_sigma", nu=3, mu=0, sigma=10)
+        g = gps["_sigma_1"].prior("g", X=parts["_sigma_1"][3])
+        pm.Normal("Y", mu=intercept + f, sigma=pm.math.exp(intercept_sigma + g),
+                  observed=np.asarray(data["Y"], float))
+    return model
+
+
+def _fixture_point() -> dict:
+    """scripts/fixtures/posteriordb_models.py's point and its scipy log density."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "posteriordb_log_density.txt"
+    fields = {}
+    for line in fixture.read_text().splitlines():
+        posterior, name, *values = line.split()
+        if posterior == POSTERIOR:
+            fields[name] = np.array([float(v) for v in values])
+    return fields
+
+
+def test_hsgp_model_log_density_equals_scipy_reference():
+    """The model written with pm.gp.HSGP has the reference model's log density (every constant and
+    log-Jacobian), evaluated with numpy/scipy from brms' own basis and frequencies."""
+    data, _, parts = _data()
+    fields = _fixture_point()
+    point = {"Intercept": fields["Intercept"][0], "Intercept_sigma": fields["Intercept_sigma"][0],
+             "f_hsgp_coeffs": fields["zgp_1"], "g_hsgp_coeffs": fields["zgp_sigma_1"]}
+    for name in ("sdgp_1", "lscale_1", "sdgp_sigma_1", "lscale_sigma_1"):
+        point[f"{name}_log__"] = np.log(fields[name][0])
+    logp = _model(data, parts).compile_logp()(point)
+    np.testing.assert_allclose(logp, fields["logp"][0], rtol=1e-11)
+
+
 def test_hsgp_basis_and_frequencies_equal_brms():
     _, _, parts = _data()
     for suffix, (basis, slambda, L, x) in parts.items():
@@ -61,25 +99,18 @@ def test_hsgp_basis_and_frequencies_equal_brms():
 # `validation` CTest label (python_validation), which sets HYPATIA_TEST_VALIDATION=1.
 @pytest.mark.skipif(os.environ.get("HYPATIA_TEST_VALIDATION") != "1",
                     reason="slow posterior check; set HYPATIA_TEST_VALIDATION=1 (ctest -L validation)")
-# Open: one run (4 x 1000 draws, seed 11, 2.5 min) matched the reference for Intercept,
-# Intercept_sigma, sdgp_1, lscale_1 and zgp_1[1..5], then zgp_1[6]'s sd was 0.72 against 0.81
-# (z -6.7): not yet known whether this is mixing (the C++ model also needs depth-11 trees) or a
-# difference from brms' model.
-@pytest.mark.xfail(reason="zgp_1[6] posterior sd low in the one run so far; under investigation",
-                   strict=False)
+# Open: with seed 11 one of the four chains never leaves a high-curvature region it enters in
+# warm-up (log density -3437 against -650 for the others, lscale_1 0.43 against 0.08, step size
+# 0.00027, 36% of its transitions divergent; R-hat and the divergence count flag it). The other
+# three match the reference. The model itself is the reference's (the log-density test above, to
+# 1e-11), and the C++ bundled model passes `hypatia validate`; starting at PyMC's support points
+# instead of zero made it worse (two of four chains stuck). The reference used 10 chains with
+# 10,000 warm-up iterations each.
+@pytest.mark.xfail(reason="a chain can stay stuck in a high-curvature region after warm-up "
+                          "(seed 11: one of four); under investigation", strict=False)
 def test_accel_gp_posterior_with_hsgp_matches_posteriordb():
     data, reference, parts = _data()
-    with pm.Model():
-        intercept = pm.StudentT("Intercept", nu=3, mu=-13, sigma=36)
-        gps = {}
-        for suffix in ("_1", "_sigma_1"):
-            basis, slambda, L, x = parts[suffix]
-            gps[suffix] = _gp(suffix, x, len(slambda), L)
-        f = gps["_1"].prior("f", X=parts["_1"][3])
-        intercept_sigma = pm.StudentT("Intercept_sigma", nu=3, mu=0, sigma=10)
-        g = gps["_sigma_1"].prior("g", X=parts["_sigma_1"][3])
-        pm.Normal("Y", mu=intercept + f, sigma=pm.math.exp(intercept_sigma + g),
-                  observed=np.asarray(data["Y"], float))
+    with _model(data, parts):
         idata = pm.sample(1000, tune=1000, chains=4, random_seed=11, target_accept=0.999,
                           max_treedepth=11, progressbar=False)
     names = {n: (n, ()) for n in ("Intercept", "Intercept_sigma")}
