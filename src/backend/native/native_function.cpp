@@ -1,5 +1,6 @@
 #include "backend/native/native_function.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "backend/native/lowering.hpp"
@@ -63,7 +64,11 @@ NativeFunction::NativeFunction(std::shared_ptr<const CompiledProgram> program)
     : program_(std::move(program)) {
   for (const Tensor& constant : program_->large_constants) constants_.push_back(constant.bytes());
   const std::size_t bytes = static_cast<std::size_t>(program_->arena_bytes) + kArenaAlignment;
-  arena_storage_ = std::make_unique<unsigned char[]>(bytes);
+  // Temporaries share arena storage by lifetime, so none may rely on starting at zero; filling
+  // it with NaN bytes (all bits set) makes any read before a write fail the first call loudly
+  // instead of the next one quietly.
+  arena_storage_ = std::make_unique_for_overwrite<unsigned char[]>(bytes);
+  std::fill_n(arena_storage_.get(), bytes, static_cast<unsigned char>(0xff));
   auto address = reinterpret_cast<std::uintptr_t>(arena_storage_.get());
   arena_ = arena_storage_.get() + (kArenaAlignment - address % kArenaAlignment) % kArenaAlignment;
 }

@@ -1,5 +1,7 @@
 #include "backend/native/render_cpp.hpp"
 
+#include "backend/native/arena_plan.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -100,16 +102,14 @@ class Renderer {
   }
 
  private:
+  // This function's temporaries get a region of the arena after those planned so far (a loop
+  // body or callback runs while its caller's temporaries are live); inside it, temporaries whose
+  // lifetimes do not overlap share storage.
   void plan_arena() {
     std::int64_t& arena_bytes = unit_.result.arena_bytes;
-    offsets_.assign(program_.buffers.size(), -1);
-    for (std::size_t id = 0; id < program_.buffers.size(); ++id) {
-      const Buffer& b = program_.buffers[id];
-      if (b.role != Buffer::Role::temporary || b.alias_of >= 0) continue;
-      offsets_[id] = arena_bytes;
-      const std::int64_t bytes = b.size() * static_cast<std::int64_t>(dtype_size(b.dtype));
-      arena_bytes += (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-    }
+    ArenaPlan plan = native::plan_arena(program_, arena_bytes, kArenaAlignment);
+    offsets_ = std::move(plan.offsets);
+    arena_bytes = plan.end;
   }
 
   std::string declare_buffers() {
