@@ -126,7 +126,7 @@ const std::vector<Phase>& phases() {
   static const std::vector<Phase> list = {
       {"canonicalize", canonicalize_rules()},
       {"stabilize", stabilize_rules()},
-      {"specialize", specialize_rules()},
+      {"specialize", specialize_rules(), merge_column_sums, {kColumnSumRule}},
       fuse_phase(),
   };
   return list;
