@@ -114,6 +114,13 @@ std::vector<NodePtr> run_rules(const std::vector<NodePtr>& outputs, const Phase&
               std::to_string(kMaxSweeps) + " sweeps; its rules undo each other");
 }
 
+// The specialize phase's whole-graph passes, in order.
+std::vector<NodePtr> specialize_passes(const std::vector<NodePtr>& outputs,
+                                       const RewriteOptions& options,
+                                       std::map<std::string, int>& hits) {
+  return share_softplus_sigmoid_exp(merge_column_sums(outputs, options, hits), options, hits);
+}
+
 }  // namespace
 
 std::vector<NodePtr> run_phase(const std::vector<NodePtr>& outputs, const Phase& phase,
@@ -126,7 +133,7 @@ const std::vector<Phase>& phases() {
   static const std::vector<Phase> list = {
       {"canonicalize", canonicalize_rules()},
       {"stabilize", stabilize_rules()},
-      {"specialize", specialize_rules()},
+      {"specialize", specialize_rules(), specialize_passes, {kColumnSumRule, kSharedExpRule}},
       fuse_phase(),
   };
   return list;

@@ -41,6 +41,21 @@ std::vector<Rule> stabilize_rules();     // stabilize.cpp
 std::vector<Rule> specialize_rules();    // specialize.cpp
 Phase fuse_phase();                      // fuse.cpp
 
+// column_sums.cpp: the specialize phase's pass, sums of scalar * data-column terms -> one
+// matrix-vector product; counts hits under kColumnSumRule.
+inline constexpr const char* kColumnSumRule =
+    "sum of b_k * x_k over data columns x_k -> matmul(X, b)";
+std::vector<NodePtr> merge_column_sums(const std::vector<NodePtr>& outputs,
+                                       const RewriteOptions& options,
+                                       std::map<std::string, int>& hits);
+
+// shared_exp.cpp: the specialize phase's second pass, softplus(x) and sigmoid(x) of one x from
+// one exp(-|x|); counts hits under kSharedExpRule.
+inline constexpr const char* kSharedExpRule = "softplus(x) and sigmoid(x) -> one exp(-|x|) shared";
+std::vector<NodePtr> share_softplus_sigmoid_exp(const std::vector<NodePtr>& outputs,
+                                                const RewriteOptions& options,
+                                                std::map<std::string, int>& hits);
+
 // Rewrites `outputs` with one phase's rules until no rule fires, then runs its pass if it has one;
 // counts hits per rule.
 std::vector<NodePtr> run_phase(const std::vector<NodePtr>& outputs, const Phase& phase,

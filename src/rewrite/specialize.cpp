@@ -159,6 +159,21 @@ Expr sum_of_products_to_dot(const Expr& e) {
   return if_same_type(e, dot(a, b));
 }
 
+// sum_to(a * b) down to a scalar, of 1-d a and b of one length: how reverse mode writes the
+// gradient of a scalar coefficient times a vector (b * x_k in a regression). The fused reduction
+// it would otherwise become adds in strict order, one dependent add per element; the library dot
+// does not wait on each add. Short vectors stay: there the library call costs more than the loop.
+constexpr std::int64_t kMinDotLength = 64;
+
+Expr scalar_sum_to_of_products_to_dot(const Expr& e) {
+  if (e->op_name() != "sum_to" || e.rank() != 0 || e->input(0)->op_name() != "mul") return {};
+  const Expr product = e->input(0);
+  const Expr a = product->input(0), b = product->input(1);
+  if (a.rank() != 1 || !static_shapes(a, b) || a.shape() != b.shape()) return {};
+  if (a.shape()[0] < kMinDotLength) return {};
+  return if_same_type(e, dot(a, b));
+}
+
 // sum(m * v, axis=-1) of a (batch of) matrix m (..., r, n) and a vector v (n,), in either order.
 Expr matrix_vector_sum_to_matmul(const Expr& e) {
   const auto axes = summed_product_axes(e);
@@ -210,6 +225,7 @@ std::vector<Rule> specialize_rules() {
       {"x*x -> square(x)", self_product},
       {"x*-1 -> -x", multiply_by_minus_one},
       {"sum(a*b) -> dot(a, b) for 1-d a, b", sum_of_products_to_dot},
+      {"sum_to(a*b, scalar) -> dot(a, b) for 1-d a, b", scalar_sum_to_of_products_to_dot},
       {"sum(m*v, axis=-1) -> matmul(m, v)", matrix_vector_sum_to_matmul},
       {"sum(a[:, None]*m, axis=0) -> matmul(a, m)", column_matrix_sum_to_matmul},
   };

@@ -310,6 +310,34 @@ TEST(Specialize, SumOfProductsIsDot) {
       1e-5);
 }
 
+// Reverse mode's gradient of a scalar times a vector: sum_to(g * x) down to the scalar's shape.
+TEST(Specialize, ScalarSumToOfProductsIsDot) {
+  std::mt19937_64 rng(12);
+  const std::string rule = "sum_to(a*b, scalar) -> dot(a, b) for 1-d a, b";
+  auto build = [](const Exprs& x) { return sum_to_like(x[0] * exp(x[1]), x[2]); };
+  const std::vector<Tensor> points = {random_tensor({100}, rng), random_tensor({100}, rng),
+                                      Tensor::scalar(0.5)};
+  auto outcome = expect_rule_preserves_values(kPhase, rule, build, points, kReorderedSum);
+  EXPECT_TRUE(contains_op(outcome.rewritten, "matmul")) << print_graph(outcome.rewritten);
+  EXPECT_FALSE(contains_op(outcome.rewritten, "sum_to")) << print_graph(outcome.rewritten);
+  // Independent of the rewrite: the sum by a hand loop.
+  const Tensor value = testing::evaluate_builder(build, points);
+  double expected = 0.0;
+  for (std::int64_t i = 0; i < 100; ++i) expected += points[0].at(i) * std::exp(points[1].at(i));
+  EXPECT_NEAR(value.at(0), expected, 1e-12 * (1.0 + std::abs(expected)));
+
+  Expr scalar = input("s", {DType::float64, {}});
+  Expr row = input("row", {DType::float64, {1}});
+  // Too short for a library call to pay, summed to a (1,) shape rather than a scalar, and a
+  // product that broadcasts a length-1 operand.
+  expect_no_rewrite(
+      sum_to_like(input("a", {DType::float64, {8}}) * input("b", {DType::float64, {8}}), scalar),
+      rule, "sum_to");
+  Expr long_a = input("long_a", {DType::float64, {100}});
+  expect_no_rewrite(sum_to_like(long_a * exp(long_a), row), rule, "sum_to");
+  expect_no_rewrite(sum_to_like(long_a * row, scalar), rule, "sum_to");
+}
+
 TEST(Specialize, MatrixVectorSumIsMatmul) {
   std::mt19937_64 rng(9);
   const std::string rule = "sum(m*v, axis=-1) -> matmul(m, v)";
