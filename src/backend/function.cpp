@@ -3,7 +3,6 @@
 
 #include "hypatia/function.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -32,7 +31,7 @@ class Function::Impl {
   // The pool large loops of a call run on (none for one thread); each copy has its own, so
   // copies called from different threads (a sampler's chains) do not queue behind each other.
   void use_threads(int count) {
-    threads = std::max(count, 1);
+    threads = count;
     pool.reset(hr_thread_pool_create(threads));
   }
 
@@ -116,6 +115,10 @@ Function::Function(std::vector<NodePtr> inputs, std::vector<NodePtr> outputs,
   for (const NodePtr& in : inputs) {
     if (!is_input(*in))
       throw Error("Function: '" + in->op_name() + "' given as an input is not an input node");
+  }
+  if (options.threads < 1) {
+    throw Error("Function: CompileOptions::threads must be at least 1; got " +
+                std::to_string(options.threads));
   }
   std::vector<NodePtr> graph = options.optimize ? optimize(outputs, options.rewrite) : outputs;
   if (options.backend == Backend::interp) {

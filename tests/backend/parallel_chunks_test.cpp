@@ -152,6 +152,27 @@ TEST(ParallelChunks, LargeSumsAndProductsRunInChunks) {
             std::string::npos);
 }
 
+TEST(ParallelChunks, ThreadCountBelowOneIsAnError) {
+  const Expr theta = input("theta", {DType::float64, {2}});
+  try {
+    LogpGrad logp_grad(theta, sum(square(theta)), {.threads = 0});
+    FAIL() << "threads = 0 was accepted";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("threads must be at least 1; got 0"),
+              std::string::npos)
+        << error.what();
+  }
+  SampleOptions options;
+  options.threads_per_chain = -2;
+  EXPECT_THROW(resolved_threads_per_chain(options), Error);
+  options.threads_per_chain = 0;
+  options.cores = 8;
+  options.chains = 3;
+  EXPECT_EQ(resolved_threads_per_chain(options), 2);  // 8 cores / 3 chains
+  options.chains = 16;
+  EXPECT_EQ(resolved_threads_per_chain(options), 1);
+}
+
 // A short NUTS run of the same regression: the draws are identical with 1 and 2 threads.
 TEST(ParallelChunks, NutsDrawsIdenticalForOneAndTwoThreads) {
   const LogisticData data = generate(37);
