@@ -152,6 +152,12 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       ->capture_default_str()
       ->check(integer_in(0, max_chains));
   sample
+      ->add_option("--threads-per-chain", options.threads_per_chain,
+                   "Threads each chain's log density uses on large data; the draws do not depend "
+                   "on it (0: the cores divided among the chains)")
+      ->capture_default_str()
+      ->check(integer_in(0, 1024));
+  sample
       ->add_option("--target-accept", options.target_accept,
                    "NUTS target acceptance (default: the model's, usually 0.8)")
       ->check(CLI::Range(0.05, 0.999));

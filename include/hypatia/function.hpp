@@ -23,6 +23,10 @@ struct CompileOptions {
   RewriteOptions rewrite = {};
   std::vector<std::string> compiler_flags = {};  // native: empty means -O3 -march=native ...
   std::string cache_dir = {};                    // native: empty means $XDG_CACHE_HOME/hypatia
+  // Threads one call may use: loops over many rows run in fixed-size chunks on a pool of this
+  // many threads and combine in chunk order, so results are the same bits for any value. Not part
+  // of the compiled code (or its cache key).
+  int threads = 1;
 };
 
 struct CompileInfo {

@@ -72,7 +72,13 @@ struct SampleOptions {
   // conditional probabilities, stored as "lp_<name>" (log probabilities, one axis more, dim
   // "<name>_value"). One variable for now.
   std::vector<std::string> marginalize = {};
+  // Threads each chain's log density and gradient may use (CompileOptions::threads); the draws do
+  // not depend on it. 0: the cores (or hardware threads) divided among the chains, at least 1.
+  int threads_per_chain = 0;
 };
+
+// The threads per chain options.threads_per_chain asks for, with 0 resolved as it says.
+int resolved_threads_per_chain(const SampleOptions& options);
 
 // The compound steps sample() runs for `model` with options.steps (PyMC's assignment rules, see
 // SampleOptions::steps), with their blocks in the model's flat layout; `elementwise` marks the

@@ -125,8 +125,13 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
            nuts: Optional[dict] = None, jitter_max_retries: int = 10, keep_warning_stat: bool = False,
            callback=None, mp_ctx=None, blas_cores=None, compile_kwargs=None,
            progressbar_theme=None, trace=None, backend: str = "native",
-           marginalize: Optional[Sequence[Any]] = None, **kwargs):
-    """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments)."""
+           marginalize: Optional[Sequence[Any]] = None, threads_per_chain: Optional[int] = None,
+           **kwargs):
+    """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments).
+
+    threads_per_chain (Hypatia's own): threads each chain's log density and gradient use on large
+    data; the draws do not depend on it. None: the cores divided among the chains, at least 1.
+    """
     global _said_nuts_sampler
     context = modelcontext(model)
     model = context.root  # a child model samples the joint model of its tree
@@ -209,7 +214,8 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
                        threading.current_thread() is threading.main_thread(),
                        progress_callback(progressbar), save_warmup=record_warmup,
                        initial_inverse_metric=initial_inverse_metric, steps=steps,
-                       marginalize=marginalized)
+                       marginalize=marginalized,
+                       threads_per_chain=_threads_per_chain(threads_per_chain))
     seconds = time.perf_counter() - start
     if compound:
         _log.info("CompoundStep\n" + "\n".join(
@@ -238,6 +244,17 @@ def _check_observed_fit(model: Model) -> None:
         raise ValueError(f"pm.sample(): pm.set_data changed the data's shape, and the observed values of "
                          f"{names} no longer fit it; give them new observed values of the new shape "
                          "(observed=pm.Data(...) and pm.set_data) before sampling again")
+
+
+def _threads_per_chain(threads_per_chain: Optional[int]) -> int:
+    """The engine's setting: 0 asks for its default (the cores divided among the chains)."""
+    if threads_per_chain is None:
+        return 0
+    if isinstance(threads_per_chain, bool) or int(threads_per_chain) != threads_per_chain \
+            or threads_per_chain < 1:
+        raise ValueError(f"pm.sample(): threads_per_chain must be a positive integer or None; "
+                         f"got {threads_per_chain!r}")
+    return int(threads_per_chain)
 
 
 def _check_idata_kwargs(idata_kwargs: dict) -> None:

@@ -9,12 +9,17 @@
 #include "backend/native/native_function.hpp"
 #include "hypatia/error.hpp"
 #include "hypatia/interpreter.hpp"
+#include "hypatia_parallel.h"
 
 namespace hypatia {
 
 std::string_view backend_name(Backend backend) {
   return backend == Backend::interp ? "interp" : "native";
 }
+
+struct ThreadPoolDeleter {
+  void operator()(hr_thread_pool* pool) const { hr_thread_pool_destroy(pool); }
+};
 
 class Function::Impl {
  public:
@@ -23,10 +28,19 @@ class Function::Impl {
   virtual std::vector<Tensor> run(const std::vector<Tensor>& inputs) = 0;
   virtual std::unique_ptr<Impl> copy() const = 0;
 
+  // The pool large loops of a call run on (none for one thread); each copy has its own, so
+  // copies called from different threads (a sampler's chains) do not queue behind each other.
+  void use_threads(int count) {
+    threads = count;
+    pool.reset(hr_thread_pool_create(threads));
+  }
+
   std::vector<NodePtr> inputs;
   std::vector<NodePtr> outputs;
   Backend backend = Backend::interp;
   CompileInfo info;
+  int threads = 1;
+  std::unique_ptr<hr_thread_pool, ThreadPoolDeleter> pool;
 };
 
 namespace {
@@ -35,6 +49,7 @@ class InterpreterImpl : public Function::Impl {
  public:
   explicit InterpreterImpl(const std::vector<NodePtr>& in, const std::vector<NodePtr>& out)
       : interpreter_(in, out) {}
+  explicit InterpreterImpl(const Interpreter& interpreter) : interpreter_(interpreter) {}
 
   std::vector<Tensor> run(const std::vector<Tensor>& values) override {
     return interpreter_.run(values);
@@ -53,7 +68,15 @@ class InterpreterImpl : public Function::Impl {
     }
   }
 
-  std::unique_ptr<Impl> copy() const override { return std::make_unique<InterpreterImpl>(*this); }
+  std::unique_ptr<Impl> copy() const override {
+    auto other = std::make_unique<InterpreterImpl>(interpreter_);
+    other->inputs = inputs;
+    other->outputs = outputs;
+    other->backend = backend;
+    other->info = info;
+    other->use_threads(threads);
+    return other;
+  }
 
  private:
   Interpreter interpreter_;
@@ -76,6 +99,7 @@ class NativeImpl : public Function::Impl {
     other->outputs = outputs;
     other->backend = backend;
     other->info = info;
+    other->use_threads(threads);
     return other;
   }
 
@@ -92,6 +116,10 @@ Function::Function(std::vector<NodePtr> inputs, std::vector<NodePtr> outputs,
     if (!is_input(*in))
       throw Error("Function: '" + in->op_name() + "' given as an input is not an input node");
   }
+  if (options.threads < 1) {
+    throw Error("Function: CompileOptions::threads must be at least 1; got " +
+                std::to_string(options.threads));
+  }
   std::vector<NodePtr> graph = options.optimize ? optimize(outputs, options.rewrite) : outputs;
   if (options.backend == Backend::interp) {
     impl_ = std::make_unique<InterpreterImpl>(inputs, graph);
@@ -105,6 +133,7 @@ Function::Function(std::vector<NodePtr> inputs, std::vector<NodePtr> outputs,
   impl_->inputs = std::move(inputs);
   impl_->outputs = std::move(outputs);
   impl_->backend = options.backend;
+  impl_->use_threads(options.threads);
   impl_->info.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -115,9 +144,11 @@ Function::Function(Function&&) noexcept = default;
 Function& Function::operator=(Function&&) noexcept = default;
 
 std::vector<Tensor> Function::operator()(const std::vector<Tensor>& values) {
+  const ThreadPoolScope scope(impl_->pool.get());
   return impl_->run(values);
 }
 void Function::call(const void* const* inputs, void* const* outputs) {
+  const ThreadPoolScope scope(impl_->pool.get());
   impl_->call(inputs, outputs);
 }
 Function Function::copy() const {

@@ -100,6 +100,8 @@ void lower_reduction(const NodePtr& node, const Subgraph& body, native::Lowering
   accumulate.extents = shape;
   accumulate.body.push_back({accumulator, reduced_index(shape, axes), expression.build(argument),
                              reduction_update(root->op_name())});
+  // A float sum may run in chunks of rows, in the sum kernel's order (see slice_total).
+  accumulate.parallel_rows = root->op_name() == "sum" && accumulator_dtype == DType::float64;
   lowering.emit(std::move(accumulate));
   if (accumulator != out) native::emit_copy(lowering, out, accumulator);
 }
@@ -119,6 +121,7 @@ void lower_fused(const NodePtr& node, native::Lowering& lowering) {
   nest.extents = node->shape();
   nest.body.push_back(
       {out, native::broadcast_index(node->shape(), node->rank()), expression.build(root)});
+  nest.parallel_rows = true;  // each row writes its own elements
   lowering.emit(std::move(nest));
 }
 

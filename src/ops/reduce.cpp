@@ -21,7 +21,8 @@ template <typename T, typename ReduceSlice>
 void reduce_slices(const Tensor& x, const ReductionLayout& layout, Tensor& out,
                    ReduceSlice&& reduce) {
   layout.for_each_slice([&](std::int64_t o, std::int64_t start) {
-    write_element(out, o, reduce(Slice<T>(x, start, layout.slice_offsets())));
+    write_element(out, o,
+                  reduce(Slice<T>(x, start, layout.slice_offsets(), layout.chunk_elements())));
   });
 }
 
@@ -38,11 +39,7 @@ std::int64_t extremum_index(const Slice<T>& slice, Beats beats) {
   return best;
 }
 
-constexpr auto slice_sum = []<typename T>(const Slice<T>& slice) {
-  T total = 0;
-  for (std::int64_t r = 0; r < slice.size(); ++r) total = wrapping_add(total, slice[r]);
-  return total;
-};
+constexpr auto slice_sum = []<typename T>(const Slice<T>& slice) { return slice_total(slice); };
 
 constexpr auto slice_prod = []<typename T>(const Slice<T>& slice) {
   T total = 1;
@@ -208,6 +205,13 @@ BufferId emit_fold(native::Lowering& lowering, const NativeReduction& r, BufferI
   lowering.emit(
       fill(lowering, acc, [&](const native::Index&) { return native::literal(identity, type); }));
   const native::Index at = r.output_index();
+  if (combine == native_add && type == DType::float64) {
+    // A float sum may run in chunks of rows, in slice_total's order (LoopNest::parallel_rows).
+    native::LoopNest pass = r.pass({{acc, at, r.x_element(), Statement::Update::add}});
+    pass.parallel_rows = true;
+    lowering.emit(std::move(pass));
+    return acc;
+  }
   lowering.emit(r.pass({{acc, at, combine(native::load(acc, at, type), r.x_element(), type)}}));
   return acc;
 }

@@ -76,6 +76,10 @@ ReductionLayout::ReductionLayout(const Shape& shape, const std::vector<int>& axe
     }
     slice_offsets_ = std::move(next);
   }
+  const bool reduces_rows = !shape.empty() && std::find(axes.begin(), axes.end(), 0) != axes.end();
+  if (reduces_rows && shape[0] >= HR_PARALLEL_MIN_ROWS) {
+    chunk_elements_ = HR_CHUNK_ROWS * (inner_size() / shape[0]);
+  }
 }
 
 std::int64_t ReductionLayout::slice_start(std::int64_t o) const {

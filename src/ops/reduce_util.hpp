@@ -2,6 +2,7 @@
 
 // Axis bookkeeping and the one loop shape shared by the reductions and the cumulative ops.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -11,6 +12,7 @@
 #include "backend/native/lowering.hpp"
 #include "hypatia/node.hpp"
 #include "hypatia/ops/reduce.hpp"
+#include "hypatia_runtime.h"
 
 namespace hypatia::ops {
 
@@ -38,6 +40,9 @@ class ReductionLayout {
   std::int64_t inner_size() const { return static_cast<std::int64_t>(slice_offsets_.size()); }
   const std::vector<std::int64_t>& slice_offsets() const { return slice_offsets_; }
   std::int64_t slice_start(std::int64_t o) const;
+  // Elements of a slice that one chunk of rows holds when the native backend runs the reduction's
+  // pass in chunks (axis 0 reduced over at least HR_PARALLEL_MIN_ROWS rows), else 0.
+  std::int64_t chunk_elements() const { return chunk_elements_; }
 
   // Calls visit(o, start) for every slice.
   template <typename Visit>
@@ -53,6 +58,7 @@ class ReductionLayout {
   std::vector<Dim> kept_dims_;
   std::vector<std::int64_t> slice_offsets_;
   std::int64_t outer_size_ = 1;
+  std::int64_t chunk_elements_ = 0;
 };
 
 // Element access in the type a kernel computes with: int64 for integer and boolean tensors (exact
@@ -83,9 +89,11 @@ template <typename T>
 class Slice {
  public:
   using value_type = T;
-  Slice(const Tensor& x, std::int64_t start, const std::vector<std::int64_t>& offsets)
-      : x_(x), start_(start), offsets_(offsets) {}
+  Slice(const Tensor& x, std::int64_t start, const std::vector<std::int64_t>& offsets,
+        std::int64_t chunk_elements = 0)
+      : x_(x), start_(start), offsets_(offsets), chunk_elements_(chunk_elements) {}
   std::int64_t size() const { return static_cast<std::int64_t>(offsets_.size()); }
+  std::int64_t chunk_elements() const { return chunk_elements_; }  // see ReductionLayout
   T operator[](std::int64_t r) const { return read_element<T>(x_, start_ + offsets_[r]); }
   std::int64_t flat_index(std::int64_t r) const { return start_ + offsets_[r]; }
 
@@ -93,6 +101,7 @@ class Slice {
   const Tensor& x_;
   std::int64_t start_;
   const std::vector<std::int64_t>& offsets_;
+  std::int64_t chunk_elements_;
 };
 
 // Calls fn.template operator()<T>() with T = int64 for integer and boolean dtypes, double else.
@@ -119,6 +128,23 @@ T wrapping_mul(T a, T b) {
   } else {
     return a * b;
   }
+}
+
+// The sum of a slice in the native backend's order (LoopNest::parallel_rows): when the slice is
+// cut into chunks of rows, a running sum per chunk, and the chunks' sums added in chunk order to
+// a running total; else one running sum. The same bits for any number of threads.
+template <typename T>
+T slice_total(const Slice<T>& slice) {
+  const std::int64_t size = slice.size();
+  const std::int64_t step = slice.chunk_elements() > 0 ? slice.chunk_elements() : size;
+  T total = 0;  // 0 + the one running sum of an unchunked slice is that sum, bit for bit
+  for (std::int64_t begin = 0; begin < size; begin += step) {
+    const std::int64_t end = std::min(begin + step, size);
+    T partial = 0;
+    for (std::int64_t r = begin; r < end; ++r) partial = wrapping_add(partial, slice[r]);
+    total = wrapping_add(total, partial);
+  }
+  return total;
 }
 
 template <typename T>

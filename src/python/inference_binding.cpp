@@ -128,8 +128,10 @@ py::dict run_sample(const Model& model, const std::string& sampler, std::int64_t
                     const std::string& backend, bool handle_interrupt,
                     const py::object& progress_callback, const std::string& smc_kernel,
                     bool save_warmup, const std::vector<double>& initial_inverse_metric,
-                    const py::list& steps, const std::vector<std::string>& marginalize) {
+                    const py::list& steps, const std::vector<std::string>& marginalize,
+                    int threads_per_chain) {
   SampleOptions options;
+  options.threads_per_chain = threads_per_chain;
   options.steps = step_assignments(steps);
   options.marginalize = marginalize;
   if (sampler == "nuts") {
@@ -241,7 +243,8 @@ void bind_inference(py::module_& m) {
         py::arg("init_radius"), py::arg("backend"), py::arg("handle_interrupt"),
         py::arg("progress_callback") = py::none(), py::arg("smc_kernel") = "IMH",
         py::arg("save_warmup") = false, py::arg("initial_inverse_metric") = std::vector<double>{},
-        py::arg("steps") = py::list(), py::arg("marginalize") = std::vector<std::string>{});
+        py::arg("steps") = py::list(), py::arg("marginalize") = std::vector<std::string>{},
+        py::arg("threads_per_chain") = 0);
   m.def("sample_prior_predictive",
         [](const Model& model, std::int64_t draws, std::uint64_t seed, const std::string& backend) {
           InferenceData data;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <sstream>
+#include <thread>
 
 #include "hypatia/error.hpp"
 #include "hypatia/interpreter.hpp"
@@ -259,6 +260,20 @@ Group constrained_draws(CompiledModel& compiled, const std::vector<double>& flat
   return group;
 }
 
+int resolved_threads_per_chain(const SampleOptions& options) {
+  if (options.threads_per_chain < 0) {
+    throw Error(
+        "sample: threads_per_chain must be at least 1 (or 0 for the cores divided among "
+        "the chains); got " +
+        std::to_string(options.threads_per_chain));
+  }
+  if (options.threads_per_chain > 0) return options.threads_per_chain;
+  const int cores = options.cores > 0
+                        ? options.cores
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, options.chains));
+}
+
 InferenceData sample(const Model& model, const SampleOptions& options) {
   // Refused up front: a run whose result cannot fit would grow until the OOM killer ends it.
   const double needed = estimate_sample_bytes(model, options);
@@ -276,7 +291,8 @@ InferenceData sample(const Model& model, const SampleOptions& options) {
         gigabytes(limit) + "; ask for fewer chains or draws");
   }
   if (options.log_likelihood) require_observed_variable(model);
-  auto compiled = model.compile({.backend = options.backend});
+  auto compiled =
+      model.compile({.backend = options.backend, .threads = resolved_threads_per_chain(options)});
   if (!options.marginalize.empty()) {
     InferenceData data = sample_marginalized(model, *compiled, options);
     add_settings(data, options);

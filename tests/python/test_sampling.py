@@ -372,3 +372,22 @@ def test_total_size_scales_the_minibatch_likelihood(rng):
     point = {"mu": np.array(0.3)}
     expected = st.norm(0, 5).logpdf(0.3) + 100.0 * st.norm(0.3, 1.0).logpdf(batch).sum()
     assert model.compile_logp()(point) == pytest.approx(expected, rel=1e-12)
+
+
+def test_threads_per_chain_does_not_change_the_draws(rng):
+    # 20,000 rows: the log density's sums and the design matrix products run in chunks of rows,
+    # on one or two threads; the chunks combine in a fixed order, so the draws are the same bits.
+    x = rng.normal(size=(20_000, 3))
+    y = (rng.uniform(size=20_000) < 1 / (1 + np.exp(-(0.3 + x @ [0.5, -0.2, 0.1])))).astype(float)
+    with pm.Model():
+        alpha = pm.Normal("alpha", 0.0, 2.0)
+        beta = pm.Normal("beta", 0.0, 1.0, shape=3)
+        pm.Bernoulli("y", logit_p=alpha + pm.math.dot(x, beta), observed=y)
+        one = pm.sample(15, tune=15, chains=1, random_seed=3, progressbar=False,
+                        threads_per_chain=1)
+        two = pm.sample(15, tune=15, chains=1, random_seed=3, progressbar=False,
+                        threads_per_chain=2)
+        with pytest.raises(ValueError, match="threads_per_chain must be a positive integer"):
+            pm.sample(5, tune=5, chains=1, progressbar=False, threads_per_chain=0)
+    np.testing.assert_array_equal(one.posterior["beta"].values, two.posterior["beta"].values)
+    np.testing.assert_array_equal(one.posterior["alpha"].values, two.posterior["alpha"].values)

@@ -22,6 +22,11 @@ out=$("$hypatia" sample eight_schools --backend gpu 2>&1) && fail "unknown backe
 grep -q "gpu" <<<"$out" || fail "unknown backend message: $out"
 
 "$hypatia" sample --help | grep -q -- "--backend" || fail "sample --help lacks --backend"
+"$hypatia" sample --help | grep -q -- "--threads-per-chain" ||
+  fail "sample --help lacks --threads-per-chain"
+out=$("$hypatia" sample eight_schools --threads-per-chain -1 2>&1) &&
+  fail "--threads-per-chain -1 exited zero"
+grep -q -- "--threads-per-chain" <<<"$out" || fail "--threads-per-chain -1 message: $out"
 
 out=$("$hypatia" sample eight_schools --chains 2 --draws 150 --tune 150 --seed 4 -q \
   -o "$scratch/es.nc" --csv "$scratch/es.csv") || fail "sample exited non-zero: $out"

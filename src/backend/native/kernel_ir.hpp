@@ -77,9 +77,17 @@ struct Statement {
 
 // Nested loops over `extents` (loop variable k ranges over extents[k], outermost first); the
 // statements run in order in the innermost body.
+// With `parallel_rows`, the emitter allows the outermost loop to run in chunks of HR_CHUNK_ROWS
+// iterations on several threads (when its extent reaches HR_PARALLEL_MIN_ROWS): every statement
+// either indexes its target with loop variable 0, writing elements no other outer iteration
+// touches, or is an `add` whose target no outer iteration owns, which then sums each chunk into
+// a partial of its own, the partials added to the target in chunk order afterwards (the
+// interpreter's sum kernels use the same order; see ops/reduce_util.hpp). No statement reads what
+// another statement of the nest writes.
 struct LoopNest {
   std::vector<std::int64_t> extents;
   std::vector<Statement> body;
+  bool parallel_rows = false;
 };
 
 struct Program;

@@ -235,6 +235,7 @@ void emit_elementwise(Lowering& lowering, BufferId out, const std::vector<Buffer
   LoopNest nest;
   nest.extents = target.shape;
   nest.body.push_back({out, broadcast_index(target.shape, rank), expression(loaded)});
+  nest.parallel_rows = true;  // each row writes its own elements
   lowering.emit(std::move(nest));
 }
 
@@ -246,6 +247,7 @@ void emit_copy(Lowering& lowering, BufferId target, BufferId source) {
   Scalar value = load(source, Index{0, {{0, 1}}, nullptr, 0}, from.dtype);
   if (from.dtype != to.dtype) value = apply("cast", "{0}", {value}, to.dtype, "{0}");
   nest.body.push_back({target, Index{0, {{0, 1}}, nullptr, 0}, value});
+  nest.parallel_rows = true;  // each element is its own row
   lowering.emit(std::move(nest));
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "hypatia/error.hpp"
+#include "hypatia_runtime.h"
 
 namespace hypatia::native {
 namespace {
@@ -110,6 +111,44 @@ class Renderer {
     ArenaPlan plan = native::plan_arena(program_, arena_bytes, kArenaAlignment);
     offsets_ = std::move(plan.offsets);
     arena_bytes = plan.end;
+    // Every chunk of a chunked nest gets its own partial of each target no row owns (after the
+    // temporaries, never shared).
+    for (const Step& step : program_.steps) {
+      const auto* nest = std::get_if<LoopNest>(&step);
+      if (nest == nullptr || !runs_in_chunks(*nest)) continue;
+      std::vector<std::int64_t>& offsets = partial_offsets_[nest];
+      for (const Statement& statement : nest->body) {
+        offsets.push_back(-1);
+        if (indexes_rows(statement)) continue;
+        if (statement.update != Statement::Update::add || statement.index.indirect) {
+          throw Error(
+              "native backend: a nest marked parallel_rows has a statement that neither "
+              "writes its own rows nor adds into a target (an emitter bug)");
+        }
+        const Buffer& target = program_.buffers.at(statement.buffer);
+        offsets.back() = reserve(hr_chunk_count(nest->extents[0]) * target.size() *
+                                 static_cast<std::int64_t>(dtype_size(target.dtype)));
+      }
+    }
+  }
+
+  // Offset of `bytes` newly reserved in the arena.
+  std::int64_t reserve(std::int64_t bytes) {
+    std::int64_t& arena_bytes = unit_.result.arena_bytes;
+    const std::int64_t offset = arena_bytes;
+    arena_bytes += (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    return offset;
+  }
+
+  static bool runs_in_chunks(const LoopNest& nest) {
+    return nest.parallel_rows && !nest.extents.empty() && nest.extents[0] >= HR_PARALLEL_MIN_ROWS;
+  }
+
+  static bool indexes_rows(const Statement& statement) {
+    for (const auto& [variable, stride] : statement.index.terms) {
+      if (variable == 0 && stride != 0) return true;
+    }
+    return false;
   }
 
   std::string declare_buffers() {
@@ -249,8 +288,9 @@ class Renderer {
   void render_assignment(const Statement& statement, std::ostringstream& out,
                          const std::string& indent) {
     const Buffer& target = program_.buffers.at(statement.buffer);
-    const std::string place =
-        "b" + std::to_string(statement.buffer) + "[" + index(statement.index) + "]";
+    const std::string base =
+        partial_target_.empty() ? "b" + std::to_string(statement.buffer) : partial_target_;
+    const std::string place = base + "[" + index(statement.index) + "]";
     const std::string value =
         convert(scalar(statement.value), statement.value->dtype, target.dtype);
     switch (statement.update) {
@@ -272,8 +312,65 @@ class Renderer {
     }
   }
 
+  // The nest's outermost loop as chunks of HR_CHUNK_ROWS iterations, run by
+  // hr_parallel_for_chunks; statements adding into a target no row owns add into the chunk's
+  // partial instead, and the partials are added to the target in chunk order afterwards.
+  void render_chunked(const LoopNest& nest, std::ostringstream& out) {
+    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
+    const std::int64_t rows = nest.extents[0], chunks = hr_chunk_count(rows);
+    out << "  {\n    auto chunk_body = [=](std::int64_t chunk) {\n"
+        << "      const std::int64_t begin = chunk * " << HR_CHUNK_ROWS << ";\n"
+        << "      const std::int64_t end = begin + " << HR_CHUNK_ROWS << " < " << rows
+        << " ? begin + " << HR_CHUNK_ROWS << " : " << rows << ";\n";
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      if (partials[s] < 0) continue;
+      const Buffer& target = program_.buffers.at(nest.body[s].buffer);
+      const std::string type = c_type(target.dtype);
+      out << "      auto* p" << s << " = (" << type << "*)(arena + " << partials[s]
+          << ") + chunk * " << target.size() << ";\n"
+          << "      for (std::int64_t j = 0; j < " << target.size() << "; ++j) p" << s
+          << "[j] = 0;\n";
+    }
+    std::string indent = "    ";
+    for (std::size_t k = 0; k < nest.extents.size(); ++k) {
+      indent += "  ";
+      const std::string first = k == 0 ? "begin" : "0";
+      const std::string last = k == 0 ? "end" : std::to_string(nest.extents[k]);
+      out << indent << "for (std::int64_t i" << k << " = " << first << "; i" << k << " < " << last
+          << "; ++i" << k << ") {\n";
+    }
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      if (partials[s] >= 0) partial_target_ = "p" + std::to_string(s);
+      render_statement(nest.body[s], out, indent + "  ");
+      partial_target_.clear();
+    }
+    for (std::size_t k = nest.extents.size(); k-- > 0;) {
+      out << indent << "}\n";
+      indent.resize(indent.size() - 2);
+    }
+    out << "    };\n    hr_parallel_for_chunks(" << chunks
+        << ", [](std::int64_t chunk, void* context) {\n"
+        << "      (*static_cast<decltype(chunk_body)*>(context))(chunk);\n"
+        << "    }, &chunk_body);\n";
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      if (partials[s] < 0) continue;
+      const Buffer& target = program_.buffers.at(nest.body[s].buffer);
+      const std::string type = c_type(target.dtype);
+      out << "    for (std::int64_t chunk = 0; chunk < " << chunks << "; ++chunk) {\n"
+          << "      const auto* partial = (const " << type << "*)(arena + " << partials[s]
+          << ") + chunk * " << target.size() << ";\n"
+          << "      for (std::int64_t j = 0; j < " << target.size() << "; ++j) b"
+          << nest.body[s].buffer << "[j] += partial[j];\n    }\n";
+    }
+    out << "  }\n";
+  }
+
   void render_step(const Step& step, std::ostringstream& out) {
     if (const auto* nest = std::get_if<LoopNest>(&step)) {
+      if (runs_in_chunks(*nest)) {
+        render_chunked(*nest, out);
+        return;
+      }
       std::string indent = "  ";
       out << indent << "{\n";
       for (std::size_t k = 0; k < nest->extents.size(); ++k) {
@@ -433,6 +530,9 @@ class Renderer {
   Unit& unit_;
   std::vector<std::int64_t> offsets_;
   std::unordered_map<const ScalarNode*, std::string> locals_;  // of the statement being rendered
+  // Per chunked nest, each statement's partials' arena offset (-1: the statement owns its rows).
+  std::unordered_map<const LoopNest*, std::vector<std::int64_t>> partial_offsets_;
+  std::string partial_target_;  // the partial the statement being rendered adds into, if any
 };
 
 }  // namespace

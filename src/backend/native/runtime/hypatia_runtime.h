@@ -202,3 +202,21 @@ double hr_polya_gamma_logpdf(double h, double x);
 double hr_polya_gamma_logpdf_grad_h(double h, double x);
 double hr_polya_gamma_logpdf_grad_x(double h, double x);
 }
+
+// Parallel chunks (runtime/parallel.cpp). A loop over a large extent runs as chunks of
+// HR_CHUNK_ROWS outer iterations; the chunk size is a constant, never derived from the thread
+// count, so each chunk computes the same bits whichever thread runs it, and reductions combine
+// the chunks' partial results in chunk order afterwards. Loops shorter than HR_PARALLEL_MIN_ROWS
+// stay one plain loop.
+#define HR_CHUNK_ROWS 4096
+#define HR_PARALLEL_MIN_ROWS (2 * HR_CHUNK_ROWS)
+inline std::int64_t hr_chunk_count(std::int64_t rows) {
+  return (rows + HR_CHUNK_ROWS - 1) / HR_CHUNK_ROWS;
+}
+extern "C" {
+typedef void (*hr_chunk_function)(std::int64_t chunk, void* context);
+// Calls chunk(c, context) for c in [0, chunks), on the calling thread's pool (see
+// hr_thread_pool_enter in hypatia_parallel.h) or one after another without one. The calls write
+// disjoint memory; their order of execution is unspecified.
+void hr_parallel_for_chunks(std::int64_t chunks, hr_chunk_function chunk, void* context);
+}

@@ -12,6 +12,7 @@
 // matrix size.
 
 #include "hypatia_linalg.h"
+#include "hypatia_runtime.h"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -444,9 +445,69 @@ bool uses_blocked_product(Index m, Index n, Index k) {
   return k > 1 && m + n + k >= kCoefficientProductBelow && m > 1 && n > 1;
 }
 
+// Rows [begin, begin + count) of a row-major view.
+ConstMatrixView rows_of(const ConstMatrixView& m, Index begin, Index count) {
+  return ConstMatrixView(m.data() + begin * m.outerStride(), count, m.cols(),
+                         Eigen::OuterStride<>(m.outerStride()));
+}
+
+Index chunk_length(Index rows, std::int64_t chunk) {
+  return std::min<Index>(HR_CHUNK_ROWS, rows - chunk * HR_CHUNK_ROWS);
+}
+
+// Calls body(chunk) for every chunk of `rows` rows through hr_parallel_for_chunks.
+template <typename Body>
+void for_each_chunk(Index rows, Body body) {
+  hr_parallel_for_chunks(
+      hr_chunk_count(rows),
+      [](std::int64_t chunk, void* context) { (*static_cast<Body*>(context))(chunk); }, &body);
+}
+
+// Products over many rows run in chunks of HR_CHUNK_ROWS rows (see hr_parallel_for_chunks): a
+// matrix times a vector, row chunks of the result; a row vector times a matrix (a regression's
+// gradient, X^T r), one partial row per chunk of the long axis in the workspace, added in chunk
+// order. Neither depends on the thread count.
+bool chunks_rows(Index m, Index n, Index k) {
+  return n == 1 && m >= HR_PARALLEL_MIN_ROWS && k > 1;
+}
+bool chunks_inner(Index m, Index n, Index k) {
+  return m == 1 && k >= HR_PARALLEL_MIN_ROWS;
+}
+std::int64_t inner_partials_space(Index n, Index k) {
+  return hr_chunk_count(k) * n;
+}
+
+void multiply_row_chunks(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c) {
+  const Eigen::Map<const Eigen::VectorXd> vector(b.data(), b.rows());
+  for_each_chunk(a.rows(), [&](std::int64_t chunk) {
+    const Index begin = chunk * HR_CHUNK_ROWS, count = chunk_length(a.rows(), chunk);
+    Eigen::Map<Eigen::VectorXd>(c.data() + begin, count).noalias() =
+        rows_of(a, begin, count) * vector;
+  });
+}
+
+void multiply_inner_chunks(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c,
+                           double* partials) {
+  const Index n = c.cols(), k = a.cols();
+  for_each_chunk(k, [&](std::int64_t chunk) {
+    const Index begin = chunk * HR_CHUNK_ROWS, count = chunk_length(k, chunk);
+    Eigen::Map<Eigen::RowVectorXd>(partials + chunk * n, n).noalias() =
+        Eigen::Map<const Eigen::RowVectorXd>(a.data() + begin, count) * rows_of(b, begin, count);
+  });
+  Eigen::Map<Eigen::RowVectorXd> total(c.data(), n);
+  total.setZero();
+  for (std::int64_t chunk = 0; chunk < hr_chunk_count(k); ++chunk) {
+    total += Eigen::Map<const Eigen::RowVectorXd>(partials + chunk * n, n);
+  }
+}
+
 void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, double* space) {
   const Index m = c.rows(), n = c.cols(), k = a.cols();
-  if (k == 0) {
+  if (chunks_rows(m, n, k)) {
+    multiply_row_chunks(a, b, c);
+  } else if (chunks_inner(m, n, k)) {
+    multiply_inner_chunks(a, b, c, space);
+  } else if (k == 0) {
     c.setZero();
   } else if (m + n + k < kCoefficientProductBelow) {
     c.noalias() = a.lazyProduct(b);
@@ -545,7 +606,11 @@ std::int64_t scalar_block(const Layout&) {
 extern "C" void hr_linalg_matmul_workspace(const std::int64_t* ints, std::int64_t* sizes) {
   const Layout layout = parse_layout(ints, 2);
   const Index m = layout.rows[0], k = layout.cols[0], n = layout.cols[1];
-  plan(sizes, uses_blocked_product(m, n, k) ? product_panels(m, n, k).doubles() : 0);
+  if (chunks_inner(m, n, k)) {
+    plan(sizes, inner_partials_space(n, k));
+  } else {
+    plan(sizes, uses_blocked_product(m, n, k) ? product_panels(m, n, k).doubles() : 0);
+  }
 }
 
 extern "C" int hr_linalg_matmul(void* const* buffers, const std::int64_t* ints, const double*) {
