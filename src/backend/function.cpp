@@ -35,6 +35,16 @@ class Function::Impl {
     pool.reset(hr_thread_pool_create(threads));
   }
 
+  // A copy's signature, backend, compile report and thread count are this one's (its pool is
+  // its own).
+  void copy_settings_to(Impl& other) const {
+    other.inputs = inputs;
+    other.outputs = outputs;
+    other.backend = backend;
+    other.info = info;
+    other.use_threads(threads);
+  }
+
   std::vector<NodePtr> inputs;
   std::vector<NodePtr> outputs;
   Backend backend = Backend::interp;
@@ -70,11 +80,7 @@ class InterpreterImpl : public Function::Impl {
 
   std::unique_ptr<Impl> copy() const override {
     auto other = std::make_unique<InterpreterImpl>(interpreter_);
-    other->inputs = inputs;
-    other->outputs = outputs;
-    other->backend = backend;
-    other->info = info;
-    other->use_threads(threads);
+    copy_settings_to(*other);
     return other;
   }
 
@@ -95,11 +101,7 @@ class NativeImpl : public Function::Impl {
   }
   std::unique_ptr<Impl> copy() const override {
     auto other = std::make_unique<NativeImpl>(function_.program());
-    other->inputs = inputs;
-    other->outputs = outputs;
-    other->backend = backend;
-    other->info = info;
-    other->use_threads(threads);
+    copy_settings_to(*other);
     return other;
   }
 

@@ -80,18 +80,10 @@ bool contains_node(const std::vector<NodePtr>& graph, const NodePtr& wanted) {
   return std::find(nodes.begin(), nodes.end(), wanted) != nodes.end();
 }
 
-int count_op(const std::vector<NodePtr>& graph, const std::string& name) {
-  const std::vector<NodePtr> nodes = topological_order(graph);
-  return static_cast<int>(std::count_if(nodes.begin(), nodes.end(), [&name](const NodePtr& node) {
-    return node->op_name() == name;
-  }));
-}
+using testing::count_op;
 
 int hits(const RewriteReport& report) {
-  const auto phase = report.hits.find("specialize");
-  if (phase == report.hits.end()) return 0;
-  const auto rule = phase->second.find(kRule);
-  return rule == phase->second.end() ? 0 : rule->second;
+  return testing::rule_hits(report, "specialize", kRule);
 }
 
 struct Regression {

@@ -46,4 +46,18 @@ RewriteOutcome expect_rule_preserves_values(const std::string& phase, const std:
   return outcome;
 }
 
+int count_op(const std::vector<NodePtr>& graph, const std::string& name) {
+  const std::vector<NodePtr> nodes = topological_order(graph);
+  return static_cast<int>(std::count_if(nodes.begin(), nodes.end(), [&name](const NodePtr& node) {
+    return node->op_name() == name;
+  }));
+}
+
+int rule_hits(const RewriteReport& report, const std::string& phase, const std::string& rule) {
+  const auto found_phase = report.hits.find(phase);
+  if (found_phase == report.hits.end()) return 0;
+  const auto found_rule = found_phase->second.find(rule);
+  return found_rule == found_phase->second.end() ? 0 : found_rule->second;
+}
+
 }  // namespace hypatia::testing

@@ -28,4 +28,10 @@ RewriteOutcome expect_rule_preserves_values(const std::string& phase, const std:
                                             const GraphBuilder& f,
                                             const std::vector<Tensor>& points, double rtol = 1e-12);
 
+// How many nodes of `graph` (fused bodies not entered) run op `name`.
+int count_op(const std::vector<NodePtr>& graph, const std::string& name);
+
+// How many times `rule` of `phase` fired in `report`.
+int rule_hits(const RewriteReport& report, const std::string& phase, const std::string& rule);
+
 }  // namespace hypatia::testing

@@ -20,18 +20,10 @@ constexpr const char* kRule = "softplus(x) and sigmoid(x) -> one exp(-|x|) share
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-int count_op(const std::vector<NodePtr>& graph, const std::string& name) {
-  const std::vector<NodePtr> nodes = topological_order(graph);
-  return static_cast<int>(std::count_if(nodes.begin(), nodes.end(), [&name](const NodePtr& node) {
-    return node->op_name() == name;
-  }));
-}
+using testing::count_op;
 
 int hits(const RewriteReport& report) {
-  const auto phase = report.hits.find("specialize");
-  if (phase == report.hits.end()) return 0;
-  const auto rule = phase->second.find(kRule);
-  return rule == phase->second.end() ? 0 : rule->second;
+  return testing::rule_hits(report, "specialize", kRule);
 }
 
 const std::vector<double> kEdgeValues = {0.0,   -0.0,   1e-300, -1e-300, 0.5,   -0.5,  3.0,

@@ -1,7 +1,7 @@
 #include "backend/native/arena_plan.hpp"
 
 #include <algorithm>
-#include <numeric>
+#include <unordered_set>
 
 namespace hypatia::native {
 namespace {
@@ -22,6 +22,7 @@ class LifetimeRecorder {
   std::vector<std::pair<int, int>> record() {
     for (std::size_t step = 0; step < program_.steps.size(); ++step) {
       step_ = static_cast<int>(step);
+      visited_.clear();
       std::visit([this](const auto& s) { visit(s); }, program_.steps[step]);
     }
     return std::move(lifetimes_);
@@ -39,8 +40,9 @@ class LifetimeRecorder {
     }
   }
 
+  // Scalar expressions are DAGs (shared subexpressions): each node is visited once per step.
   void use(const Scalar& node) {
-    if (!node) return;
+    if (!node || !visited_.insert(node.get()).second) return;
     if (node->kind == ScalarNode::Kind::load) {
       use(node->buffer);
       use(node->index.indirect);
@@ -74,6 +76,7 @@ class LifetimeRecorder {
 
   const Program& program_;
   std::vector<std::pair<int, int>> lifetimes_;
+  std::unordered_set<const ScalarNode*> visited_;
   int step_ = 0;
 };
 
