@@ -441,6 +441,20 @@ std::pair<double, double> log_abs_det_and_sign(const ConstMatrixView& a, const S
 // column, else the blocked product; the same choices Eigen's `noalias() = A * B` makes.
 constexpr Index kCoefficientProductBelow = 20;
 
+// The tiny products' loop, each element summed over k in order with one rounding per step. Not
+// Eigen's lazyProduct: it computes the elements before the output's first aligned address with
+// scalar multiply-adds and the rest with packet FMAs, so one product gave different last bits
+// from call to call as buffers moved (a GP kernel's distances, amplified by sqrt near zero).
+void multiply_in_order(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c) {
+  for (Index i = 0; i < c.rows(); ++i) {
+    for (Index j = 0; j < c.cols(); ++j) {
+      double total = a(i, 0) * b(0, j);
+      for (Index p = 1; p < a.cols(); ++p) total += a(i, p) * b(p, j);
+      c(i, j) = total;
+    }
+  }
+}
+
 bool uses_blocked_product(Index m, Index n, Index k) {
   return k > 1 && m + n + k >= kCoefficientProductBelow && m > 1 && n > 1;
 }
@@ -510,7 +524,7 @@ void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, 
   } else if (k == 0) {
     c.setZero();
   } else if (m + n + k < kCoefficientProductBelow) {
-    c.noalias() = a.lazyProduct(b);
+    multiply_in_order(a, b, c);
   } else if (k == 1) {
     // An outer product (a gradient's a x^T, say): one multiplication per element, exactly what
     // the blocked product would compute, without zeroing C and packing panels first.
