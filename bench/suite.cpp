@@ -5,10 +5,12 @@
 // the way bench/stan/run_stan.R measures Stan's, so that bench/compare-stan.sh can set them side by
 // side (bench/stan/README.md).
 //
-// Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [MODEL ...]
+// Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--gradient-only] [MODEL ...]
 //   MODEL ...       suite names (as in bench/results/stan.json) or bundled names; default: all. The
 //                   entries of the models run replace theirs in PATH; the others are kept.
 //   --out           default bench/results/suite.json.
+//   --gradient-only only the gradient time, at one short chain's posterior mean (writes nothing);
+//                   for comparing two builds.
 //   --default-nuts  every model with NUTS's defaults (target acceptance 0.8, diagonal metric), as
 //                   Stan's side runs them, instead of the model's own (BundledModel, as `hypatia
 //                   validate` uses): shows what those settings cost.
@@ -75,6 +77,7 @@ struct Settings {
   int max_tree_depth = 10;
   std::uint64_t seed = 20240611;  // Stan's default seed in run_stan.R
   bool default_nuts = false;
+  bool gradient_only = false;  // the gradient time alone, at a short run's posterior mean
   fs::path out = "bench/results/suite.json";
   fs::path cache_root = fs::temp_directory_path() / "hypatia-suite-cache";
 };
@@ -388,6 +391,24 @@ json measure_model(const SuiteModel& suite_model, const BundledModel& bundled,
   return entry;
 }
 
+// One line per model: the gradient's median CPU time at the posterior mean of one short chain
+// (200 + 200 iterations), for comparing two builds without the full suite's sampling.
+void print_gradient_time(const SuiteModel& suite_model, const Settings& settings) {
+  const BundledModel& bundled = find_bundled_model(suite_model.bundled_name);
+  const fs::path cache_dir = settings.cache_root / suite_model.name;
+  fs::remove_all(cache_dir);
+  std::unique_ptr<CompiledModel> compiled =
+      bundled.build().compile({.backend = Backend::native, .cache_dir = cache_dir.string()});
+  fs::remove_all(cache_dir);
+  Settings short_run = settings;
+  short_run.chains = 1;
+  short_run.tune = short_run.draws = 200;
+  const SamplingRun run = run_nuts(*compiled, tuning_for(bundled, settings), short_run);
+  const GradientTimes gradient = time_gradient(*compiled, unconstrained_mean(run.result));
+  std::cout << suite_model.name << " grad_us " << gradient.cpu_us_median << " min "
+            << gradient.cpu_us_min << std::endl;
+}
+
 json run_suite_model(const SuiteModel& suite_model, const Settings& settings) {
   const BundledModel* bundled = nullptr;
   try {
@@ -560,12 +581,19 @@ int main(int argc, char** argv) {
         if (argument == "--out") settings.out = value;
       } else if (argument == "--default-nuts") {
         settings.default_nuts = true;
+      } else if (argument == "--gradient-only") {
+        settings.gradient_only = true;
       } else if (argument.starts_with("-")) {
-        std::cerr << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [MODEL ...]\n";
+        std::cerr << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] "
+                     "[--gradient-only] [MODEL ...]\n";
         return 2;
       } else {
         requested.push_back(argument);
       }
+    }
+    if (settings.gradient_only) {
+      for (const SuiteModel& model : select_models(requested)) print_gradient_time(model, settings);
+      return 0;
     }
     std::vector<json> fresh;
     json all_entries;
