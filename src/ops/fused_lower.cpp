@@ -100,8 +100,10 @@ void lower_reduction(const NodePtr& node, const Subgraph& body, native::Lowering
   accumulate.extents = shape;
   accumulate.body.push_back({accumulator, reduced_index(shape, axes), expression.build(argument),
                              reduction_update(root->op_name())});
-  // A float sum may run in chunks of rows, in the sum kernel's order (see slice_total).
+  // A float sum may run in chunks of rows and in lanes, in the sum kernel's order (see
+  // slice_total).
   accumulate.parallel_rows = root->op_name() == "sum" && accumulator_dtype == DType::float64;
+  accumulate.sum_lanes = accumulate.parallel_rows;
   lowering.emit(std::move(accumulate));
   if (accumulator != out) native::emit_copy(lowering, out, accumulator);
 }

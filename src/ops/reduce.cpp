@@ -22,7 +22,8 @@ void reduce_slices(const Tensor& x, const ReductionLayout& layout, Tensor& out,
                    ReduceSlice&& reduce) {
   layout.for_each_slice([&](std::int64_t o, std::int64_t start) {
     write_element(out, o,
-                  reduce(Slice<T>(x, start, layout.slice_offsets(), layout.chunk_elements())));
+                  reduce(Slice<T>(x, start, layout.slice_offsets(), layout.chunk_elements(),
+                                  layout.lane_run())));
   });
 }
 
@@ -206,9 +207,10 @@ BufferId emit_fold(native::Lowering& lowering, const NativeReduction& r, BufferI
       fill(lowering, acc, [&](const native::Index&) { return native::literal(identity, type); }));
   const native::Index at = r.output_index();
   if (combine == native_add && type == DType::float64) {
-    // A float sum may run in chunks of rows, in slice_total's order (LoopNest::parallel_rows).
+    // A float sum may run in chunks of rows and in lanes, in slice_total's order.
     native::LoopNest pass = r.pass({{acc, at, r.x_element(), Statement::Update::add}});
     pass.parallel_rows = true;
+    pass.sum_lanes = true;
     lowering.emit(std::move(pass));
     return acc;
   }

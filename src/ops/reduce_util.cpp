@@ -80,6 +80,11 @@ ReductionLayout::ReductionLayout(const Shape& shape, const std::vector<int>& axe
   if (reduces_rows && shape[0] >= HR_PARALLEL_MIN_ROWS) {
     chunk_elements_ = HR_CHUNK_ROWS * (inner_size() / shape[0]);
   }
+  const int last = static_cast<int>(shape.size()) - 1;
+  if (last >= 0 && std::find(axes.begin(), axes.end(), last) != axes.end() &&
+      shape.back() >= HR_SUM_LANES_MIN_RUN) {
+    lane_run_ = shape.back();
+  }
 }
 
 std::int64_t ReductionLayout::slice_start(std::int64_t o) const {

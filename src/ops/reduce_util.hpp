@@ -43,6 +43,9 @@ class ReductionLayout {
   // Elements of a slice that one chunk of rows holds when the native backend runs the reduction's
   // pass in chunks (axis 0 reduced over at least HR_PARALLEL_MIN_ROWS rows), else 0.
   std::int64_t chunk_elements() const { return chunk_elements_; }
+  // The length of the runs of consecutive elements a slice is summed in lanes over (the last
+  // axis's, when it is reduced and at least HR_SUM_LANES_MIN_RUN long), else 0; see slice_total.
+  std::int64_t lane_run() const { return lane_run_; }
 
   // Calls visit(o, start) for every slice.
   template <typename Visit>
@@ -59,6 +62,7 @@ class ReductionLayout {
   std::vector<std::int64_t> slice_offsets_;
   std::int64_t outer_size_ = 1;
   std::int64_t chunk_elements_ = 0;
+  std::int64_t lane_run_ = 0;
 };
 
 // Element access in the type a kernel computes with: int64 for integer and boolean tensors (exact
@@ -90,10 +94,15 @@ class Slice {
  public:
   using value_type = T;
   Slice(const Tensor& x, std::int64_t start, const std::vector<std::int64_t>& offsets,
-        std::int64_t chunk_elements = 0)
-      : x_(x), start_(start), offsets_(offsets), chunk_elements_(chunk_elements) {}
+        std::int64_t chunk_elements = 0, std::int64_t lane_run = 0)
+      : x_(x),
+        start_(start),
+        offsets_(offsets),
+        chunk_elements_(chunk_elements),
+        lane_run_(lane_run) {}
   std::int64_t size() const { return static_cast<std::int64_t>(offsets_.size()); }
   std::int64_t chunk_elements() const { return chunk_elements_; }  // see ReductionLayout
+  std::int64_t lane_run() const { return lane_run_; }              // see ReductionLayout
   T operator[](std::int64_t r) const { return read_element<T>(x_, start_ + offsets_[r]); }
   std::int64_t flat_index(std::int64_t r) const { return start_ + offsets_[r]; }
 
@@ -102,6 +111,7 @@ class Slice {
   std::int64_t start_;
   const std::vector<std::int64_t>& offsets_;
   std::int64_t chunk_elements_;
+  std::int64_t lane_run_;
 };
 
 // Calls fn.template operator()<T>() with T = int64 for integer and boolean dtypes, double else.
@@ -130,18 +140,39 @@ T wrapping_mul(T a, T b) {
   }
 }
 
-// The sum of a slice in the native backend's order (LoopNest::parallel_rows): when the slice is
-// cut into chunks of rows, a running sum per chunk, and the chunks' sums added in chunk order to
-// a running total; else one running sum. The same bits for any number of threads.
+// The sum of elements [begin, end) of a slice in HR_SUM_LANES lanes, element begin + j adding
+// into lane j % HR_SUM_LANES (see hr_sum_lanes).
+template <typename T>
+double lane_sum(const Slice<T>& slice, std::int64_t begin, std::int64_t end) {
+  double lanes[HR_SUM_LANES] = {};
+  for (std::int64_t r = begin; r < end; ++r) lanes[(r - begin) % HR_SUM_LANES] += slice[r];
+  return hr_sum_lanes(lanes);
+}
+
+// The sum of a slice in the native backend's order. When the slice is cut into chunks of rows
+// (LoopNest::parallel_rows), a running sum per chunk, the chunks' sums added in chunk order to a
+// running total; else one running sum. Float slices whose layout has a lane run
+// (LoopNest::sum_lanes) add each run, or each part of a run within one chunk, as one lane_sum.
+// The same bits for any number of threads and any vector width.
 template <typename T>
 T slice_total(const Slice<T>& slice) {
   const std::int64_t size = slice.size();
   const std::int64_t step = slice.chunk_elements() > 0 ? slice.chunk_elements() : size;
+  const std::int64_t run = slice.lane_run();
   T total = 0;  // 0 + the one running sum of an unchunked slice is that sum, bit for bit
   for (std::int64_t begin = 0; begin < size; begin += step) {
     const std::int64_t end = std::min(begin + step, size);
     T partial = 0;
-    for (std::int64_t r = begin; r < end; ++r) partial = wrapping_add(partial, slice[r]);
+    if constexpr (std::is_floating_point_v<T>) {
+      for (std::int64_t piece = begin; run > 0 && piece < end;) {
+        const std::int64_t piece_end = std::min(end, (piece / run + 1) * run);
+        partial += lane_sum(slice, piece, piece_end);
+        piece = piece_end;
+      }
+    }
+    if (run == 0 || !std::is_floating_point_v<T>) {
+      for (std::int64_t r = begin; r < end; ++r) partial = wrapping_add(partial, slice[r]);
+    }
     total = wrapping_add(total, partial);
   }
   return total;

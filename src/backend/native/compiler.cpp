@@ -142,10 +142,12 @@ std::optional<fs::path> precompiled_header_dir(const fs::path& cache_dir,
 
 // -ffp-contract=off: GCC would otherwise fuse a * b + c into one FMA instruction (rounded once),
 // so that generated code differed in the last bit from the interpreter (built without FMA) and
-// the same seed would not give the same draws on every backend.
+// the same seed would not give the same draws on every backend. -fopenmp-simd: the lanes of a sum
+// (hr_sum_lanes) are marked `omp simd`, which only promises GCC that lanes are independent (it
+// reorders nothing, and needs no OpenMP runtime).
 std::vector<std::string> default_flags() {
-  return {"-O3",     "-march=native",   "-std=c++20",       "-fPIC",
-          "-shared", "-fno-math-errno", "-ffp-contract=off"};
+  return {"-O3",     "-march=native",   "-std=c++20",        "-fPIC",
+          "-shared", "-fno-math-errno", "-ffp-contract=off", "-fopenmp-simd"};
 }
 
 SharedLibrary::SharedLibrary(const fs::path& path) : path_(path) {

@@ -84,10 +84,16 @@ struct Statement {
 // a partial of its own, the partials added to the target in chunk order afterwards (the
 // interpreter's sum kernels use the same order; see ops/reduce_util.hpp). No statement reads what
 // another statement of the nest writes.
+// With `sum_lanes`, when every statement is a float64 `add` into an element the innermost loop
+// variable does not index and that loop runs at least HR_SUM_LANES_MIN_RUN times, the emitter
+// sums each run of the innermost loop (within a chunk, when chunked) in HR_SUM_LANES lanes and
+// adds the lanes' total to the target (see hr_sum_lanes; ops/reduce_util.hpp's slice_total is the
+// interpreter's side of it).
 struct LoopNest {
   std::vector<std::int64_t> extents;
   std::vector<Statement> body;
   bool parallel_rows = false;
+  bool sum_lanes = false;
 };
 
 struct Program;

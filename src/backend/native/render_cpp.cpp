@@ -288,9 +288,9 @@ class Renderer {
   void render_assignment(const Statement& statement, std::ostringstream& out,
                          const std::string& indent) {
     const Buffer& target = program_.buffers.at(statement.buffer);
-    const std::string base =
-        partial_target_.empty() ? "b" + std::to_string(statement.buffer) : partial_target_;
-    const std::string place = base + "[" + index(statement.index) + "]";
+    const std::string place = lane_target_.empty()
+                                  ? target_base(statement) + "[" + index(statement.index) + "]"
+                                  : lane_target_;
     const std::string value =
         convert(scalar(statement.value), statement.value->dtype, target.dtype);
     switch (statement.update) {
@@ -312,6 +312,100 @@ class Renderer {
     }
   }
 
+  // The base of the element `statement` updates: its buffer, or the current chunk's partial of it.
+  std::string target_base(const Statement& statement) const {
+    if (chunk_partials_ != nullptr) {
+      const std::int64_t s = &statement - current_body_;
+      if ((*chunk_partials_)[static_cast<std::size_t>(s)] >= 0) return "p" + std::to_string(s);
+    }
+    return "b" + std::to_string(statement.buffer);
+  }
+
+  // Whether the nest sums over its innermost loop in lanes (LoopNest::sum_lanes).
+  bool sums_in_lanes(const LoopNest& nest) const {
+    if (!nest.sum_lanes || nest.extents.empty() || nest.extents.back() < HR_SUM_LANES_MIN_RUN) {
+      return false;
+    }
+    const int innermost = static_cast<int>(nest.extents.size()) - 1;
+    for (const Statement& statement : nest.body) {
+      if (statement.update != Statement::Update::add || statement.index.indirect ||
+          program_.buffers.at(statement.buffer).dtype != DType::float64) {
+        return false;
+      }
+      for (const auto& [variable, stride] : statement.index.terms) {
+        if (variable == innermost && stride != 0) return false;
+      }
+    }
+    return true;
+  }
+
+  // The nest's loops around its statements, the outermost over [first, last).
+  void render_loops(const LoopNest& nest, std::ostringstream& out, std::string indent,
+                    const std::string& first, const std::string& last) {
+    current_body_ = nest.body.data();
+    const std::size_t depth = nest.extents.size();
+    const bool lanes = sums_in_lanes(nest);
+    const std::size_t plain_loops = lanes ? depth - 1 : depth;
+    for (std::size_t k = 0; k < plain_loops; ++k) {
+      indent += "  ";
+      out << indent << "for (std::int64_t i" << k << " = " << (k == 0 ? first : "0") << "; i" << k
+          << " < " << (k == 0 ? last : std::to_string(nest.extents[k])) << "; ++i" << k << ") {\n";
+    }
+    if (lanes) {
+      const std::size_t k = depth - 1;
+      render_lanes(nest, out, indent + "  ", k == 0 ? first : "0",
+                   k == 0 ? last : std::to_string(nest.extents[k]));
+    } else {
+      for (const Statement& statement : nest.body) render_statement(statement, out, indent + "  ");
+    }
+    for (std::size_t k = plain_loops; k-- > 0;) {
+      out << indent << "}\n";
+      indent.resize(indent.size() - 2);
+    }
+  }
+
+  // The innermost loop, over [first, last), of a nest summing in lanes: statement s adds into
+  // lane (i - first) % HR_SUM_LANES of its own lanes, whole blocks of lanes first (marked
+  // `omp simd`: the lanes are independent, so any vector width computes the same bits), then the
+  // rest; each target then adds its lanes' hr_sum_lanes total.
+  void render_lanes(const LoopNest& nest, std::ostringstream& out, const std::string& indent,
+                    const std::string& first, const std::string& last) {
+    const std::string variable = "i" + std::to_string(nest.extents.size() - 1);
+    const std::string lanes = std::to_string(HR_SUM_LANES);
+    out << indent << "{\n";
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      out << indent << "  double lanes" << s << "[" << lanes << "] = {};\n";
+    }
+    out << indent << "  std::int64_t block = " << first << ";\n"
+        << indent << "  for (; block + " << lanes << " <= " << last << "; block += " << lanes
+        << ") {\n"
+        << "#pragma omp simd\n"
+        << indent << "    for (std::int64_t lane = 0; lane < " << lanes << "; ++lane) {\n"
+        << indent << "      const std::int64_t " << variable << " = block + lane;\n";
+    render_lane_statements(nest, out, indent + "      ");
+    out << indent << "    }\n"
+        << indent << "  }\n"
+        << indent << "  for (std::int64_t lane = 0; block + lane < " << last << "; ++lane) {\n"
+        << indent << "    const std::int64_t " << variable << " = block + lane;\n";
+    render_lane_statements(nest, out, indent + "    ");
+    out << indent << "  }\n";
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      const Statement& statement = nest.body[s];
+      out << indent << "  " << target_base(statement) << "[" << index(statement.index)
+          << "] += hr_sum_lanes(lanes" << s << ");\n";
+    }
+    out << indent << "}\n";
+  }
+
+  void render_lane_statements(const LoopNest& nest, std::ostringstream& out,
+                              const std::string& indent) {
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      lane_target_ = "lanes" + std::to_string(s) + "[lane]";
+      render_statement(nest.body[s], out, indent);
+    }
+    lane_target_.clear();
+  }
+
   // The nest's outermost loop as chunks of HR_CHUNK_ROWS iterations, run by
   // hr_parallel_for_chunks; statements adding into a target no row owns add into the chunk's
   // partial instead, and the partials are added to the target in chunk order afterwards.
@@ -331,23 +425,9 @@ class Renderer {
           << "      for (std::int64_t j = 0; j < " << target.size() << "; ++j) p" << s
           << "[j] = 0;\n";
     }
-    std::string indent = "    ";
-    for (std::size_t k = 0; k < nest.extents.size(); ++k) {
-      indent += "  ";
-      const std::string first = k == 0 ? "begin" : "0";
-      const std::string last = k == 0 ? "end" : std::to_string(nest.extents[k]);
-      out << indent << "for (std::int64_t i" << k << " = " << first << "; i" << k << " < " << last
-          << "; ++i" << k << ") {\n";
-    }
-    for (std::size_t s = 0; s < nest.body.size(); ++s) {
-      if (partials[s] >= 0) partial_target_ = "p" + std::to_string(s);
-      render_statement(nest.body[s], out, indent + "  ");
-      partial_target_.clear();
-    }
-    for (std::size_t k = nest.extents.size(); k-- > 0;) {
-      out << indent << "}\n";
-      indent.resize(indent.size() - 2);
-    }
+    chunk_partials_ = &partials;
+    render_loops(nest, out, "    ", "begin", "end");
+    chunk_partials_ = nullptr;
     out << "    };\n    hr_parallel_for_chunks(" << chunks
         << ", [](std::int64_t chunk, void* context) {\n"
         << "      (*static_cast<decltype(chunk_body)*>(context))(chunk);\n"
@@ -371,18 +451,9 @@ class Renderer {
         render_chunked(*nest, out);
         return;
       }
-      std::string indent = "  ";
-      out << indent << "{\n";
-      for (std::size_t k = 0; k < nest->extents.size(); ++k) {
-        indent += "  ";
-        out << indent << "for (std::int64_t i" << k << " = 0; i" << k << " < " << nest->extents[k]
-            << "; ++i" << k << ") {\n";
-      }
-      for (const Statement& statement : nest->body) render_statement(statement, out, indent + "  ");
-      for (std::size_t k = nest->extents.size(); k-- > 0;) {
-        out << indent << "}\n";
-        indent.resize(indent.size() - 2);
-      }
+      out << "  {\n";
+      render_loops(*nest, out, "  ", "0",
+                   nest->extents.empty() ? "1" : std::to_string(nest->extents[0]));
       out << "  }\n";
     } else if (const auto* call = std::get_if<LibraryCall>(&step)) {
       render_call(*call, out);
@@ -532,7 +603,10 @@ class Renderer {
   std::unordered_map<const ScalarNode*, std::string> locals_;  // of the statement being rendered
   // Per chunked nest, each statement's partials' arena offset (-1: the statement owns its rows).
   std::unordered_map<const LoopNest*, std::vector<std::int64_t>> partial_offsets_;
-  std::string partial_target_;  // the partial the statement being rendered adds into, if any
+  // While a chunked nest renders: its statements' partials' offsets, and its body.
+  const std::vector<std::int64_t>* chunk_partials_ = nullptr;
+  const Statement* current_body_ = nullptr;
+  std::string lane_target_;  // the lane the statement being rendered adds into, if any
 };
 
 }  // namespace

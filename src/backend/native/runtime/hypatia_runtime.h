@@ -213,6 +213,18 @@ double hr_polya_gamma_logpdf_grad_x(double h, double x);
 inline std::int64_t hr_chunk_count(std::int64_t rows) {
   return (rows + HR_CHUNK_ROWS - 1) / HR_CHUNK_ROWS;
 }
+// Sums in lanes. A float sum over a loop of at least HR_SUM_LANES_MIN_RUN iterations (the
+// innermost loop, or one chunk of it) keeps HR_SUM_LANES running sums, iteration j adding into
+// lane j % HR_SUM_LANES, and adds them up in hr_sum_lanes's fixed tree. Each lane's order is
+// fixed, so the compiler may run the lanes as vector lanes of any width and the bits stay the
+// same on every machine; one running sum would keep it from vectorizing the loop at all. The
+// interpreter's sum kernels use the same order (ops/reduce_util.hpp).
+#define HR_SUM_LANES 8
+#define HR_SUM_LANES_MIN_RUN 16
+inline double hr_sum_lanes(const double* lanes) {
+  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+         ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
 extern "C" {
 typedef void (*hr_chunk_function)(std::int64_t chunk, void* context);
 // Calls chunk(c, context) for c in [0, chunks), on the calling thread's pool (see
