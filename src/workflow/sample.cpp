@@ -125,6 +125,7 @@ void add_settings(InferenceData& data, const SampleOptions& options) {
   data.attributes["max_tree_depth"] = std::to_string(options.max_tree_depth);
   data.attributes["metric"] = metric_name(options.metric);
   data.attributes["warmup_schedule"] = warmup_schedule_name(options.warmup_schedule);
+  data.attributes["threads_per_chain"] = std::to_string(resolved_threads_per_chain(options));
   if (options.sampler == SamplerKind::smc) {
     data.attributes["particles"] = std::to_string(options.particles);
   }

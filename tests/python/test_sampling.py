@@ -391,3 +391,5 @@ def test_threads_per_chain_does_not_change_the_draws(rng):
             pm.sample(5, tune=5, chains=1, progressbar=False, threads_per_chain=0)
     np.testing.assert_array_equal(one.posterior["beta"].values, two.posterior["beta"].values)
     np.testing.assert_array_equal(one.posterior["alpha"].values, two.posterior["alpha"].values)
+    assert one.posterior.attrs["threads_per_chain"] == "1"
+    assert two.posterior.attrs["threads_per_chain"] == "2"
