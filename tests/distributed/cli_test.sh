@@ -81,6 +81,33 @@ out=$(run -n 2 "$hypatia" sample eight_schools --data-shards 2 "${sample_args[@]
 [ "$(grep -c "model 'eight_schools' cannot be split into data shards" <<<"$out")" = 2 ] ||
   fail "eight_schools: not every rank reported: $out"
 
+# A rank that dies mid-run (SIGKILL, as the OOM killer sends): mpirun ends the others.
+run -n 2 "$hypatia" sample radon --data-shards 2 --chains 1 --draws 100000000 --tune=1000 -q \
+  >"$scratch/killed.out" 2>&1 &
+launcher=$!
+descendants() { for child in $(pgrep -P "$1"); do echo "$child"; descendants "$child"; done; }
+victim=""
+for _ in $(seq 100); do
+  for pid in $(descendants $launcher); do
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" && victim=$pid
+  done
+  [ -n "$victim" ] && break
+  sleep 0.1
+done
+if [ -z "$victim" ]; then
+  fail "a rank that dies: could not find rank 1 of the job"
+  kill "$launcher" 2>/dev/null
+else
+  sleep 2
+  kill -KILL "$victim"
+  started=$SECONDS
+  wait $launcher
+  status=$?
+  [ $status = 0 ] && fail "a rank that dies: the job exited zero"
+  [ $status = 124 ] && fail "a rank that dies: the other rank hung"
+  [ $((SECONDS - started)) -le 60 ] || fail "a rank that dies: took $((SECONDS - started)) s to stop"
+fi
+
 if [ $failures -gt 0 ]; then
   echo "$failures failure(s)"
   exit 1
