@@ -67,8 +67,9 @@ struct ModelShard {
 
 using ShardBuilder = std::function<ModelShard(int shard, int shards)>;
 
-// Where the shards are evaluated: all in this process, or split over the ranks of MPI_COMM_WORLD
-// (rank r holds shards [r K / R, (r + 1) K / R), K a multiple of R).
+// Where the shards are evaluated: all in this process, or split over the ranks of MPI_COMM_WORLD:
+// with K a multiple of R, rank r holds shards [r K / R, (r + 1) K / R); with R a multiple of K,
+// the ranks form R / K groups of K, rank r holding shard r % K in group r / K.
 enum class ShardPlacement { in_process, mpi };
 
 // An error every rank raises at the same point (so MPI can be finalized normally); any other
@@ -120,6 +121,13 @@ class ShardedLogDensity : public Target {
   std::unique_ptr<Target> clone() const override;
   std::vector<std::string> coordinate_names() const override;
 
+  // When there are more ranks than shards (a multiple of them), groups of one rank per shard
+  // each evaluate every shard: rank r is in group r / shards, and each group runs its own chains.
+  int rank_groups() const;
+  int rank_group() const;
+  // Every rank's values, of any length, in rank order on every rank (all groups). Collective.
+  std::vector<std::vector<double>> allgather_across_ranks(const std::vector<double>& mine);
+
   int shards() const;
   // The shards this process evaluates, [first, first + count).
   int first_local_shard() const;
@@ -140,9 +148,11 @@ class ShardedLogDensity : public Target {
 };
 
 // sample() for a sharded model, NUTS only (no step methods, marginalization or log_likelihood
-// group). Under ShardPlacement::mpi the chains run one after another on every rank (each
-// evaluation is a collective) with options.threads_per_chain threads each; rank 0's result holds
-// the posterior and sample_stats, the other ranks' sample_stats alone (the same on every rank).
+// group). Under ShardPlacement::mpi the chains run one after another within a group of ranks
+// (each evaluation is a collective) with options.threads_per_chain threads each; groups (more
+// ranks than shards) run consecutive blocks of the chains, at least one each. Rank 0's result
+// holds the posterior and sample_stats, the other ranks' sample_stats alone (the same on every
+// rank).
 // The observed_data and constant_data groups are left out: no rank holds all the data.
 InferenceData sample_sharded(const ShardBuilder& build, int shards, const SampleOptions& options,
                              ShardPlacement placement);

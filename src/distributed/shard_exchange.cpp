@@ -31,6 +31,12 @@ class InProcessExchange final : public ShardExchange {
   void allgather(const char* mine, std::int64_t count, char* all) override {
     std::copy(mine, mine + count, all);
   }
+  std::vector<std::vector<double>> allgather_variable(const std::vector<double>& mine) override {
+    return {mine};
+  }
+  std::shared_ptr<ShardExchange> split(int) override {
+    return std::make_shared<InProcessExchange>();
+  }
 };
 
 #ifdef HYPATIA_HAVE_MPI
@@ -66,6 +72,14 @@ class MpiSession {
   bool started_ = false;
 };
 
+bool mpi_running() {
+  int initialized = 0;
+  int finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  return initialized && !finalized;
+}
+
 int checked_count(std::int64_t count) {
   if (count > INT_MAX) {
     throw Error("MPI exchange: " + std::to_string(count) +
@@ -76,33 +90,55 @@ int checked_count(std::int64_t count) {
 
 class MpiWorldExchange final : public ShardExchange {
  public:
-  MpiWorldExchange() {
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
-    MPI_Comm_size(MPI_COMM_WORLD, &ranks_);
+  explicit MpiWorldExchange(MPI_Comm communicator = MPI_COMM_WORLD) : communicator_(communicator) {
+    MPI_Comm_rank(communicator_, &rank_);
+    MPI_Comm_size(communicator_, &ranks_);
   }
+  ~MpiWorldExchange() override {
+    if (communicator_ != MPI_COMM_WORLD && mpi_running()) MPI_Comm_free(&communicator_);
+  }
+  MpiWorldExchange(const MpiWorldExchange&) = delete;
+  MpiWorldExchange& operator=(const MpiWorldExchange&) = delete;
   int rank() const override { return rank_; }
   int ranks() const override { return ranks_; }
   void allgather(const double* mine, std::int64_t count, double* all) override {
     const int n = checked_count(count);
-    MPI_Allgather(mine, n, MPI_DOUBLE, all, n, MPI_DOUBLE, MPI_COMM_WORLD);
+    MPI_Allgather(mine, n, MPI_DOUBLE, all, n, MPI_DOUBLE, communicator_);
   }
   void allgather(const char* mine, std::int64_t count, char* all) override {
     const int n = checked_count(count);
-    MPI_Allgather(mine, n, MPI_CHAR, all, n, MPI_CHAR, MPI_COMM_WORLD);
+    MPI_Allgather(mine, n, MPI_CHAR, all, n, MPI_CHAR, communicator_);
+  }
+  std::vector<std::vector<double>> allgather_variable(const std::vector<double>& mine) override {
+    const int count = checked_count(static_cast<std::int64_t>(mine.size()));
+    std::vector<int> counts(ranks_);
+    MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, communicator_);
+    std::vector<int> offsets(ranks_);
+    std::int64_t total = 0;
+    for (int rank = 0; rank < ranks_; ++rank) {
+      offsets[rank] = checked_count(total);
+      total += counts[rank];
+    }
+    std::vector<double> all(static_cast<std::size_t>(total));
+    MPI_Allgatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(),
+                   MPI_DOUBLE, communicator_);
+    std::vector<std::vector<double>> pieces;
+    for (int rank = 0; rank < ranks_; ++rank) {
+      pieces.emplace_back(all.begin() + offsets[rank], all.begin() + offsets[rank] + counts[rank]);
+    }
+    return pieces;
+  }
+  std::shared_ptr<ShardExchange> split(int color) override {
+    MPI_Comm group;
+    MPI_Comm_split(communicator_, color, rank_, &group);
+    return std::make_shared<MpiWorldExchange>(group);
   }
 
  private:
+  MPI_Comm communicator_;
   int rank_ = 0;
   int ranks_ = 1;
 };
-
-bool mpi_running() {
-  int initialized = 0;
-  int finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
-  return initialized && !finalized;
-}
 
 #endif
 

@@ -20,6 +20,10 @@ class ShardExchange {
   // Collective: every rank calls it with the same count, in the same order of calls.
   virtual void allgather(const double* mine, std::int64_t count, double* all) = 0;
   virtual void allgather(const char* mine, std::int64_t count, char* all) = 0;
+  // Every rank's values, of any length, in rank order on every rank. Collective.
+  virtual std::vector<std::vector<double>> allgather_variable(const std::vector<double>& mine) = 0;
+  // The ranks with the same `color` as a communicator of their own, ranked as here. Collective.
+  virtual std::shared_ptr<ShardExchange> split(int color) = 0;
 };
 
 // This process alone (rank 0 of 1).

@@ -123,8 +123,11 @@ std::string one_line(std::string text) {
   return text;
 }
 
-std::string rank_of(int shard, int per_rank) {
-  return "shard " + std::to_string(shard) + " (rank " + std::to_string(shard / per_rank) + ")";
+// Record `index` of a layout gathered from every rank: shard index % shards, on rank
+// index / per_rank.
+std::string rank_of(int index, int shards, int per_rank) {
+  return "shard " + std::to_string(index % shards) + " (rank " + std::to_string(index / per_rank) +
+         ")";
 }
 
 }  // namespace
@@ -188,7 +191,10 @@ std::string file_version(const std::string& path) {
 }
 
 struct ShardedLogDensity::Shared {
-  std::shared_ptr<ShardExchange> exchange;
+  std::shared_ptr<ShardExchange> world;
+  std::shared_ptr<ShardExchange> exchange;  // this rank's group
+  int groups = 1;
+  int group = 0;
   int shards = 0;
   int first = 0;
   int count = 0;
@@ -211,15 +217,15 @@ ShardedLogDensity::ShardedLogDensity(const ShardBuilder& build, int shards,
                                      const ShardedOptions& options)
     : shared_(std::make_shared<Shared>()) {
   Shared& shared = *shared_;
-  shared.exchange =
+  shared.world =
       options.placement == ShardPlacement::mpi ? mpi_world_exchange() : in_process_exchange();
-  ShardExchange& exchange = *shared.exchange;
-  const int ranks = exchange.ranks();
+  ShardExchange& world = *shared.world;
+  const int ranks = world.ranks();
 
   // 1. The same shard count and settings everywhere (fixed-size records, whatever each rank was
   // told, so a disagreement is reported rather than mismatching the later exchanges).
   const std::vector<std::string> hellos = allgather_texts(
-      exchange, {std::to_string(shards) + "\n" + hex(fnv1a(options.settings_fingerprint))},
+      world, {std::to_string(shards) + "\n" + hex(fnv1a(options.settings_fingerprint))},
       record_bytes);
   for (int rank = 1; rank < ranks; ++rank) {
     if (hellos[rank] != hellos[0]) {
@@ -236,16 +242,25 @@ ShardedLogDensity::ShardedLogDensity(const ShardBuilder& build, int shards,
     throw CollectiveError("sharded model: need at least 1 data shard; got " +
                           std::to_string(shards));
   }
-  if (shards % ranks != 0) {
-    throw CollectiveError("sharded model: " + std::to_string(shards) +
-                          " data shards do not split evenly over " + std::to_string(ranks) +
-                          " ranks; the number of shards must be a multiple of the number of "
-                          "ranks (each rank holds shards / ranks of them)");
+  if (shards % ranks != 0 && ranks % shards != 0) {
+    throw CollectiveError(
+        "sharded model: " + std::to_string(shards) + " data shards do not split evenly over " +
+        std::to_string(ranks) +
+        " ranks; the number of shards must be a multiple of the number of ranks (each rank "
+        "holds shards / ranks of them), or the number of ranks a multiple of the number of "
+        "shards (groups of one rank per shard, each running some of the chains)");
   }
-  const int per_rank = shards / ranks;
+  // Groups of `group_size` ranks, each group holding every shard.
+  shared.groups = shards % ranks == 0 ? 1 : ranks / shards;
+  const int group_size = ranks / shared.groups;
+  const int per_rank = shards / group_size;
+  shared.group = world.rank() / group_size;
+  shared.exchange = shared.groups > 1 ? world.split(shared.group) : shared.world;
   shared.shards = shards;
-  shared.first = exchange.rank() * per_rank;
+  shared.first = (world.rank() % group_size) * per_rank;
   shared.count = per_rank;
+  // The layout and compile exchanges below span every group: all ranks stop together.
+  const int records_count = ranks * per_rank;
 
   // 2. Build the local shards; gather their row ranges and fingerprints.
   std::vector<std::optional<ModelShard>> built(per_rank);
@@ -267,15 +282,15 @@ ShardedLogDensity::ShardedLogDensity(const ShardBuilder& build, int shards,
       records.push_back(std::string("error\n") + error.what());
     }
   }
-  const std::vector<std::string> layout = allgather_texts(exchange, records, record_bytes);
+  const std::vector<std::string> layout = allgather_texts(world, records, record_bytes);
   std::string failures;
   int failed = 0;
-  for (int shard = 0; shard < shards; ++shard) {
-    const auto fields = split_lines(layout[shard], 2);
+  for (int index = 0; index < records_count; ++index) {
+    const auto fields = split_lines(layout[index], 2);
     if (fields[0] == "ok") continue;
     // The first few; with thousands of shards the same reason would fill the screen.
     if (++failed <= listed_failures) {
-      failures += "\n  " + rank_of(shard, per_rank) + ": " + fields[1];
+      failures += "\n  " + rank_of(index, shards, per_rank) + ": " + fields[1];
     }
   }
   if (failed > listed_failures) {
@@ -289,22 +304,22 @@ ShardedLogDensity::ShardedLogDensity(const ShardBuilder& build, int shards,
     std::int64_t begin, end, total, dim;
   };
   std::vector<Entry> entries;
-  for (int shard = 0; shard < shards; ++shard) {
-    const auto f = split_lines(layout[shard], 8);
+  for (int index = 0; index < records_count; ++index) {
+    const auto f = split_lines(layout[index], 8);
     entries.push_back(
         {f[1], f[2], std::stoll(f[3]), std::stoll(f[4]), std::stoll(f[5]), std::stoll(f[6])});
   }
   std::string mismatches;
-  for (int shard = 1; shard < shards; ++shard) {
-    const Entry& e = entries[shard];
+  for (int index = 1; index < records_count; ++index) {
+    const Entry& e = entries[index];
     if (e.structure != entries[0].structure || e.dim != entries[0].dim) {
-      mismatches += "\n  " + rank_of(shard, per_rank) + " has model structure " + e.structure +
-                    " (" + std::to_string(e.dim) + " parameters), shard 0 has " +
+      mismatches += "\n  " + rank_of(index, shards, per_rank) + " has model structure " +
+                    e.structure + " (" + std::to_string(e.dim) + " parameters), shard 0 has " +
                     entries[0].structure + " (" + std::to_string(entries[0].dim) + ")";
     }
     if (e.data_version != entries[0].data_version) {
-      mismatches += "\n  " + rank_of(shard, per_rank) + " read data version '" + e.data_version +
-                    "', shard 0 read '" + entries[0].data_version + "'";
+      mismatches += "\n  " + rank_of(index, shards, per_rank) + " read data version '" +
+                    e.data_version + "', shard 0 read '" + entries[0].data_version + "'";
     }
   }
   if (!mismatches.empty()) {
@@ -314,14 +329,16 @@ ShardedLogDensity::ShardedLogDensity(const ShardBuilder& build, int shards,
         mismatches);
   }
   std::string gaps;
-  for (int shard = 0; shard < shards; ++shard) {
-    const Entry& e = entries[shard];
-    const std::int64_t expected_begin = shard == 0 ? 0 : entries[shard - 1].end;
+  for (int index = 0; index < records_count; ++index) {
+    const int shard = index % shards;
+    const Entry& e = entries[index];
+    const std::int64_t expected_begin = shard == 0 ? 0 : entries[index - 1].end;
     if (e.total != entries[0].total || e.begin != expected_begin || e.end <= e.begin ||
         (shard == shards - 1 && e.end != e.total)) {
-      gaps += "\n  " + rank_of(shard, per_rank) + " holds rows [" + std::to_string(e.begin) + ", " +
-              std::to_string(e.end) + ") of " + std::to_string(e.total) +
-              "; expected to start at row " + std::to_string(expected_begin) +
+      gaps += "\n  " + rank_of(index, shards, per_rank) + " holds rows [" +
+              std::to_string(e.begin) + ", " + std::to_string(e.end) + ") of " +
+              std::to_string(e.total) + "; expected to start at row " +
+              std::to_string(expected_begin) +
               (shard == shards - 1 ? " and end at the last row" : "") + ", with at least one row";
     }
   }
@@ -348,9 +365,9 @@ ShardedLogDensity::ShardedLogDensity(const ShardBuilder& build, int shards,
       if (i == 0) shared.coordinate_names = model.layout().coordinate_names();
     }
   } catch (const std::exception& error) {
-    compiled = "rank " + std::to_string(exchange.rank()) + ": " + error.what();
+    compiled = "rank " + std::to_string(world.rank()) + ": " + error.what();
   }
-  const std::vector<std::string> results = allgather_texts(exchange, {compiled}, record_bytes);
+  const std::vector<std::string> results = allgather_texts(world, {compiled}, record_bytes);
   failures.clear();
   for (const std::string& result : results) {
     if (result != "ok") failures += "\n  " + result;
@@ -395,7 +412,7 @@ double ShardedLogDensity::logp_grad(const double* x, double* grad) {
       record[0] = 1;
     } catch (const std::exception& error) {
       failure += "shard " + std::to_string(shared.first + i) + " (rank " +
-                 std::to_string(exchange.rank()) + "): " + error.what() + "; ";
+                 std::to_string(shared.world->rank()) + "): " + error.what() + "; ";
     }
   }
   exchange.allgather(instance.local.data(), static_cast<std::int64_t>(instance.local.size()),
@@ -430,6 +447,17 @@ std::unique_ptr<Target> ShardedLogDensity::clone() const {
 
 std::vector<std::string> ShardedLogDensity::coordinate_names() const {
   return shared_->coordinate_names;
+}
+
+int ShardedLogDensity::rank_groups() const {
+  return shared_->groups;
+}
+int ShardedLogDensity::rank_group() const {
+  return shared_->group;
+}
+std::vector<std::vector<double>> ShardedLogDensity::allgather_across_ranks(
+    const std::vector<double>& mine) {
+  return shared_->world->allgather_variable(mine);
 }
 
 int ShardedLogDensity::shards() const {

@@ -36,6 +36,17 @@ for chain in 1 2; do
   [ "$(grep -vc '^#' "$scratch/r1_$chain.csv")" = 41 ] || fail "chain $chain: not 40 draws"
 done
 
+# More ranks than shards: 4 ranks over 2 shards are 2 groups, one chain each; the same draws as
+# one process holding both shards and running both chains.
+for ranks in 1 4; do
+  run -n $ranks "$hypatia" sample radon --data-shards 2 "${sample_args[@]}" \
+    --csv "$scratch/g$ranks.csv" >/dev/null 2>&1 || fail "2 shards on $ranks ranks exited non-zero"
+done
+for chain in 1 2; do
+  cmp -s <(grep -v '^#' "$scratch/g1_$chain.csv") <(grep -v '^#' "$scratch/g4_$chain.csv") ||
+    fail "chain $chain: 2 groups of 2 ranks drew other values than 1 rank"
+done
+
 # Shards that do not split over the ranks, and more shards than rows: every rank says so.
 expect_every_rank() {  # description, pattern, mpirun arguments...
   local description=$1 pattern=$2

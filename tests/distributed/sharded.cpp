@@ -203,6 +203,17 @@ TEST(ShardedInProcess, MpiWithoutALauncherIsAnError) {
 
 // --- Under mpirun (any number of ranks dividing 4) ---
 
+// The launcher's view, valid before the first sharded object starts MPI (mpi_rank() and
+// mpi_ranks() say 0 and 1 until then).
+int world_size() {
+  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  return size ? std::atoi(size) : mpi_ranks();
+}
+int world_rank() {
+  const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  return rank ? std::atoi(rank) : mpi_rank();
+}
+
 SampleOptions short_run() {
   return {.backend = Backend::interp,
           .chains = 2,
@@ -215,7 +226,9 @@ SampleOptions short_run() {
 TEST(ShardedMpi, LogDensityIsTheSingleProcessOneToTheBit) {
   ShardedLogDensity single(builder(), 4, in_process());
   ShardedLogDensity ranks(builder(), 4, across_ranks());
-  EXPECT_EQ(ranks.local_shards(), 4 / mpi_ranks());
+  EXPECT_EQ(ranks.local_shards(), 4 / world_size());
+  EXPECT_EQ(mpi_ranks(), world_size());  // MPI is running now
+  EXPECT_EQ(mpi_rank(), world_rank());
   for (double shift : {0.0, 2.0}) {
     const std::vector<double> x = point(single.dim(), shift);
     std::vector<double> expected_grad(single.dim()), grad(single.dim());
@@ -229,14 +242,14 @@ TEST(ShardedMpi, DrawsAreTheSingleProcessOnes) {
   const InferenceData single =
       sample_sharded(builder(), 4, short_run(), ShardPlacement::in_process);
   const InferenceData ranks = sample_sharded(builder(), 4, short_run(), ShardPlacement::mpi);
-  ASSERT_EQ(ranks.attributes.at("mpi_ranks"), std::to_string(mpi_ranks()));
+  ASSERT_EQ(ranks.attributes.at("mpi_ranks"), std::to_string(world_size()));
   // Every rank followed the same trajectory: its statistics are the single process's bits.
   for (const char* statistic : {"lp", "step_size", "n_steps", "energy"}) {
     EXPECT_EQ(ranks.groups.at("sample_stats").find(statistic)->values,
               single.groups.at("sample_stats").find(statistic)->values)
         << statistic;
   }
-  if (mpi_rank() == 0) {
+  if (world_rank() == 0) {
     for (const char* name : {"alpha", "sigma", "beta"}) {
       EXPECT_EQ(ranks.groups.at("posterior").find(name)->values,
                 single.groups.at("posterior").find(name)->values)
@@ -247,10 +260,36 @@ TEST(ShardedMpi, DrawsAreTheSingleProcessOnes) {
   }
 }
 
-TEST(ShardedMpi, ShardsThatDoNotSplitOverTheRanksAreAnErrorOnEveryRank) {
-  if (mpi_ranks() == 1) GTEST_SKIP() << "every shard count splits over one rank";
+TEST(ShardedMpi, ChainsSpreadOverGroupsOfRanksAreTheSingleProcessOnes) {
+  if (world_size() == 1) GTEST_SKIP() << "one rank is one group";
+  // Half as many shards as ranks: two groups of ranks, each running two of the four chains.
+  const int shards = world_size() / 2;
+  SampleOptions options = short_run();
+  options.chains = 4;
+  const InferenceData single =
+      sample_sharded(builder(), shards, options, ShardPlacement::in_process);
+  const InferenceData ranks = sample_sharded(builder(), shards, options, ShardPlacement::mpi);
+  ASSERT_EQ(ranks.chains, 4);
+  for (const char* statistic : {"lp", "step_size", "n_steps", "diverging"}) {
+    EXPECT_EQ(ranks.groups.at("sample_stats").find(statistic)->values,
+              single.groups.at("sample_stats").find(statistic)->values)
+        << statistic;
+  }
+  if (world_rank() == 0) {
+    EXPECT_EQ(ranks.groups.at("posterior").find("beta")->values,
+              single.groups.at("posterior").find("beta")->values);
+  }
+  options.chains = 1;  // fewer chains than groups
   const std::string message =
-      collective_error([] { ShardedLogDensity(builder(), mpi_ranks() + 1, across_ranks()); });
+      collective_error([&] { sample_sharded(builder(), shards, options, ShardPlacement::mpi); });
+  EXPECT_NE(message.find("ask for at least 2 chains (got 1)"), std::string::npos) << message;
+}
+
+TEST(ShardedMpi, ShardsThatDoNotSplitOverTheRanksAreAnErrorOnEveryRank) {
+  if (world_size() == 1) GTEST_SKIP() << "every shard count splits over one rank";
+  // Neither a multiple of the ranks nor a divisor of them.
+  const std::string message =
+      collective_error([] { ShardedLogDensity(builder(), world_size() + 1, across_ranks()); });
   EXPECT_NE(message.find("must be a multiple of the number of ranks"), std::string::npos)
       << message;
 }
@@ -263,30 +302,31 @@ TEST(ShardedMpi, ARankThatCannotBuildItsShardStopsEveryRank) {
   };
   const std::string message =
       collective_error([&] { ShardedLogDensity(failing, 4, across_ranks()); });
-  EXPECT_NE(message.find("shard 3 (rank " + std::to_string(mpi_ranks() - 1) +
+  EXPECT_NE(message.find("shard 3 (rank " + std::to_string(world_size() - 1) +
                          "): data file for the last shard is missing"),
             std::string::npos)
       << message;
 }
 
 TEST(ShardedMpi, RanksWithDifferentDataOrModelsStopEveryRank) {
-  const int last = mpi_ranks() - 1;
+  const int last = world_size() - 1;
   if (last == 0) GTEST_SKIP() << "one rank cannot disagree with itself";
   const std::string data = collective_error([last] {
-    ShardedLogDensity(
-        builder([last](int) { return Variant{.data_version = mpi_rank() == last ? "v2" : "v1"}; }),
-        4, across_ranks());
+    ShardedLogDensity(builder([last](int) {
+                        return Variant{.data_version = world_rank() == last ? "v2" : "v1"};
+                      }),
+                      4, across_ranks());
   });
   EXPECT_NE(data.find("read data version 'v2', shard 0 read 'v1'"), std::string::npos) << data;
   const std::string model = collective_error([last] {
     ShardedLogDensity(
-        builder([last](int) { return Variant{.extra_variable = mpi_rank() == last}; }), 4,
+        builder([last](int) { return Variant{.extra_variable = world_rank() == last}; }), 4,
         across_ranks());
   });
   EXPECT_NE(model.find("different models"), std::string::npos) << model;
   const std::string settings = collective_error([] {
     ShardedOptions options = across_ranks();
-    options.settings_fingerprint = "seed " + std::to_string(mpi_rank());
+    options.settings_fingerprint = "seed " + std::to_string(world_rank());
     ShardedLogDensity(builder(), 4, options);
   });
   EXPECT_NE(settings.find("started with different settings"), std::string::npos) << settings;
@@ -313,7 +353,7 @@ TEST(ShardedMpi, AShardThatThrowsDuringEvaluationStopsEveryRank) {
   std::vector<double> grad(ranks.dim());
   ranks.logp_grad(x.data(), grad.data());  // the trap's first call passes
   const std::string message = collective_error([&] { ranks.logp_grad(x.data(), grad.data()); });
-  EXPECT_NE(message.find("shard 3 (rank " + std::to_string(mpi_ranks() - 1) +
+  EXPECT_NE(message.find("shard 3 (rank " + std::to_string(world_size() - 1) +
                          "): out of memory in the trap"),
             std::string::npos)
       << message;
