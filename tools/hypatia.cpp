@@ -221,7 +221,8 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
   sample
       ->add_option("--data-shards", command.data_shards,
                    "Split the observed rows into this many shards over the ranks of an MPI job "
-                   "(mpirun -n R; a multiple of R); draws do not depend on R")
+                   "(mpirun -n R): a multiple of R, or a divisor of R (then groups of this many "
+                   "ranks share out the chains); draws do not depend on R")
       ->check(integer_in(1, 1 << 20));
   sample->callback([&command, metric, output, csv] {
     require_path(output, command.output);
