@@ -10,8 +10,7 @@
 //   hypatia::ShardBuilder build = [](int shard, int shards) {
 //     hypatia::DataFile file = hypatia::load_shared_data("bench-data/logreg_synth.json");
 //     hypatia::RowRange rows = hypatia::shard_rows(file.integer("N"), shard, shards);
-//     hypatia::Model m;  // the same free variables in every shard, data rows [rows.begin,
-//     rows.end)
+//     hypatia::Model m;  // every free variable; data rows [rows.begin, rows.end) only
 //     ...
 //     return hypatia::ModelShard{m, rows, file.integer("N"), hypatia::file_version(path)};
 //   };
