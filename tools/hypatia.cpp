@@ -19,6 +19,7 @@
 #include "hypatia/io.hpp"
 #include "hypatia/models.hpp"
 #include "hypatia/sample.hpp"
+#include "hypatia/sharded.hpp"
 #include "hypatia/validation.hpp"
 
 namespace {
@@ -30,6 +31,7 @@ struct SampleCommand {
   std::string csv;
   bool quiet = false;
   bool metric_given = false;  // else the model's own metric
+  int data_shards = 0;        // > 0: the observed rows split over the MPI ranks
 };
 
 // CLI11 2.1 saturates an integer out of its type's range (99999999999999999999 becomes 2^63 - 1)
@@ -106,10 +108,21 @@ void run_sample(SampleCommand& command) {
   if (!command.metric_given) command.options.metric = bundled.metric;
   command.options.max_tree_depth = bundled.max_tree_depth;
   command.options.progress = !command.quiet;
-  const hypatia::Model model = bundled.build();
-  // Ctrl-C stops the chains and keeps their draws; a second Ctrl-C exits at once.
-  hypatia::install_interrupt_handler();
-  hypatia::InferenceData data = hypatia::sample(model, command.options);
+  hypatia::InferenceData data;
+  if (command.data_shards > 0) {
+    if (!bundled.build_shard) {
+      throw hypatia::Error("--data-shards: model '" + bundled.name +
+                           "' cannot be split into data shards (logreg and radon can)");
+    }
+    data = hypatia::sample_sharded(bundled.build_shard, command.data_shards, command.options,
+                                   hypatia::ShardPlacement::mpi);
+    if (hypatia::mpi_rank() != 0) return;  // rank 0 reports and writes
+  } else {
+    const hypatia::Model model = bundled.build();
+    // Ctrl-C stops the chains and keeps their draws; a second Ctrl-C exits at once.
+    hypatia::install_interrupt_handler();
+    data = hypatia::sample(model, command.options);
+  }
   data.attributes["model_name"] = bundled.name;
   const bool interrupted = data.attributes.count("sampling_interrupted") > 0;
   try {
@@ -205,6 +218,12 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
                    "Keep the warm-up iterations (NUTS) as the NetCDF groups warmup_posterior and "
                    "warmup_sample_stats (the CSV holds the kept draws only)");
   sample->add_flag("--quiet,-q", command.quiet, "No progress bar");
+  sample
+      ->add_option("--data-shards", command.data_shards,
+                   "Split the observed rows into this many shards over the ranks of an MPI job "
+                   "(mpirun -n R): a multiple of R, or a divisor of R (then groups of this many "
+                   "ranks share out the chains); draws do not depend on R")
+      ->check(integer_in(1, 1 << 20));
   sample->callback([&command, metric, output, csv] {
     require_path(output, command.output);
     require_path(csv, command.csv);
@@ -469,10 +488,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error);
   } catch (const hypatia::Error& error) {
-    std::cerr << "error: " << error.what() << "\n";
+    // One write, so ranks' messages do not interleave.
+    const std::string rank =
+        hypatia::mpi_ranks() > 1 ? "rank " + std::to_string(hypatia::mpi_rank()) + ": " : "";
+    std::cerr << rank + "error: " + error.what() + "\n" << std::flush;
+    // Raised on this rank alone, it would leave the others waiting for it.
+    if (!dynamic_cast<const hypatia::CollectiveError*>(&error)) hypatia::mpi_abort(error.what());
     return hypatia::interrupt_requested() ? 130 : 1;
   } catch (const std::exception& error) {
     std::cerr << "internal error: " << error.what() << "\n";
+    hypatia::mpi_abort(error.what());
     return 1;
   }
   if (hypatia::interrupt_requested()) return 130;  // after writing what was sampled

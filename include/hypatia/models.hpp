@@ -9,6 +9,7 @@
 
 #include "hypatia/infer/nuts.hpp"
 #include "hypatia/ppl/model.hpp"
+#include "hypatia/sharded.hpp"
 
 namespace hypatia {
 
@@ -20,6 +21,9 @@ struct BundledModel {
   double target_accept = 0.8;
   MetricKind metric = MetricKind::diagonal;
   int max_tree_depth = 10;  // more only where the reference run allowed more
+  // Shard `shard` of `shards` over the observed rows (hypatia/sharded.hpp), loading only those
+  // rows; empty where the model cannot be sharded.
+  ShardBuilder build_shard = {};
 };
 
 // All bundled models, sorted by name.

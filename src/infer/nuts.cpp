@@ -45,6 +45,7 @@ void validate(const Target& target, const NutsOptions& options) {
   require(options.adapt_t0 >= 0, "adapt_t0", "at least 0", options.adapt_t0);
   require(options.adapt_kappa > 0 && options.adapt_kappa <= 1, "adapt_kappa", "in (0, 1]",
           options.adapt_kappa);
+  require(options.first_chain >= 0, "first_chain", "at least 0", options.first_chain);
   const std::size_t inits = options.init.size();
   require(inits <= 1 || inits == static_cast<std::size_t>(options.chains), "init",
           "empty, one point, or one point per chain", std::to_string(inits) + " points");
@@ -76,7 +77,7 @@ class ChainRun {
       : options_(options),
         chain_(chain),
         progress_(progress),
-        rng_(options.seed, static_cast<std::uint64_t>(chain)),
+        rng_(options.seed, static_cast<std::uint64_t>(options.first_chain + chain)),
         metric_(
             infer::Metric::create(options.metric, target.dim(), options.initial_inverse_metric)),
         hamiltonian_(target, *metric_),
@@ -86,8 +87,9 @@ class ChainRun {
     const std::vector<double>& given = options.init.empty()       ? random_start
                                        : options.init.size() == 1 ? options.init[0]
                                                                   : options.init[chain];
-    current_.q = infer::find_initial_point(target, given, options.init_radius, rng_,
-                                           "NUTS chain " + std::to_string(chain));
+    current_.q =
+        infer::find_initial_point(target, given, options.init_radius, rng_,
+                                  "NUTS chain " + std::to_string(options.first_chain + chain));
     hamiltonian_.evaluate(current_);
   }
 

@@ -42,6 +42,8 @@ Group nuts_sample_stats(const NutsResult& result, bool warmup = false);
 // marginalized values drawn afterwards from their conditional probabilities at each draw.
 InferenceData sample_marginalized(const Model& model, CompiledModel& compiled,
                                   const SampleOptions& options);
+// The run's settings as global attributes (sampler, backend, chains, draws, seed, ...).
+void add_settings(InferenceData& data, const SampleOptions& options);
 // SMC runs with their own sampler (sample_smc.cpp).
 InferenceData sample_with_smc(CompiledModel& compiled, const SampleOptions& options);
 

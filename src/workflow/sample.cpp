@@ -112,6 +112,8 @@ std::string now_iso8601() {
   return text;
 }
 
+}  // namespace
+
 void add_settings(InferenceData& data, const SampleOptions& options) {
   data.attributes["sampler"] = options.sampler == SamplerKind::smc        ? "smc"
                                : data.attributes.contains("step_methods") ? "compound"
@@ -131,6 +133,8 @@ void add_settings(InferenceData& data, const SampleOptions& options) {
   }
   data.attributes["created_at"] = now_iso8601();
 }
+
+namespace {
 
 void truncate(NutsStats& stats, std::size_t draws) {
   for (auto* values : {&stats.lp, &stats.acceptance_rate, &stats.step_size, &stats.step_size_bar,

@@ -56,6 +56,9 @@ struct NutsOptions {
   bool progress = true;                // a progress bar on stderr when it is a terminal
   ProgressCallback progress_callback;  // when set, also told the per-chain progress
   bool save_warmup = false;
+  // The chains are numbers first_chain, first_chain + 1, ...: each draws from the random stream of
+  // its number, so a run of some of a larger run's chains (one group of MPI ranks) draws theirs.
+  std::int64_t first_chain = 0;
 
   // Stan's windowed warm-up: a fast initial buffer (step size only), slow windows doubling from
   // base_window that estimate the metric, then a fast terminal buffer. Shrunk to 15% / 75% / 10%
