@@ -61,6 +61,13 @@ struct LaneCase {
   Axes axes;
 };
 
+// The case's sum of `values` on both backends, which must agree exactly (both tolerances 0).
+Tensor sum_on_backends(const LaneCase& c, const std::vector<double>& values) {
+  const Expr x = input("x", {DType::float64, c.shape});
+  return testing::evaluate_on_backends(
+      sum(x, c.axes), {{"x", Tensor::from_doubles(values, c.shape)}}, {.rtol = 0.0});
+}
+
 TEST(SumLanes, BothBackendsAddInTheDocumentedOrder) {
   const std::vector<LaneCase> cases = {{{16}, {0}},
                                        {{17}, {0}},
@@ -75,10 +82,7 @@ TEST(SumLanes, BothBackendsAddInTheDocumentedOrder) {
   for (const LaneCase& c : cases) {
     SCOPED_TRACE(::testing::Message() << "shape " << shape_to_string(c.shape));
     const std::vector<double> values = spread_values(num_elements(c.shape), ++seed);
-    const Expr x = input("x", {DType::float64, c.shape});
-    // Exact agreement between the backends (both tolerances 0).
-    const Tensor total = testing::evaluate_on_backends(
-        sum(x, c.axes), {{"x", Tensor::from_doubles(values, c.shape)}}, {.rtol = 0.0});
+    const Tensor total = sum_on_backends(c, values);
     // Each output element's slice, in row-major order of the reduced axes.
     const std::int64_t last = c.shape.back();
     std::vector<std::vector<double>> slices(static_cast<std::size_t>(num_elements(total.shape())));
@@ -119,9 +123,7 @@ TEST(SumLanes, ShortRunsAndKeptLastAxesSumInOneRunningSum) {
   for (const LaneCase& c : cases) {
     SCOPED_TRACE(::testing::Message() << "shape " << shape_to_string(c.shape));
     const std::vector<double> values = spread_values(num_elements(c.shape), ++seed);
-    const Expr x = input("x", {DType::float64, c.shape});
-    const Tensor total = testing::evaluate_on_backends(
-        sum(x, c.axes), {{"x", Tensor::from_doubles(values, c.shape)}}, {.rtol = 0.0});
+    const Tensor total = sum_on_backends(c, values);
     const std::int64_t columns = c.shape.size() == 2 ? c.shape[1] : 1;
     for (std::int64_t column = 0; column < columns; ++column) {
       double sequential = 0;
