@@ -32,3 +32,19 @@ HR_LINALG_FUNCTION(hr_linalg_logdet);    // (n, n) -> (): log |det|
 HR_LINALG_FUNCTION(hr_linalg_det_sign);  // (n, n) -> (): sign of det (0 when singular)
 
 #undef HR_LINALG_FUNCTION
+
+// The chunked form of a matmul over many rows, for running it chunk by chunk beside other steps
+// over the same rows (the native backend's RowChunks). hr_linalg_matmul_chunking says how a
+// layout is chunked and over how many rows: HR_CHUNKS_OUTPUT_ROWS, the output's rows (a matrix
+// times a vector: chunk c reads rows c of A and writes rows c of C); HR_CHUNKS_INNER_AXIS, the
+// inner axis (a row vector times a matrix, X^T r: chunk c reads entries c of A and rows c of B and
+// writes its partial into the float64 scratch); or HR_NOT_CHUNKED. hr_linalg_matmul_chunk
+// computes one chunk, hr_linalg_matmul_finish completes C after every chunk ran (adds the partials
+// in chunk order). hr_linalg_matmul of a chunked layout is exactly every chunk, then finish.
+#define HR_NOT_CHUNKED 0
+#define HR_CHUNKS_OUTPUT_ROWS 1
+#define HR_CHUNKS_INNER_AXIS 2
+extern "C" int hr_linalg_matmul_chunking(const std::int64_t* ints, std::int64_t* rows);
+extern "C" void hr_linalg_matmul_chunk(void* const* buffers, const std::int64_t* ints,
+                                       std::int64_t chunk);
+extern "C" void hr_linalg_matmul_finish(void* const* buffers, const std::int64_t* ints);

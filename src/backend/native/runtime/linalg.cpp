@@ -491,28 +491,42 @@ std::int64_t inner_partials_space(Index n, Index k) {
   return hr_chunk_count(k) * n;
 }
 
-void multiply_row_chunks(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c) {
-  const Eigen::Map<const Eigen::VectorXd> vector(b.data(), b.rows());
-  for_each_chunk(a.rows(), [&](std::int64_t chunk) {
-    const Index begin = chunk * HR_CHUNK_ROWS, count = chunk_length(a.rows(), chunk);
-    Eigen::Map<Eigen::VectorXd>(c.data() + begin, count).noalias() =
-        rows_of(a, begin, count) * vector;
-  });
+// Chunk `chunk` of a product chunked over its output's rows: those rows of C.
+void multiply_row_chunk(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c,
+                        std::int64_t chunk) {
+  const Index begin = chunk * HR_CHUNK_ROWS, count = chunk_length(a.rows(), chunk);
+  Eigen::Map<Eigen::VectorXd>(c.data() + begin, count).noalias() =
+      rows_of(a, begin, count) * Eigen::Map<const Eigen::VectorXd>(b.data(), b.rows());
 }
 
-void multiply_inner_chunks(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c,
-                           double* partials) {
-  const Index n = c.cols(), k = a.cols();
-  for_each_chunk(k, [&](std::int64_t chunk) {
-    const Index begin = chunk * HR_CHUNK_ROWS, count = chunk_length(k, chunk);
-    Eigen::Map<Eigen::RowVectorXd>(partials + chunk * n, n).noalias() =
-        Eigen::Map<const Eigen::RowVectorXd>(a.data() + begin, count) * rows_of(b, begin, count);
-  });
+// Chunk `chunk` of a product chunked over its inner axis: that chunk's partial row of C.
+void multiply_inner_chunk(const ConstMatrixView& a, const ConstMatrixView& b, double* partials,
+                          std::int64_t chunk) {
+  const Index n = b.cols(), k = a.cols();
+  const Index begin = chunk * HR_CHUNK_ROWS, count = chunk_length(k, chunk);
+  Eigen::Map<Eigen::RowVectorXd>(partials + chunk * n, n).noalias() =
+      Eigen::Map<const Eigen::RowVectorXd>(a.data() + begin, count) * rows_of(b, begin, count);
+}
+
+// C = the partial rows added in chunk order.
+void add_inner_partials(MatrixView c, const double* partials, Index k) {
+  const Index n = c.cols();
   Eigen::Map<Eigen::RowVectorXd> total(c.data(), n);
   total.setZero();
   for (std::int64_t chunk = 0; chunk < hr_chunk_count(k); ++chunk) {
     total += Eigen::Map<const Eigen::RowVectorXd>(partials + chunk * n, n);
   }
+}
+
+void multiply_row_chunks(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c) {
+  for_each_chunk(a.rows(), [&](std::int64_t chunk) { multiply_row_chunk(a, b, c, chunk); });
+}
+
+void multiply_inner_chunks(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c,
+                           double* partials) {
+  for_each_chunk(a.cols(),
+                 [&](std::int64_t chunk) { multiply_inner_chunk(a, b, partials, chunk); });
+  add_inner_partials(c, partials, a.cols());
 }
 
 void multiply(const ConstMatrixView& a, const ConstMatrixView& b, MatrixView c, double* space) {
@@ -634,6 +648,43 @@ extern "C" int hr_linalg_matmul(void* const* buffers, const std::int64_t* ints, 
         multiply(input_view(layout, in[0], 0), input_view(layout, in[1], 1),
                  matrix(out, layout.rows[0], layout.cols[1]), scratch.reals);
       });
+}
+
+extern "C" int hr_linalg_matmul_chunking(const std::int64_t* ints, std::int64_t* rows) {
+  const Layout layout = parse_layout(ints, 2);
+  const Index m = layout.rows[0], k = layout.cols[0], n = layout.cols[1];
+  if (layout.batch_rank != 0) return HR_NOT_CHUNKED;
+  if (chunks_rows(m, n, k)) {
+    *rows = m;
+    return HR_CHUNKS_OUTPUT_ROWS;
+  }
+  if (chunks_inner(m, n, k)) {
+    *rows = k;
+    return HR_CHUNKS_INNER_AXIS;
+  }
+  return HR_NOT_CHUNKED;
+}
+
+extern "C" void hr_linalg_matmul_chunk(void* const* buffers, const std::int64_t* ints,
+                                       std::int64_t chunk) {
+  const Layout layout = parse_layout(ints, 2);
+  const double* in[] = {static_cast<const double*>(buffers[0]),
+                        static_cast<const double*>(buffers[1])};
+  const ConstMatrixView a = input_view(layout, in[0], 0), b = input_view(layout, in[1], 1);
+  if (chunks_rows(a.rows(), b.cols(), a.cols())) {
+    multiply_row_chunk(a, b, matrix(static_cast<double*>(buffers[2]), a.rows(), b.cols()), chunk);
+  } else {
+    multiply_inner_chunk(a, b, scratch_of(buffers, 3).reals, chunk);
+  }
+}
+
+extern "C" void hr_linalg_matmul_finish(void* const* buffers, const std::int64_t* ints) {
+  const Layout layout = parse_layout(ints, 2);
+  const Index m = layout.rows[0], k = layout.cols[0], n = layout.cols[1];
+  if (chunks_inner(m, n, k)) {
+    add_inner_partials(matrix(static_cast<double*>(buffers[2]), m, n), scratch_of(buffers, 3).reals,
+                       k);
+  }
 }
 
 extern "C" void hr_linalg_cholesky_workspace(const std::int64_t* ints, std::int64_t* sizes) {
