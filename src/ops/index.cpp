@@ -9,6 +9,7 @@
 
 #include "backend/native/lowering.hpp"
 #include "hypatia/ops.hpp"
+#include "hypatia_runtime.h"
 #include "ops/elementwise.hpp"
 #include "ops/op_util.hpp"
 
@@ -510,6 +511,41 @@ void for_each_gathered(const AxisSplit& split, const std::vector<std::int64_t>& 
   }
 }
 
+// A float64 scatter_add along axis 0 over at least HR_PARALLEL_MIN_ROWS index rows (a gradient of
+// per-observation terms that gather group parameters) adds each chunk of HR_CHUNK_ROWS index rows
+// into a zeroed partial of its own, and the partials into the base in chunk order, so the native
+// loop can run its chunks on several threads with the same bits; both backends use this order.
+// Only for small targets: each chunk's partial has the target's size.
+bool scatters_in_chunks(DType dtype, int axis, const Shape& indices_shape, std::int64_t size) {
+  return dtype == DType::float64 && axis == 0 && !indices_shape.empty() &&
+         indices_shape[0] >= HR_PARALLEL_MIN_ROWS && size <= HR_CHUNK_ROWS;
+}
+
+// out += the updates of `layout` (`index_rows` index rows along axis 0) in scatters_in_chunks's
+// order: each chunk's updates into a zeroed partial, the partials into `out` in chunk order.
+template <typename Update>
+void scatter_in_chunks(Tensor& out, const Shape& layout, std::int64_t index_rows,
+                       const std::vector<std::int64_t>& positions, Update update) {
+  const std::int64_t chunk_elements = HR_CHUNK_ROWS * (num_elements(layout) / index_rows);
+  std::vector<double> partial(static_cast<std::size_t>(out.size()), 0.0);
+  auto add_partial = [&] {
+    for (std::int64_t j = 0; j < out.size(); ++j) {
+      out.set(j, out.at(j) + partial[static_cast<std::size_t>(j)]);
+      partial[static_cast<std::size_t>(j)] = 0.0;
+    }
+  };
+  std::int64_t chunk = 0;
+  for_each_gathered(split_at(out.shape(), 0), positions,
+                    [&](std::int64_t flat, std::int64_t target) {
+                      if (flat / chunk_elements != chunk) {
+                        add_partial();
+                        chunk = flat / chunk_elements;
+                      }
+                      partial[static_cast<std::size_t>(target)] += update(flat);
+                    });
+  add_partial();
+}
+
 // ---- Native emitters of gather and scatter_add: one loop nest over the gathered layout, whose
 // index into x (or base) has the loaded, wrapped index as its indirect term. An IndexCheck first
 // fails the call (a RuntimeError) when an index is out of range.
@@ -563,6 +599,7 @@ void lower_gather(const NodePtr& node, native::Lowering& lowering) {
   nest.extents = walk.extents;
   nest.body.push_back({lowering.define(*node), native::broadcast_index(walk.extents, rank),
                        native::load(lowering.input_buffer(*node, 0), walk.x_index, node->dtype())});
+  nest.parallel_rows = true;  // each outer iteration writes its own rows of the result
   lowering.emit(std::move(nest));
 }
 
@@ -581,6 +618,11 @@ void lower_scatter_add(const NodePtr& node, native::Lowering& lowering) {
   native::LoopNest nest;
   nest.extents = walk.extents;
   nest.body.push_back(accumulate(out, node->dtype(), walk.x_index, std::move(update)));
+  // Along a later axis each outer iteration updates its own rows of the result; along axis 0 the
+  // rows run in chunks only with the partials' order the reference kernel shares.
+  const int axis = attr_axis(node->attrs());
+  nest.parallel_rows = axis > 0 || scatters_in_chunks(node->dtype(), axis, node->input(1)->shape(),
+                                                      num_elements(node->shape()));
   lowering.emit(std::move(nest));
 }
 
@@ -643,8 +685,13 @@ const OpDef& scatter_add_op() {
         }
         Tensor out = inputs[0].copy();
         BroadcastWalker walker(layout, {updates.shape()});
-        for_each_gathered(split_at(out.shape(), axis),
-                          resolve_positions("scatter_add", inputs, axis),
+        const std::vector<std::int64_t> positions = resolve_positions("scatter_add", inputs, axis);
+        if (scatters_in_chunks(out.dtype(), axis, inputs[1].shape(), out.size())) {
+          scatter_in_chunks(out, layout, inputs[1].shape()[0], positions,
+                            [&](std::int64_t flat) { return updates.at(walker.offsets(flat)[0]); });
+          return {out};
+        }
+        for_each_gathered(split_at(out.shape(), axis), positions,
                           [&](std::int64_t flat, std::int64_t target) {
                             const double update = updates.at(walker.offsets(flat)[0]);
                             out.set(target, out.at(target) + update);

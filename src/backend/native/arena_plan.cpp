@@ -68,6 +68,12 @@ class LifetimeRecorder {
 
   void visit(const IndexCheck& check) { use(check.indices); }
 
+  void visit(const RowChunks& group) {
+    for (const ChunkedStep& step : group.steps) {
+      std::visit([this](const auto& s) { visit(s); }, step);
+    }
+  }
+
   void visit(const Loop& loop) {
     for (const Loop::Binding& binding : loop.inputs) use(binding.outer);
     for (const Loop::Binding& binding : loop.outputs) use(binding.outer);

@@ -80,10 +80,11 @@ struct Statement {
 // With `parallel_rows`, the emitter allows the outermost loop to run in chunks of HR_CHUNK_ROWS
 // iterations on several threads (when its extent reaches HR_PARALLEL_MIN_ROWS): every statement
 // either indexes its target with loop variable 0, writing elements no other outer iteration
-// touches, or is an `add` whose target no outer iteration owns, which then sums each chunk into
-// a partial of its own, the partials added to the target in chunk order afterwards (the
-// interpreter's sum kernels use the same order; see ops/reduce_util.hpp). No statement reads what
-// another statement of the nest writes.
+// touches, or is an `add` whose target no outer iteration owns (at a fixed or an indirect index:
+// a sum or a scatter), which then sums each chunk into a partial of its own, the partials added
+// to the target in chunk order afterwards (the interpreter's sum and scatter_add kernels use the
+// same order; see ops/reduce_util.hpp, ops/index.cpp). No statement reads what another statement
+// of the nest writes.
 // With `sum_lanes`, when every statement is a float64 `add` into an element the innermost loop
 // variable does not index and that loop runs at least HR_SUM_LANES_MIN_RUN times, the emitter
 // sums each run of the innermost loop (within a chunk, when chunked) in HR_SUM_LANES lanes and
@@ -152,7 +153,22 @@ struct Loop {
   std::vector<BufferId> history;  // one per body output: the carry's history buffer, or -1
 };
 
-using Step = std::variant<LoopNest, LibraryCall, IndexCheck, Loop>;
+// Steps over the same `rows` outer rows, each of which would run alone in chunks of HR_CHUNK_ROWS
+// rows (a LoopNest that runs in chunks, a LibraryCall with a chunked form: see row_chunks.hpp),
+// run chunk by chunk instead: one task per chunk runs every step's part for its rows in order,
+// so what a chunk's earlier steps write is still in cache when its later steps read it (a
+// regression's X beta, its likelihood and X^T r read each chunk of the design matrix from memory
+// once, and the evaluation waits for its threads once instead of once per step). Each step
+// computes per chunk exactly what it computes alone, and adds its partials (of targets no row
+// owns) in chunk order after all chunks ran, so the values are the bits of the steps run one
+// after another. A step reads what an earlier step of the group writes only row by row.
+using ChunkedStep = std::variant<LoopNest, LibraryCall>;
+struct RowChunks {
+  std::int64_t rows = 0;
+  std::vector<ChunkedStep> steps;
+};
+
+using Step = std::variant<LoopNest, LibraryCall, IndexCheck, Loop, RowChunks>;
 
 struct Program {
   std::vector<Buffer> buffers;

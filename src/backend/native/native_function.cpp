@@ -5,6 +5,7 @@
 
 #include "backend/native/lowering.hpp"
 #include "backend/native/render_cpp.hpp"
+#include "backend/native/row_chunks.hpp"
 #include "backend/native/runtime_location.hpp"
 #include "hypatia/error.hpp"
 #include "hypatia/ops/user_op.hpp"
@@ -40,7 +41,7 @@ CompilerOptions compiler_options(const CompileOptions& options) {
 std::shared_ptr<const CompiledProgram> compile_program(const std::vector<NodePtr>& inputs,
                                                        const std::vector<NodePtr>& outputs,
                                                        const CompileOptions& options) {
-  const Program program = Lowering::lower(inputs, outputs);
+  const Program program = group_row_chunks(Lowering::lower(inputs, outputs));
   RenderedProgram rendered = render_cpp(program);
   CompileResult compiled = compile_and_load(rendered.source, compiler_options(options));
 

@@ -82,6 +82,7 @@ std::string fill_template(const std::string& pattern, const std::vector<std::str
 struct Unit {
   RenderedProgram result;
   std::map<std::string, bool> library_functions;  // name -> whether it takes callbacks
+  std::set<std::string> chunked_functions;        // library functions called chunk by chunk
   std::string body_functions;                     // definitions, each before its first use
   int bodies = 0;
 };
@@ -113,14 +114,12 @@ class Renderer {
     arena_bytes = plan.end;
     // Every chunk of a chunked nest gets its own partial of each target no row owns (after the
     // temporaries, never shared).
-    for (const Step& step : program_.steps) {
-      const auto* nest = std::get_if<LoopNest>(&step);
-      if (nest == nullptr || !runs_in_chunks(*nest)) continue;
+    for (const LoopNest* nest : chunked_nests()) {
       std::vector<std::int64_t>& offsets = partial_offsets_[nest];
       for (const Statement& statement : nest->body) {
         offsets.push_back(-1);
         if (indexes_rows(statement)) continue;
-        if (statement.update != Statement::Update::add || statement.index.indirect) {
+        if (statement.update != Statement::Update::add) {
           throw Error(
               "native backend: a nest marked parallel_rows has a statement that neither "
               "writes its own rows nor adds into a target (an emitter bug)");
@@ -130,6 +129,21 @@ class Renderer {
                                  static_cast<std::int64_t>(dtype_size(target.dtype)));
       }
     }
+  }
+
+  // The nests that run in chunks, alone or in a group of steps over the same rows.
+  std::vector<const LoopNest*> chunked_nests() const {
+    std::vector<const LoopNest*> nests;
+    for (const Step& step : program_.steps) {
+      if (const auto* nest = std::get_if<LoopNest>(&step); nest && runs_in_chunks(*nest)) {
+        nests.push_back(nest);
+      } else if (const auto* group = std::get_if<RowChunks>(&step)) {
+        for (const ChunkedStep& member : group->steps) {
+          if (const auto* grouped = std::get_if<LoopNest>(&member)) nests.push_back(grouped);
+        }
+      }
+    }
+    return nests;
   }
 
   // Offset of `bytes` newly reserved in the arena.
@@ -410,28 +424,77 @@ class Renderer {
   // hr_parallel_for_chunks; statements adding into a target no row owns add into the chunk's
   // partial instead, and the partials are added to the target in chunk order afterwards.
   void render_chunked(const LoopNest& nest, std::ostringstream& out) {
-    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
-    const std::int64_t rows = nest.extents[0], chunks = hr_chunk_count(rows);
+    open_chunks(nest.extents[0], out);
+    render_nest_chunk(nest, out);
+    close_chunks(nest.extents[0], out);
+    add_partials(nest, out);
+    out << "  }\n";
+  }
+
+  // A group's steps run chunk by chunk (RowChunks): one task per chunk runs each step's part for
+  // its rows, then the steps' partials are added, step by step, in chunk order.
+  void render_row_chunks(const RowChunks& group, std::ostringstream& out) {
+    open_chunks(group.rows, out);
+    for (const ChunkedStep& step : group.steps) {
+      if (const auto* nest = std::get_if<LoopNest>(&step)) {
+        render_nest_chunk(*nest, out);
+      } else {
+        render_call_chunk(std::get<LibraryCall>(step), out);
+      }
+    }
+    close_chunks(group.rows, out);
+    for (const ChunkedStep& step : group.steps) {
+      if (const auto* nest = std::get_if<LoopNest>(&step)) {
+        add_partials(*nest, out);
+      } else {
+        const LibraryCall& call = std::get<LibraryCall>(step);
+        out << "    {\n";
+        render_call_operands(call, out, "      ");
+        out << "      " << call.function << "_finish(buffers, ints);\n    }\n";
+      }
+    }
+    out << "  }\n";
+  }
+
+  // Opens a block with `chunk_body`, the work of one chunk of `rows` rows over [begin, end).
+  static void open_chunks(std::int64_t rows, std::ostringstream& out) {
     out << "  {\n    auto chunk_body = [=](std::int64_t chunk) {\n"
         << "      const std::int64_t begin = chunk * " << HR_CHUNK_ROWS << ";\n"
         << "      const std::int64_t end = begin + " << HR_CHUNK_ROWS << " < " << rows
         << " ? begin + " << HR_CHUNK_ROWS << " : " << rows << ";\n";
+  }
+
+  // Ends `chunk_body` and runs it for every chunk.
+  static void close_chunks(std::int64_t rows, std::ostringstream& out) {
+    out << "    };\n    hr_parallel_for_chunks(" << hr_chunk_count(rows)
+        << ", [](std::int64_t chunk, void* context) {\n"
+        << "      (*static_cast<decltype(chunk_body)*>(context))(chunk);\n"
+        << "    }, &chunk_body);\n";
+  }
+
+  // One chunk of a nest: its partials zeroed, its loops over the chunk's rows.
+  void render_nest_chunk(const LoopNest& nest, std::ostringstream& out) {
+    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
+    out << "      {\n";
     for (std::size_t s = 0; s < nest.body.size(); ++s) {
       if (partials[s] < 0) continue;
       const Buffer& target = program_.buffers.at(nest.body[s].buffer);
       const std::string type = c_type(target.dtype);
-      out << "      auto* p" << s << " = (" << type << "*)(arena + " << partials[s]
+      out << "        auto* p" << s << " = (" << type << "*)(arena + " << partials[s]
           << ") + chunk * " << target.size() << ";\n"
-          << "      for (std::int64_t j = 0; j < " << target.size() << "; ++j) p" << s
+          << "        for (std::int64_t j = 0; j < " << target.size() << "; ++j) p" << s
           << "[j] = 0;\n";
     }
     chunk_partials_ = &partials;
-    render_loops(nest, out, "    ", "begin", "end");
+    render_loops(nest, out, "      ", "begin", "end");
     chunk_partials_ = nullptr;
-    out << "    };\n    hr_parallel_for_chunks(" << chunks
-        << ", [](std::int64_t chunk, void* context) {\n"
-        << "      (*static_cast<decltype(chunk_body)*>(context))(chunk);\n"
-        << "    }, &chunk_body);\n";
+    out << "      }\n";
+  }
+
+  // Each chunk's partial added to the nest's targets, in chunk order.
+  void add_partials(const LoopNest& nest, std::ostringstream& out) {
+    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
+    const std::int64_t chunks = hr_chunk_count(nest.extents[0]);
     for (std::size_t s = 0; s < nest.body.size(); ++s) {
       if (partials[s] < 0) continue;
       const Buffer& target = program_.buffers.at(nest.body[s].buffer);
@@ -442,7 +505,14 @@ class Renderer {
           << "      for (std::int64_t j = 0; j < " << target.size() << "; ++j) b"
           << nest.body[s].buffer << "[j] += partial[j];\n    }\n";
     }
-    out << "  }\n";
+  }
+
+  // One chunk of a library call with a chunked form (see hypatia_linalg.h).
+  void render_call_chunk(const LibraryCall& call, std::ostringstream& out) {
+    unit_.chunked_functions.insert(call.function);
+    out << "      {\n";
+    render_call_operands(call, out, "        ");
+    out << "        " << call.function << "_chunk(buffers, ints, chunk);\n      }\n";
   }
 
   void render_step(const Step& step, std::ostringstream& out) {
@@ -462,6 +532,8 @@ class Renderer {
       const Buffer& indices = program_.buffers.at(check->indices);
       out << "  if (!hr_indices_in_range(b" << check->indices << ", " << indices.size() << ", "
           << check->size << ")) return " << unit_.result.error_messages.size() << ";\n";
+    } else if (const auto* group = std::get_if<RowChunks>(&step)) {
+      render_row_chunks(*group, out);
     } else {
       render_loop(std::get<Loop>(step), out);
     }
@@ -470,15 +542,9 @@ class Renderer {
   void render_call(const LibraryCall& call, std::ostringstream& out) {
     const bool calls_back = !call.callbacks.empty();
     unit_.library_functions[call.function] = calls_back;
-    out << "  {\n    void* const buffers[] = {";
-    for (std::size_t i = 0; i < call.buffers.size(); ++i) {
-      out << (i ? ", " : "") << "(void*)b" << call.buffers[i];
-    }
-    out << (call.buffers.empty() ? "nullptr" : "")
-        << "};\n    static const std::int64_t ints[] = {";
-    for (std::size_t i = 0; i < call.ints.size(); ++i)
-      out << (i ? ", " : "") << call.ints[i] << "LL";
-    out << (call.ints.empty() ? "0" : "") << "};\n    static const double reals[] = {";
+    out << "  {\n";
+    render_call_operands(call, out, "    ");
+    out << "    static const double reals[] = {";
     for (std::size_t i = 0; i < call.doubles.size(); ++i)
       out << (i ? ", " : "") << number(call.doubles[i]);
     out << (call.doubles.empty() ? "0" : "") << "};\n";
@@ -493,6 +559,20 @@ class Renderer {
     out << "    if (int status = " << call.function << "(buffers, ints, reals"
         << (calls_back ? ", callbacks" : "") << "); status != 0) return " << failure_status
         << ";\n  }\n";
+  }
+
+  // The call's `buffers` and `ints` arrays.
+  static void render_call_operands(const LibraryCall& call, std::ostringstream& out,
+                                   const std::string& indent) {
+    out << indent << "void* const buffers[] = {";
+    for (std::size_t i = 0; i < call.buffers.size(); ++i) {
+      out << (i ? ", " : "") << "(void*)b" << call.buffers[i];
+    }
+    out << (call.buffers.empty() ? "nullptr" : "") << "};\n"
+        << indent << "static const std::int64_t ints[] = {";
+    for (std::size_t i = 0; i < call.ints.size(); ++i)
+      out << (i ? ", " : "") << call.ints[i] << "LL";
+    out << (call.ints.empty() ? "0" : "") << "};\n";
   }
 
   // The callbacks' programs become functions of the unit; `callbacks` lists them with their
@@ -622,6 +702,12 @@ RenderedProgram render_cpp(const Program& program) {
     source << "extern \"C\" int " << function
            << "(void* const* buffers, const std::int64_t* ints, const double* reals"
            << (calls_back ? ", const hr_callback* callbacks" : "") << ");\n";
+  }
+  for (const std::string& function : unit.chunked_functions) {
+    source << "extern \"C\" void " << function
+           << "_chunk(void* const* buffers, const std::int64_t* ints, std::int64_t chunk);\n"
+           << "extern \"C\" void " << function
+           << "_finish(void* const* buffers, const std::int64_t* ints);\n";
   }
   source << "\n" << unit.body_functions << entry;
   unit.result.source = source.str();
