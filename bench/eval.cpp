@@ -303,17 +303,19 @@ int main(int argc, char** argv) {
   }
   std::cout << "\njit cold compile by phase, ms (rewrites = the rest of the cold compile)\n"
             << std::left << std::setw(15) << "graph" << std::right << std::setw(10) << "total"
-            << std::setw(10) << "rewrites" << std::setw(10) << "setup" << std::setw(10) << "lowering" << std::setw(10) << "key"
-            << std::setw(10) << "IR build" << std::setw(10) << "optimize" << std::setw(10)
-            << "codegen\n";
+            << std::setw(10) << "rewrites" << std::setw(10) << "setup" << std::setw(10)
+            << "lowering" << std::setw(10) << "key" << std::setw(10) << "IR build" << std::setw(10)
+            << "optimize" << std::setw(10) << "codegen\n";
   for (const Record& r : records) {
     if (!r.jit_split || !r.compile_cold_s) continue;
     const jit::CompileTimes& t = *r.jit_split;
     const double total = *r.compile_cold_s;
-    const double rewrites = total - t.setup - t.lowering - t.key - t.ir_build - t.optimize - t.codegen;
+    const double rewrites =
+        total - t.setup - t.lowering - t.key - t.ir_build - t.optimize - t.codegen;
     std::cout << std::left << std::setw(15) << r.graph << std::right << std::fixed
               << std::setprecision(1);
-    for (double part : {total, rewrites, t.setup, t.lowering, t.key, t.ir_build, t.optimize, t.codegen}) {
+    for (double part :
+         {total, rewrites, t.setup, t.lowering, t.key, t.ir_build, t.optimize, t.codegen}) {
       std::cout << std::setw(10) << part * 1e3;
     }
     std::cout << "\n";
