@@ -1,6 +1,7 @@
 // Evaluation benchmark: per graph, compile time (cold and warm cache) and the median time of one
-// log density + gradient evaluation on the interpreter and the native backend (plus a hand-written
-// C++ floor for logistic regression). Writes a table to stdout and JSON to the given path.
+// log density + gradient evaluation on the interpreter, the native backend and (in builds with
+// LLVM) the JIT backend, whose cold compile is also split into its phases (plus a hand-written C++
+// floor for logistic regression). Writes a table to stdout and JSON to the given path.
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/jit/jit_function.hpp"
 #include "hypatia/hypatia.hpp"
 
 namespace {
@@ -211,20 +213,23 @@ struct Record {
   std::string graph, backend;
   std::optional<double> compile_cold_s, compile_warm_s, eval_median_us;
   std::string error;
+  std::optional<hypatia::jit::CompileTimes> jit_split;  // the JIT's cold compile by phase
 };
 
 std::vector<Record> measure(const Problem& problem, const fs::path& cache_root) {
   std::vector<Record> records;
-  for (Backend backend : {Backend::interp, Backend::native}) {
-    Record record{problem.name, std::string(backend_name(backend)), {}, {}, {}, {}};
+  for (Backend backend : {Backend::interp, Backend::native, Backend::jit}) {
+    if (!backend_available(backend)) continue;
+    Record record{problem.name, std::string(backend_name(backend)), {}, {}, {}, {}, {}};
     try {
       CompileOptions options;
       options.backend = backend;
       options.cache_dir = (cache_root / problem.name).string();
       fs::remove_all(options.cache_dir);
       LogpGrad cold(problem.x, problem.logp, options);
+      if (backend == Backend::jit) record.jit_split = jit::last_compile_times();
       LogpGrad warm(problem.x, problem.logp, options);
-      if (backend == Backend::native) {
+      if (backend != Backend::interp) {
         record.compile_cold_s = cold.function().info().seconds;
         record.compile_warm_s = warm.function().info().seconds;
       }
@@ -279,7 +284,7 @@ int main(int argc, char** argv) {
   {
     std::vector<double> theta(static_cast<std::size_t>(logreg_data.d + 1), 0.05),
         gradient(theta.size());
-    Record record{"logreg", "handwritten", {}, {}, {}, {}};
+    Record record{"logreg", "handwritten", {}, {}, {}, {}, {}};
     record.eval_median_us = median_microseconds(
         [&] { logreg_handwritten(logreg_data, theta.data(), gradient.data()); });
     records.push_back(record);
@@ -294,6 +299,25 @@ int main(int argc, char** argv) {
               << std::setw(16) << cell(r.compile_cold_s, 3) << std::setw(16)
               << cell(r.compile_warm_s, 4) << std::setw(16) << cell(r.eval_median_us, 2);
     if (!r.error.empty()) std::cout << "   error: " << r.error.substr(0, 120);
+    std::cout << "\n";
+  }
+  std::cout << "\njit cold compile by phase, ms (rewrites = the rest of the cold compile)\n"
+            << std::left << std::setw(15) << "graph" << std::right << std::setw(10) << "total"
+            << std::setw(10) << "rewrites" << std::setw(10) << "setup" << std::setw(10)
+            << "lowering" << std::setw(10) << "key" << std::setw(10) << "IR build" << std::setw(10)
+            << "optimize" << std::setw(10) << "codegen\n";
+  for (const Record& r : records) {
+    if (!r.jit_split || !r.compile_cold_s) continue;
+    const jit::CompileTimes& t = *r.jit_split;
+    const double total = *r.compile_cold_s;
+    const double rewrites =
+        total - t.setup - t.lowering - t.key - t.ir_build - t.optimize - t.codegen;
+    std::cout << std::left << std::setw(15) << r.graph << std::right << std::fixed
+              << std::setprecision(1);
+    for (double part :
+         {total, rewrites, t.setup, t.lowering, t.key, t.ir_build, t.optimize, t.codegen}) {
+      std::cout << std::setw(10) << part * 1e3;
+    }
     std::cout << "\n";
   }
   fs::create_directories(json_path.parent_path());

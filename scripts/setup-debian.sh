@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build ccache libeigen3-dev libboost-dev libgtest-dev librandom123-dev
   pkg-config libnetcdf-dev nlohmann-json3-dev libcli11-dev liblbfgspp-dev libsundials-dev libtbb-dev
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin llvm-19-dev clang-19
   pybind11-dev python3-dev python3-numpy python3-pandas python3-xarray)
 case "${1:-}" in
   --tests) packages+=(python3-graphviz python3-mpmath python3-netcdf4 python3-pytest python3-scipy) ;;

@@ -175,8 +175,9 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
                    "NUTS target acceptance (default: the model's, usually 0.8)")
       ->check(CLI::Range(0.05, 0.999));
   const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
-                                                            {"native", hypatia::Backend::native}};
-  sample->add_option("--backend", options.backend, "Execution backend: interp or native")
+                                                            {"native", hypatia::Backend::native},
+                                                            {"jit", hypatia::Backend::jit}};
+  sample->add_option("--backend", options.backend, "Execution backend: interp, native or jit")
       ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
       ->default_str("native");
   const std::map<std::string, hypatia::SamplerKind> samplers = {
@@ -294,8 +295,9 @@ void add_optimize_command(CLI::App& app, OptimizeCommand& command) {
       ->capture_default_str()
       ->check(integer_in(1, max_iterations));
   const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
-                                                            {"native", hypatia::Backend::native}};
-  optimize->add_option("--backend", command.options.backend, "Execution backend: interp or native")
+                                                            {"native", hypatia::Backend::native},
+                                                            {"jit", hypatia::Backend::jit}};
+  optimize->add_option("--backend", command.options.backend, "Execution backend: interp, native or jit")
       ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
       ->default_str("native");
   optimize->callback([&command] { run_optimize(command); });
@@ -355,8 +357,9 @@ void add_pathfinder_command(CLI::App& app, PathfinderCommand& command) {
       ->capture_default_str()
       ->check(integer_in(0, max_chains));
   const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
-                                                            {"native", hypatia::Backend::native}};
-  pathfinder->add_option("--backend", command.backend, "Execution backend: interp or native")
+                                                            {"native", hypatia::Backend::native},
+                                                            {"jit", hypatia::Backend::jit}};
+  pathfinder->add_option("--backend", command.backend, "Execution backend: interp, native or jit")
       ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
       ->default_str("native");
   pathfinder->add_option("--output,-o", command.output,

@@ -14,8 +14,12 @@
 
 namespace hypatia {
 
-enum class Backend { interp, native };
+// jit: LLVM IR compiled in process (LLJIT), no C++ compiler needed at run time; only in builds
+// with LLVM (HYPATIA_WITH_LLVM), see backend_available.
+enum class Backend { interp, native, jit };
 std::string_view backend_name(Backend backend);
+// Whether this build has `backend` (the JIT needs LLVM at build time).
+bool backend_available(Backend backend);
 
 struct CompileOptions {
   Backend backend = Backend::native;

@@ -92,7 +92,7 @@ def _backend(compile_kwargs: Optional[dict]) -> str:
         raise ValueError(f"fit_laplace(compile_kwargs=...): unsupported key(s) "
                          f"{', '.join(unknown)}; Hypatia reads 'backend' ('native' or 'interp')")
     backend = compile_kwargs.get("backend", "native")
-    if backend not in ("native", "interp"):
+    if backend not in ("native", "jit", "interp"):
         raise ValueError(f"fit_laplace(compile_kwargs={{'backend': {backend!r}}}): expected "
                          "'native' or 'interp'")
     return backend

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "backend/jit/jit_function.hpp"
 #include "backend/native/native_function.hpp"
 #include "hypatia/error.hpp"
 #include "hypatia/interpreter.hpp"
@@ -14,7 +15,19 @@
 namespace hypatia {
 
 std::string_view backend_name(Backend backend) {
-  return backend == Backend::interp ? "interp" : "native";
+  switch (backend) {
+    case Backend::interp:
+      return "interp";
+    case Backend::native:
+      return "native";
+    case Backend::jit:
+      return "jit";
+  }
+  return "native";
+}
+
+bool backend_available(Backend backend) {
+  return backend != Backend::jit || jit::available();
 }
 
 struct ThreadPoolDeleter {
@@ -126,7 +139,9 @@ Function::Function(std::vector<NodePtr> inputs, std::vector<NodePtr> outputs,
   if (options.backend == Backend::interp) {
     impl_ = std::make_unique<InterpreterImpl>(inputs, graph);
   } else {
-    auto program = native::compile_program(inputs, graph, options);
+    auto program = options.backend == Backend::jit
+                       ? jit::compile_program(inputs, graph, options)
+                       : native::compile_program(inputs, graph, options);
     auto impl = std::make_unique<NativeImpl>(program);
     impl->info.cache_hit = program->cache_hit;
     impl->info.source = program->source;

@@ -142,7 +142,8 @@ py::dict to_python(InferenceData&& data) {
 Backend backend_from_name(const std::string& name) {
   if (name == "native") return Backend::native;
   if (name == "interp" || name == "interpreter") return Backend::interp;
-  throw Error("unknown backend '" + name + "' (expected 'native' or 'interp')");
+  if (name == "jit") return Backend::jit;
+  throw Error("unknown backend '" + name + "' (expected 'native', 'jit' or 'interp')");
 }
 
 InferenceData from_python(const py::dict& data) {

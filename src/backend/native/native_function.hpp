@@ -17,6 +17,7 @@ using EntryPoint = int (*)(void* const* inputs, void* const* outputs, void* cons
 
 struct CompiledProgram {
   std::shared_ptr<SharedLibrary> library;
+  std::shared_ptr<const void> jit_code;  // the JIT backend's compiled code (library stays null)
   EntryPoint entry = nullptr;
   std::int64_t arena_bytes = 0;
   std::vector<Tensor> large_constants;  // kept alive; passed by pointer on every call

@@ -1,0 +1,1008 @@
+#ifdef HYPATIA_HAVE_LLVM
+
+#include "backend/jit/render_llvm.hpp"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/DerivedTypes.h>
+#include <llvm/IR/Function.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+#include "backend/jit/scalar_template.hpp"
+#include "backend/native/arena_plan.hpp"
+#include "hypatia/error.hpp"
+#include "hypatia_runtime.h"
+
+namespace hypatia::jit {
+namespace {
+
+using native::Buffer;
+using native::BufferId;
+using native::Index;
+using native::LibraryCall;
+using native::Loop;
+using native::LoopNest;
+using native::Program;
+using native::Scalar;
+using native::ScalarNode;
+using native::Statement;
+using native::Step;
+
+// As render_cpp.cpp: small constants become part of the code, larger ones are passed by pointer.
+constexpr std::int64_t kInlineConstantLimit = 16;
+constexpr std::int64_t kArenaAlignment = 64;
+
+// What the functions of one module share (see render_cpp.cpp's Unit).
+struct Unit {
+  llvm::Module& module;
+  const llvm::Module& scalars;
+  llvm::LLVMContext& context;
+  RenderedModule result;
+  int bodies = 0;
+  int chunk_functions = 0;
+  std::unordered_map<std::string, TemplateTree> templates;
+
+  // The scalar library's function `name`, declared in the module (linked in afterwards).
+  llvm::Function* scalar_function(const std::string& name, const std::string& needed_by) {
+    const llvm::Function* definition = scalars.getFunction(name);
+    if (definition == nullptr) {
+      throw Error("jit backend: " + needed_by + " needs '" + name +
+                  "', which the JIT's scalar library lacks (tools/jit_scalar_wrappers.cpp lists "
+                  "the functions templates outside the elementwise table call)");
+    }
+    return llvm::cast<llvm::Function>(
+        module.getOrInsertFunction(name, definition->getFunctionType()).getCallee());
+  }
+
+  const TemplateTree& parsed(const std::string& text) {
+    auto it = templates.find(text);
+    if (it == templates.end()) it = templates.emplace(text, parse_template(text)).first;
+    return it->second;
+  }
+};
+
+class Renderer {
+ public:
+  Renderer(const Program& program, Unit& unit)
+      : program_(program), unit_(unit), context_(unit.context), b_(unit.context) {}
+
+  // The function computing the program, with the entry point's parameters (status 0, or k for
+  // the k-th error message).
+  llvm::Function* render_function(const std::string& name, bool exported) {
+    llvm::Type* pointer = b_.getPtrTy();
+    auto* type =
+        llvm::FunctionType::get(b_.getInt32Ty(), {pointer, pointer, pointer, pointer}, false);
+    function_ = llvm::Function::Create(
+        type, exported ? llvm::GlobalValue::ExternalLinkage : llvm::GlobalValue::InternalLinkage,
+        name, unit_.module);
+    plan_arena();
+    b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", function_));
+    inputs_ = function_->getArg(0);
+    outputs_ = function_->getArg(1);
+    constants_ = function_->getArg(2);
+    arena_ = function_->getArg(3);
+    declare_buffers();
+    for (const Step& step : program_.steps) render_step(step);
+    b_.CreateRet(b_.getInt32(0));
+    return function_;
+  }
+
+ private:
+  // ---- Buffers ----------------------------------------------------------------------------
+
+  void plan_arena() {
+    std::int64_t& arena_bytes = unit_.result.arena_bytes;
+    native::ArenaPlan plan = native::plan_arena(program_, arena_bytes, kArenaAlignment);
+    offsets_ = std::move(plan.offsets);
+    arena_bytes = plan.end;
+    for (const Step& step : program_.steps) {
+      const auto* nest = std::get_if<LoopNest>(&step);
+      if (nest == nullptr || !runs_in_chunks(*nest)) continue;
+      std::vector<std::int64_t>& offsets = partial_offsets_[nest];
+      for (const Statement& statement : nest->body) {
+        offsets.push_back(-1);
+        if (indexes_rows(statement)) continue;
+        if (statement.update != Statement::Update::add || statement.index.indirect) {
+          throw Error(
+              "jit backend: a nest marked parallel_rows has a statement that neither writes its "
+              "own rows nor adds into a target (an emitter bug)");
+        }
+        const Buffer& target = program_.buffers.at(statement.buffer);
+        offsets.back() = reserve(hr_chunk_count(nest->extents[0]) * target.size() *
+                                 static_cast<std::int64_t>(dtype_size(target.dtype)));
+      }
+    }
+  }
+
+  std::int64_t reserve(std::int64_t bytes) {
+    std::int64_t& arena_bytes = unit_.result.arena_bytes;
+    const std::int64_t offset = arena_bytes;
+    arena_bytes += (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+    return offset;
+  }
+
+  static bool runs_in_chunks(const LoopNest& nest) {
+    return nest.parallel_rows && !nest.extents.empty() && nest.extents[0] >= HR_PARALLEL_MIN_ROWS;
+  }
+
+  static bool indexes_rows(const Statement& statement) {
+    for (const auto& [variable, stride] : statement.index.terms) {
+      if (variable == 0 && stride != 0) return true;
+    }
+    return false;
+  }
+
+  llvm::Type* element_type(DType dtype) {
+    switch (dtype) {
+      case DType::float64:
+        return b_.getDoubleTy();
+      case DType::float32:
+        return b_.getFloatTy();
+      case DType::int64:
+        return b_.getInt64Ty();
+      case DType::boolean:
+        return b_.getInt8Ty();
+    }
+    return b_.getDoubleTy();
+  }
+
+  llvm::Value* load_pointer(llvm::Value* array, std::int64_t position) {
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), array, position);
+    return b_.CreateLoad(b_.getPtrTy(), slot);
+  }
+
+  llvm::Constant* constant_array(const Tensor& value) {
+    const std::int64_t n = value.size();
+    std::vector<llvm::Constant*> elements;
+    llvm::Type* type = element_type(value.dtype());
+    for (std::int64_t i = 0; i < n; ++i) {
+      switch (value.dtype()) {
+        case DType::int64:
+          elements.push_back(
+              b_.getInt64(static_cast<std::uint64_t>(value.data<std::int64_t>()[i])));
+          break;
+        case DType::boolean:
+          elements.push_back(b_.getInt8(value.at(i) != 0.0 ? 1 : 0));
+          break;
+        case DType::float32:
+          elements.push_back(llvm::ConstantFP::get(type, static_cast<float>(value.at(i))));
+          break;
+        case DType::float64:
+          elements.push_back(llvm::ConstantFP::get(type, value.at(i)));
+          break;
+      }
+    }
+    if (elements.empty()) elements.push_back(llvm::Constant::getNullValue(type));
+    auto* array_type = llvm::ArrayType::get(type, elements.size());
+    return llvm::ConstantArray::get(array_type, elements);
+  }
+
+  void declare_buffers() {
+    buffers_.assign(program_.buffers.size(), nullptr);
+    // Large constants: numbered after those of every body this function renders (render_cpp
+    // declares a function's buffers after its steps), so their slots are read lazily, below.
+    for (std::size_t id = 0; id < program_.buffers.size(); ++id) {
+      const Buffer& buffer = program_.buffers[id];
+      switch (buffer.role) {
+        case Buffer::Role::input:
+          buffers_[id] = load_pointer(inputs_, buffer.position);
+          break;
+        case Buffer::Role::output:
+          buffers_[id] = load_pointer(outputs_, buffer.position);
+          break;
+        case Buffer::Role::constant:
+          if (buffer.size() <= kInlineConstantLimit) {
+            llvm::Constant* initial = constant_array(buffer.value);
+            buffers_[id] =
+                new llvm::GlobalVariable(unit_.module, initial->getType(), true,
+                                         llvm::GlobalValue::PrivateLinkage, initial, "constant");
+          } else {
+            large_constant_ids_.push_back(static_cast<BufferId>(id));
+          }
+          break;
+        case Buffer::Role::temporary:
+          if (buffer.alias_of >= 0) {
+            aliases_.push_back(static_cast<BufferId>(id));
+          } else {
+            buffers_[id] = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, offsets_.at(id));
+          }
+          break;
+      }
+    }
+    // The large constants' slots: bodies rendered by this function's steps take theirs first, so
+    // the slot loads are placed in the entry block once the steps are rendered (see
+    // finish_large_constants); until then a placeholder load stands in.
+    for (BufferId id : large_constant_ids_) {
+      buffers_[static_cast<std::size_t>(id)] =
+          b_.CreateLoad(b_.getPtrTy(), llvm::ConstantPointerNull::get(b_.getPtrTy()), "pending");
+      pending_loads_.push_back(llvm::cast<llvm::LoadInst>(buffers_[static_cast<std::size_t>(id)]));
+    }
+    for (BufferId id : aliases_) {
+      buffers_[static_cast<std::size_t>(id)] = buffers_.at(
+          static_cast<std::size_t>(program_.buffers[static_cast<std::size_t>(id)].alias_of));
+    }
+  }
+
+ public:
+  // Numbers this function's large constants (after its bodies') and points the placeholder loads
+  // at their slots in `constants`.
+  void finish_large_constants() {
+    for (std::size_t k = 0; k < large_constant_ids_.size(); ++k) {
+      const Buffer& buffer = program_.buffers[static_cast<std::size_t>(large_constant_ids_[k])];
+      const std::int64_t slot = static_cast<std::int64_t>(unit_.result.large_constants.size());
+      unit_.result.large_constants.push_back(buffer.value);
+      llvm::LoadInst* load = pending_loads_[k];
+      llvm::IRBuilder<> at(load);
+      load->setOperand(0, at.CreateConstInBoundsGEP1_64(at.getPtrTy(), constants_, slot));
+    }
+  }
+
+ private:
+  // ---- Scalars ----------------------------------------------------------------------------
+
+  static bool is_unsigned_byte(llvm::Type* type) { return type->isIntegerTy(8); }
+
+  // `value` (an i1, u8, i64, float or double) as a value of dtype `to`, by the reference
+  // kernels' rules (render_cpp's convert): round to float32, truncate to int64 (NaN and
+  // out-of-range defined), test != 0 for bool.
+  llvm::Value* convert(llvm::Value* value, DType to) {
+    llvm::Type* from = value->getType();
+    const bool from_int = from->isIntegerTy();
+    const bool from_unsigned = from->isIntegerTy(1) || from->isIntegerTy(8);
+    switch (to) {
+      case DType::float64:
+      case DType::float32: {
+        llvm::Type* target = element_type(to);
+        if (from == target) return value;
+        if (from_int) {
+          return from_unsigned ? b_.CreateUIToFP(value, target) : b_.CreateSIToFP(value, target);
+        }
+        return to == DType::float64 ? b_.CreateFPExt(value, target)
+                                    : b_.CreateFPTrunc(value, target);
+      }
+      case DType::int64: {
+        if (from->isIntegerTy(64)) return value;
+        if (from_int) return b_.CreateZExt(value, b_.getInt64Ty());
+        if (from->isFloatTy()) value = b_.CreateFPExt(value, b_.getDoubleTy());
+        return b_.CreateCall(unit_.scalar_function("hr_jit_to_int64", "a conversion to int64"),
+                             {value});
+      }
+      case DType::boolean: {
+        if (is_unsigned_byte(from)) return value;
+        llvm::Value* nonzero = from_int ? b_.CreateICmpNE(value, llvm::ConstantInt::get(from, 0))
+                                        : b_.CreateFCmpUNE(value, llvm::ConstantFP::get(from, 0.0));
+        return b_.CreateZExt(nonzero, b_.getInt8Ty());
+      }
+    }
+    return value;
+  }
+
+  // C++'s conversion of an operand to a parameter of type `type` (double or int64).
+  llvm::Value* to_type(llvm::Value* value, llvm::Type* type) {
+    if (value->getType() == type) return value;
+    if (type->isDoubleTy()) return convert(value, DType::float64);
+    if (type->isIntegerTy(64)) {
+      if (value->getType()->isIntegerTy()) return b_.CreateZExt(value, type);
+      throw Error("jit backend: a scalar template passes a floating value as an integer");
+    }
+    if (type->isIntegerTy(1)) return to_bool(value);
+    throw Error("jit backend: a scalar template calls a function with an unsupported parameter");
+  }
+
+  llvm::Value* to_bool(llvm::Value* value) {
+    llvm::Type* type = value->getType();
+    if (type->isIntegerTy(1)) return value;
+    if (type->isIntegerTy()) return b_.CreateICmpNE(value, llvm::ConstantInt::get(type, 0));
+    return b_.CreateFCmpUNE(value, llvm::ConstantFP::get(type, 0.0));
+  }
+
+  // The usual arithmetic conversions of two operands: double if either is, else int64.
+  std::pair<llvm::Value*, llvm::Value*> common(llvm::Value* a, llvm::Value* b) {
+    if (a->getType()->isFloatingPointTy() || b->getType()->isFloatingPointTy()) {
+      return {convert(a, DType::float64), convert(b, DType::float64)};
+    }
+    return {to_type(a, b_.getInt64Ty()), to_type(b, b_.getInt64Ty())};
+  }
+
+  llvm::Value* evaluate(const TemplateTree& tree, const std::vector<llvm::Value*>& args,
+                        bool integral, const std::string& function) {
+    using Kind = TemplateExpr::Kind;
+    switch (tree->kind) {
+      case Kind::operand:
+        return args.at(static_cast<std::size_t>(tree->operand));
+      case Kind::number:
+        if (tree->integer_literal) {
+          return b_.getInt64(
+              static_cast<std::uint64_t>(std::strtoll(tree->text.c_str(), nullptr, 10)));
+        }
+        return llvm::ConstantFP::get(b_.getDoubleTy(), std::strtod(tree->text.c_str(), nullptr));
+      case Kind::unary: {
+        llvm::Value* x = evaluate(tree->args[0], args, integral, function);
+        if (tree->text == "!") return b_.CreateNot(to_bool(x));
+        if (x->getType()->isFloatingPointTy()) return b_.CreateFNeg(x);
+        return b_.CreateSub(b_.getInt64(0), to_type(x, b_.getInt64Ty()));
+      }
+      case Kind::binary: {
+        llvm::Value* left = evaluate(tree->args[0], args, integral, function);
+        llvm::Value* right = evaluate(tree->args[1], args, integral, function);
+        const std::string& op = tree->text;
+        if (op == "&" || op == "|") {
+          if (left->getType()->isIntegerTy(1) && right->getType()->isIntegerTy(1)) {
+            return op == "&" ? b_.CreateAnd(left, right) : b_.CreateOr(left, right);
+          }
+          if (left->getType()->isFloatingPointTy() || right->getType()->isFloatingPointTy()) {
+            throw Error("jit backend: '" + function + "' applies '" + op + "' to floating values");
+          }
+          auto [a, c] = common(left, right);
+          return op == "&" ? b_.CreateAnd(a, c) : b_.CreateOr(a, c);
+        }
+        auto [a, c] = common(left, right);
+        const bool floating = a->getType()->isFloatingPointTy();
+        if (op == "+") return floating ? b_.CreateFAdd(a, c) : b_.CreateAdd(a, c);
+        if (op == "-") return floating ? b_.CreateFSub(a, c) : b_.CreateSub(a, c);
+        if (op == "*") return floating ? b_.CreateFMul(a, c) : b_.CreateMul(a, c);
+        if (op == "/") return floating ? b_.CreateFDiv(a, c) : b_.CreateSDiv(a, c);
+        if (op == "==") return floating ? b_.CreateFCmpOEQ(a, c) : b_.CreateICmpEQ(a, c);
+        if (op == "!=") return floating ? b_.CreateFCmpUNE(a, c) : b_.CreateICmpNE(a, c);
+        if (op == "<") return floating ? b_.CreateFCmpOLT(a, c) : b_.CreateICmpSLT(a, c);
+        if (op == "<=") return floating ? b_.CreateFCmpOLE(a, c) : b_.CreateICmpSLE(a, c);
+        if (op == ">") return floating ? b_.CreateFCmpOGT(a, c) : b_.CreateICmpSGT(a, c);
+        if (op == ">=") return floating ? b_.CreateFCmpOGE(a, c) : b_.CreateICmpSGE(a, c);
+        throw Error("jit backend: unknown operator '" + op + "' in '" + function + "'");
+      }
+      case Kind::call: {
+        llvm::Function* callee = unit_.scalar_function(
+            wrapper_name(tree->text, integral ? 'i' : 'd'), "scalar function '" + function + "'");
+        llvm::FunctionType* type = callee->getFunctionType();
+        if (type->getNumParams() != tree->args.size()) {
+          throw Error("jit backend: '" + function + "' calls " + tree->text + " with " +
+                      std::to_string(tree->args.size()) + " arguments; its wrapper takes " +
+                      std::to_string(type->getNumParams()));
+        }
+        std::vector<llvm::Value*> values;
+        for (std::size_t k = 0; k < tree->args.size(); ++k) {
+          values.push_back(
+              to_type(evaluate(tree->args[k], args, integral, function), type->getParamType(k)));
+        }
+        return b_.CreateCall(callee, values);
+      }
+    }
+    return nullptr;
+  }
+
+  llvm::Value* index(const Index& index) {
+    llvm::Value* position = b_.getInt64(static_cast<std::uint64_t>(index.offset));
+    for (const auto& [variable, stride] : index.terms) {
+      position =
+          b_.CreateAdd(position, b_.CreateMul(b_.getInt64(static_cast<std::uint64_t>(stride)),
+                                              variables_.at(static_cast<std::size_t>(variable))));
+    }
+    if (index.indirect) {
+      llvm::Value* indirect = convert(scalar(index.indirect), DType::int64);
+      position = b_.CreateAdd(
+          position,
+          b_.CreateMul(b_.getInt64(static_cast<std::uint64_t>(index.indirect_stride)), indirect));
+    }
+    return position;
+  }
+
+  llvm::Value* element(BufferId buffer, llvm::Value* base, llvm::Value* position) {
+    return b_.CreateInBoundsGEP(element_type(program_.buffers.at(buffer).dtype), base, position);
+  }
+
+  // A node's value: each node of a statement is computed once (render_cpp computes each node
+  // read more than once into a local: the same operations in the same order).
+  llvm::Value* scalar(const Scalar& node) {
+    if (auto it = values_.find(node.get()); it != values_.end()) return it->second;
+    llvm::Value* value = nullptr;
+    switch (node->kind) {
+      case ScalarNode::Kind::literal:
+        value = literal(node->literal, node->dtype);
+        break;
+      case ScalarNode::Kind::load: {
+        const BufferId buffer = node->buffer;
+        llvm::Value* place =
+            element(buffer, buffers_.at(static_cast<std::size_t>(buffer)), index(node->index));
+        value = convert(b_.CreateLoad(element_type(program_.buffers.at(buffer).dtype), place),
+                        node->dtype);
+        break;
+      }
+      case ScalarNode::Kind::loop_variable:
+        value = variables_.at(static_cast<std::size_t>(node->variable));
+        break;
+      case ScalarNode::Kind::apply:
+        value = apply(*node);
+        break;
+    }
+    values_[node.get()] = value;
+    return value;
+  }
+
+  llvm::Value* literal(double value, DType dtype) {
+    switch (dtype) {
+      case DType::float64:
+        return llvm::ConstantFP::get(b_.getDoubleTy(), value);
+      case DType::float32:
+        return llvm::ConstantFP::get(b_.getFloatTy(), static_cast<float>(value));
+      case DType::int64:
+        return b_.getInt64(static_cast<std::uint64_t>(hr_to_int64(value)));
+      case DType::boolean:
+        return b_.getInt8(value != 0.0 ? 1 : 0);
+    }
+    return nullptr;
+  }
+
+  llvm::Value* apply(const ScalarNode& node) {
+    bool integral = !node.cpp_int_template.empty() && !is_floating(node.dtype);
+    for (const Scalar& arg : node.args) integral = integral && is_integral(arg->dtype);
+    const DType computed = integral ? DType::int64 : DType::float64;
+    if (!integral && node.cpp_template.empty()) {
+      throw Error("jit backend: scalar function '" + node.function + "' has no C++ form");
+    }
+    std::vector<llvm::Value*> args;
+    for (const Scalar& arg : node.args) args.push_back(convert(scalar(arg), computed));
+    const TemplateTree& tree = unit_.parsed(integral ? node.cpp_int_template : node.cpp_template);
+    return convert(evaluate(tree, args, integral, node.function), node.dtype);
+  }
+
+  // ---- Statements and loops ------------------------------------------------------------
+
+  // An alloca in the current function's entry block (where SROA turns it into registers).
+  llvm::AllocaInst* entry_alloca(llvm::Type* type, const char* name) {
+    llvm::Function* function = b_.GetInsertBlock()->getParent();
+    llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());
+    return entry.CreateAlloca(type, nullptr, name);
+  }
+
+  // for (i = begin; condition(i); i += step) body(i); returns i's phi (its value after the loop).
+  llvm::PHINode* emit_loop(llvm::Value* begin,
+                           const std::function<llvm::Value*(llvm::Value*)>& condition,
+                           std::int64_t step, const std::function<void(llvm::Value*)>& body) {
+    llvm::Function* function = b_.GetInsertBlock()->getParent();
+    llvm::BasicBlock* before = b_.GetInsertBlock();
+    llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "loop", function);
+    llvm::BasicBlock* inside = llvm::BasicBlock::Create(context_, "body", function);
+    llvm::BasicBlock* after = llvm::BasicBlock::Create(context_, "after", function);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(header);
+    llvm::PHINode* i = b_.CreatePHI(b_.getInt64Ty(), 2);
+    i->addIncoming(begin, before);
+    b_.CreateCondBr(condition(i), inside, after);
+    b_.SetInsertPoint(inside);
+    body(i);
+    i->addIncoming(b_.CreateAdd(i, b_.getInt64(static_cast<std::uint64_t>(step)), "", true, true),
+                   b_.GetInsertBlock());
+    b_.CreateBr(header);
+    b_.SetInsertPoint(after);
+    return i;
+  }
+
+  void emit_range(llvm::Value* begin, llvm::Value* end,
+                  const std::function<void(llvm::Value*)>& body) {
+    emit_loop(
+        begin, [&](llvm::Value* i) { return b_.CreateICmpSLT(i, end); }, 1, body);
+  }
+
+  // place op= value in the target's type, as render_cpp's assignment.
+  void update(llvm::Type* type, llvm::Value* place, llvm::Value* value, Statement::Update how) {
+    if (how == Statement::Update::assign) {
+      b_.CreateStore(value, place);
+      return;
+    }
+    llvm::Value* old = b_.CreateLoad(type, place);
+    const bool floating = type->isFloatingPointTy();
+    llvm::Value* result = nullptr;
+    switch (how) {
+      case Statement::Update::add:
+        result = floating ? b_.CreateFAdd(old, value) : b_.CreateAdd(old, value);
+        break;
+      case Statement::Update::multiply:
+        result = floating ? b_.CreateFMul(old, value) : b_.CreateMul(old, value);
+        break;
+      case Statement::Update::maximum:
+      case Statement::Update::minimum: {
+        // hr_max(a, b): a if a is NaN, else b if b is NaN, else a < b ? b : a; hr_min keeps a
+        // unless b < a.
+        const bool maximum = how == Statement::Update::maximum;
+        llvm::Value* takes_b = nullptr;
+        if (floating) {
+          takes_b = maximum ? b_.CreateFCmpOLT(old, value) : b_.CreateFCmpOLT(value, old);
+          result = b_.CreateSelect(takes_b, value, old);
+          result = b_.CreateSelect(b_.CreateFCmpUNO(value, value), value, result);
+          result = b_.CreateSelect(b_.CreateFCmpUNO(old, old), old, result);
+        } else {
+          const bool unsigned_type = type->isIntegerTy(8);
+          llvm::Value* less_old_value =
+              unsigned_type ? b_.CreateICmpULT(old, value) : b_.CreateICmpSLT(old, value);
+          llvm::Value* less_value_old =
+              unsigned_type ? b_.CreateICmpULT(value, old) : b_.CreateICmpSLT(value, old);
+          result = b_.CreateSelect(maximum ? less_old_value : less_value_old, value, old);
+        }
+        break;
+      }
+      case Statement::Update::assign:
+        break;
+    }
+    b_.CreateStore(result, place);
+  }
+
+  void render_statement(const Statement& statement, llvm::Value* lane_place = nullptr) {
+    values_.clear();
+    const Buffer& target = program_.buffers.at(statement.buffer);
+    llvm::Value* value = convert(scalar(statement.value), target.dtype);
+    llvm::Value* place = lane_place;
+    if (place == nullptr) {
+      place = element(statement.buffer, target_base(statement), index(statement.index));
+    }
+    update(element_type(target.dtype), place, value, statement.update);
+    values_.clear();
+  }
+
+  llvm::Value* target_base(const Statement& statement) {
+    if (chunk_partials_ != nullptr) {
+      const std::size_t s = static_cast<std::size_t>(&statement - current_body_);
+      if (chunk_partials_->at(s) != nullptr) return chunk_partials_->at(s);
+    }
+    return buffers_.at(static_cast<std::size_t>(statement.buffer));
+  }
+
+  bool sums_in_lanes(const LoopNest& nest) const {
+    if (!nest.sum_lanes || nest.extents.empty() || nest.extents.back() < HR_SUM_LANES_MIN_RUN) {
+      return false;
+    }
+    const int innermost = static_cast<int>(nest.extents.size()) - 1;
+    for (const Statement& statement : nest.body) {
+      if (statement.update != Statement::Update::add || statement.index.indirect ||
+          program_.buffers.at(statement.buffer).dtype != DType::float64) {
+        return false;
+      }
+      for (const auto& [variable, stride] : statement.index.terms) {
+        if (variable == innermost && stride != 0) return false;
+      }
+    }
+    return true;
+  }
+
+  // The nest's loops around its statements, the outermost over [first, last).
+  void render_loops(const LoopNest& nest, llvm::Value* first, llvm::Value* last) {
+    current_body_ = nest.body.data();
+    const std::size_t depth = nest.extents.size();
+    variables_.assign(depth, nullptr);
+    const bool lanes = sums_in_lanes(nest);
+    const std::size_t plain_loops = lanes ? depth - 1 : depth;
+    std::function<void(std::size_t)> level = [&](std::size_t k) {
+      if (k == plain_loops) {
+        if (lanes) {
+          render_lanes(nest, k == 0 ? first : b_.getInt64(0),
+                       k == 0 ? last : b_.getInt64(static_cast<std::uint64_t>(nest.extents[k])));
+        } else {
+          for (const Statement& statement : nest.body) render_statement(statement);
+        }
+        return;
+      }
+      emit_range(k == 0 ? first : b_.getInt64(0),
+                 k == 0 ? last : b_.getInt64(static_cast<std::uint64_t>(nest.extents[k])),
+                 [&](llvm::Value* i) {
+                   variables_[k] = i;
+                   level(k + 1);
+                 });
+    };
+    level(0);
+  }
+
+  // The innermost loop over [first, last) summing in lanes (render_cpp's render_lanes): statement
+  // s adds iteration first + j into lane j % HR_SUM_LANES of its own lanes, whole blocks of lanes
+  // first (unrolled here, so the lanes live in registers), then the rest; each target then adds
+  // its lanes' total in hr_sum_lanes's tree.
+  void render_lanes(const LoopNest& nest, llvm::Value* first, llvm::Value* last) {
+    const std::size_t variable = nest.extents.size() - 1;
+    llvm::Type* lanes_type = llvm::ArrayType::get(b_.getDoubleTy(), HR_SUM_LANES);
+    std::vector<llvm::AllocaInst*> lanes, tails;
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      lanes.push_back(entry_alloca(lanes_type, "lanes"));
+      tails.push_back(entry_alloca(lanes_type, "tail"));
+      for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
+        b_.CreateStore(llvm::ConstantFP::get(b_.getDoubleTy(), 0.0),
+                       b_.CreateConstInBoundsGEP2_64(lanes_type, lanes[s], 0, lane));
+      }
+    }
+    llvm::PHINode* block = emit_loop(
+        first,
+        [&](llvm::Value* i) {
+          return b_.CreateICmpSLE(b_.CreateAdd(i, b_.getInt64(HR_SUM_LANES)), last);
+        },
+        HR_SUM_LANES,
+        [&](llvm::Value* i) {
+          for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
+            variables_[variable] = b_.CreateAdd(i, b_.getInt64(static_cast<std::uint64_t>(lane)));
+            for (std::size_t s = 0; s < nest.body.size(); ++s) {
+              render_statement(nest.body[s],
+                               b_.CreateConstInBoundsGEP2_64(lanes_type, lanes[s], 0, lane));
+            }
+          }
+        });
+    // The rest run with a lane index only known at run time, on a copy of the lanes (so that the
+    // lanes themselves are only ever indexed by constants and stay in registers).
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
+        b_.CreateStore(b_.CreateLoad(b_.getDoubleTy(),
+                                     b_.CreateConstInBoundsGEP2_64(lanes_type, lanes[s], 0, lane)),
+                       b_.CreateConstInBoundsGEP2_64(lanes_type, tails[s], 0, lane));
+      }
+    }
+    emit_loop(
+        b_.getInt64(0),
+        [&](llvm::Value* lane) { return b_.CreateICmpSLT(b_.CreateAdd(block, lane), last); }, 1,
+        [&](llvm::Value* lane) {
+          variables_[variable] = b_.CreateAdd(block, lane);
+          for (std::size_t s = 0; s < nest.body.size(); ++s) {
+            render_statement(nest.body[s],
+                             b_.CreateInBoundsGEP(lanes_type, tails[s], {b_.getInt64(0), lane}));
+          }
+        });
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      std::vector<llvm::Value*> lane_values;
+      for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
+        lane_values.push_back(b_.CreateLoad(
+            b_.getDoubleTy(), b_.CreateConstInBoundsGEP2_64(lanes_type, tails[s], 0, lane)));
+      }
+      static_assert(HR_SUM_LANES == 8, "the tree below is hr_sum_lanes's for 8 lanes");
+      auto& l = lane_values;
+      llvm::Value* total =
+          b_.CreateFAdd(b_.CreateFAdd(b_.CreateFAdd(l[0], l[1]), b_.CreateFAdd(l[2], l[3])),
+                        b_.CreateFAdd(b_.CreateFAdd(l[4], l[5]), b_.CreateFAdd(l[6], l[7])));
+      const Statement& statement = nest.body[s];
+      values_.clear();
+      llvm::Value* place =
+          element(statement.buffer, target_base(statement), index(statement.index));
+      update(b_.getDoubleTy(), place, total, Statement::Update::add);
+    }
+  }
+
+  // The nest's outermost loop as chunks of HR_CHUNK_ROWS iterations: the chunk body becomes a
+  // function of its own, run by hr_parallel_for_chunks with this function's buffer pointers as
+  // context; statements adding into a target no row owns add into the chunk's partial, and the
+  // partials are added to the target in chunk order afterwards (render_cpp's render_chunked).
+  void render_chunked(const LoopNest& nest) {
+    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
+    const std::int64_t rows = nest.extents[0], chunks = hr_chunk_count(rows);
+    llvm::Type* pointer = b_.getPtrTy();
+    const std::size_t slots = buffers_.size() + 1;
+    llvm::Type* context_type = llvm::ArrayType::get(pointer, slots);
+    llvm::AllocaInst* context = entry_alloca(context_type, "chunk_context");
+    for (std::size_t id = 0; id < buffers_.size(); ++id) {
+      b_.CreateStore(buffers_[id] ? buffers_[id] : llvm::ConstantPointerNull::get(b_.getPtrTy()),
+                     b_.CreateConstInBoundsGEP2_64(context_type, context, 0, id));
+    }
+    b_.CreateStore(arena_,
+                   b_.CreateConstInBoundsGEP2_64(context_type, context, 0, buffers_.size()));
+
+    auto* chunk_type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt64Ty(), pointer}, false);
+    llvm::Function* chunk_function =
+        llvm::Function::Create(chunk_type, llvm::GlobalValue::InternalLinkage,
+                               "chunk" + std::to_string(unit_.chunk_functions++), unit_.module);
+    {
+      llvm::IRBuilderBase::InsertPointGuard guard(b_);
+      std::vector<llvm::Value*> outer_buffers = buffers_;
+      llvm::Value* outer_arena = arena_;
+      b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", chunk_function));
+      llvm::Value* chunk = chunk_function->getArg(0);
+      llvm::Value* captured = chunk_function->getArg(1);
+      for (std::size_t id = 0; id < buffers_.size(); ++id) {
+        buffers_[id] =
+            b_.CreateLoad(pointer, b_.CreateConstInBoundsGEP2_64(context_type, captured, 0, id));
+      }
+      arena_ = b_.CreateLoad(
+          pointer, b_.CreateConstInBoundsGEP2_64(context_type, captured, 0, buffers_.size()));
+      llvm::Value* begin = b_.CreateMul(chunk, b_.getInt64(HR_CHUNK_ROWS));
+      llvm::Value* next = b_.CreateAdd(begin, b_.getInt64(HR_CHUNK_ROWS));
+      llvm::Value* end =
+          b_.CreateSelect(b_.CreateICmpSLT(next, b_.getInt64(static_cast<std::uint64_t>(rows))),
+                          next, b_.getInt64(static_cast<std::uint64_t>(rows)));
+      std::vector<llvm::Value*> partial_bases(nest.body.size(), nullptr);
+      for (std::size_t s = 0; s < nest.body.size(); ++s) {
+        if (partials[s] < 0) continue;
+        const Buffer& target = program_.buffers.at(nest.body[s].buffer);
+        llvm::Type* type = element_type(target.dtype);
+        llvm::Value* base = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, partials[s]);
+        partial_bases[s] = b_.CreateInBoundsGEP(
+            type, base,
+            b_.CreateMul(chunk, b_.getInt64(static_cast<std::uint64_t>(target.size()))));
+        emit_range(b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(target.size())),
+                   [&](llvm::Value* j) {
+                     b_.CreateStore(literal(0.0, target.dtype),
+                                    b_.CreateInBoundsGEP(type, partial_bases[s], j));
+                   });
+      }
+      chunk_partials_ = &partial_bases;
+      render_loops(nest, begin, end);
+      chunk_partials_ = nullptr;
+      b_.CreateRetVoid();
+      buffers_ = std::move(outer_buffers);
+      arena_ = outer_arena;
+    }
+    llvm::FunctionCallee run = unit_.module.getOrInsertFunction(
+        "hr_parallel_for_chunks",
+        llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt64Ty(), pointer, pointer}, false));
+    b_.CreateCall(run, {b_.getInt64(static_cast<std::uint64_t>(chunks)), chunk_function, context});
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      if (partials[s] < 0) continue;
+      const BufferId buffer = nest.body[s].buffer;
+      const Buffer& target = program_.buffers.at(buffer);
+      llvm::Type* type = element_type(target.dtype);
+      llvm::Value* base = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, partials[s]);
+      emit_range(
+          b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(chunks)), [&](llvm::Value* chunk) {
+            llvm::Value* partial = b_.CreateInBoundsGEP(
+                type, base,
+                b_.CreateMul(chunk, b_.getInt64(static_cast<std::uint64_t>(target.size()))));
+            emit_range(
+                b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(target.size())),
+                [&](llvm::Value* j) {
+                  llvm::Value* value = b_.CreateLoad(type, b_.CreateInBoundsGEP(type, partial, j));
+                  update(type, element(buffer, buffers_.at(static_cast<std::size_t>(buffer)), j),
+                         value, Statement::Update::add);
+                });
+          });
+    }
+  }
+
+  // ---- Steps --------------------------------------------------------------------------------
+
+  void return_if_nonzero(llvm::Value* status, llvm::Value* returned) {
+    llvm::BasicBlock* failed = llvm::BasicBlock::Create(context_, "failed", function_);
+    llvm::BasicBlock* ok = llvm::BasicBlock::Create(context_, "ok", function_);
+    b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), failed, ok);
+    b_.SetInsertPoint(failed);
+    b_.CreateRet(returned);
+    b_.SetInsertPoint(ok);
+  }
+
+  void render_step(const Step& step) {
+    if (const auto* nest = std::get_if<LoopNest>(&step)) {
+      if (runs_in_chunks(*nest)) {
+        render_chunked(*nest);
+        return;
+      }
+      render_loops(
+          *nest, b_.getInt64(0),
+          b_.getInt64(nest->extents.empty() ? 1 : static_cast<std::uint64_t>(nest->extents[0])));
+    } else if (const auto* call = std::get_if<LibraryCall>(&step)) {
+      render_call(*call);
+    } else if (const auto* check = std::get_if<native::IndexCheck>(&step)) {
+      unit_.result.error_messages.push_back(check->message);
+      const std::int32_t code = static_cast<std::int32_t>(unit_.result.error_messages.size());
+      const Buffer& indices = program_.buffers.at(check->indices);
+      llvm::Value* in_range =
+          b_.CreateCall(unit_.scalar_function("hr_jit_indices_in_range", "an index check"),
+                        {buffers_.at(static_cast<std::size_t>(check->indices)),
+                         b_.getInt64(static_cast<std::uint64_t>(indices.size())),
+                         b_.getInt64(static_cast<std::uint64_t>(check->size))});
+      return_if_nonzero(b_.CreateZExt(b_.CreateNot(in_range), b_.getInt32Ty()), b_.getInt32(code));
+    } else {
+      render_loop(std::get<Loop>(step));
+    }
+  }
+
+  // A private constant array global.
+  llvm::Constant* constant_global(llvm::Constant* initial, const char* name) {
+    return new llvm::GlobalVariable(unit_.module, initial->getType(), true,
+                                    llvm::GlobalValue::PrivateLinkage, initial, name);
+  }
+
+  // An array of pointers on the stack, filled with `pointers` (null entries allowed); at least
+  // one slot, as render_cpp's arrays.
+  llvm::Value* pointer_array(const std::vector<llvm::Value*>& pointers, const char* name) {
+    llvm::Type* type =
+        llvm::ArrayType::get(b_.getPtrTy(), std::max<std::size_t>(pointers.size(), 1));
+    llvm::AllocaInst* array = entry_alloca(type, name);
+    if (pointers.empty()) {
+      b_.CreateStore(llvm::ConstantPointerNull::get(b_.getPtrTy()),
+                     b_.CreateConstInBoundsGEP2_64(type, array, 0, 0));
+    }
+    for (std::size_t i = 0; i < pointers.size(); ++i) {
+      b_.CreateStore(pointers[i] ? pointers[i] : llvm::ConstantPointerNull::get(b_.getPtrTy()),
+                     b_.CreateConstInBoundsGEP2_64(type, array, 0, i));
+    }
+    return array;
+  }
+
+  void render_call(const LibraryCall& call) {
+    const bool calls_back = !call.callbacks.empty();
+    std::vector<llvm::Value*> buffer_pointers;
+    for (BufferId id : call.buffers)
+      buffer_pointers.push_back(buffers_.at(static_cast<std::size_t>(id)));
+    llvm::Value* buffers = pointer_array(buffer_pointers, "buffers");
+    std::vector<llvm::Constant*> ints, reals;
+    for (std::int64_t value : call.ints)
+      ints.push_back(b_.getInt64(static_cast<std::uint64_t>(value)));
+    for (double value : call.doubles)
+      reals.push_back(llvm::ConstantFP::get(b_.getDoubleTy(), value));
+    if (ints.empty()) ints.push_back(b_.getInt64(0));
+    if (reals.empty()) reals.push_back(llvm::ConstantFP::get(b_.getDoubleTy(), 0.0));
+    llvm::Constant* int_array = constant_global(
+        llvm::ConstantArray::get(llvm::ArrayType::get(b_.getInt64Ty(), ints.size()), ints), "ints");
+    llvm::Constant* real_array = constant_global(
+        llvm::ConstantArray::get(llvm::ArrayType::get(b_.getDoubleTy(), reals.size()), reals),
+        "reals");
+    std::int32_t code = 0;
+    if (!call.error_message.empty()) {
+      unit_.result.error_messages.push_back(call.error_message);
+      code = static_cast<std::int32_t>(unit_.result.error_messages.size());
+    }
+    std::vector<llvm::Value*> args = {buffers, int_array, real_array};
+    std::vector<llvm::Type*> parameters(calls_back ? 4 : 3, b_.getPtrTy());
+    if (calls_back) args.push_back(render_callbacks(call.callbacks));
+    llvm::FunctionCallee function = unit_.module.getOrInsertFunction(
+        call.function, llvm::FunctionType::get(b_.getInt32Ty(), parameters, false));
+    llvm::Value* status = b_.CreateCall(function, args);
+    llvm::Value* returned = status;
+    if (code != 0) {
+      returned = b_.getInt32(code);
+      // A callback's status passes through; the function's own failures are negative.
+      if (calls_back)
+        returned = b_.CreateSelect(b_.CreateICmpSLT(status, b_.getInt32(0)), returned, status);
+    }
+    return_if_nonzero(status, returned);
+  }
+
+  // The callbacks' programs become functions of the module; returns the hr_callback array
+  // ({function, inputs, outputs, constants, arena} each), bound entries pointing at this
+  // function's buffers.
+  llvm::Value* render_callbacks(const std::vector<native::Callback>& callbacks) {
+    std::vector<llvm::Value*> entries;
+    for (const native::Callback& callback : callbacks) {
+      llvm::Function* function = render_body(*callback.program);
+      entries.push_back(function);
+      entries.push_back(pointer_array(bound_list(callback.inputs), "callback_inputs"));
+      entries.push_back(pointer_array(bound_list(callback.outputs), "callback_outputs"));
+      entries.push_back(constants_);
+      entries.push_back(arena_);
+    }
+    return pointer_array(entries, "callbacks");
+  }
+
+  std::vector<llvm::Value*> bound_list(const std::vector<BufferId>& ids) {
+    std::vector<llvm::Value*> pointers;
+    for (BufferId id : ids)
+      pointers.push_back(id < 0 ? nullptr : buffers_.at(static_cast<std::size_t>(id)));
+    return pointers;
+  }
+
+  llvm::Function* render_body(const Program& body) {
+    Renderer renderer(body, unit_);
+    llvm::Function* function =
+        renderer.render_function("hypatia_body_" + std::to_string(unit_.bodies++), false);
+    renderer.finish_large_constants();
+    return function;
+  }
+
+  // The body becomes a function of the module, called once per step with pointers to the slices
+  // and buffers it binds; carries swap their state and scratch pointers after each step.
+  void render_loop(const Loop& loop) {
+    llvm::Function* body = render_body(*loop.body);
+    llvm::Type* pointer = b_.getPtrTy();
+    std::vector<int> carry_of_input(loop.inputs.size(), -1);
+    std::vector<llvm::AllocaInst*> carry(loop.outputs.size(), nullptr),
+        next(loop.outputs.size(), nullptr);
+    for (std::size_t k = 0; k < loop.outputs.size(); ++k) {
+      if (loop.carry_input[k] < 0) continue;
+      carry_of_input.at(static_cast<std::size_t>(loop.carry_input[k])) = static_cast<int>(k);
+      carry[k] = entry_alloca(pointer, "carry");
+      next[k] = entry_alloca(pointer, "next");
+      b_.CreateStore(outer(loop.inputs[static_cast<std::size_t>(loop.carry_input[k])].outer),
+                     carry[k]);
+      b_.CreateStore(outer(loop.outputs[k].outer), next[k]);
+    }
+    emit_range(
+        b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(loop.steps)),
+        [&](llvm::Value* step) {
+          llvm::Value* position =
+              loop.reverse
+                  ? b_.CreateSub(b_.getInt64(static_cast<std::uint64_t>(loop.steps - 1)), step)
+                  : step;
+          for (std::size_t k = 0; k < loop.outputs.size(); ++k) {
+            if (loop.carry_input[k] < 0 || k >= loop.history.size() || loop.history[k] < 0)
+              continue;
+            const std::int64_t n = program_.buffers.at(loop.outputs[k].outer).size();
+            const BufferId state = loop.inputs[static_cast<std::size_t>(loop.carry_input[k])].outer;
+            llvm::Type* state_type = element_type(program_.buffers.at(state).dtype);
+            llvm::Value* from = b_.CreateLoad(pointer, carry[k]);
+            const BufferId history = loop.history[k];
+            llvm::Value* row = b_.CreateMul(position, b_.getInt64(static_cast<std::uint64_t>(n)));
+            emit_range(b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(n)),
+                       [&](llvm::Value* i) {
+                         llvm::Value* value =
+                             b_.CreateLoad(state_type, b_.CreateInBoundsGEP(state_type, from, i));
+                         b_.CreateStore(convert(value, program_.buffers.at(history).dtype),
+                                        element(history, outer(history), b_.CreateAdd(row, i)));
+                       });
+          }
+          std::vector<llvm::Value*> inputs, outputs;
+          for (std::size_t i = 0; i < loop.inputs.size(); ++i) {
+            inputs.push_back(
+                carry_of_input[i] >= 0
+                    ? b_.CreateLoad(pointer, carry[static_cast<std::size_t>(carry_of_input[i])])
+                    : bound_pointer(loop.inputs[i], position));
+          }
+          for (std::size_t k = 0; k < loop.outputs.size(); ++k) {
+            outputs.push_back(loop.carry_input[k] >= 0 ? b_.CreateLoad(pointer, next[k])
+                                                       : bound_pointer(loop.outputs[k], position));
+          }
+          llvm::Value* input_array = pointer_array(inputs, "body_inputs");
+          llvm::Value* output_array = pointer_array(outputs, "body_outputs");
+          llvm::Value* status =
+              b_.CreateCall(body, {input_array, output_array, constants_, arena_});
+          return_if_nonzero(status, status);
+          for (std::size_t k = 0; k < loop.outputs.size(); ++k) {
+            if (loop.carry_input[k] < 0) continue;
+            llvm::Value* entering = b_.CreateLoad(pointer, carry[k]);
+            b_.CreateStore(b_.CreateLoad(pointer, next[k]), carry[k]);
+            b_.CreateStore(entering, next[k]);
+          }
+        });
+    // After an odd number of steps the final carries are in the scratch buffers.
+    for (std::size_t k = 0; loop.steps % 2 == 1 && k < loop.outputs.size(); ++k) {
+      if (loop.carry_input[k] < 0) continue;
+      const BufferId state = loop.inputs[static_cast<std::size_t>(loop.carry_input[k])].outer;
+      const Buffer& buffer = program_.buffers.at(state);
+      llvm::Type* type = element_type(buffer.dtype);
+      llvm::Value* from = b_.CreateLoad(pointer, carry[k]);
+      emit_range(b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(buffer.size())),
+                 [&](llvm::Value* i) {
+                   b_.CreateStore(b_.CreateLoad(type, b_.CreateInBoundsGEP(type, from, i)),
+                                  element(state, outer(state), i));
+                 });
+    }
+  }
+
+  llvm::Value* outer(BufferId id) { return buffers_.at(static_cast<std::size_t>(id)); }
+
+  llvm::Value* bound_pointer(const Loop::Binding& binding, llvm::Value* position) {
+    llvm::Value* base = outer(binding.outer);
+    if (!binding.sliced) return base;
+    const Buffer& buffer = program_.buffers.at(binding.outer);
+    const std::int64_t slice = buffer.shape.at(0) == 0 ? 0 : buffer.size() / buffer.shape[0];
+    return element(binding.outer, base,
+                   b_.CreateMul(position, b_.getInt64(static_cast<std::uint64_t>(slice))));
+  }
+
+  const Program& program_;
+  Unit& unit_;
+  llvm::LLVMContext& context_;
+  llvm::IRBuilder<> b_;
+  llvm::Function* function_ = nullptr;
+  llvm::Value* inputs_ = nullptr;
+  llvm::Value* outputs_ = nullptr;
+  llvm::Value* constants_ = nullptr;
+  llvm::Value* arena_ = nullptr;
+  std::vector<std::int64_t> offsets_;
+  std::vector<llvm::Value*> buffers_;
+  std::vector<BufferId> large_constant_ids_, aliases_;
+  std::vector<llvm::LoadInst*> pending_loads_;
+  std::vector<llvm::Value*> variables_;
+  std::unordered_map<const ScalarNode*, llvm::Value*> values_;  // of the statement rendering
+  std::unordered_map<const LoopNest*, std::vector<std::int64_t>> partial_offsets_;
+  const std::vector<llvm::Value*>* chunk_partials_ = nullptr;
+  const Statement* current_body_ = nullptr;
+};
+
+}  // namespace
+
+RenderedModule render_llvm(const Program& program, llvm::Module& module,
+                           const llvm::Module& scalars) {
+  Unit unit{module, scalars, module.getContext(), {}, 0, 0, {}};
+  Renderer renderer(program, unit);
+  renderer.render_function("hypatia_entry", true);
+  renderer.finish_large_constants();
+  return std::move(unit.result);
+}
+
+}  // namespace hypatia::jit
+
+#endif  // HYPATIA_HAVE_LLVM
