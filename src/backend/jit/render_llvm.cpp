@@ -107,7 +107,7 @@ class Renderer {
       for (const Statement& statement : nest->body) {
         offsets.push_back(-1);
         if (indexes_rows(statement)) continue;
-        if (statement.update != Statement::Update::add || statement.index.indirect) {
+        if (statement.update != Statement::Update::add) {
           throw Error(
               "jit backend: a nest marked parallel_rows has a statement that neither writes its "
               "own rows nor adds into a target (an emitter bug)");
@@ -784,6 +784,9 @@ class Renderer {
                          b_.getInt64(static_cast<std::uint64_t>(indices.size())),
                          b_.getInt64(static_cast<std::uint64_t>(check->size))});
       return_if_nonzero(b_.CreateZExt(b_.CreateNot(in_range), b_.getInt32Ty()), b_.getInt32(code));
+    } else if (std::holds_alternative<native::RowChunks>(step)) {
+      // The JIT compiles programs as lowered; grouping steps into passes is the g++ backend's.
+      throw Error("jit backend: a RowChunks step (steps grouped into one pass) is not supported");
     } else {
       render_loop(std::get<Loop>(step));
     }

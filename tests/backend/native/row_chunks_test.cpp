@@ -54,14 +54,15 @@ void expect_same_bits(const Tensor& expected, const Tensor& actual, const std::s
   }
 }
 
-CompileOptions native_options(int threads) {
-  return {.backend = Backend::native,
+CompileOptions native_options(int threads, Backend backend = Backend::native) {
+  return {.backend = backend,
           .cache_dir = testing::fresh_cache_directory().string(),
           .threads = threads};
 }
 
-// Evaluates `outputs` on the interpreter and natively on 1 and 2 threads; every native result
-// must be the interpreter's bits. Returns the interpreter's results and the native source.
+// Evaluates `outputs` on the interpreter and natively on 1 and 2 threads (and on the JIT, which
+// compiles the steps ungrouped, where the build has it); every result must be the interpreter's
+// bits. Returns the interpreter's results and the native source.
 std::pair<std::vector<Tensor>, std::string> evaluate_everywhere(const std::vector<NodePtr>& inputs,
                                                                 const std::vector<NodePtr>& outputs,
                                                                 const std::vector<Tensor>& values) {
@@ -76,6 +77,13 @@ std::pair<std::vector<Tensor>, std::string> evaluate_everywhere(const std::vecto
                        "output " + std::to_string(k) + ", " + std::to_string(threads) + " threads");
     }
     source = native.info().source;
+  }
+  if (backend_available(Backend::jit)) {
+    Function jit(inputs, outputs, native_options(2, Backend::jit));
+    const std::vector<Tensor> actual = jit(values);
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      expect_same_bits(expected[k], actual[k], "output " + std::to_string(k) + ", JIT");
+    }
   }
   return {expected, source};
 }
