@@ -100,41 +100,7 @@ class Renderer {
     native::ArenaPlan plan = native::plan_arena(program_, arena_bytes, kArenaAlignment);
     offsets_ = std::move(plan.offsets);
     arena_bytes = plan.end;
-    for (const Step& step : program_.steps) {
-      const auto* nest = std::get_if<LoopNest>(&step);
-      if (nest == nullptr || !runs_in_chunks(*nest)) continue;
-      std::vector<std::int64_t>& offsets = partial_offsets_[nest];
-      for (const Statement& statement : nest->body) {
-        offsets.push_back(-1);
-        if (indexes_rows(statement)) continue;
-        if (statement.update != Statement::Update::add) {
-          throw Error(
-              "jit backend: a nest marked parallel_rows has a statement that neither writes its "
-              "own rows nor adds into a target (an emitter bug)");
-        }
-        const Buffer& target = program_.buffers.at(statement.buffer);
-        offsets.back() = reserve(hr_chunk_count(nest->extents[0]) * target.size() *
-                                 static_cast<std::int64_t>(dtype_size(target.dtype)));
-      }
-    }
-  }
-
-  std::int64_t reserve(std::int64_t bytes) {
-    std::int64_t& arena_bytes = unit_.result.arena_bytes;
-    const std::int64_t offset = arena_bytes;
-    arena_bytes += (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-    return offset;
-  }
-
-  static bool runs_in_chunks(const LoopNest& nest) {
-    return nest.parallel_rows && !nest.extents.empty() && nest.extents[0] >= HR_PARALLEL_MIN_ROWS;
-  }
-
-  static bool indexes_rows(const Statement& statement) {
-    for (const auto& [variable, stride] : statement.index.terms) {
-      if (variable == 0 && stride != 0) return true;
-    }
-    return false;
+    partial_offsets_ = native::plan_chunk_partials(program_, arena_bytes, kArenaAlignment);
   }
 
   llvm::Type* element_type(DType dtype) {
@@ -990,7 +956,7 @@ class Renderer {
   std::vector<llvm::LoadInst*> pending_loads_;
   std::vector<llvm::Value*> variables_;
   std::unordered_map<const ScalarNode*, llvm::Value*> values_;  // of the statement rendering
-  std::unordered_map<const LoopNest*, std::vector<std::int64_t>> partial_offsets_;
+  native::ChunkPartials partial_offsets_;
   const std::vector<llvm::Value*>* chunk_partials_ = nullptr;
   const Statement* current_body_ = nullptr;
 };

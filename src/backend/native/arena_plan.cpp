@@ -1,7 +1,10 @@
 #include "backend/native/arena_plan.hpp"
 
 #include <algorithm>
+
 #include <unordered_set>
+#include "hypatia/error.hpp"
+#include "hypatia_runtime.h"
 
 namespace hypatia::native {
 namespace {
@@ -91,6 +94,39 @@ std::int64_t rounded_up(std::int64_t bytes, std::int64_t alignment) {
 }
 
 }  // namespace
+
+ChunkPartials plan_chunk_partials(const Program& program, std::int64_t& end,
+                                  std::int64_t alignment) {
+  std::vector<const LoopNest*> nests;
+  for (const Step& step : program.steps) {
+    if (const auto* nest = std::get_if<LoopNest>(&step); nest && runs_in_chunks(*nest)) {
+      nests.push_back(nest);
+    } else if (const auto* group = std::get_if<RowChunks>(&step)) {
+      for (const ChunkedStep& member : group->steps) {
+        if (const auto* grouped = std::get_if<LoopNest>(&member)) nests.push_back(grouped);
+      }
+    }
+  }
+  ChunkPartials partials;
+  for (const LoopNest* nest : nests) {
+    std::vector<std::int64_t>& offsets = partials[nest];
+    for (const Statement& statement : nest->body) {
+      offsets.push_back(-1);
+      if (indexes_rows(statement)) continue;
+      if (statement.update != Statement::Update::add) {
+        throw Error(
+            "a nest marked parallel_rows has a statement that neither writes its own rows nor "
+            "adds into a target (an emitter bug)");
+      }
+      const Buffer& target = program.buffers.at(static_cast<std::size_t>(statement.buffer));
+      offsets.back() = end;
+      end += rounded_up(hr_chunk_count(nest->extents[0]) * target.size() *
+                            static_cast<std::int64_t>(dtype_size(target.dtype)),
+                        alignment);
+    }
+  }
+  return partials;
+}
 
 std::vector<std::pair<int, int>> buffer_lifetimes(const Program& program) {
   return LifetimeRecorder(program).record();

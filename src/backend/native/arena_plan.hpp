@@ -6,6 +6,7 @@
 // Renderers of every target place buffers with it.
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "backend/native/kernel_ir.hpp"
@@ -20,6 +21,15 @@ struct ArenaPlan {
 // Offsets from `base` (a multiple of `alignment`) for the program's own temporaries that are not
 // views of other buffers; each starts at a multiple of `alignment`.
 ArenaPlan plan_arena(const Program& program, std::int64_t base, std::int64_t alignment);
+
+// Where each chunk's partials live for every nest that runs in chunks (alone or in a RowChunks
+// group): per nest, per statement, the byte offset of chunk 0's partial of its target (chunk c's
+// follows c target sizes later), or -1 for a statement that writes its own rows. Placed from
+// `end` on (after the temporaries; never shared), each at a multiple of `alignment`; `end` is
+// advanced past them.
+using ChunkPartials = std::unordered_map<const LoopNest*, std::vector<std::int64_t>>;
+ChunkPartials plan_chunk_partials(const Program& program, std::int64_t& end,
+                                  std::int64_t alignment);
 
 // Per buffer: the first and last step index using it (directly or through a view), or {-1, -1}.
 std::vector<std::pair<int, int>> buffer_lifetimes(const Program& program);

@@ -96,6 +96,10 @@ struct LoopNest {
   bool parallel_rows = false;
   bool sum_lanes = false;
 };
+// Whether a nest marked parallel_rows runs in chunks here: its outer loop is long enough.
+bool runs_in_chunks(const LoopNest& nest);
+// Whether a statement's target index walks the outer loop variable (it writes its own rows).
+bool indexes_rows(const Statement& statement);
 
 struct Program;
 

@@ -1,5 +1,7 @@
 #include "backend/native/lowering.hpp"
 
+#include "hypatia_runtime.h"
+
 #include "hypatia/error.hpp"
 #include "hypatia/graph.hpp"
 
@@ -96,6 +98,17 @@ Scalar loop_variable(int variable) {
   node->variable = variable;
   node->dtype = DType::int64;
   return node;
+}
+
+bool runs_in_chunks(const LoopNest& nest) {
+  return nest.parallel_rows && !nest.extents.empty() && nest.extents[0] >= HR_PARALLEL_MIN_ROWS;
+}
+
+bool indexes_rows(const Statement& statement) {
+  for (const auto& [variable, stride] : statement.index.terms) {
+    if (variable == 0 && stride != 0) return true;
+  }
+  return false;
 }
 
 Index broadcast_index(const Shape& buffer_shape, int loop_rank) {

@@ -112,57 +112,8 @@ class Renderer {
     ArenaPlan plan = native::plan_arena(program_, arena_bytes, kArenaAlignment);
     offsets_ = std::move(plan.offsets);
     arena_bytes = plan.end;
-    // Every chunk of a chunked nest gets its own partial of each target no row owns (after the
-    // temporaries, never shared).
-    for (const LoopNest* nest : chunked_nests()) {
-      std::vector<std::int64_t>& offsets = partial_offsets_[nest];
-      for (const Statement& statement : nest->body) {
-        offsets.push_back(-1);
-        if (indexes_rows(statement)) continue;
-        if (statement.update != Statement::Update::add) {
-          throw Error(
-              "native backend: a nest marked parallel_rows has a statement that neither "
-              "writes its own rows nor adds into a target (an emitter bug)");
-        }
-        const Buffer& target = program_.buffers.at(statement.buffer);
-        offsets.back() = reserve(hr_chunk_count(nest->extents[0]) * target.size() *
-                                 static_cast<std::int64_t>(dtype_size(target.dtype)));
-      }
-    }
-  }
-
-  // The nests that run in chunks, alone or in a group of steps over the same rows.
-  std::vector<const LoopNest*> chunked_nests() const {
-    std::vector<const LoopNest*> nests;
-    for (const Step& step : program_.steps) {
-      if (const auto* nest = std::get_if<LoopNest>(&step); nest && runs_in_chunks(*nest)) {
-        nests.push_back(nest);
-      } else if (const auto* group = std::get_if<RowChunks>(&step)) {
-        for (const ChunkedStep& member : group->steps) {
-          if (const auto* grouped = std::get_if<LoopNest>(&member)) nests.push_back(grouped);
-        }
-      }
-    }
-    return nests;
-  }
-
-  // Offset of `bytes` newly reserved in the arena.
-  std::int64_t reserve(std::int64_t bytes) {
-    std::int64_t& arena_bytes = unit_.result.arena_bytes;
-    const std::int64_t offset = arena_bytes;
-    arena_bytes += (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
-    return offset;
-  }
-
-  static bool runs_in_chunks(const LoopNest& nest) {
-    return nest.parallel_rows && !nest.extents.empty() && nest.extents[0] >= HR_PARALLEL_MIN_ROWS;
-  }
-
-  static bool indexes_rows(const Statement& statement) {
-    for (const auto& [variable, stride] : statement.index.terms) {
-      if (variable == 0 && stride != 0) return true;
-    }
-    return false;
+    // Every chunk of a chunked nest gets its own partial of each target no row owns.
+    partial_offsets_ = plan_chunk_partials(program_, arena_bytes, kArenaAlignment);
   }
 
   std::string declare_buffers() {
@@ -682,7 +633,7 @@ class Renderer {
   std::vector<std::int64_t> offsets_;
   std::unordered_map<const ScalarNode*, std::string> locals_;  // of the statement being rendered
   // Per chunked nest, each statement's partials' arena offset (-1: the statement owns its rows).
-  std::unordered_map<const LoopNest*, std::vector<std::int64_t>> partial_offsets_;
+  ChunkPartials partial_offsets_;
   // While a chunked nest renders: its statements' partials' offsets, and its body.
   const std::vector<std::int64_t>* chunk_partials_ = nullptr;
   const Statement* current_body_ = nullptr;

@@ -100,10 +100,6 @@ class AccessRecorder {
   std::set<std::pair<const ScalarNode*, bool>> visited_;
 };
 
-bool runs_in_chunks(const LoopNest& nest) {
-  return nest.parallel_rows && !nest.extents.empty() && nest.extents[0] >= HR_PARALLEL_MIN_ROWS;
-}
-
 StepInfo describe_nest(const Program& program, const LoopNest& nest) {
   StepInfo info{.step = nest, .accesses = {}, .rows = 0, .fallible = false};
   AccessRecorder recorder(program, info.accesses);
@@ -112,13 +108,9 @@ StepInfo describe_nest(const Program& program, const LoopNest& nest) {
   for (const Statement& statement : nest.body) {
     recorder.loads(statement.value, nest.extents, rows);
     recorder.loads(statement.index.indirect, nest.extents, 0);
-    bool indexes_rows = false;
-    for (const auto& [variable, stride] : statement.index.terms) {
-      indexes_rows = indexes_rows || (variable == 0 && stride != 0);
-    }
     if (rows == 0) {
       recorder.add(statement.buffer, kReadWhole | kWriteWhole);
-    } else if (!indexes_rows) {
+    } else if (!indexes_rows(statement)) {
       recorder.add(statement.buffer, kAddInto);  // a chunk adds into its own partial
     } else if (recorder.walks_rows(statement.index, statement.buffer, nest.extents, rows)) {
       recorder.add(statement.buffer, statement.update == Statement::Update::assign
