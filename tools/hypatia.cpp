@@ -297,7 +297,8 @@ void add_optimize_command(CLI::App& app, OptimizeCommand& command) {
   const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
                                                             {"native", hypatia::Backend::native},
                                                             {"jit", hypatia::Backend::jit}};
-  optimize->add_option("--backend", command.options.backend, "Execution backend: interp, native or jit")
+  optimize
+      ->add_option("--backend", command.options.backend, "Execution backend: interp, native or jit")
       ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
       ->default_str("native");
   optimize->callback([&command] { run_optimize(command); });

@@ -1,7 +1,8 @@
 #pragma once
 
 // Runs a graph on every backend: the reference interpreter, the compiled native backend and (in
-// builds with LLVM) the JIT backend, and expects them to agree. Op tests evaluate through this so that each test checks both backends.
+// builds with LLVM) the JIT backend, and expects them to agree. Op tests evaluate through this so
+// that each test checks both backends.
 
 #include <string>
 #include <unordered_map>
@@ -18,9 +19,9 @@ struct AgreementOptions {
 };
 
 // Evaluates `outputs` over the placeholders `inputs` on the interpreter, on the native backend and
-// on the JIT backend where the build has it (except the tests listed in backends.cpp) (compiled for the values' concrete shapes, cached per graph within the test process), expects
-// agreement element by element (NaN with NaN, inf with the same inf), and returns the
-// interpreter's values.
+// on the JIT backend where the build has it (except the tests listed in backends.cpp) (compiled for
+// the values' concrete shapes, cached per graph within the test process), expects agreement element
+// by element (NaN with NaN, inf with the same inf), and returns the interpreter's values.
 std::vector<Tensor> evaluate_on_backends(const std::vector<NodePtr>& inputs,
                                          const std::vector<NodePtr>& outputs,
                                          const std::vector<Tensor>& values,

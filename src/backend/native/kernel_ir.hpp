@@ -100,6 +100,9 @@ struct LoopNest {
 bool runs_in_chunks(const LoopNest& nest);
 // Whether a statement's target index walks the outer loop variable (it writes its own rows).
 bool indexes_rows(const Statement& statement);
+struct Program;
+// Whether a nest of `program` sums over its innermost loop in lanes (see sum_lanes above).
+bool sums_in_lanes(const LoopNest& nest, const Program& program);
 
 struct Program;
 

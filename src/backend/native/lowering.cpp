@@ -111,6 +111,23 @@ bool indexes_rows(const Statement& statement) {
   return false;
 }
 
+bool sums_in_lanes(const LoopNest& nest, const Program& program) {
+  if (!nest.sum_lanes || nest.extents.empty() || nest.extents.back() < HR_SUM_LANES_MIN_RUN) {
+    return false;
+  }
+  const int innermost = static_cast<int>(nest.extents.size()) - 1;
+  for (const Statement& statement : nest.body) {
+    if (statement.update != Statement::Update::add || statement.index.indirect ||
+        program.buffers.at(static_cast<std::size_t>(statement.buffer)).dtype != DType::float64) {
+      return false;
+    }
+    for (const auto& [variable, stride] : statement.index.terms) {
+      if (variable == innermost && stride != 0) return false;
+    }
+  }
+  return true;
+}
+
 Index broadcast_index(const Shape& buffer_shape, int loop_rank) {
   Index index;
   const std::vector<std::int64_t> strides = row_major_strides(buffer_shape);

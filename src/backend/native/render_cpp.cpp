@@ -286,30 +286,12 @@ class Renderer {
     return "b" + std::to_string(statement.buffer);
   }
 
-  // Whether the nest sums over its innermost loop in lanes (LoopNest::sum_lanes).
-  bool sums_in_lanes(const LoopNest& nest) const {
-    if (!nest.sum_lanes || nest.extents.empty() || nest.extents.back() < HR_SUM_LANES_MIN_RUN) {
-      return false;
-    }
-    const int innermost = static_cast<int>(nest.extents.size()) - 1;
-    for (const Statement& statement : nest.body) {
-      if (statement.update != Statement::Update::add || statement.index.indirect ||
-          program_.buffers.at(statement.buffer).dtype != DType::float64) {
-        return false;
-      }
-      for (const auto& [variable, stride] : statement.index.terms) {
-        if (variable == innermost && stride != 0) return false;
-      }
-    }
-    return true;
-  }
-
   // The nest's loops around its statements, the outermost over [first, last).
   void render_loops(const LoopNest& nest, std::ostringstream& out, std::string indent,
                     const std::string& first, const std::string& last) {
     current_body_ = nest.body.data();
     const std::size_t depth = nest.extents.size();
-    const bool lanes = sums_in_lanes(nest);
+    const bool lanes = sums_in_lanes(nest, program_);
     const std::size_t plain_loops = lanes ? depth - 1 : depth;
     for (std::size_t k = 0; k < plain_loops; ++k) {
       indent += "  ";
