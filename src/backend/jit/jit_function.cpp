@@ -4,6 +4,7 @@
 
 #include "backend/native/lowering.hpp"
 #include "backend/native/render_cpp.hpp"
+#include "backend/native/row_chunks.hpp"
 #include "hypatia/error.hpp"
 
 #ifdef HYPATIA_HAVE_LLVM
@@ -238,7 +239,8 @@ std::shared_ptr<const native::CompiledProgram> compile_program(const std::vector
                                                                const CompileOptions& options) {
   times = {};
   auto clock = std::chrono::steady_clock::now();
-  const native::Program program = native::Lowering::lower(inputs, outputs);
+  const native::Program program =
+      native::group_row_chunks(native::Lowering::lower(inputs, outputs));
   times.lowering = seconds_since(clock);
   Jit& jit = the_jit();
   times.setup = seconds_since(clock);

@@ -613,72 +613,132 @@ class Renderer {
     }
   }
 
-  // The nest's outermost loop as chunks of HR_CHUNK_ROWS iterations: the chunk body becomes a
-  // function of its own, run by hr_parallel_for_chunks with this function's buffer pointers as
-  // context; statements adding into a target no row owns add into the chunk's partial, and the
-  // partials are added to the target in chunk order afterwards (render_cpp's render_chunked).
+  // The nest's outermost loop as chunks of HR_CHUNK_ROWS iterations, run by
+  // hr_parallel_for_chunks; statements adding into a target no row owns add into the chunk's
+  // partial instead, and the partials are added to the target in chunk order afterwards
+  // (render_cpp's render_chunked).
   void render_chunked(const LoopNest& nest) {
-    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
-    const std::int64_t rows = nest.extents[0], chunks = hr_chunk_count(rows);
-    llvm::Type* pointer = b_.getPtrTy();
-    const std::size_t slots = buffers_.size() + 1;
-    llvm::Type* context_type = llvm::ArrayType::get(pointer, slots);
+    ChunkBody body = open_chunks(nest.extents[0]);
+    render_nest_chunk(nest, body);
+    close_chunks(body);
+    add_partials(nest);
+  }
+
+  // A group's steps run chunk by chunk (RowChunks): one task per chunk runs each step's part for
+  // its rows, then the steps' partials are added, step by step, in chunk order.
+  void render_row_chunks(const native::RowChunks& group) {
+    ChunkBody body = open_chunks(group.rows);
+    for (const native::ChunkedStep& step : group.steps) {
+      if (const auto* nest = std::get_if<LoopNest>(&step)) {
+        render_nest_chunk(*nest, body);
+      } else {
+        render_call_chunk(std::get<LibraryCall>(step), body);
+      }
+    }
+    close_chunks(body);
+    for (const native::ChunkedStep& step : group.steps) {
+      if (const auto* nest = std::get_if<LoopNest>(&step)) {
+        add_partials(*nest);
+      } else {
+        const LibraryCall& call = std::get<LibraryCall>(step);
+        b_.CreateCall(chunked_function(call.function + "_finish", false),
+                      {call_buffers(call), call_ints(call)});
+      }
+    }
+  }
+
+  // The work of one chunk as a function of its own, (chunk, context) -> void, the context being
+  // this function's buffer pointers and arena; while it is open, buffers_ and arena_ are the
+  // chunk function's loads of them.
+  struct ChunkBody {
+    std::int64_t rows = 0;
+    llvm::Function* function = nullptr;
+    llvm::Value* context = nullptr;
+    llvm::Value* chunk = nullptr;
+    llvm::Value* begin = nullptr;
+    llvm::Value* end = nullptr;
+    llvm::IRBuilderBase::InsertPoint resume;
+    std::vector<llvm::Value*> outer_buffers;
+    llvm::Value* outer_arena = nullptr;
+  };
+
+  ChunkBody open_chunks(std::int64_t rows) {
+    llvm::PointerType* pointer = b_.getPtrTy();
+    llvm::Type* context_type = llvm::ArrayType::get(pointer, buffers_.size() + 1);
+    ChunkBody body;
+    body.rows = rows;
     llvm::AllocaInst* context = entry_alloca(context_type, "chunk_context");
     for (std::size_t id = 0; id < buffers_.size(); ++id) {
-      b_.CreateStore(buffers_[id] ? buffers_[id] : llvm::ConstantPointerNull::get(b_.getPtrTy()),
+      b_.CreateStore(buffers_[id] ? buffers_[id] : llvm::ConstantPointerNull::get(pointer),
                      b_.CreateConstInBoundsGEP2_64(context_type, context, 0, id));
     }
     b_.CreateStore(arena_,
                    b_.CreateConstInBoundsGEP2_64(context_type, context, 0, buffers_.size()));
-
+    body.context = context;
     auto* chunk_type = llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt64Ty(), pointer}, false);
-    llvm::Function* chunk_function =
+    body.function =
         llvm::Function::Create(chunk_type, llvm::GlobalValue::InternalLinkage,
                                "chunk" + std::to_string(unit_.chunk_functions++), unit_.module);
-    {
-      llvm::IRBuilderBase::InsertPointGuard guard(b_);
-      std::vector<llvm::Value*> outer_buffers = buffers_;
-      llvm::Value* outer_arena = arena_;
-      b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", chunk_function));
-      llvm::Value* chunk = chunk_function->getArg(0);
-      llvm::Value* captured = chunk_function->getArg(1);
-      for (std::size_t id = 0; id < buffers_.size(); ++id) {
-        buffers_[id] =
-            b_.CreateLoad(pointer, b_.CreateConstInBoundsGEP2_64(context_type, captured, 0, id));
-      }
-      arena_ = b_.CreateLoad(
-          pointer, b_.CreateConstInBoundsGEP2_64(context_type, captured, 0, buffers_.size()));
-      llvm::Value* begin = b_.CreateMul(chunk, b_.getInt64(HR_CHUNK_ROWS));
-      llvm::Value* next = b_.CreateAdd(begin, b_.getInt64(HR_CHUNK_ROWS));
-      llvm::Value* end =
-          b_.CreateSelect(b_.CreateICmpSLT(next, b_.getInt64(static_cast<std::uint64_t>(rows))),
-                          next, b_.getInt64(static_cast<std::uint64_t>(rows)));
-      std::vector<llvm::Value*> partial_bases(nest.body.size(), nullptr);
-      for (std::size_t s = 0; s < nest.body.size(); ++s) {
-        if (partials[s] < 0) continue;
-        const Buffer& target = program_.buffers.at(nest.body[s].buffer);
-        llvm::Type* type = element_type(target.dtype);
-        llvm::Value* base = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, partials[s]);
-        partial_bases[s] = b_.CreateInBoundsGEP(
-            type, base,
-            b_.CreateMul(chunk, b_.getInt64(static_cast<std::uint64_t>(target.size()))));
-        emit_range(b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(target.size())),
-                   [&](llvm::Value* j) {
-                     b_.CreateStore(literal(0.0, target.dtype),
-                                    b_.CreateInBoundsGEP(type, partial_bases[s], j));
-                   });
-      }
-      chunk_partials_ = &partial_bases;
-      render_loops(nest, begin, end);
-      chunk_partials_ = nullptr;
-      b_.CreateRetVoid();
-      buffers_ = std::move(outer_buffers);
-      arena_ = outer_arena;
+    body.resume = b_.saveIP();
+    body.outer_buffers = buffers_;
+    body.outer_arena = arena_;
+    b_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", body.function));
+    body.chunk = body.function->getArg(0);
+    llvm::Value* captured = body.function->getArg(1);
+    for (std::size_t id = 0; id < buffers_.size(); ++id) {
+      buffers_[id] =
+          b_.CreateLoad(pointer, b_.CreateConstInBoundsGEP2_64(context_type, captured, 0, id));
     }
+    arena_ = b_.CreateLoad(
+        pointer, b_.CreateConstInBoundsGEP2_64(context_type, captured, 0, buffers_.size()));
+    body.begin = b_.CreateMul(body.chunk, b_.getInt64(HR_CHUNK_ROWS));
+    llvm::Value* next = b_.CreateAdd(body.begin, b_.getInt64(HR_CHUNK_ROWS));
+    llvm::Value* all = b_.getInt64(static_cast<std::uint64_t>(rows));
+    body.end = b_.CreateSelect(b_.CreateICmpSLT(next, all), next, all);
+    return body;
+  }
+
+  // Ends the chunk function and runs it for every chunk.
+  void close_chunks(ChunkBody& body) {
+    b_.CreateRetVoid();
+    buffers_ = std::move(body.outer_buffers);
+    arena_ = body.outer_arena;
+    b_.restoreIP(body.resume);
+    llvm::Type* pointer = b_.getPtrTy();
     llvm::FunctionCallee run = unit_.module.getOrInsertFunction(
         "hr_parallel_for_chunks",
         llvm::FunctionType::get(b_.getVoidTy(), {b_.getInt64Ty(), pointer, pointer}, false));
-    b_.CreateCall(run, {b_.getInt64(static_cast<std::uint64_t>(chunks)), chunk_function, context});
+    b_.CreateCall(run, {b_.getInt64(static_cast<std::uint64_t>(hr_chunk_count(body.rows))),
+                        body.function, body.context});
+  }
+
+  // One chunk of a nest: its partials zeroed, its loops over the chunk's rows.
+  void render_nest_chunk(const LoopNest& nest, const ChunkBody& body) {
+    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
+    std::vector<llvm::Value*> partial_bases(nest.body.size(), nullptr);
+    for (std::size_t s = 0; s < nest.body.size(); ++s) {
+      if (partials[s] < 0) continue;
+      const Buffer& target = program_.buffers.at(nest.body[s].buffer);
+      llvm::Type* type = element_type(target.dtype);
+      llvm::Value* base = b_.CreateConstInBoundsGEP1_64(b_.getInt8Ty(), arena_, partials[s]);
+      partial_bases[s] = b_.CreateInBoundsGEP(
+          type, base,
+          b_.CreateMul(body.chunk, b_.getInt64(static_cast<std::uint64_t>(target.size()))));
+      emit_range(b_.getInt64(0), b_.getInt64(static_cast<std::uint64_t>(target.size())),
+                 [&](llvm::Value* j) {
+                   b_.CreateStore(literal(0.0, target.dtype),
+                                  b_.CreateInBoundsGEP(type, partial_bases[s], j));
+                 });
+    }
+    chunk_partials_ = &partial_bases;
+    render_loops(nest, body.begin, body.end);
+    chunk_partials_ = nullptr;
+  }
+
+  // Each chunk's partial added to the nest's targets, in chunk order.
+  void add_partials(const LoopNest& nest) {
+    const std::vector<std::int64_t>& partials = partial_offsets_.at(&nest);
+    const std::int64_t chunks = hr_chunk_count(nest.extents[0]);
     for (std::size_t s = 0; s < nest.body.size(); ++s) {
       if (partials[s] < 0) continue;
       const BufferId buffer = nest.body[s].buffer;
@@ -699,6 +759,20 @@ class Renderer {
                 });
           });
     }
+  }
+
+  // One chunk of a library call with a chunked form (see hypatia_linalg.h).
+  void render_call_chunk(const LibraryCall& call, const ChunkBody& body) {
+    b_.CreateCall(chunked_function(call.function + "_chunk", true),
+                  {call_buffers(call), call_ints(call), body.chunk});
+  }
+
+  // `name`(buffers, ints[, chunk]) -> void: a chunked library function's part.
+  llvm::FunctionCallee chunked_function(const std::string& name, bool takes_chunk) {
+    std::vector<llvm::Type*> parameters = {b_.getPtrTy(), b_.getPtrTy()};
+    if (takes_chunk) parameters.push_back(b_.getInt64Ty());
+    return unit_.module.getOrInsertFunction(
+        name, llvm::FunctionType::get(b_.getVoidTy(), parameters, false));
   }
 
   // ---- Steps --------------------------------------------------------------------------------
@@ -733,9 +807,8 @@ class Renderer {
                          b_.getInt64(static_cast<std::uint64_t>(indices.size())),
                          b_.getInt64(static_cast<std::uint64_t>(check->size))});
       return_if_nonzero(b_.CreateZExt(b_.CreateNot(in_range), b_.getInt32Ty()), b_.getInt32(code));
-    } else if (std::holds_alternative<native::RowChunks>(step)) {
-      // The JIT compiles programs as lowered; grouping steps into passes is the g++ backend's.
-      throw Error("jit backend: a RowChunks step (steps grouped into one pass) is not supported");
+    } else if (const auto* group = std::get_if<native::RowChunks>(&step)) {
+      render_row_chunks(*group);
     } else {
       render_loop(std::get<Loop>(step));
     }
@@ -764,21 +837,31 @@ class Renderer {
     return array;
   }
 
-  void render_call(const LibraryCall& call) {
-    const bool calls_back = !call.callbacks.empty();
-    std::vector<llvm::Value*> buffer_pointers;
-    for (BufferId id : call.buffers)
-      buffer_pointers.push_back(buffers_.at(static_cast<std::size_t>(id)));
-    llvm::Value* buffers = pointer_array(buffer_pointers, "buffers");
-    std::vector<llvm::Constant*> ints, reals;
+  // A library call's buffer pointers (an array on the stack) and its integer arguments (a
+  // constant array), as render_cpp's render_call_operands.
+  llvm::Value* call_buffers(const LibraryCall& call) {
+    std::vector<llvm::Value*> pointers;
+    for (BufferId id : call.buffers) pointers.push_back(buffers_.at(static_cast<std::size_t>(id)));
+    return pointer_array(pointers, "buffers");
+  }
+
+  llvm::Constant* call_ints(const LibraryCall& call) {
+    std::vector<llvm::Constant*> ints;
     for (std::int64_t value : call.ints)
       ints.push_back(b_.getInt64(static_cast<std::uint64_t>(value)));
+    if (ints.empty()) ints.push_back(b_.getInt64(0));
+    return constant_global(
+        llvm::ConstantArray::get(llvm::ArrayType::get(b_.getInt64Ty(), ints.size()), ints), "ints");
+  }
+
+  void render_call(const LibraryCall& call) {
+    const bool calls_back = !call.callbacks.empty();
+    llvm::Value* buffers = call_buffers(call);
+    llvm::Constant* int_array = call_ints(call);
+    std::vector<llvm::Constant*> reals;
     for (double value : call.doubles)
       reals.push_back(llvm::ConstantFP::get(b_.getDoubleTy(), value));
-    if (ints.empty()) ints.push_back(b_.getInt64(0));
     if (reals.empty()) reals.push_back(llvm::ConstantFP::get(b_.getDoubleTy(), 0.0));
-    llvm::Constant* int_array = constant_global(
-        llvm::ConstantArray::get(llvm::ArrayType::get(b_.getInt64Ty(), ints.size()), ints), "ints");
     llvm::Constant* real_array = constant_global(
         llvm::ConstantArray::get(llvm::ArrayType::get(b_.getDoubleTy(), reals.size()), reals),
         "reals");
