@@ -24,7 +24,8 @@ std::string first_difference(const Tensor& expected, const Tensor& actual,
     if (!values_agree(expected.at(i), actual.at(i), options.rtol, options.atol)) {
       std::ostringstream out;
       out.precision(17);
-      out << "element " << i << ": interpreter " << expected.at(i) << ", native " << actual.at(i);
+      out << "element " << i << ": interpreter " << expected.at(i) << ", "
+          << backend_name(options.backend) << " " << actual.at(i);
       return out.str();
     }
   }
@@ -44,10 +45,10 @@ Reference run_reference(const FuzzCase& fuzz_case, const ComparedOutputs& compar
   }
 }
 
-Function compile_native(const std::vector<NodePtr>& inputs, const std::vector<NodePtr>& outputs,
-                        const CheckOptions& options) {
+Function compile_compared(const std::vector<NodePtr>& inputs, const std::vector<NodePtr>& outputs,
+                          const CheckOptions& options) {
   CompileOptions compile;
-  compile.backend = Backend::native;
+  compile.backend = options.backend;
   compile.optimize = options.optimize;
   compile.compiler_flags = options.compiler_flags;
   compile.cache_dir = options.cache_dir;
@@ -123,7 +124,7 @@ std::vector<CaseResult> check_cases(const std::vector<const FuzzCase*>& cases,
 
   std::vector<Tensor> native;
   try {
-    Function function = compile_native(inputs, outputs, options);
+    Function function = compile_compared(inputs, outputs, options);
     if (!options.run_native) return results;
     native = function(values);
   } catch (const std::exception& e) {

@@ -1,18 +1,20 @@
 #pragma once
 
-// Evaluates fuzz cases on the interpreter and on the native backend and compares the results and
-// the gradients, element by element.
+// Evaluates fuzz cases on the interpreter and on a compiling backend (native or jit) and compares
+// the results and the gradients, element by element.
 
 #include <string>
 #include <vector>
 
 #include "fuzz/random_graph.hpp"
+#include "hypatia/function.hpp"
 
 namespace hypatia::fuzz {
 
 struct CheckOptions {
-  bool optimize = false;                    // native side compiled after the rewrite phases
-  std::vector<std::string> compiler_flags;  // empty: the backend's default flags
+  Backend backend = Backend::native;        // the side compared with the interpreter
+  bool optimize = false;                    // that side compiled after the rewrite phases
+  std::vector<std::string> compiler_flags;  // empty: the backend's default flags (native only)
   std::string cache_dir;                    // a fresh directory, so no stale code is loaded
   bool run_native = true;                   // false: compile only (a CPU without the target ISA)
   double rtol = 1e-9;
@@ -31,7 +33,7 @@ struct Mismatch {
   std::string label;   // which result or gradient
   std::string detail;  // the first element that differs
   Tensor expected;     // interpreter
-  Tensor actual;       // native backend
+  Tensor actual;       // the compiling backend
 };
 
 struct CaseResult {
@@ -42,9 +44,10 @@ struct CaseResult {
   bool failed() const { return kind == Kind::mismatch || kind == Kind::native_error; }
 };
 
-// Compiles all cases into one native function (one compile instead of one per case), compares
-// each case with the interpreter and returns one result per case. When the batch does not compile
-// or run, the cases are checked one by one, so each error is attributed to its case.
+// Compiles all cases into one function on the compiling backend (one compile instead of one per
+// case), compares each case with the interpreter and returns one result per case. When the batch
+// does not compile or run, the cases are checked one by one, so each error is attributed to its
+// case.
 std::vector<CaseResult> check_cases(const std::vector<const FuzzCase*>& cases,
                                     const CheckOptions& options);
 CaseResult check_case(const FuzzCase& fuzz_case, const CheckOptions& options);

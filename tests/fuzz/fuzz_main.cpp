@@ -1,4 +1,5 @@
-// The differential fuzzer: random graphs evaluated by the interpreter and by the native backend,
+// The differential fuzzer: random graphs evaluated by the interpreter and by a compiling backend
+// (native, or jit with --backend jit),
 // values and gradients compared. Bounded by a number of graphs and a number of seconds (whichever
 // comes first); fixed seeds, so a run is reproducible. A failure is shrunk and printed with the
 // command that re-runs just that case. See README.md ("Differential fuzzer") for the options.
@@ -27,9 +28,10 @@ struct Settings {
   double seconds = 50.0;
   double shrink_seconds = 25.0;        // shared by the failures shrunk in one run
   std::uint64_t seed = 12;             // the base seed; case k has seed case_seed(seed, k)
-  std::int64_t batch = 10;             // cases compiled as one native function (at most)
+  std::int64_t batch = 10;             // cases compiled as one function (at most)
   std::string optimize = "alternate";  // "0", "1" or "alternate" (batch by batch)
-  std::string march;                   // e.g. x86-64-v4: replaces -march=native
+  std::string backend = "native";      // compared with the interpreter: native or jit
+  std::string march;                   // e.g. x86-64-v4: replaces -march=native (native only)
   bool compile_only = false;           // as on a CPU that cannot run the -march code
   std::optional<std::uint64_t> single_case;
   std::int64_t max_dim = 17;
@@ -48,7 +50,8 @@ std::uint64_t case_seed(std::uint64_t base, std::uint64_t k) {
   std::cerr
       << "hypatia_fuzz: " << problem << "\n"
       << "options: --graphs N --seconds S --shrink-seconds S --seed N --batch N\n"
-      << "         --optimize 0|1|alternate --march ARCH --compile-only --case SEED --max-dim N\n"
+      << "         --optimize 0|1|alternate --backend native|jit --march ARCH --compile-only\n"
+      << "         --case SEED --max-dim N\n"
       << "env: HYPATIA_FUZZ_GRAPHS, HYPATIA_FUZZ_SECONDS, HYPATIA_FUZZ_SEED override the\n"
       << "     defaults (the command line overrides them)\n";
   std::exit(2);
@@ -87,6 +90,8 @@ Settings parse(int argc, char** argv) {
         s.batch = std::max<std::int64_t>(1, std::stoll(value));
       else if (arg == "--optimize")
         s.optimize = value;
+      else if (arg == "--backend")
+        s.backend = value;
       else if (arg == "--march")
         s.march = value;
       else if (arg == "--case")
@@ -101,6 +106,9 @@ Settings parse(int argc, char** argv) {
   }
   if (s.optimize != "0" && s.optimize != "1" && s.optimize != "alternate")
     usage("--optimize takes 0, 1 or alternate");
+  if (s.backend != "native" && s.backend != "jit") usage("--backend takes native or jit");
+  if (s.backend == "jit" && (!s.march.empty() || s.compile_only))
+    usage("--march and --compile-only are the native backend's (the jit compiles for this CPU)");
   return s;
 }
 
@@ -144,6 +152,7 @@ std::string full_precision(const Tensor& t, std::int64_t max_elements = 64) {
 std::string rerun_command(const Settings& s, std::uint64_t seed, bool optimize) {
   std::ostringstream cmd;
   cmd << "build/tests/hypatia_fuzz --case " << seed << " --optimize " << (optimize ? 1 : 0);
+  if (s.backend != "native") cmd << " --backend " << s.backend;
   if (!s.march.empty()) cmd << " --march " << s.march;
   return cmd.str();
 }
@@ -152,8 +161,9 @@ void print_failure(const Settings& s, const FuzzCase& original, const ShrinkResu
                    bool optimize) {
   const CaseResult& r = shrunk.result;
   std::cout << "\n==== FUZZ FAILURE: case seed " << original.seed << " (max_dim "
-            << original.max_dim << ", native compiled " << (optimize ? "after" : "without")
-            << " the rewrite phases" << (s.march.empty() ? "" : ", -march=" + s.march) << ")\n"
+            << original.max_dim << ", " << s.backend << " compiled "
+            << (optimize ? "after" : "without") << " the rewrite phases"
+            << (s.march.empty() ? "" : ", -march=" + s.march) << ")\n"
             << "re-run just this case: " << rerun_command(s, original.seed, optimize) << "\n"
             << "shrunk from " << shrunk.original_nodes << " to " << shrunk.shrunk_nodes << " nodes"
             << (shrunk.shrunk.max_dim < original.max_dim
@@ -167,12 +177,14 @@ void print_failure(const Settings& s, const FuzzCase& original, const ShrinkResu
               << full_precision(shrunk.shrunk.values[i]) << "\n";
   }
   if (r.kind == CaseResult::Kind::native_error) {
-    std::cout << "the native backend failed; the interpreter did not:\n  " << r.message << "\n";
+    std::cout << "the " << s.backend << " backend failed; the interpreter did not:\n  " << r.message
+              << "\n";
   }
   for (const Mismatch& m : r.mismatches) {
     std::cout << m.label << " differs, " << m.detail << "\n"
               << "  interpreter: " << full_precision(m.expected) << "\n"
-              << "  native:      " << full_precision(m.actual) << "\n";
+              << "  " << s.backend << (s.backend == "jit" ? ":         " : ":      ")
+              << full_precision(m.actual) << "\n";
   }
   std::cout << std::flush;
 }
@@ -211,6 +223,11 @@ int run(const Settings& s) {
   }
   const std::filesystem::path cache_dir = pattern;
   CheckOptions options;
+  options.backend = s.backend == "jit" ? Backend::jit : Backend::native;
+  if (!backend_available(options.backend)) {
+    std::cerr << "hypatia_fuzz: the " << s.backend << " backend is not in this build\n";
+    return 2;
+  }
   options.compiler_flags = compiler_flags(s);
   options.cache_dir = cache_dir.string();
   options.run_native = !s.compile_only && cpu_runs(s.march);
