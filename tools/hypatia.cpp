@@ -34,6 +34,16 @@ struct SampleCommand {
   int data_shards = 0;        // > 0: the observed rows split over the MPI ranks
 };
 
+// --backend for a command: interp, native or jit; the default is the build's (the JIT with LLVM).
+void add_backend_option(CLI::App& command, hypatia::Backend& backend) {
+  const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
+                                                            {"native", hypatia::Backend::native},
+                                                            {"jit", hypatia::Backend::jit}};
+  command.add_option("--backend", backend, "Execution backend: interp, native or jit")
+      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
+      ->default_str(std::string(hypatia::backend_name(hypatia::default_backend())));
+}
+
 // CLI11 2.1 saturates an integer out of its type's range (99999999999999999999 becomes 2^63 - 1)
 // and wraps a negative one into an unsigned type (-1 becomes 2^64 - 1), so integer options are
 // checked as text, before CLI11 converts them.
@@ -174,12 +184,7 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
       ->add_option("--target-accept", options.target_accept,
                    "NUTS target acceptance (default: the model's, usually 0.8)")
       ->check(CLI::Range(0.05, 0.999));
-  const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
-                                                            {"native", hypatia::Backend::native},
-                                                            {"jit", hypatia::Backend::jit}};
-  sample->add_option("--backend", options.backend, "Execution backend: interp, native or jit")
-      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
-      ->default_str("native");
+  add_backend_option(*sample, options.backend);
   const std::map<std::string, hypatia::SamplerKind> samplers = {
       {"nuts", hypatia::SamplerKind::nuts}, {"smc", hypatia::SamplerKind::smc}};
   sample->add_option("--sampler", options.sampler, "Sampler: nuts or smc")
@@ -294,20 +299,14 @@ void add_optimize_command(CLI::App& app, OptimizeCommand& command) {
                    "Most log density evaluations")
       ->capture_default_str()
       ->check(integer_in(1, max_iterations));
-  const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
-                                                            {"native", hypatia::Backend::native},
-                                                            {"jit", hypatia::Backend::jit}};
-  optimize
-      ->add_option("--backend", command.options.backend, "Execution backend: interp, native or jit")
-      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
-      ->default_str("native");
+  add_backend_option(*optimize, command.options.backend);
   optimize->callback([&command] { run_optimize(command); });
 }
 
 struct PathfinderCommand {
   std::string model;
   hypatia::PathfinderOptions options;
-  hypatia::Backend backend = hypatia::Backend::native;
+  hypatia::Backend backend = hypatia::default_backend();
   std::string output;
 };
 
@@ -357,12 +356,7 @@ void add_pathfinder_command(CLI::App& app, PathfinderCommand& command) {
   pathfinder->add_option("--cores", options.cores, "Threads running paths (0: one per core)")
       ->capture_default_str()
       ->check(integer_in(0, max_chains));
-  const std::map<std::string, hypatia::Backend> backends = {{"interp", hypatia::Backend::interp},
-                                                            {"native", hypatia::Backend::native},
-                                                            {"jit", hypatia::Backend::jit}};
-  pathfinder->add_option("--backend", command.backend, "Execution backend: interp, native or jit")
-      ->transform(CLI::CheckedTransformer(backends, CLI::ignore_case))
-      ->default_str("native");
+  add_backend_option(*pathfinder, command.backend);
   pathfinder->add_option("--output,-o", command.output,
                          "Write the draws as NetCDF (InferenceData)");
   pathfinder->callback([&command] { run_pathfinder(command); });
@@ -451,6 +445,7 @@ void add_validate_command(CLI::App& app, ValidateCommand& command) {
           std::map<std::string, hypatia::WarmupSchedule>{
               {"stan", hypatia::WarmupSchedule::stan}, {"nutpie", hypatia::WarmupSchedule::nutpie}},
           CLI::ignore_case));
+  add_backend_option(*validate, command.options.backend);
   validate->add_option("--cores", command.options.cores, "Threads running chains (0: one per core)")
       ->capture_default_str()
       ->check(integer_in(0, max_chains));

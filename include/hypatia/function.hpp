@@ -20,9 +20,12 @@ enum class Backend { interp, native, jit };
 std::string_view backend_name(Backend backend);
 // Whether this build has `backend` (the JIT needs LLVM at build time).
 bool backend_available(Backend backend);
+// What compiles functions unless the options say otherwise: the JIT in builds with LLVM (no C++
+// compiler at run time, milliseconds per model), the native backend otherwise.
+Backend default_backend();
 
 struct CompileOptions {
-  Backend backend = Backend::native;
+  Backend backend = default_backend();
   bool optimize = true;  // run the rewrite phases before compiling
   RewriteOptions rewrite = {};
   std::vector<std::string> compiler_flags = {};  // native: empty means -O3 -march=native ...

@@ -32,7 +32,7 @@ struct StepAssignment {
 
 struct SampleOptions {
   SamplerKind sampler = SamplerKind::nuts;
-  Backend backend = Backend::native;
+  Backend backend = default_backend();
   int chains = 4;
   int cores = 0;  // 0: one thread per hardware thread
   std::int64_t draws = 1000;

@@ -56,7 +56,7 @@ struct ValidationOptions {
   std::int64_t draws = 1000;
   std::uint64_t seed = 0;
   int cores = 0;  // 0: one thread per hardware thread
-  Backend backend = Backend::native;
+  Backend backend = default_backend();
   // A posterior passes when every |z| (means and sds) is below z_limit, every reference
   // parameter's R-hat below rhat_limit, and no transition diverged.
   double z_limit = 4;

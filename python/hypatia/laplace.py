@@ -83,18 +83,19 @@ def _check_unsupported(use_grad, use_hessp, use_hess, jitter_rvs, gradient_backe
 
 def _backend(compile_kwargs: Optional[dict]) -> str:
     if compile_kwargs is None:
-        return "native"
+        return "default"
     if not isinstance(compile_kwargs, dict):
         raise TypeError(f"fit_laplace(compile_kwargs=...): expected a dict, got "
                         f"{type(compile_kwargs).__name__}")
     unknown = sorted(set(compile_kwargs) - {"backend"})
     if unknown:
         raise ValueError(f"fit_laplace(compile_kwargs=...): unsupported key(s) "
-                         f"{', '.join(unknown)}; Hypatia reads 'backend' ('native' or 'interp')")
-    backend = compile_kwargs.get("backend", "native")
-    if backend not in ("native", "jit", "interp"):
+                         f"{', '.join(unknown)}; Hypatia reads 'backend' ('default', 'jit', "
+                         "'native' or 'interp')")
+    backend = compile_kwargs.get("backend", "default")
+    if backend not in ("default", "native", "jit", "interp"):
         raise ValueError(f"fit_laplace(compile_kwargs={{'backend': {backend!r}}}): expected "
-                         "'native' or 'interp'")
+                         "'default', 'jit', 'native' or 'interp'")
     return backend
 
 
@@ -227,7 +228,8 @@ def fit_laplace(optimize_method: str = "BFGS", *, model=None, use_grad: Optional
     random_seed: the draws' seed (int, sequence, numpy Generator or None); the same seed gives the
         same draws.
     optimizer_kwargs: ``tol``, ``maxeval`` and ``options`` (maxiter, maxfun, gtol, ftol).
-    compile_kwargs: ``{"backend": "native" | "interp"}``.
+    compile_kwargs: ``{"backend": "default" | "jit" | "native" | "interp"}`` ("default": the JIT
+        in builds with LLVM, else native).
     on_bad_cov: when the negative Hessian at the mode is not positive definite: 'error' (the
         default here; pymc-extras' older default was 'ignore') raises a ValueError naming the
         coordinates; 'warn' and 'ignore' use the nearest positive semi-definite covariance (zero

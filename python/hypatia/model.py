@@ -533,7 +533,7 @@ class Model(metaclass=_ContextMeta):
         return blocks
 
     # ---- compiled functions ----
-    def compiled(self, backend: str = "native"):
+    def compiled(self, backend: str = "default"):
         self.sync_data()
         if self._compiled is None or self._compiled[0] != backend:
             self._compiled = (backend, self._cpp.compile(backend))

@@ -74,7 +74,7 @@ def fit_pathfinder(model=None, num_paths: int = 4, num_draws: int = 1000,
                    paths_group: str = "pathfinder_paths",
                    diagnostics_group: str = "pathfinder_diagnostics",
                    config_group: str = "pathfinder_config", *, cores: Optional[int] = None,
-                   backend: str = "native"):
+                   backend: str = "default"):
     """Pathfinder (Zhang et al. 2022): ``num_paths`` L-BFGS paths from jittered starts, each
     giving ``num_draws_per_path`` draws from its best (highest-ELBO) normal approximation, pooled
     and resampled to ``num_draws`` by Pareto-smoothed importance weights.
@@ -100,7 +100,7 @@ def fit_pathfinder(model=None, num_paths: int = 4, num_draws: int = 1000,
                         f"{', '.join(sorted(pathfinder_kwargs))}")
     if compile_kwargs:
         raise TypeError("fit_pathfinder(compile_kwargs=...): Hypatia compiles with its own "
-                        "backend; choose it with backend='native' or 'interp'")
+                        "backend; choose it with backend='jit', 'native' or 'interp'")
     if inference_backend != "pymc":
         raise ValueError(f"fit_pathfinder(inference_backend={inference_backend!r}): Hypatia runs its "
                          "own compiled Pathfinder; use 'pymc'")
@@ -164,7 +164,7 @@ def _split_into_paths(data: dict, num_paths: int, per_path: int) -> None:
     data["chains"], data["draws"] = num_paths, per_path
 
 
-def pathfinder_initial_points(model: Model, chains: int, seed: int, backend: str = "native") -> tuple:
+def pathfinder_initial_points(model: Model, chains: int, seed: int, backend: str = "default") -> tuple:
     """NUTS's start for ``pm.sample(init="pathfinder")``: multi-path Pathfinder with the defaults,
     resampled without replacement; each chain starts at a different draw (unconstrained), and the
     draws' variances are the diagonal metric warm-up starts from (as nutpie and PyMC's ADVI

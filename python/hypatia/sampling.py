@@ -124,7 +124,7 @@ def sample(draws: int = 1000, *, tune: int = 1000, chains: Optional[int] = None,
            target_accept: Optional[float] = None, max_treedepth: Optional[int] = None,
            nuts: Optional[dict] = None, jitter_max_retries: int = 10, keep_warning_stat: bool = False,
            callback=None, mp_ctx=None, blas_cores=None, compile_kwargs=None,
-           progressbar_theme=None, trace=None, backend: str = "native",
+           progressbar_theme=None, trace=None, backend: str = "default",
            marginalize: Optional[Sequence[Any]] = None, threads_per_chain: Optional[int] = None,
            **kwargs):
     """Draws from the posterior with Hypatia's compiled NUTS (PyMC's arguments).
@@ -397,7 +397,7 @@ def sample_smc(draws: int = 2000, kernel: Any = "IMH", *, start=None, model: Opt
     cores = _default_cores() if cores is None else int(cores)
     chains = max(cores, 2) if chains is None else int(chains)
     raw = _core.sample(model._cpp, "smc", int(draws), 0, chains, cores, _seed(random_seed), 0.8, 10,
-                       "diagonal", int(draws), bool(progressbar), False, [], 2.0, "native",
+                       "diagonal", int(draws), bool(progressbar), False, [], 2.0, "default",
                        threading.current_thread() is threading.main_thread(),
                        progress_callback(progressbar), smc_kernel=kernel_name)
     idata = _to_inference_data(raw, model, idata_kwargs)
@@ -425,7 +425,7 @@ def sample_prior_predictive(draws: Optional[int] = None, model: Optional[Model] 
     model.sync_data()
     if draws is None:
         draws = samples if samples is not None else 500
-    raw = _core.sample_prior_predictive(model._cpp, int(draws), _seed(random_seed), "native")
+    raw = _core.sample_prior_predictive(model._cpp, int(draws), _seed(random_seed), "default")
     if var_names is not None:
         names = set(_full_names(context, var_names))
         raw = _filter_groups(raw, {"prior": names, "prior_predictive": names})
@@ -483,7 +483,7 @@ def sample_posterior_predictive(trace, model: Optional[Model] = None,
     if sample_dims is not None:
         raise NotImplementedError("sample_posterior_predictive(sample_dims=...) is not supported by Hypatia yet")
     posterior = _posterior_raw(trace)
-    raw = _core.sample_posterior_predictive(model._cpp, posterior, _seed(random_seed), "native")
+    raw = _core.sample_posterior_predictive(model._cpp, posterior, _seed(random_seed), "default")
     raw["groups"] = {k: v for k, v in raw["groups"].items() if k == "posterior_predictive"}
     if var_names is None:
         # Free variables missing from the trace are drawn (given the rest) but, as in PyMC, only
@@ -574,7 +574,7 @@ def compute_log_likelihood(idata, *, var_names: Optional[Sequence[str]] = None,
             raise KeyError(f"compute_log_likelihood: {sorted(unknown)} are not observed variables")
         names = [n for n in names if n in var_names]
     terms = [node for n, node in graph["pointwise_log_likelihood"] if n in names]
-    function = _core.Function([graph["x"], *graph["data_inputs"]], terms, "native")
+    function = _core.Function([graph["x"], *graph["data_inputs"]], terms, "default")
     posterior = idata.posterior
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     free = [rv.name for rv in model.free_RVs]

@@ -188,7 +188,7 @@ def find_MAP(start=None, vars=None, method: str = "L-BFGS-B", return_raw: bool =
     names = _optimized_variables(model, vars, blocks)
     raw = _core.find_map(model._cpp, x0.tolist(), names, bool(jacobian),
                          settings["max_evaluations"], settings["max_iterations"],
-                         settings["gradient_tolerance"], settings["relative_tolerance"], "native")
+                         settings["gradient_tolerance"], settings["relative_tolerance"], "default")
     if not raw["converged"]:
         warnings.warn(f"find_MAP: {raw['message']}", UserWarning, stacklevel=2)
     if progressbar:

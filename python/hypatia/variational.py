@@ -155,7 +155,7 @@ class _Approximation:
     def _new_fit(self, optimizer: dict, obj_n_mc: int, total_grad_norm_constraint: float):
         return _core.AdviFit(self.model._cpp, self.family, optimizer, int(obj_n_mc), self._seed,
                              list(self._start), list(self._start_sigma),
-                             float(total_grad_norm_constraint), self._minibatches, "native")
+                             float(total_grad_norm_constraint), self._minibatches, "default")
 
     # ---- PyMC's attributes ----
     @property

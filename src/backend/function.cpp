@@ -30,6 +30,10 @@ bool backend_available(Backend backend) {
   return backend != Backend::jit || jit::available();
 }
 
+Backend default_backend() {
+  return jit::available() ? Backend::jit : Backend::native;
+}
+
 struct ThreadPoolDeleter {
   void operator()(hr_thread_pool* pool) const { hr_thread_pool_destroy(pool); }
 };

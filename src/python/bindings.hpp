@@ -26,7 +26,8 @@ py::array to_numpy(const Tensor& tensor);
 // Consumes `data`: float64 values move into their numpy arrays without a copy.
 py::dict to_python(InferenceData&& data);
 InferenceData from_python(const py::dict& data);
-// "native" or "interp" (also "interpreter"), as the Python layer spells backends.
+// "default" (the JIT in builds with LLVM, else native), "jit", "native" or "interp" (also
+// "interpreter"), as the Python layer spells backends.
 Backend backend_from_name(const std::string& name);
 
 void bind_tensors(py::module_& module);

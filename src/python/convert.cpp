@@ -140,10 +140,11 @@ py::dict to_python(InferenceData&& data) {
 }
 
 Backend backend_from_name(const std::string& name) {
+  if (name == "default") return default_backend();
   if (name == "native") return Backend::native;
   if (name == "interp" || name == "interpreter") return Backend::interp;
   if (name == "jit") return Backend::jit;
-  throw Error("unknown backend '" + name + "' (expected 'native', 'jit' or 'interp')");
+  throw Error("unknown backend '" + name + "' (expected 'default', 'jit', 'native' or 'interp')");
 }
 
 InferenceData from_python(const py::dict& data) {

@@ -101,7 +101,7 @@ void bind_laplace(py::module_& m) {
         py::arg("diag_jitter"), py::arg("max_evaluations"), py::arg("max_iterations"),
         py::arg("gradient_tolerance"), py::arg("relative_tolerance"), py::arg("backend"));
   m.def("model_hessian", &model_hessian, py::arg("model"), py::arg("x"), py::arg("jacobian"),
-        py::arg("backend") = "native");
+        py::arg("backend") = "default");
 }
 
 }  // namespace hypatia::python

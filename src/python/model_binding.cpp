@@ -102,7 +102,7 @@ void bind_function(py::module_& m) {
                              std::vector<NodePtr>(outputs.begin(), outputs.end()),
                              {.backend = backend_from_name(backend)});
            }),
-           py::arg("inputs"), py::arg("outputs"), py::arg("backend") = "native")
+           py::arg("inputs"), py::arg("outputs"), py::arg("backend") = "default")
       .def("__call__",
            [](Function& function, const py::list& values) {
              std::vector<Tensor> tensors;
@@ -255,7 +255,7 @@ void bind_model_class(py::module_& m) {
             py::gil_scoped_release release;
             return model.compile({.backend = backend_from_name(backend)});
           },
-          py::arg("backend") = "native")
+          py::arg("backend") = "default")
       .def("unconstrain", [](const Model& model, const py::dict& point) {
         Point values;
         for (const auto& [name, value] : point) {

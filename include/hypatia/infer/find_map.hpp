@@ -35,7 +35,7 @@ struct MapOptions {
   // ...or when one iteration changes the log density by at most this times max(|logp|, 1).
   double relative_tolerance = 1e-12;
   int history = 6;  // correction pairs L-BFGS keeps
-  Backend backend = Backend::native;
+  Backend backend = default_backend();
 };
 
 enum class MapStatus {

@@ -39,7 +39,7 @@ struct LaplaceOptions {
   BadCovariance on_bad_covariance = BadCovariance::error;
   // Added to the covariance's diagonal (pymc-extras' diag_jitter); 0: nothing added.
   double diagonal_jitter = 0.0;
-  Backend backend = Backend::native;
+  Backend backend = default_backend();
 };
 
 struct LaplaceResult {

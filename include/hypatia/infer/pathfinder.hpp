@@ -115,6 +115,6 @@ struct ModelPathfinder {
   InferenceData data;
 };
 ModelPathfinder pathfinder(const Model& model, const PathfinderOptions& options = {},
-                           Backend backend = Backend::native);
+                           Backend backend = default_backend());
 
 }  // namespace hypatia

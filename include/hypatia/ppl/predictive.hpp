@@ -14,7 +14,7 @@ namespace hypatia {
 
 struct PredictiveOptions {
   std::uint64_t seed = 0;
-  Backend backend = Backend::native;
+  Backend backend = default_backend();
 };
 
 // Adds the groups "prior" (free variables and deterministics) and "prior_predictive" (observed

@@ -341,8 +341,11 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
              accept_inplace=False, name=None, rebuild_strict=True, allow_input_downcast=None,
              profile=None, on_unused_input=None, trust_input=False) -> Function:
     """Compiles `outputs` as a function of `inputs`. The reference interpreter runs it unless
-    `mode` asks for "native" (generated C++, which needs every shape known)."""
-    backend = "native" if mode in ("native", "NUMBA", "JAX", "C") else "interp"
+    `mode` asks for compiled code (which needs every shape known): "jit" or "native" for that
+    backend, "NUMBA", "JAX" or "C" for the build's default (the JIT with LLVM, else native)."""
+    compiled_modes = {"jit": "jit", "native": "native", "NUMBA": "default", "JAX": "default",
+                      "C": "default"}
+    backend = compiled_modes.get(mode, "interp") if isinstance(mode, str) else "interp"
     return Function(inputs, [] if outputs is None else outputs, updates, givens, backend)
 
 
