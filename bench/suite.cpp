@@ -5,12 +5,14 @@
 // the way bench/stan/run_stan.R measures Stan's, so that bench/compare-stan.sh can set them side by
 // side (bench/stan/README.md).
 //
-// Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--gradient-only] [MODEL ...]
+// Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--gradient-only]
+//                      [--backend native|jit] [MODEL ...]
 //   MODEL ...       suite names (as in bench/results/stan.json) or bundled names; default: all. The
 //                   entries of the models run replace theirs in PATH; the others are kept.
 //   --out           default bench/results/suite.json.
-//   --gradient-only only the gradient time, at one short chain's posterior mean (writes nothing);
-//                   for comparing two builds.
+//   --gradient-only only the cold compile and the gradient time, at one short chain's posterior
+//                   mean (writes nothing); for comparing two builds or two backends.
+//   --backend       the backend compiling every model: native (g++, the default) or jit (LLVM).
 //   --default-nuts  every model with NUTS's defaults (target acceptance 0.8, diagonal metric), as
 //                   Stan's side runs them, instead of the model's own (BundledModel, as `hypatia
 //                   validate` uses): shows what those settings cost.
@@ -39,10 +41,13 @@
 #include "hypatia/diagnostics.hpp"
 #include "hypatia/error.hpp"
 #include "hypatia/infer/nuts.hpp"
+#include "hypatia/logp_grad.hpp"
 #include "hypatia/models.hpp"
 #include "hypatia/ppl/model.hpp"
 #include "hypatia/sample.hpp"
 #include "hypatia/validation.hpp"
+
+#include "backend/jit/jit_function.hpp"  // the JIT's compile split (internal)
 
 namespace {
 
@@ -78,6 +83,7 @@ struct Settings {
   std::uint64_t seed = 20240611;  // Stan's default seed in run_stan.R
   bool default_nuts = false;
   bool gradient_only = false;  // the gradient time alone, at a short run's posterior mean
+  Backend backend = Backend::native;
   fs::path out = "bench/results/suite.json";
   fs::path cache_root = fs::temp_directory_path() / "hypatia-suite-cache";
 };
@@ -156,12 +162,12 @@ std::pair<Elapsed, Elapsed> compile_model(const Model& model, const CompileOptio
 // Compiles twice: into an emptied cache directory (cold), then again from that cache (warm).
 // Returns the warm-compiled model for the rest of the measurements.
 std::unique_ptr<CompiledModel> compile_cold_and_warm(const BundledModel& bundled,
-                                                     const fs::path& cache_dir,
+                                                     const fs::path& cache_dir, Backend backend,
                                                      CompileTimes& times) {
   std::optional<Model> model;
   times.build_s = timed([&] { model.emplace(bundled.build()); }).wall_s;
   fs::remove_all(cache_dir);
-  const CompileOptions options{.backend = Backend::native, .cache_dir = cache_dir.string()};
+  const CompileOptions options{.backend = backend, .cache_dir = cache_dir.string()};
   std::unique_ptr<CompiledModel> compiled;
   std::tie(times.cold_logp_grad, times.cold_constrain) = compile_model(*model, options, compiled);
   std::tie(times.warm_logp_grad, times.warm_constrain) = compile_model(*model, options, compiled);
@@ -334,7 +340,8 @@ json measure_model(const SuiteModel& suite_model, const BundledModel& bundled,
   const double load_before = load_average();
   CompileTimes compile;
   const fs::path cache_dir = settings.cache_root / suite_model.name;
-  std::unique_ptr<CompiledModel> compiled = compile_cold_and_warm(bundled, cache_dir, compile);
+  std::unique_ptr<CompiledModel> compiled =
+      compile_cold_and_warm(bundled, cache_dir, settings.backend, compile);
   fs::remove_all(cache_dir);  // what is loaded stays loaded
   std::cerr << suite_model.name << ": compiled cold in "
             << compile.cold_logp_grad.wall_s + compile.cold_constrain.wall_s << " s; sampling\n";
@@ -391,21 +398,42 @@ json measure_model(const SuiteModel& suite_model, const BundledModel& bundled,
   return entry;
 }
 
-// One line per model: the gradient's median CPU time at the posterior mean of one short chain
-// (200 + 200 iterations), for comparing two builds without the full suite's sampling.
+// One line per model: the cold compile of the log density + gradient (graph rewrites and lowering
+// included; by phase for the JIT), then the gradient's median CPU time at the posterior mean of one
+// short chain (200 + 200 iterations), for comparing two builds or backends without the full
+// suite's sampling. The model's other functions (constrain) are compiled after the timed compile.
 void print_gradient_time(const SuiteModel& suite_model, const Settings& settings) {
   const BundledModel& bundled = find_bundled_model(suite_model.bundled_name);
   const fs::path cache_dir = settings.cache_root / suite_model.name;
   fs::remove_all(cache_dir);
-  std::unique_ptr<CompiledModel> compiled =
-      bundled.build().compile({.backend = Backend::native, .cache_dir = cache_dir.string()});
+  const CompileOptions options{.backend = settings.backend, .cache_dir = cache_dir.string()};
+  const Model model = bundled.build();
+  const LogDensityGraph graph = model.log_density();
+  double cold_s = 0;
+  jit::CompileTimes split;
+  {
+    const LogpGrad cold(graph.x, graph.logp, graph.data_inputs, graph.data_values, options);
+    cold_s = cold.function().info().seconds;
+    if (settings.backend == Backend::jit) split = jit::last_compile_times();
+  }
+  std::unique_ptr<CompiledModel> compiled = model.compile(options);
   fs::remove_all(cache_dir);
   Settings short_run = settings;
   short_run.chains = 1;
   short_run.tune = short_run.draws = 200;
   const SamplingRun run = run_nuts(*compiled, tuning_for(bundled, settings), short_run);
   const GradientTimes gradient = time_gradient(*compiled, unconstrained_mean(run.result));
-  std::cout << suite_model.name << " grad_us " << gradient.cpu_us_median << " min "
+  std::cout << std::fixed << std::setprecision(2) << std::left << std::setw(18) << suite_model.name
+            << std::right << " compile_cold_ms " << std::setw(8) << 1e3 * cold_s;
+  if (settings.backend == Backend::jit) {
+    const double rewrites = cold_s - split.setup - split.lowering - split.key - split.ir_build -
+                            split.optimize - split.codegen;
+    std::cout << " [rewrites " << 1e3 * rewrites << " setup " << 1e3 * split.setup << " lowering "
+              << 1e3 * split.lowering << " key " << 1e3 * split.key << " ir "
+              << 1e3 * split.ir_build << " opt " << 1e3 * split.optimize << " codegen "
+              << 1e3 * split.codegen << "]";
+  }
+  std::cout << std::setprecision(4) << " grad_us " << gradient.cpu_us_median << " min "
             << gradient.cpu_us_min << std::endl;
 }
 
@@ -434,7 +462,7 @@ json definitions() {
   return {
       {"compile_cold_s",
        "elapsed s of Model::compile (log density + gradient) plus the first constrain call (map "
-       "to stored values), native backend, empty cache; -O3 -march=native"},
+       "to stored values), settings.backend (native: g++ -O3 -march=native), empty cache"},
       {"compile_cold_cpu_s", "the same in CPU s (this process and the compiler it runs)"},
       {"compile_warm_s", "the same with the shared objects in the on-disk cache"},
       {"build_s", "elapsed s of building the model graph from its data files (not in compile)"},
@@ -492,7 +520,7 @@ json write_results(const Settings& settings, const std::vector<json>& fresh) {
         {"max_treedepth", settings.max_tree_depth},
         {"seed", settings.seed},
         {"cores", 1},
-        {"backend", "native"},
+        {"backend", std::string(backend_name(settings.backend))},
         {"nuts_tuning", settings.default_nuts ? "defaults (target_accept 0.8, diagonal metric)"
                                               : "each model's own (BundledModel)"}}},
       {"definitions", definitions()},
@@ -583,9 +611,15 @@ int main(int argc, char** argv) {
         settings.default_nuts = true;
       } else if (argument == "--gradient-only") {
         settings.gradient_only = true;
+      } else if (argument == "--backend" && i + 1 < argc) {
+        const std::string value = argv[++i];
+        if (value != "native" && value != "jit") {
+          throw Error("--backend: expected native or jit; got '" + value + "'");
+        }
+        settings.backend = value == "jit" ? Backend::jit : Backend::native;
       } else if (argument.starts_with("-")) {
         std::cerr << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] "
-                     "[--gradient-only] [MODEL ...]\n";
+                     "[--gradient-only] [--backend native|jit] [MODEL ...]\n";
         return 2;
       } else {
         requested.push_back(argument);

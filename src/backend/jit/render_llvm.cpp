@@ -8,6 +8,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -217,7 +218,7 @@ class Renderer {
   // kernels' rules (render_cpp's convert): round to float32, truncate to int64 (NaN and
   // out-of-range defined), test != 0 for bool.
   llvm::Value* convert(llvm::Value* value, DType to) {
-    llvm::Type* from = value->getType();
+    llvm::Type* from = value->getType()->getScalarType();
     const bool from_int = from->isIntegerTy();
     const bool from_unsigned = from->isIntegerTy(1) || from->isIntegerTy(8);
     switch (to) {
@@ -225,6 +226,7 @@ class Renderer {
       case DType::float32: {
         llvm::Type* target = element_type(to);
         if (from == target) return value;
+        target = shaped_like(target, value);
         if (from_int) {
           return from_unsigned ? b_.CreateUIToFP(value, target) : b_.CreateSIToFP(value, target);
         }
@@ -233,27 +235,63 @@ class Renderer {
       }
       case DType::int64: {
         if (from->isIntegerTy(64)) return value;
-        if (from_int) return b_.CreateZExt(value, b_.getInt64Ty());
-        if (from->isFloatTy()) value = b_.CreateFPExt(value, b_.getDoubleTy());
-        return b_.CreateCall(unit_.scalar_function("hr_jit_to_int64", "a conversion to int64"),
+        if (from_int) return b_.CreateZExt(value, shaped_like(b_.getInt64Ty(), value));
+        if (from->isFloatTy()) value = b_.CreateFPExt(value, shaped_like(b_.getDoubleTy(), value));
+        return call_per_lane(unit_.scalar_function("hr_jit_to_int64", "a conversion to int64"),
                              {value});
       }
       case DType::boolean: {
         if (is_unsigned_byte(from)) return value;
-        llvm::Value* nonzero = from_int ? b_.CreateICmpNE(value, llvm::ConstantInt::get(from, 0))
-                                        : b_.CreateFCmpUNE(value, llvm::ConstantFP::get(from, 0.0));
-        return b_.CreateZExt(nonzero, b_.getInt8Ty());
+        llvm::Type* type = value->getType();
+        llvm::Value* nonzero = from_int ? b_.CreateICmpNE(value, llvm::ConstantInt::get(type, 0))
+                                        : b_.CreateFCmpUNE(value, llvm::ConstantFP::get(type, 0.0));
+        return b_.CreateZExt(nonzero, shaped_like(b_.getInt8Ty(), value));
       }
     }
     return value;
   }
 
+  // `element` as the type of `like`'s lanes: a vector of as many when `like` is a vector.
+  static llvm::Type* shaped_like(llvm::Type* element, llvm::Value* like) {
+    if (auto* vector = llvm::dyn_cast<llvm::VectorType>(like->getType())) {
+      return llvm::VectorType::get(element, vector->getElementCount());
+    }
+    return element;
+  }
+
+  // In a lane block (render_lanes), a value the same in every lane as a vector of it.
+  llvm::Value* in_lanes(llvm::Value* value) {
+    if (!in_lane_block_ || value->getType()->isVectorTy()) return value;
+    return b_.CreateVectorSplat(HR_SUM_LANES, value);
+  }
+
+  // A call of a scalar function; with vector arguments, one call per lane (the same function on
+  // each lane's values, so the same bits as the scalar code).
+  llvm::Value* call_per_lane(llvm::Function* callee, const std::vector<llvm::Value*>& args) {
+    const bool lanes = std::any_of(args.begin(), args.end(),
+                                   [](llvm::Value* arg) { return arg->getType()->isVectorTy(); });
+    if (!lanes) return b_.CreateCall(callee, args);
+    llvm::Value* result =
+        llvm::PoisonValue::get(llvm::FixedVectorType::get(callee->getReturnType(), HR_SUM_LANES));
+    for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
+      std::vector<llvm::Value*> lane_args;
+      for (llvm::Value* arg : args) {
+        lane_args.push_back(arg->getType()->isVectorTy() ? b_.CreateExtractElement(arg, lane)
+                                                         : arg);
+      }
+      result = b_.CreateInsertElement(result, b_.CreateCall(callee, lane_args), lane);
+    }
+    return result;
+  }
+
   // C++'s conversion of an operand to a parameter of type `type` (double or int64).
   llvm::Value* to_type(llvm::Value* value, llvm::Type* type) {
-    if (value->getType() == type) return value;
+    if (value->getType()->getScalarType() == type) return value;
     if (type->isDoubleTy()) return convert(value, DType::float64);
     if (type->isIntegerTy(64)) {
-      if (value->getType()->isIntegerTy()) return b_.CreateZExt(value, type);
+      if (value->getType()->isIntOrIntVectorTy()) {
+        return b_.CreateZExt(value, shaped_like(type, value));
+      }
       throw Error("jit backend: a scalar template passes a floating value as an integer");
     }
     if (type->isIntegerTy(1)) return to_bool(value);
@@ -262,14 +300,14 @@ class Renderer {
 
   llvm::Value* to_bool(llvm::Value* value) {
     llvm::Type* type = value->getType();
-    if (type->isIntegerTy(1)) return value;
-    if (type->isIntegerTy()) return b_.CreateICmpNE(value, llvm::ConstantInt::get(type, 0));
+    if (type->isIntOrIntVectorTy(1)) return value;
+    if (type->isIntOrIntVectorTy()) return b_.CreateICmpNE(value, llvm::ConstantInt::get(type, 0));
     return b_.CreateFCmpUNE(value, llvm::ConstantFP::get(type, 0.0));
   }
 
   // The usual arithmetic conversions of two operands: double if either is, else int64.
   std::pair<llvm::Value*, llvm::Value*> common(llvm::Value* a, llvm::Value* b) {
-    if (a->getType()->isFloatingPointTy() || b->getType()->isFloatingPointTy()) {
+    if (a->getType()->isFPOrFPVectorTy() || b->getType()->isFPOrFPVectorTy()) {
       return {convert(a, DType::float64), convert(b, DType::float64)};
     }
     return {to_type(a, b_.getInt64Ty()), to_type(b, b_.getInt64Ty())};
@@ -283,32 +321,34 @@ class Renderer {
         return args.at(static_cast<std::size_t>(tree->operand));
       case Kind::number:
         if (tree->integer_literal) {
-          return b_.getInt64(
-              static_cast<std::uint64_t>(std::strtoll(tree->text.c_str(), nullptr, 10)));
+          return in_lanes(b_.getInt64(
+              static_cast<std::uint64_t>(std::strtoll(tree->text.c_str(), nullptr, 10))));
         }
-        return llvm::ConstantFP::get(b_.getDoubleTy(), std::strtod(tree->text.c_str(), nullptr));
+        return in_lanes(
+            llvm::ConstantFP::get(b_.getDoubleTy(), std::strtod(tree->text.c_str(), nullptr)));
       case Kind::unary: {
         llvm::Value* x = evaluate(tree->args[0], args, integral, function);
         if (tree->text == "!") return b_.CreateNot(to_bool(x));
-        if (x->getType()->isFloatingPointTy()) return b_.CreateFNeg(x);
-        return b_.CreateSub(b_.getInt64(0), to_type(x, b_.getInt64Ty()));
+        if (x->getType()->isFPOrFPVectorTy()) return b_.CreateFNeg(x);
+        llvm::Value* integer = to_type(x, b_.getInt64Ty());
+        return b_.CreateSub(llvm::Constant::getNullValue(integer->getType()), integer);
       }
       case Kind::binary: {
         llvm::Value* left = evaluate(tree->args[0], args, integral, function);
         llvm::Value* right = evaluate(tree->args[1], args, integral, function);
         const std::string& op = tree->text;
         if (op == "&" || op == "|") {
-          if (left->getType()->isIntegerTy(1) && right->getType()->isIntegerTy(1)) {
+          if (left->getType()->isIntOrIntVectorTy(1) && right->getType()->isIntOrIntVectorTy(1)) {
             return op == "&" ? b_.CreateAnd(left, right) : b_.CreateOr(left, right);
           }
-          if (left->getType()->isFloatingPointTy() || right->getType()->isFloatingPointTy()) {
+          if (left->getType()->isFPOrFPVectorTy() || right->getType()->isFPOrFPVectorTy()) {
             throw Error("jit backend: '" + function + "' applies '" + op + "' to floating values");
           }
           auto [a, c] = common(left, right);
           return op == "&" ? b_.CreateAnd(a, c) : b_.CreateOr(a, c);
         }
         auto [a, c] = common(left, right);
-        const bool floating = a->getType()->isFloatingPointTy();
+        const bool floating = a->getType()->isFPOrFPVectorTy();
         if (op == "+") return floating ? b_.CreateFAdd(a, c) : b_.CreateAdd(a, c);
         if (op == "-") return floating ? b_.CreateFSub(a, c) : b_.CreateSub(a, c);
         if (op == "*") return floating ? b_.CreateFMul(a, c) : b_.CreateMul(a, c);
@@ -335,24 +375,30 @@ class Renderer {
           values.push_back(
               to_type(evaluate(tree->args[k], args, integral, function), type->getParamType(k)));
         }
-        return b_.CreateCall(callee, values);
+        return call_per_lane(callee, values);
       }
     }
     return nullptr;
   }
 
   llvm::Value* index(const Index& index) {
-    llvm::Value* position = b_.getInt64(static_cast<std::uint64_t>(index.offset));
-    for (const auto& [variable, stride] : index.terms) {
-      position =
-          b_.CreateAdd(position, b_.CreateMul(b_.getInt64(static_cast<std::uint64_t>(stride)),
-                                              variables_.at(static_cast<std::size_t>(variable))));
-    }
+    llvm::Value* position = linear_position(index);
     if (index.indirect) {
       llvm::Value* indirect = convert(scalar(index.indirect), DType::int64);
       position = b_.CreateAdd(
           position,
           b_.CreateMul(b_.getInt64(static_cast<std::uint64_t>(index.indirect_stride)), indirect));
+    }
+    return position;
+  }
+
+  // The index without its indirect term.
+  llvm::Value* linear_position(const Index& index) {
+    llvm::Value* position = b_.getInt64(static_cast<std::uint64_t>(index.offset));
+    for (const auto& [variable, stride] : index.terms) {
+      position =
+          b_.CreateAdd(position, b_.CreateMul(b_.getInt64(static_cast<std::uint64_t>(stride)),
+                                              variables_.at(static_cast<std::size_t>(variable))));
     }
     return position;
   }
@@ -363,14 +409,26 @@ class Renderer {
 
   // A node's value: each node of a statement is computed once (render_cpp computes each node
   // read more than once into a local: the same operations in the same order).
+  // In a lane block, a node that differs between lanes is a vector of its lanes' values; the
+  // others are computed once, as scalars.
   llvm::Value* scalar(const Scalar& node) {
     if (auto it = values_.find(node.get()); it != values_.end()) return it->second;
+    if (in_lane_block_ && !varies_between_lanes(node)) {
+      in_lane_block_ = false;
+      llvm::Value* value = scalar(node);
+      in_lane_block_ = true;
+      return value;
+    }
     llvm::Value* value = nullptr;
     switch (node->kind) {
       case ScalarNode::Kind::literal:
         value = literal(node->literal, node->dtype);
         break;
       case ScalarNode::Kind::load: {
+        if (in_lane_block_) {
+          value = lanes_load(*node);
+          break;
+        }
         const BufferId buffer = node->buffer;
         llvm::Value* place =
             element(buffer, buffers_.at(static_cast<std::size_t>(buffer)), index(node->index));
@@ -380,6 +438,7 @@ class Renderer {
       }
       case ScalarNode::Kind::loop_variable:
         value = variables_.at(static_cast<std::size_t>(node->variable));
+        if (in_lane_block_) value = b_.CreateAdd(in_lanes(value), lane_numbers());
         break;
       case ScalarNode::Kind::apply:
         value = apply(*node);
@@ -387,6 +446,72 @@ class Renderer {
     }
     values_[node.get()] = value;
     return value;
+  }
+
+  // Whether `node`'s value depends on the lane block's variable (render_lanes).
+  bool varies_between_lanes(const Scalar& node) {
+    if (auto it = varies_.find(node.get()); it != varies_.end()) return it->second;
+    bool varies = false;
+    switch (node->kind) {
+      case ScalarNode::Kind::literal:
+        break;
+      case ScalarNode::Kind::load:
+        for (const auto& [variable, stride] : node->index.terms) {
+          varies = varies || (variable == lane_variable_ && stride != 0);
+        }
+        varies = varies || (node->index.indirect && varies_between_lanes(node->index.indirect));
+        break;
+      case ScalarNode::Kind::loop_variable:
+        varies = node->variable == lane_variable_;
+        break;
+      case ScalarNode::Kind::apply:
+        for (const Scalar& arg : node->args) varies = varies || varies_between_lanes(arg);
+        break;
+    }
+    varies_[node.get()] = varies;
+    return varies;
+  }
+
+  // <0, 1, ..., HR_SUM_LANES - 1>: each lane's offset from the block's first iteration.
+  llvm::Constant* lane_numbers() {
+    std::vector<llvm::Constant*> numbers;
+    for (int lane = 0; lane < HR_SUM_LANES; ++lane) numbers.push_back(b_.getInt64(lane));
+    return llvm::ConstantVector::get(numbers);
+  }
+
+  // A load in a lane block: one vector load where the lanes read consecutive elements, else a
+  // gather (each lane's element at its own position).
+  llvm::Value* lanes_load(const ScalarNode& node) {
+    const Index& index = node.index;
+    llvm::Type* type = element_type(program_.buffers.at(node.buffer).dtype);
+    llvm::Type* vector_type = llvm::FixedVectorType::get(type, HR_SUM_LANES);
+    const llvm::Align alignment = unit_.module.getDataLayout().getABITypeAlign(type);
+    llvm::Value* base = buffers_.at(static_cast<std::size_t>(node.buffer));
+    std::int64_t lane_stride = 0;
+    for (const auto& [variable, stride] : index.terms) {
+      if (variable == lane_variable_) lane_stride += stride;
+    }
+    // The block's first iteration's position (variables_ holds the block's start).
+    llvm::Value* first = linear_position(index);
+    llvm::Value* loaded = nullptr;
+    if (!index.indirect && lane_stride == 1) {
+      loaded = b_.CreateAlignedLoad(vector_type, element(node.buffer, base, first), alignment);
+    } else {
+      llvm::Value* positions =
+          b_.CreateAdd(in_lanes(first),
+                       b_.CreateMul(in_lanes(b_.getInt64(static_cast<std::uint64_t>(lane_stride))),
+                                    lane_numbers()));
+      if (index.indirect) {
+        llvm::Value* indirect = in_lanes(convert(scalar(index.indirect), DType::int64));
+        positions = b_.CreateAdd(
+            positions,
+            b_.CreateMul(in_lanes(b_.getInt64(static_cast<std::uint64_t>(index.indirect_stride))),
+                         indirect));
+      }
+      loaded = b_.CreateMaskedGather(vector_type, b_.CreateInBoundsGEP(type, base, positions),
+                                     alignment);
+    }
+    return convert(loaded, node.dtype);
   }
 
   llvm::Value* literal(double value, DType dtype) {
@@ -411,7 +536,7 @@ class Renderer {
       throw Error("jit backend: scalar function '" + node.function + "' has no C++ form");
     }
     std::vector<llvm::Value*> args;
-    for (const Scalar& arg : node.args) args.push_back(convert(scalar(arg), computed));
+    for (const Scalar& arg : node.args) args.push_back(in_lanes(convert(scalar(arg), computed)));
     const TemplateTree& tree = unit_.parsed(integral ? node.cpp_int_template : node.cpp_template);
     return convert(evaluate(tree, args, integral, node.function), node.dtype);
   }
@@ -546,20 +671,22 @@ class Renderer {
 
   // The innermost loop over [first, last) summing in lanes (render_cpp's render_lanes): statement
   // s adds iteration first + j into lane j % HR_SUM_LANES of its own lanes, whole blocks of lanes
-  // first (unrolled here, so the lanes live in registers), then the rest; each target then adds
-  // its lanes' total in hr_sum_lanes's tree.
+  // first, then the rest; each target then adds its lanes' total in hr_sum_lanes's tree. A block
+  // computes its lanes as vectors (the lanes are independent, each lane's operations those of the
+  // scalar code: the same bits), like the `omp simd` loop g++ vectorizes.
   void render_lanes(const LoopNest& nest, llvm::Value* first, llvm::Value* last) {
     const std::size_t variable = nest.extents.size() - 1;
     llvm::Type* lanes_type = llvm::ArrayType::get(b_.getDoubleTy(), HR_SUM_LANES);
+    llvm::Type* vector_type = llvm::FixedVectorType::get(b_.getDoubleTy(), HR_SUM_LANES);
     std::vector<llvm::AllocaInst*> lanes, tails;
     for (std::size_t s = 0; s < nest.body.size(); ++s) {
-      lanes.push_back(entry_alloca(lanes_type, "lanes"));
+      // Only ever accessed whole, as a vector, so that it lives in registers.
+      lanes.push_back(entry_alloca(vector_type, "lanes"));
       tails.push_back(entry_alloca(lanes_type, "tail"));
-      for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
-        b_.CreateStore(llvm::ConstantFP::get(b_.getDoubleTy(), 0.0),
-                       b_.CreateConstInBoundsGEP2_64(lanes_type, lanes[s], 0, lane));
-      }
+      b_.CreateStore(llvm::Constant::getNullValue(vector_type), lanes[s]);
     }
+    varies_.clear();
+    lane_variable_ = static_cast<int>(variable);
     llvm::PHINode* block = emit_loop(
         first,
         [&](llvm::Value* i) {
@@ -567,22 +694,23 @@ class Renderer {
         },
         HR_SUM_LANES,
         [&](llvm::Value* i) {
-          for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
-            variables_[variable] = b_.CreateAdd(i, b_.getInt64(static_cast<std::uint64_t>(lane)));
-            for (std::size_t s = 0; s < nest.body.size(); ++s) {
-              render_statement(nest.body[s],
-                               b_.CreateConstInBoundsGEP2_64(lanes_type, lanes[s], 0, lane));
-            }
+          variables_[variable] = i;
+          in_lane_block_ = true;
+          for (std::size_t s = 0; s < nest.body.size(); ++s) {
+            values_.clear();
+            llvm::Value* value = in_lanes(convert(scalar(nest.body[s].value), DType::float64));
+            llvm::Value* sum = b_.CreateLoad(vector_type, lanes[s]);
+            b_.CreateStore(b_.CreateFAdd(sum, value), lanes[s]);
           }
+          in_lane_block_ = false;
+          values_.clear();
         });
-    // The rest run with a lane index only known at run time, on a copy of the lanes (so that the
-    // lanes themselves are only ever indexed by constants and stay in registers).
+    lane_variable_ = -1;
+    varies_.clear();
+    // The rest run with a lane index only known at run time, on a copy of the lanes.
     for (std::size_t s = 0; s < nest.body.size(); ++s) {
-      for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
-        b_.CreateStore(b_.CreateLoad(b_.getDoubleTy(),
-                                     b_.CreateConstInBoundsGEP2_64(lanes_type, lanes[s], 0, lane)),
-                       b_.CreateConstInBoundsGEP2_64(lanes_type, tails[s], 0, lane));
-      }
+      b_.CreateAlignedStore(b_.CreateLoad(vector_type, lanes[s]), tails[s],
+                            unit_.module.getDataLayout().getABITypeAlign(b_.getDoubleTy()));
     }
     emit_loop(
         b_.getInt64(0),
@@ -1022,6 +1150,10 @@ class Renderer {
   std::vector<llvm::LoadInst*> pending_loads_;
   std::vector<llvm::Value*> variables_;
   std::unordered_map<const ScalarNode*, llvm::Value*> values_;  // of the statement rendering
+  // A lane block's rendering (render_lanes): its variable, and which nodes differ between lanes.
+  bool in_lane_block_ = false;
+  int lane_variable_ = -1;
+  std::unordered_map<const ScalarNode*, bool> varies_;
   native::ChunkPartials partial_offsets_;
   const std::vector<llvm::Value*>* chunk_partials_ = nullptr;
   const Statement* current_body_ = nullptr;

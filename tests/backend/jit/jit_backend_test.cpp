@@ -121,6 +121,35 @@ TEST_F(Jit, LaneSumOfAThousandElementsAddsInTheDocumentedOrder) {
   EXPECT_NEAR(total.at(0), plain, 1e-12 * std::abs(plain) + 1e-300);
 }
 
+// A lane block computes its lanes as vectors: consecutive reads (float64 and int64), values the
+// same in every lane (computed once, as scalars), conversions and scalar library calls lane by
+// lane, and a scalar tail (1003 rows: 125 blocks and 3 left). Each lane must keep the scalar code's
+// bits. (The gathered and transposed operands are materialized before the lane loops by the
+// lowering today, so the lanes' gather path is not reached here.)
+TEST_F(Jit, LaneSumsWithConversionsCallsAndInvariantValuesMatchTheInterpreterBitForBit) {
+  const std::int64_t rows = 1003, groups = 17;
+  const Expr effects = input("effects", {DType::float64, {groups}});
+  const Expr group = input("group", {DType::int64, {rows}});
+  const Expr x = input("x", {DType::float64, {rows}});
+  const Expr scale = input("scale", {DType::float64, {}});
+  const Expr m = input("m", {DType::float64, {rows, 3}});
+  const Expr centred = sum(square(x - gather(effects, group)) * exp(scale));
+  const Expr mixed = sum(cast(greater(x, 0.0), DType::float64) * lgamma(abs(x) + 1.0) +
+                         cast(group, DType::float64) / (scale + 2.0));
+  const Expr columns = sum(transpose(m) * 0.5, {1});
+  std::vector<double> effect_values = spread_values(groups, 5), xs = spread_values(rows, 6);
+  std::vector<std::int64_t> group_values(static_cast<std::size_t>(rows));
+  for (std::size_t i = 0; i < group_values.size(); ++i) {
+    group_values[i] = static_cast<std::int64_t>((i * 7 + i / 5) % groups);
+  }
+  const std::vector<double> m_values = spread_values(rows * 3, 7);
+  expect_jit_bits({effects.node(), group.node(), x.node(), scale.node(), m.node()},
+                  {centred.node(), mixed.node(), columns.node()},
+                  {Tensor::from_doubles(effect_values, {groups}),
+                   Tensor::from_ints(group_values, {rows}), Tensor::from_doubles(xs, {rows}),
+                   Tensor::from_doubles({0.3}, {}), Tensor::from_doubles(m_values, {rows, 3})});
+}
+
 TEST_F(Jit, ChunkedParallelSumAddsChunksInOrderOnAnyThreadCount) {
   const std::int64_t rows = 2 * HR_CHUNK_ROWS + 37;
   const std::vector<double> values = spread_values(rows, 4);
