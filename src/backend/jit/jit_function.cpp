@@ -8,12 +8,16 @@
 #include "hypatia/error.hpp"
 
 #ifdef HYPATIA_HAVE_LLVM
+#include <llvm-c/Core.h>
 #include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/Bitcode/BitcodeWriter.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Linker/Linker.h>
@@ -23,10 +27,12 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <filesystem>
 #include <map>
 #include <mutex>
 
 #include "backend/jit/render_llvm.hpp"
+#include "backend/native/cache_directory.hpp"
 #include "backend/native/runtime_location.hpp"
 #endif
 
@@ -54,14 +60,28 @@ bool available() {
   return false;
 }
 
-std::shared_ptr<const native::CompiledProgram> compile_program(const std::vector<NodePtr>&,
-                                                               const std::vector<NodePtr>&,
-                                                               const CompileOptions&) {
+namespace {
+
+[[noreturn]] void not_in_this_build() {
   throw Error(
       "the jit backend is not in this build of Hypatia: it needs LLVM 19 when building (Debian "
       "llvm-19-dev and clang-19; CMake option HYPATIA_WITH_LLVM); use the native or interp "
       "backend");
 }
+
+}  // namespace
+
+std::shared_ptr<const native::CompiledProgram> compile_program(const std::vector<NodePtr>&,
+                                                               const std::vector<NodePtr>&,
+                                                               const CompileOptions&) {
+  not_in_this_build();
+}
+
+TargetIdentity target_identity() {
+  not_in_this_build();
+}
+
+void key_as_if_for_testing(std::optional<TargetIdentity>) {}
 
 #else
 
@@ -88,6 +108,8 @@ struct Jit {
   std::unique_ptr<llvm::TargetMachine> target;  // for the optimizer's cost model
   std::string cpu, features;
   std::unique_ptr<llvm::MemoryBuffer> scalars;
+  std::unique_ptr<llvm::TargetMachine> emitter;  // object files, created on first use
+  std::optional<TargetIdentity> key_identity;    // key_as_if_for_testing
   std::mutex mutex;  // compiles one program at a time; guards `programs` and `next_library`
   std::map<std::string, std::weak_ptr<const struct Code> > programs;
   int next_library = 0;
@@ -152,11 +174,7 @@ void adopt_scalar_library(llvm::Module& module, const Jit& jit) {
   }
 }
 
-void optimize(llvm::Module& module, llvm::TargetMachine& target) {
-  llvm::LoopAnalysisManager loops;
-  llvm::FunctionAnalysisManager functions;
-  llvm::CGSCCAnalysisManager cgscc;
-  llvm::ModuleAnalysisManager modules;
+llvm::PipelineTuningOptions pipeline_tuning() {
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.SLPVectorization = true;
@@ -164,7 +182,15 @@ void optimize(llvm::Module& module, llvm::TargetMachine& target) {
   // speed suite it halves optimize + codegen time for models with many loops (radon) and leaves
   // the gradient time within noise (bench/results/jit_compile.txt).
   tuning.LoopUnrolling = false;
-  llvm::PassBuilder builder(&target, tuning);
+  return tuning;
+}
+
+void optimize(llvm::Module& module, llvm::TargetMachine& target) {
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgscc;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(&target, pipeline_tuning());
   builder.registerModuleAnalyses(modules);
   builder.registerCGSCCAnalyses(cgscc);
   builder.registerFunctionAnalyses(functions);
@@ -173,8 +199,131 @@ void optimize(llvm::Module& module, llvm::TargetMachine& target) {
   builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
 }
 
+// What optimize() does, for the disk cache's key, read from the same tuning options. (Without
+// fast-math flags a pipeline changes speed, never values; a stale entry would be slow, not wrong.)
+std::string pipeline_description() {
+  const llvm::PipelineTuningOptions tuning = pipeline_tuning();
+  return std::string("new pass manager O3") + ", loop vectorization " +
+         std::to_string(tuning.LoopVectorization) + ", SLP vectorization " +
+         std::to_string(tuning.SLPVectorization) + ", loop unrolling " +
+         std::to_string(tuning.LoopUnrolling) + ", loop interleaving " +
+         std::to_string(tuning.LoopInterleaving);
+}
+
+// Object files for the JIT to link, made by the host target machine with the settings LLJIT gives
+// its own compiler when it links with JITLink (x86-64 and AArch64 ELF): position-independent code,
+// small code model. Compiling to an object ourselves, rather than handing LLJIT the IR, gives the
+// bytes to store on disk, and a disk hit links exactly what a cold compile would have linked.
+llvm::TargetMachine& object_emitter(Jit& jit) {
+  if (jit.emitter == nullptr) {
+    llvm::orc::JITTargetMachineBuilder machine = host_machine();
+    machine.setRelocationModel(llvm::Reloc::PIC_);
+    machine.setCodeModel(llvm::CodeModel::Small);
+    jit.emitter = checked(machine.createTargetMachine(), "creating the code generator");
+  }
+  return *jit.emitter;
+}
+
+TargetIdentity identity_of(Jit& jit) {
+  llvm::TargetMachine& emitter = object_emitter(jit);
+  unsigned major = 0, minor = 0, patch = 0;
+  LLVMGetVersion(&major, &minor, &patch);  // the shared libLLVM loaded, which may be newer
+  TargetIdentity identity;
+  identity.llvm_version = std::to_string(major) + "." + std::to_string(minor) + "." +
+                          std::to_string(patch) + " (headers " LLVM_VERSION_STRING ")";
+  identity.triple = emitter.getTargetTriple().str();
+  identity.cpu = emitter.getTargetCPU().str();
+  identity.features = emitter.getTargetFeatureString().str();
+  identity.codegen = pipeline_description() + "; codegen opt level " +
+                     std::to_string(static_cast<int>(emitter.getOptLevel())) + ", fp fusion " +
+                     std::to_string(static_cast<int>(emitter.Options.AllowFPOpFusion)) +
+                     ", relocation model " +
+                     std::to_string(static_cast<int>(emitter.getRelocationModel())) +
+                     ", code model " + std::to_string(static_cast<int>(emitter.getCodeModel())) +
+                     "; optimizer cpu " + jit.cpu + " features " + jit.features;
+  return identity;
+}
+
+std::string bitcode_of(const llvm::Module& module) {
+  std::string bytes;
+  llvm::raw_string_ostream stream(bytes);
+  llvm::WriteBitcodeToFile(module, stream);
+  stream.flush();
+  return bytes;
+}
+
+std::string emit_object(llvm::Module& module, llvm::TargetMachine& emitter) {
+  llvm::SmallVector<char, 0> bytes;
+  llvm::raw_svector_ostream stream(bytes);
+  llvm::legacy::PassManager passes;
+  if (emitter.addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::ObjectFile)) {
+    throw Error("jit backend: the host's target machine cannot write object files");
+  }
+  passes.run(module);
+  return std::string(bytes.data(), bytes.size());
+}
+
+// The directory named by the options (else the default one), when it is private to this user; a
+// cache the JIT cannot use is noted in `times` and compiling goes on without it.
+std::optional<std::filesystem::path> usable_cache_dir(const CompileOptions& options) {
+  const std::filesystem::path dir = options.cache_dir.empty()
+                                        ? native::default_cache_dir()
+                                        : std::filesystem::path(options.cache_dir);
+  try {
+    native::prepare_cache_dir(dir);
+    return dir;
+  } catch (const Error& error) {
+    times.disk_problem = error.what();
+    return std::nullopt;
+  }
+}
+
+// The object for `module` from the disk cache, or compiled (optimized, then code generated) and
+// stored there; `module` is optimized only when it is compiled.
+std::string cached_or_compiled(Jit& jit, llvm::Module& module,
+                               const std::optional<std::filesystem::path>& cache_dir,
+                               std::chrono::steady_clock::time_point& clock) {
+  bool damaged = false;
+  if (cache_dir) {
+    // The IR before optimization: everything the renderer and the scalar library put in.
+    times.disk_key =
+        object_key(jit.key_identity ? *jit.key_identity : identity_of(jit), bitcode_of(module));
+    CachedObject cached = read_entry(*cache_dir, times.disk_key);
+    if (cached.state == EntryState::sound) {
+      times.disk_cache = DiskCache::hit;
+      times.disk += seconds_since(clock);
+      return std::move(cached.object);
+    }
+    if (cached.state == EntryState::damaged) {
+      damaged = true;
+      times.disk_problem = cached.problem;
+      std::error_code ignored;  // rewritten below; removed now in case writing fails
+      std::filesystem::remove(entry_path(*cache_dir, times.disk_key), ignored);
+    }
+    times.disk += seconds_since(clock);
+  }
+
+  optimize(module, *jit.target);
+  times.optimize = seconds_since(clock);
+  std::string object = emit_object(module, object_emitter(jit));
+  times.codegen = seconds_since(clock);
+
+  if (cache_dir) {
+    try {
+      write_entry(*cache_dir, times.disk_key, object);
+      times.disk_cache = damaged ? DiskCache::rebuilt : DiskCache::stored;
+    } catch (const Error& error) {
+      times.disk_cache = DiskCache::not_stored;
+      times.disk_problem += (times.disk_problem.empty() ? "" : "; ") + std::string(error.what());
+    }
+    times.disk += seconds_since(clock);
+  }
+  return object;
+}
+
 std::shared_ptr<const Code> build(Jit& jit, const native::Program& program,
                                   const native::RenderedProgram& reference,
+                                  const std::optional<std::filesystem::path>& cache_dir,
                                   std::chrono::steady_clock::time_point& clock) {
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("hypatia", *context);
@@ -207,8 +356,7 @@ std::shared_ptr<const Code> build(Jit& jit, const native::Program& program,
   }
   times.ir_build = seconds_since(clock);
 
-  optimize(*module, *jit.target);
-  times.optimize = seconds_since(clock);
+  const std::string object = cached_or_compiled(jit, *module, cache_dir, clock);
 
   auto code = std::make_shared<Code>();
   code->jit = &jit;
@@ -223,12 +371,12 @@ std::shared_ptr<const Code> build(Jit& jit, const native::Program& program,
   code->library->addGenerator(checked(llvm::orc::DynamicLibrarySearchGenerator::Load(
                                           native::runtime_location().library.c_str(), prefix),
                                       "loading the runtime library"));
-  checked(jit.lljit->addIRModule(
-              *code->library, llvm::orc::ThreadSafeModule(std::move(module), std::move(context))),
-          "adding the module");
-  code->entry = checked(jit.lljit->lookup(*code->library, "hypatia_entry"), "compiling the module")
+  checked(jit.lljit->addObjectFile(*code->library, llvm::MemoryBuffer::getMemBufferCopy(
+                                                       object, "hypatia-" + times.disk_key + ".o")),
+          "adding the object file");
+  code->entry = checked(jit.lljit->lookup(*code->library, "hypatia_entry"), "linking the object")
                     .toPtr<native::EntryPoint>();
-  times.codegen = seconds_since(clock);
+  times.link = seconds_since(clock);
   return code;
 }
 
@@ -257,7 +405,9 @@ std::shared_ptr<const native::CompiledProgram> compile_program(const std::vector
     if (found != jit.programs.end()) code = found->second.lock();
     times.key = seconds_since(clock);
     if (code == nullptr) {
-      code = build(jit, program, reference, clock);
+      const std::optional<std::filesystem::path> cache_dir = usable_cache_dir(options);
+      times.disk = seconds_since(clock);
+      code = build(jit, program, reference, cache_dir, clock);
       jit.programs[reference.source] = code;
     } else {
       times.cache_hit = true;
@@ -275,9 +425,20 @@ std::shared_ptr<const native::CompiledProgram> compile_program(const std::vector
     result->input_names.push_back(in->attrs().get_string("name"));
   }
   for (const NodePtr& out : outputs) result->output_types.push_back(out->type());
-  result->cache_hit = times.cache_hit;
-  (void)options;
+  result->cache_hit = times.cache_hit || times.disk_cache == DiskCache::hit;
   return result;
+}
+
+TargetIdentity target_identity() {
+  Jit& jit = the_jit();
+  std::lock_guard<std::mutex> lock(jit.mutex);
+  return identity_of(jit);
+}
+
+void key_as_if_for_testing(std::optional<TargetIdentity> identity) {
+  Jit& jit = the_jit();
+  std::lock_guard<std::mutex> lock(jit.mutex);
+  jit.key_identity = std::move(identity);
 }
 
 #endif

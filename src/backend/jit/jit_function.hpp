@@ -4,11 +4,16 @@
 // optimized with LLVM's O3 pipeline for the host CPU and compiled in process by ORC's LLJIT; no
 // C++ compiler is needed at run time. The result is the native backend's CompiledProgram (the
 // same calling convention), so NativeFunction runs it. Compiled code is kept in memory per process
-// by content (the program's rendered C++ form, which fixes every operation and the arena plan).
+// by content (the program's rendered C++ form, which fixes every operation and the arena plan),
+// and on disk as object files keyed by the IR and the target (object_cache.hpp): a process that
+// finds its program there links the object and skips optimization and code generation.
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "backend/jit/object_cache.hpp"
 #include "backend/native/native_function.hpp"
 #include "hypatia/function.hpp"
 
@@ -22,16 +27,39 @@ std::shared_ptr<const native::CompiledProgram> compile_program(const std::vector
                                                                const std::vector<NodePtr>& outputs,
                                                                const CompileOptions& options);
 
-// Where the last compile on this thread spent its time, in seconds (bench/jit_compile.cpp).
+// What the on-disk cache did on a compile.
+enum class DiskCache {
+  unused,      // an in-memory hit, or no usable cache directory (disk_problem says why)
+  hit,         // the object came from disk: no optimization, no code generation
+  stored,      // not on disk: compiled and stored
+  rebuilt,     // the entry was damaged (disk_problem says how): compiled and stored anew
+  not_stored,  // compiled, but the entry could not be written (disk_problem says why)
+};
+
+// Where the last compile on this thread spent its time, in seconds (bench/eval.cpp), and what
+// the caches did.
 struct CompileTimes {
-  double setup = 0.0;     // the process's first compile only: LLVM and the JIT set up
-  double lowering = 0.0;  // graph -> kernel form
-  double key = 0.0;       // the content key (render_cpp) and the in-memory cache lookup
-  double ir_build = 0.0;  // kernel form -> LLVM IR, scalar library linked
-  double optimize = 0.0;  // LLVM's O3 pipeline
-  double codegen = 0.0;   // machine code and linking in the JIT
-  bool cache_hit = false;
+  double setup = 0.0;      // the process's first compile only: LLVM and the JIT set up
+  double lowering = 0.0;   // graph -> kernel form
+  double key = 0.0;        // the content key (render_cpp) and the in-memory cache lookup
+  double ir_build = 0.0;   // kernel form -> LLVM IR, scalar library linked
+  double optimize = 0.0;   // LLVM's O3 pipeline
+  double codegen = 0.0;    // machine code (an object file in memory)
+  double disk = 0.0;       // the disk cache: the IR's key, reading and checking, writing an entry
+  double link = 0.0;       // the object linked into the JIT
+  bool cache_hit = false;  // in memory (CompiledProgram::cache_hit is true on a disk hit too)
+  DiskCache disk_cache = DiskCache::unused;
+  std::string disk_problem;
+  std::string disk_key;  // the entry's key (object_cache.hpp), when the disk cache was consulted
 };
 const CompileTimes& last_compile_times();
+
+// What this process's JIT generates code for (part of every disk cache key). Throws an Error
+// saying so in a build without LLVM.
+TargetIdentity target_identity();
+
+// Tests only: disk cache keys are computed as if the JIT were `identity` (another CPU, another
+// LLVM), while the code is still generated for this one; std::nullopt restores the real identity.
+void key_as_if_for_testing(std::optional<TargetIdentity> identity);
 
 }  // namespace hypatia::jit

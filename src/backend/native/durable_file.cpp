@@ -50,6 +50,16 @@ void sync_directory(const fs::path& directory) {
   sync_descriptor(dir.get(), directory);
 }
 
+// A failed rename leaves no temporary file behind.
+void rename_or_remove(const fs::path& from, const fs::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    const int error_number = errno;
+    ::unlink(from.c_str());
+    throw Error("native: cannot rename " + from.string() + " to " + to.string() + ": " +
+                errno_text(error_number));
+  }
+}
+
 }  // namespace
 
 std::string errno_text(int error_number) {
@@ -78,7 +88,7 @@ fs::path temporary_name(const fs::path& path) {
   return temporary;
 }
 
-void write_file_atomically(const fs::path& path, const std::string& bytes) {
+void write_file_atomically(const fs::path& path, const std::string& bytes, Flush flush) {
   const fs::path temporary = temporary_name(path);
   Descriptor out(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (out.get() < 0) fail("create", temporary, errno);
@@ -92,9 +102,13 @@ void write_file_atomically(const fs::path& path, const std::string& bytes) {
     if (count < 0) give_up(errno);
     written += static_cast<std::size_t>(count);
   }
-  if (::fsync(out.get()) != 0) give_up(errno);
+  if (flush == Flush::to_disk && ::fsync(out.get()) != 0) give_up(errno);
   if (out.release_and_close() != 0) give_up(errno);
-  rename_durably(temporary, path);
+  if (flush == Flush::to_disk) {
+    rename_durably(temporary, path);
+  } else {
+    rename_or_remove(temporary, path);
+  }
 }
 
 void sync_file(const fs::path& path) {
@@ -104,12 +118,7 @@ void sync_file(const fs::path& path) {
 }
 
 void rename_durably(const fs::path& from, const fs::path& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) {
-    const int error_number = errno;
-    ::unlink(from.c_str());
-    throw Error("native: cannot rename " + from.string() + " to " + to.string() + ": " +
-                errno_text(error_number));
-  }
+  rename_or_remove(from, to);
   sync_directory(to.has_parent_path() ? to.parent_path() : fs::path("."));
 }
 
