@@ -6,13 +6,15 @@
 // side (bench/stan/README.md).
 //
 // Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--gradient-only]
-//                      [--backend native|jit] [MODEL ...]
+//                      [--backend native|jit] [--tiers] [MODEL ...]
 //   MODEL ...       suite names (as in bench/results/stan.json) or bundled names; default: all. The
 //                   entries of the models run replace theirs in PATH; the others are kept.
 //   --out           default bench/results/suite.json.
 //   --gradient-only only the cold compile and the gradient time, at one short chain's posterior
 //                   mean (writes nothing); for comparing two builds or two backends.
 //   --backend       the backend compiling every model: native (g++, the default) or jit (LLVM).
+//   --tiers         the jit compiles in two tiers (backend/jit/jit_function.hpp); --gradient-only
+//                   then prints the quick tier's compile and when the optimized code was in use.
 //   --default-nuts  every model with NUTS's defaults (target acceptance 0.8, diagonal metric), as
 //                   Stan's side runs them, instead of the model's own (BundledModel, as `hypatia
 //                   validate` uses): shows what those settings cost.
@@ -184,6 +186,7 @@ struct GradientTimes {
 // CPU time), the median and minimum per-call time over `batches` batches.
 GradientTimes time_gradient(Target& target, const std::vector<double>& point,
                             double min_batch_s = 0.05, int batches = 21) {
+  jit::wait_for_optimized_code();  // the JIT's optimized tier, not its quick first one
   std::vector<double> gradient(point.size());
   auto run_batch = [&](long calls) {
     const double cpu_start = clock_seconds(CLOCK_THREAD_CPUTIME_ID);
@@ -409,12 +412,16 @@ void print_gradient_time(const SuiteModel& suite_model, const Settings& settings
   const CompileOptions options{.backend = settings.backend, .cache_dir = cache_dir.string()};
   const Model model = bundled.build();
   const LogDensityGraph graph = model.log_density();
-  double cold_s = 0;
-  jit::CompileTimes split;
+  double cold_s = 0, optimized_s = 0;
+  jit::CompileTimes split, optimized;
   {
+    const double start = clock_seconds(CLOCK_MONOTONIC);
     const LogpGrad cold(graph.x, graph.logp, graph.data_inputs, graph.data_values, options);
     cold_s = cold.function().info().seconds;
     if (settings.backend == Backend::jit) split = jit::last_compile_times();
+    jit::wait_for_optimized_code();
+    optimized_s = clock_seconds(CLOCK_MONOTONIC) - start;
+    if (split.optimized_later) optimized = jit::last_optimized_times();
   }
   std::unique_ptr<CompiledModel> compiled = model.compile(options);
   fs::remove_all(cache_dir);
@@ -432,6 +439,10 @@ void print_gradient_time(const SuiteModel& suite_model, const Settings& settings
               << 1e3 * split.lowering << " key " << 1e3 * split.key << " ir "
               << 1e3 * split.ir_build << " opt " << 1e3 * split.optimize << " codegen "
               << 1e3 * split.codegen << "]";
+    if (split.optimized_later) {
+      std::cout << " optimized_ms " << 1e3 * optimized_s << " [opt " << 1e3 * optimized.optimize
+                << " codegen " << 1e3 * optimized.codegen << "]";
+    }
   }
   std::cout << std::setprecision(4) << " grad_us " << gradient.cpu_us_median << " min "
             << gradient.cpu_us_min << std::endl;
@@ -611,6 +622,8 @@ int main(int argc, char** argv) {
         settings.default_nuts = true;
       } else if (argument == "--gradient-only") {
         settings.gradient_only = true;
+      } else if (argument == "--tiers") {
+        jit::set_tiered(true);
       } else if (argument == "--backend" && i + 1 < argc) {
         const std::string value = argv[++i];
         if (value != "native" && value != "jit") {
@@ -619,7 +632,7 @@ int main(int argc, char** argv) {
         settings.backend = value == "jit" ? Backend::jit : Backend::native;
       } else if (argument.starts_with("-")) {
         std::cerr << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] "
-                     "[--gradient-only] [--backend native|jit] [MODEL ...]\n";
+                     "[--gradient-only] [--backend native|jit] [--tiers] [MODEL ...]\n";
         return 2;
       } else {
         requested.push_back(argument);

@@ -27,9 +27,16 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <pthread.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "backend/jit/render_llvm.hpp"
 #include "backend/native/cache_directory.hpp"
@@ -83,6 +90,18 @@ TargetIdentity target_identity() {
 
 void key_as_if_for_testing(std::optional<TargetIdentity>) {}
 
+void set_tiered(bool) {}
+
+bool tiered() {
+  return false;
+}
+
+void wait_for_optimized_code() {}
+
+CompileTimes last_optimized_times() {
+  return {};
+}
+
 #else
 
 namespace {
@@ -108,20 +127,34 @@ struct Jit {
   std::unique_ptr<llvm::TargetMachine> target;  // for the optimizer's cost model
   std::string cpu, features;
   std::unique_ptr<llvm::MemoryBuffer> scalars;
-  std::unique_ptr<llvm::TargetMachine> emitter;  // object files, created on first use
-  std::optional<TargetIdentity> key_identity;    // key_as_if_for_testing
+  std::unique_ptr<llvm::TargetMachine> emitter;        // object files, created on first use
+  std::unique_ptr<llvm::TargetMachine> quick_emitter;  // the first tier's, unoptimized
+  std::optional<TargetIdentity> key_identity;          // key_as_if_for_testing
   std::mutex mutex;  // compiles one program at a time; guards `programs` and `next_library`
   std::map<std::string, std::weak_ptr<const struct Code> > programs;
   int next_library = 0;
 };
 
+// A program's optimized tier, shared by its Code and the background compile making it.
+struct Upgrade {
+  enum class State { queued, running, done, cancelled };
+  State state = State::queued;             // guarded by the worker's mutex
+  llvm::orc::JITDylib* library = nullptr;  // the optimized code's, once linked
+};
+
+void forget_upgrade(Upgrade& upgrade);
+
 struct Code {
   Jit* jit = nullptr;
   llvm::orc::JITDylib* library = nullptr;
-  native::EntryPoint entry = nullptr;
+  std::atomic<native::EntryPoint> entry{nullptr};  // the code in use (CompiledProgram::live_entry)
+  std::shared_ptr<Upgrade> upgrade;                // null unless compiled in tiers
   ~Code() {
+    if (upgrade) forget_upgrade(*upgrade);  // before the lock: the background compile may need it
     std::lock_guard<std::mutex> lock(jit->mutex);
-    llvm::consumeError(jit->lljit->getExecutionSession().removeJITDylib(*library));
+    llvm::orc::ExecutionSession& session = jit->lljit->getExecutionSession();
+    llvm::consumeError(session.removeJITDylib(*library));
+    if (upgrade && upgrade->library) llvm::consumeError(session.removeJITDylib(*upgrade->library));
   }
 };
 
@@ -185,7 +218,7 @@ llvm::PipelineTuningOptions pipeline_tuning() {
   return tuning;
 }
 
-void optimize(llvm::Module& module, llvm::TargetMachine& target) {
+void run_pipeline(llvm::Module& module, llvm::TargetMachine& target, bool optimized) {
   llvm::LoopAnalysisManager loops;
   llvm::FunctionAnalysisManager functions;
   llvm::CGSCCAnalysisManager cgscc;
@@ -196,7 +229,15 @@ void optimize(llvm::Module& module, llvm::TargetMachine& target) {
   builder.registerFunctionAnalyses(functions);
   builder.registerLoopAnalyses(loops);
   builder.crossRegisterProxies(loops, functions, cgscc, modules);
-  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
+  if (optimized) {
+    builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
+  } else {
+    builder.buildO0DefaultPipeline(llvm::OptimizationLevel::O0).run(module, modules);
+  }
+}
+
+void optimize(llvm::Module& module, llvm::TargetMachine& target) {
+  run_pipeline(module, target, true);
 }
 
 // What optimize() does, for the disk cache's key, read from the same tuning options. (Without
@@ -214,14 +255,23 @@ std::string pipeline_description() {
 // its own compiler when it links with JITLink (x86-64 and AArch64 ELF): position-independent code,
 // small code model. Compiling to an object ourselves, rather than handing LLJIT the IR, gives the
 // bytes to store on disk, and a disk hit links exactly what a cold compile would have linked.
+std::unique_ptr<llvm::TargetMachine> make_emitter(llvm::CodeGenOptLevel level) {
+  llvm::orc::JITTargetMachineBuilder machine = host_machine();
+  machine.setRelocationModel(llvm::Reloc::PIC_);
+  machine.setCodeModel(llvm::CodeModel::Small);
+  machine.setCodeGenOptLevel(level);
+  return checked(machine.createTargetMachine(), "creating the code generator");
+}
+
 llvm::TargetMachine& object_emitter(Jit& jit) {
-  if (jit.emitter == nullptr) {
-    llvm::orc::JITTargetMachineBuilder machine = host_machine();
-    machine.setRelocationModel(llvm::Reloc::PIC_);
-    machine.setCodeModel(llvm::CodeModel::Small);
-    jit.emitter = checked(machine.createTargetMachine(), "creating the code generator");
-  }
+  if (jit.emitter == nullptr) jit.emitter = make_emitter(llvm::CodeGenOptLevel::Aggressive);
   return *jit.emitter;
+}
+
+// The first tier's: fast instruction selection and register allocation, no optimization.
+llvm::TargetMachine& quick_emitter(Jit& jit) {
+  if (jit.quick_emitter == nullptr) jit.quick_emitter = make_emitter(llvm::CodeGenOptLevel::None);
+  return *jit.quick_emitter;
 }
 
 TargetIdentity identity_of(Jit& jit) {
@@ -278,48 +328,196 @@ std::optional<std::filesystem::path> usable_cache_dir(const CompileOptions& opti
   }
 }
 
-// The object for `module` from the disk cache, or compiled (optimized, then code generated) and
-// stored there; `module` is optimized only when it is compiled.
-std::string cached_or_compiled(Jit& jit, llvm::Module& module,
-                               const std::optional<std::filesystem::path>& cache_dir,
-                               std::chrono::steady_clock::time_point& clock) {
-  bool damaged = false;
-  if (cache_dir) {
-    // The IR before optimization: everything the renderer and the scalar library put in.
-    times.disk_key =
-        object_key(jit.key_identity ? *jit.key_identity : identity_of(jit), bitcode_of(module));
-    CachedObject cached = read_entry(*cache_dir, times.disk_key);
-    if (cached.state == EntryState::sound) {
-      times.disk_cache = DiskCache::hit;
-      times.disk += seconds_since(clock);
-      return std::move(cached.object);
-    }
-    if (cached.state == EntryState::damaged) {
-      damaged = true;
-      times.disk_problem = cached.problem;
-      std::error_code ignored;  // rewritten below; removed now in case writing fails
-      std::filesystem::remove(entry_path(*cache_dir, times.disk_key), ignored);
-    }
-    times.disk += seconds_since(clock);
+// The object for `bitcode` from the disk cache, if there is a sound one; a damaged entry is
+// removed (and `damaged` set) so that compiling rewrites it.
+std::optional<std::string> from_disk(Jit& jit, const std::string& bitcode,
+                                     const std::optional<std::filesystem::path>& cache_dir,
+                                     bool& damaged) {
+  damaged = false;
+  if (!cache_dir) return std::nullopt;
+  times.disk_key = object_key(jit.key_identity ? *jit.key_identity : identity_of(jit), bitcode);
+  CachedObject cached = read_entry(*cache_dir, times.disk_key);
+  if (cached.state == EntryState::sound) {
+    times.disk_cache = DiskCache::hit;
+    return std::move(cached.object);
   }
-
-  optimize(module, *jit.target);
-  times.optimize = seconds_since(clock);
-  std::string object = emit_object(module, object_emitter(jit));
-  times.codegen = seconds_since(clock);
-
-  if (cache_dir) {
-    try {
-      write_entry(*cache_dir, times.disk_key, object);
-      times.disk_cache = damaged ? DiskCache::rebuilt : DiskCache::stored;
-    } catch (const Error& error) {
-      times.disk_cache = DiskCache::not_stored;
-      times.disk_problem += (times.disk_problem.empty() ? "" : "; ") + std::string(error.what());
-    }
-    times.disk += seconds_since(clock);
+  if (cached.state == EntryState::damaged) {
+    damaged = true;
+    times.disk_problem = cached.problem;
+    std::error_code ignored;  // rewritten later; removed now in case writing fails
+    std::filesystem::remove(entry_path(*cache_dir, times.disk_key), ignored);
   }
-  return object;
+  return std::nullopt;
 }
+
+// Stores an optimized object on disk, noting in `into` what happened.
+void store_on_disk(const std::optional<std::filesystem::path>& cache_dir, const std::string& key,
+                   const std::string& object, bool damaged, CompileTimes& into) {
+  if (!cache_dir) return;
+  try {
+    write_entry(*cache_dir, key, object);
+    into.disk_cache = damaged ? DiskCache::rebuilt : DiskCache::stored;
+  } catch (const Error& error) {
+    into.disk_cache = DiskCache::not_stored;
+    into.disk_problem += (into.disk_problem.empty() ? "" : "; ") + std::string(error.what());
+  }
+}
+
+// A JITDylib holding `object`, its library calls resolved in the process and the runtime
+// library; returns the library and the object's entry point. The caller holds jit.mutex.
+std::pair<llvm::orc::JITDylib*, native::EntryPoint> link_object(Jit& jit, const std::string& object,
+                                                                const std::string& name) {
+  llvm::orc::JITDylib& library = jit.lljit->getExecutionSession().createBareJITDylib(
+      "hypatia_" + std::to_string(jit.next_library++));
+  const char prefix = jit.target->createDataLayout().getGlobalPrefix();
+  // Library calls and libm resolve to what the process has loaded; the runtime library by its
+  // path too, since a process may have loaded it privately (a Python extension module).
+  library.addGenerator(
+      checked(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix),
+              "finding the process's symbols"));
+  library.addGenerator(checked(llvm::orc::DynamicLibrarySearchGenerator::Load(
+                                   native::runtime_location().library.c_str(), prefix),
+                               "loading the runtime library"));
+  checked(jit.lljit->addObjectFile(library, llvm::MemoryBuffer::getMemBufferCopy(object, name)),
+          "adding the object file");
+  const auto entry = checked(jit.lljit->lookup(library, "hypatia_entry"), "linking the object")
+                         .toPtr<native::EntryPoint>();
+  return {&library, entry};
+}
+
+// ---- The background compile of optimized code ---------------------------------------------
+
+struct UpgradeJob {
+  std::shared_ptr<Upgrade> upgrade;
+  std::atomic<native::EntryPoint>* entry;  // the Code's; it outlives a running job (~Code waits)
+  std::string bitcode;                     // the program's IR, unoptimized
+  std::optional<std::filesystem::path> cache_dir;
+  std::string disk_key;
+  bool damaged = false;
+};
+
+// The process's one background compiler thread and its queue. Its own target machines, since
+// a TargetMachine is not safe to use from two threads at once.
+struct Worker {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<UpgradeJob> jobs;
+  bool busy = false;
+  bool started = false;
+  CompileTimes last;
+  std::unique_ptr<llvm::TargetMachine> target, emitter;  // the worker thread's only
+};
+
+// Replaced (the old one abandoned) in a child after fork(), which has no worker thread.
+Worker* the_worker_instance = new Worker;
+std::atomic<bool> tiered_compiles{false};  // jit_function.hpp: why off by default
+
+Worker& the_worker() {
+  return *the_worker_instance;
+}
+
+CompileTimes optimize_in_background(Jit& jit, Worker& worker, UpgradeJob& job) {
+  CompileTimes done;
+  auto clock = std::chrono::steady_clock::now();
+  try {
+    if (worker.target == nullptr) {
+      worker.target = checked(host_machine().createTargetMachine(), "creating the target machine");
+      worker.emitter = make_emitter(llvm::CodeGenOptLevel::Aggressive);
+    }
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> module =
+        checked(llvm::parseBitcodeFile(llvm::MemoryBufferRef(job.bitcode, "hypatia"), context),
+                "reading the program's IR");
+    optimize(*module, *worker.target);
+    done.optimize = seconds_since(clock);
+    const std::string object = emit_object(*module, *worker.emitter);
+    done.codegen = seconds_since(clock);
+    done.disk_key = job.disk_key;
+    store_on_disk(job.cache_dir, job.disk_key, object, job.damaged, done);
+    done.disk = seconds_since(clock);
+    std::lock_guard<std::mutex> lock(jit.mutex);
+    const auto [library, entry] = link_object(jit, object, "hypatia-" + job.disk_key + "-O3.o");
+    job.upgrade->library = library;
+    job.entry->store(entry, std::memory_order_release);
+    done.link = seconds_since(clock);
+  } catch (const std::exception& error) {
+    // The first tier stays in use: the same results, only slower.
+    done.disk_problem += std::string("optimized compile failed: ") + error.what();
+  }
+  return done;
+}
+
+void run_worker(Jit* jit, Worker* worker) {
+  std::unique_lock<std::mutex> lock(worker->mutex);
+  for (;;) {
+    worker->changed.wait(lock, [&] { return !worker->jobs.empty(); });
+    UpgradeJob job = std::move(worker->jobs.front());
+    worker->jobs.pop_front();
+    if (job.upgrade->state == Upgrade::State::cancelled) {
+      worker->changed.notify_all();
+      continue;
+    }
+    job.upgrade->state = Upgrade::State::running;
+    worker->busy = true;
+    lock.unlock();
+    CompileTimes done = optimize_in_background(*jit, *worker, job);
+    lock.lock();
+    job.upgrade->state = Upgrade::State::done;
+    worker->busy = false;
+    worker->last = std::move(done);
+    worker->changed.notify_all();
+  }
+}
+
+// fork(): the child gets no worker thread, so it starts its own when it needs one; the parent
+// finishes its compiles first and holds the worker's lock across fork(), so that the child
+// inherits no half-made state.
+void before_fork() {
+  Worker& worker = the_worker();
+  std::unique_lock<std::mutex> lock(worker.mutex);
+  worker.changed.wait(lock, [&] { return worker.jobs.empty() && !worker.busy; });
+  lock.release();
+}
+
+void after_fork_in_parent() {
+  the_worker().mutex.unlock();
+}
+
+void after_fork_in_child() {
+  the_worker_instance = new Worker;  // the old one's lock is held by a thread gone in the child
+}
+
+void schedule_upgrade(Jit& jit, UpgradeJob job) {
+  Worker& worker = the_worker();
+  std::lock_guard<std::mutex> lock(worker.mutex);
+  if (!worker.started) {
+    static std::once_flag hooks;
+    std::call_once(hooks, [] {
+      std::atexit([] { wait_for_optimized_code(); });
+      pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+    });
+    std::thread(run_worker, &jit, &worker).detach();
+    worker.started = true;
+  }
+  worker.jobs.push_back(std::move(job));
+  worker.changed.notify_all();
+}
+
+// A program's code is going away: its optimized compile is dropped if it has not started, and
+// waited for if it has (it writes into the Code).
+void forget_upgrade(Upgrade& upgrade) {
+  Worker& worker = the_worker();
+  std::unique_lock<std::mutex> lock(worker.mutex);
+  if (upgrade.state == Upgrade::State::queued) {
+    upgrade.state = Upgrade::State::cancelled;
+    return;
+  }
+  worker.changed.wait(lock, [&] {
+    return upgrade.state == Upgrade::State::done || upgrade.state == Upgrade::State::cancelled;
+  });
+}
+
+// ---- Compiling a program --------------------------------------------------------------------
 
 std::shared_ptr<const Code> build(Jit& jit, const native::Program& program,
                                   const native::RenderedProgram& reference,
@@ -356,31 +554,67 @@ std::shared_ptr<const Code> build(Jit& jit, const native::Program& program,
   }
   times.ir_build = seconds_since(clock);
 
-  const std::string object = cached_or_compiled(jit, *module, cache_dir, clock);
+  // The IR before optimization: everything the renderer and the scalar library put in (the disk
+  // cache's key, and what the background compile starts from).
+  const bool tiers = tiered_compiles.load();
+  std::string bitcode = cache_dir || tiers ? bitcode_of(*module) : std::string();
+  bool damaged = false;
+  std::optional<std::string> object = from_disk(jit, bitcode, cache_dir, damaged);
+  times.disk += seconds_since(clock);
+  const bool quick = !object && tiers;
+  if (!object) {
+    if (quick) {
+      run_pipeline(*module, *jit.target, false);
+      times.optimize = seconds_since(clock);
+      object = emit_object(*module, quick_emitter(jit));
+      times.codegen = seconds_since(clock);
+      times.optimized_later = true;
+    } else {
+      optimize(*module, *jit.target);
+      times.optimize = seconds_since(clock);
+      object = emit_object(*module, object_emitter(jit));
+      times.codegen = seconds_since(clock);
+      store_on_disk(cache_dir, times.disk_key, *object, damaged, times);
+      times.disk += seconds_since(clock);
+    }
+  }
 
   auto code = std::make_shared<Code>();
   code->jit = &jit;
-  code->library = &jit.lljit->getExecutionSession().createBareJITDylib(
-      "hypatia_" + std::to_string(jit.next_library++));
-  const char prefix = module->getDataLayout().getGlobalPrefix();
-  // Library calls and libm resolve to what the process has loaded; the runtime library by its
-  // path too, since a process may have loaded it privately (a Python extension module).
-  code->library->addGenerator(
-      checked(llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(prefix),
-              "finding the process's symbols"));
-  code->library->addGenerator(checked(llvm::orc::DynamicLibrarySearchGenerator::Load(
-                                          native::runtime_location().library.c_str(), prefix),
-                                      "loading the runtime library"));
-  checked(jit.lljit->addObjectFile(*code->library, llvm::MemoryBuffer::getMemBufferCopy(
-                                                       object, "hypatia-" + times.disk_key + ".o")),
-          "adding the object file");
-  code->entry = checked(jit.lljit->lookup(*code->library, "hypatia_entry"), "linking the object")
-                    .toPtr<native::EntryPoint>();
+  const auto [library, entry] =
+      link_object(jit, *object, "hypatia-" + times.disk_key + (quick ? "-O0.o" : ".o"));
+  code->library = library;
+  code->entry.store(entry);
   times.link = seconds_since(clock);
+  if (quick) {
+    code->upgrade = std::make_shared<Upgrade>();
+    schedule_upgrade(jit, UpgradeJob{code->upgrade, &code->entry, std::move(bitcode), cache_dir,
+                                     times.disk_key, damaged});
+  }
   return code;
 }
 
 }  // namespace
+
+void set_tiered(bool tiered) {
+  tiered_compiles.store(tiered);
+}
+
+bool tiered() {
+  return tiered_compiles.load();
+}
+
+void wait_for_optimized_code() {
+  Worker& worker = the_worker();
+  std::unique_lock<std::mutex> lock(worker.mutex);
+  worker.changed.wait(lock, [&] { return worker.jobs.empty() && !worker.busy; });
+}
+
+CompileTimes last_optimized_times() {
+  Worker& worker = the_worker();
+  std::lock_guard<std::mutex> lock(worker.mutex);
+  return worker.last;
+}
 
 bool available() {
   return true;
@@ -416,7 +650,8 @@ std::shared_ptr<const native::CompiledProgram> compile_program(const std::vector
 
   auto result = std::make_shared<native::CompiledProgram>();
   result->jit_code = code;
-  result->entry = code->entry;
+  result->entry = code->entry.load();
+  result->live_entry = &code->entry;
   result->arena_bytes = reference.arena_bytes;
   result->large_constants = std::move(reference.large_constants);
   result->error_messages = std::move(reference.error_messages);

@@ -75,8 +75,11 @@ NativeFunction::NativeFunction(std::shared_ptr<const CompiledProgram> program)
 }
 
 void NativeFunction::call(const void* const* inputs, void* const* outputs) {
-  const int status = program_->entry(const_cast<void* const*>(inputs), outputs,
-                                     const_cast<void* const*>(constants_.data()), arena_);
+  const EntryPoint entry = program_->live_entry != nullptr
+                               ? program_->live_entry->load(std::memory_order_acquire)
+                               : program_->entry;
+  const int status = entry(const_cast<void* const*>(inputs), outputs,
+                           const_cast<void* const*>(constants_.data()), arena_);
   if (status != 0) {
     // A user function's own exception (a Python error with its traceback, say) is what the
     // caller should see, not the generated code's status.

@@ -2,6 +2,7 @@
 
 // A graph lowered, rendered, compiled and loaded: the native backend's executable.
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct CompiledProgram {
   std::shared_ptr<SharedLibrary> library;
   std::shared_ptr<const void> jit_code;  // the JIT backend's compiled code (library stays null)
   EntryPoint entry = nullptr;
+  // The JIT's: where the code in use is published (its first tier, later the optimized code);
+  // read on every call. Null for the native backend.
+  const std::atomic<EntryPoint>* live_entry = nullptr;
   std::int64_t arena_bytes = 0;
   std::vector<Tensor> large_constants;  // kept alive; passed by pointer on every call
   std::vector<std::string> error_messages;
