@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <sstream>
+
+#include "backend/jit/jit_function.hpp"
 
 namespace hypatia::fuzz {
 namespace {
@@ -30,6 +33,28 @@ std::string first_difference(const Tensor& expected, const Tensor& actual,
     }
   }
   return {};
+}
+
+// Bit for bit, except that any NaN equals any NaN: a NaN's sign and payload are not specified
+// by IEEE arithmetic, and optimizers may change them.
+bool same_bits(const Tensor& a, const Tensor& b) {
+  if (!(a.type() == b.type())) return false;
+  if (a.dtype() != DType::float64 && a.dtype() != DType::float32) {
+    return std::memcmp(a.bytes(), b.bytes(), a.byte_size()) == 0;
+  }
+  for (std::int64_t i = 0; i < a.size(); ++i) {
+    const double x = a.at(i), y = b.at(i);
+    if (std::isnan(x) && std::isnan(y)) continue;
+    if (std::memcmp(&x, &y, sizeof x) != 0) return false;
+  }
+  return true;
+}
+
+// Fills the stack below the caller with a pattern, so that generated code reading stack memory
+// it never wrote (an uninitialized local) sees other bytes on its next call than on the first.
+[[gnu::noinline]] void scribble_on_stack() {
+  volatile unsigned char bytes[1 << 16];
+  for (std::size_t i = 0; i < sizeof bytes; ++i) bytes[i] = static_cast<unsigned char>(0xA5 ^ i);
 }
 
 struct Reference {
@@ -122,11 +147,17 @@ std::vector<CaseResult> check_cases(const std::vector<const FuzzCase*>& cases,
   }
   if (runnable.empty()) return results;
 
-  std::vector<Tensor> native;
+  // Called twice: the second call must give the first's bits (nothing carried over in the arena,
+  // nothing read from a stack the first call left otherwise); with the jit's tiers, the first runs
+  // the quick tier and the second, after waiting for it, the optimized code.
+  std::vector<Tensor> native, second_call;
   try {
     Function function = compile_compared(inputs, outputs, options);
     if (!options.run_native) return results;
     native = function(values);
+    if (options.backend == Backend::jit && jit::tiered()) jit::wait_for_optimized_code();
+    scribble_on_stack();
+    second_call = function(values);
   } catch (const std::exception& e) {
     if (cases.size() == 1) {
       results[0].kind = CaseResult::Kind::native_error;
@@ -141,10 +172,21 @@ std::vector<CaseResult> check_cases(const std::vector<const FuzzCase*>& cases,
     for (std::size_t k = 0; k < compared[c].outputs.size(); ++k) {
       const Tensor& expected = references[c].values[k];
       const Tensor& actual = native[offsets[c] + k];
-      std::string difference = first_difference(expected, actual, options);
-      if (difference.empty()) continue;
-      results[c].kind = CaseResult::Kind::mismatch;
-      results[c].mismatches.push_back({compared[c].labels[k], difference, expected, actual});
+      const Tensor& again = second_call[offsets[c] + k];
+      if (std::string difference = first_difference(expected, actual, options);
+          !difference.empty()) {
+        results[c].kind = CaseResult::Kind::mismatch;
+        results[c].mismatches.push_back({compared[c].labels[k], difference, expected, actual});
+      } else if (!same_bits(actual, again)) {
+        results[c].kind = CaseResult::Kind::mismatch;
+        results[c].mismatches.push_back(
+            {compared[c].labels[k],
+             options.backend == Backend::jit && jit::tiered()
+                 ? "the jit's optimized code differs from its quick tier in some bit (rows: quick, "
+                   "optimized)"
+                 : "a second call differs from the first in some bit (rows: first call, second)",
+             actual, again});
+      }
     }
   }
   return results;

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "backend/jit/jit_function.hpp"
 #include "backend/native/compiler.hpp"
 #include "fuzz/shrink.hpp"
 
@@ -33,6 +34,7 @@ struct Settings {
   std::string backend = "native";      // compared with the interpreter: native or jit
   std::string march;                   // e.g. x86-64-v4: replaces -march=native (native only)
   bool compile_only = false;           // as on a CPU that cannot run the -march code
+  bool tiers = false;  // jit: compile in two tiers, check both (backend/jit/jit_function.hpp)
   std::optional<std::uint64_t> single_case;
   std::int64_t max_dim = 17;
   std::size_t max_reported = 3;  // failures shrunk and printed in full
@@ -47,13 +49,13 @@ std::uint64_t case_seed(std::uint64_t base, std::uint64_t k) {
 }
 
 [[noreturn]] void usage(const std::string& problem) {
-  std::cerr
-      << "hypatia_fuzz: " << problem << "\n"
-      << "options: --graphs N --seconds S --shrink-seconds S --seed N --batch N\n"
-      << "         --optimize 0|1|alternate --backend native|jit --march ARCH --compile-only\n"
-      << "         --case SEED --max-dim N\n"
-      << "env: HYPATIA_FUZZ_GRAPHS, HYPATIA_FUZZ_SECONDS, HYPATIA_FUZZ_SEED override the\n"
-      << "     defaults (the command line overrides them)\n";
+  std::cerr << "hypatia_fuzz: " << problem << "\n"
+            << "options: --graphs N --seconds S --shrink-seconds S --seed N --batch N\n"
+            << "         --optimize 0|1|alternate --backend native|jit --tiers --march ARCH "
+               "--compile-only\n"
+            << "         --case SEED --max-dim N\n"
+            << "env: HYPATIA_FUZZ_GRAPHS, HYPATIA_FUZZ_SECONDS, HYPATIA_FUZZ_SEED override the\n"
+            << "     defaults (the command line overrides them)\n";
   std::exit(2);
 }
 
@@ -66,6 +68,10 @@ Settings parse(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--compile-only") {
       s.compile_only = true;
+      continue;
+    }
+    if (arg == "--tiers") {
+      s.tiers = true;
       continue;
     }
     std::string value;
@@ -109,6 +115,7 @@ Settings parse(int argc, char** argv) {
   if (s.backend != "native" && s.backend != "jit") usage("--backend takes native or jit");
   if (s.backend == "jit" && (!s.march.empty() || s.compile_only))
     usage("--march and --compile-only are the native backend's (the jit compiles for this CPU)");
+  if (s.tiers && s.backend != "jit") usage("--tiers is the jit backend's");
   return s;
 }
 
@@ -154,6 +161,7 @@ std::string rerun_command(const Settings& s, std::uint64_t seed, bool optimize) 
   cmd << "build/tests/hypatia_fuzz --case " << seed << " --optimize " << (optimize ? 1 : 0);
   if (s.backend != "native") cmd << " --backend " << s.backend;
   if (!s.march.empty()) cmd << " --march " << s.march;
+  if (s.tiers) cmd << " --tiers";
   return cmd.str();
 }
 
@@ -230,6 +238,7 @@ int run(const Settings& s) {
   }
   options.compiler_flags = compiler_flags(s);
   options.cache_dir = cache_dir.string();
+  jit::set_tiered(s.tiers);
   options.run_native = !s.compile_only && cpu_runs(s.march);
   if (!options.run_native) {
     std::cout << (s.compile_only ? "--compile-only"
