@@ -26,6 +26,7 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Scalar/LoopUnrollPass.h>
 
 #include <pthread.h>
 
@@ -211,9 +212,10 @@ llvm::PipelineTuningOptions pipeline_tuning() {
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.SLPVectorization = true;
-  // No unrolling beyond the vectorizer's interleaving (nor does g++ -O3 unroll): measured on the
-  // speed suite it halves optimize + codegen time for models with many loops (radon) and leaves
-  // the gradient time within noise (bench/results/jit_compile.txt).
+  // No partial or run-time unrolling beyond the vectorizer's interleaving (nor does g++ -O3
+  // unroll): measured on the speed suite it halves optimize + codegen time for models with many
+  // loops (radon) and leaves the gradient time within noise (bench/results/jit_compile.txt).
+  // Loops of a few iterations are still unrolled whole (run_pipeline).
   tuning.LoopUnrolling = false;
   return tuning;
 }
@@ -229,6 +231,15 @@ void run_pipeline(llvm::Module& module, llvm::TargetMachine& target, bool optimi
   builder.registerFunctionAnalyses(functions);
   builder.registerLoopAnalyses(loops);
   builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  if (optimized && !pipeline_tuning().LoopUnrolling) {
+    // Without LoopUnrolling, O3 drops full unrolling too; loops of a few iterations (a 2-state
+    // HMM's steps, eight schools' 8 rows) are worth unrolling whole, as g++ -O2 does.
+    builder.registerLoopOptimizerEndEPCallback(
+        [](llvm::LoopPassManager& passes, llvm::OptimizationLevel level) {
+          passes.addPass(llvm::LoopFullUnrollPass(static_cast<int>(level.getSpeedupLevel()),
+                                                  /*OnlyWhenForced=*/false));
+        });
+  }
   if (optimized) {
     builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(module, modules);
   } else {
@@ -247,7 +258,7 @@ std::string pipeline_description() {
   return std::string("new pass manager O3") + ", loop vectorization " +
          std::to_string(tuning.LoopVectorization) + ", SLP vectorization " +
          std::to_string(tuning.SLPVectorization) + ", loop unrolling " +
-         std::to_string(tuning.LoopUnrolling) + ", loop interleaving " +
+         (tuning.LoopUnrolling ? "partial and full" : "full only") + ", loop interleaving " +
          std::to_string(tuning.LoopInterleaving);
 }
 
