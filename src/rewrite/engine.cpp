@@ -42,6 +42,10 @@ class PhaseRunner {
     }
     memo_[node.get()] = current;
     memo_[current.get()] = current;  // a fixed point: revisiting it (inside a replacement) is free
+    // The memo is keyed by address, so every key's node must outlive it: a replacement that was
+    // itself rewritten away would otherwise be freed, and a node built later at its address
+    // would be taken for it (a wrong graph, depending on where the allocator put things).
+    keys_alive_.push_back(node);
     return current;
   }
 
@@ -99,6 +103,7 @@ class PhaseRunner {
   const RewriteOptions& options_;
   std::map<std::string, int>& hits_;
   std::unordered_map<const Node*, NodePtr> memo_;
+  std::vector<NodePtr> keys_alive_;
   bool changed_ = false;
 };
 
