@@ -12,10 +12,8 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
-#include <optional>
 #include <unordered_map>
 
-#include "backend/jit/arena_scopes.hpp"
 #include "backend/jit/scalar_template.hpp"
 #include "backend/native/arena_plan.hpp"
 #include "hypatia/error.hpp"
@@ -103,7 +101,6 @@ class Renderer {
     native::ArenaPlan plan = native::plan_arena(program_, arena_bytes, kArenaAlignment);
     offsets_ = std::move(plan.offsets);
     arena_bytes = plan.end;
-    scopes_.emplace(program_, offsets_, context_);
     partial_offsets_ = native::plan_chunk_partials(program_, arena_bytes, kArenaAlignment);
   }
 
@@ -407,26 +404,7 @@ class Renderer {
   }
 
   llvm::Value* element(BufferId buffer, llvm::Value* base, llvm::Value* position) {
-    llvm::Value* place =
-        b_.CreateInBoundsGEP(element_type(program_.buffers.at(buffer).dtype), base, position);
-    if (base == buffers_.at(static_cast<std::size_t>(buffer))) places_[place] = buffer;
-    return place;
-  }
-
-  // `access` of `place` with the alias scopes of the buffer `place` is an element of (when
-  // element() made it from that buffer's own pointer; not a chunk's partial).
-  template <typename Access>
-  Access* scoped(Access* access, llvm::Value* place) {
-    if (auto it = places_.find(place); it != places_.end()) scopes_->mark(*access, it->second);
-    return access;
-  }
-
-  llvm::Value* load(llvm::Type* type, llvm::Value* place) {
-    return scoped(b_.CreateLoad(type, place), place);
-  }
-
-  void store(llvm::Value* value, llvm::Value* place) {
-    scoped(b_.CreateStore(value, place), place);
+    return b_.CreateInBoundsGEP(element_type(program_.buffers.at(buffer).dtype), base, position);
   }
 
   // A node's value: each node of a statement is computed once (render_cpp computes each node
@@ -454,7 +432,8 @@ class Renderer {
         const BufferId buffer = node->buffer;
         llvm::Value* place =
             element(buffer, buffers_.at(static_cast<std::size_t>(buffer)), index(node->index));
-        value = convert(load(element_type(program_.buffers.at(buffer).dtype), place), node->dtype);
+        value = convert(b_.CreateLoad(element_type(program_.buffers.at(buffer).dtype), place),
+                        node->dtype);
         break;
       }
       case ScalarNode::Kind::loop_variable:
@@ -516,8 +495,7 @@ class Renderer {
     llvm::Value* first = linear_position(index);
     llvm::Value* loaded = nullptr;
     if (!index.indirect && lane_stride == 1) {
-      llvm::Value* place = element(node.buffer, base, first);
-      loaded = scoped(b_.CreateAlignedLoad(vector_type, place, alignment), place);
+      loaded = b_.CreateAlignedLoad(vector_type, element(node.buffer, base, first), alignment);
     } else {
       llvm::Value* positions =
           b_.CreateAdd(in_lanes(first),
@@ -532,9 +510,6 @@ class Renderer {
       }
       loaded = b_.CreateMaskedGather(vector_type, b_.CreateInBoundsGEP(type, base, positions),
                                      alignment);
-      if (base == buffers_.at(static_cast<std::size_t>(node.buffer))) {
-        scopes_->mark(*llvm::cast<llvm::Instruction>(loaded), node.buffer);
-      }
     }
     return convert(loaded, node.dtype);
   }
@@ -607,10 +582,10 @@ class Renderer {
   // place op= value in the target's type, as render_cpp's assignment.
   void update(llvm::Type* type, llvm::Value* place, llvm::Value* value, Statement::Update how) {
     if (how == Statement::Update::assign) {
-      store(value, place);
+      b_.CreateStore(value, place);
       return;
     }
-    llvm::Value* old = load(type, place);
+    llvm::Value* old = b_.CreateLoad(type, place);
     const bool floating = type->isFloatingPointTy();
     llvm::Value* result = nullptr;
     switch (how) {
@@ -644,7 +619,7 @@ class Renderer {
       case Statement::Update::assign:
         break;
     }
-    store(result, place);
+    b_.CreateStore(result, place);
   }
 
   void render_statement(const Statement& statement, llvm::Value* lane_place = nullptr) {
@@ -1170,8 +1145,6 @@ class Renderer {
   llvm::Value* constants_ = nullptr;
   llvm::Value* arena_ = nullptr;
   std::vector<std::int64_t> offsets_;
-  std::optional<ArenaScopes> scopes_;
-  std::unordered_map<const llvm::Value*, BufferId> places_;  // element()'s, of a buffer's pointer
   std::vector<llvm::Value*> buffers_;
   std::vector<BufferId> large_constant_ids_, aliases_;
   std::vector<llvm::LoadInst*> pending_loads_;
