@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "backend/jit/scalar_template.hpp"
 #include "backend/native/arena_plan.hpp"
@@ -425,6 +426,10 @@ class Renderer {
         value = literal(node->literal, node->dtype);
         break;
       case ScalarNode::Kind::load: {
+        if (auto hoisted = hoisted_.find(node.get()); hoisted != hoisted_.end()) {
+          value = hoisted->second;
+          break;
+        }
         if (in_lane_block_) {
           value = lanes_load(*node);
           break;
@@ -642,9 +647,85 @@ class Renderer {
     return buffers_.at(static_cast<std::size_t>(statement.buffer));
   }
 
+  // ---- Values the same in every iteration ------------------------------------------------
+
+  // The buffer whose storage `id` is (itself, or what it is a view of).
+  BufferId storage_of(BufferId id) const {
+    while (program_.buffers.at(static_cast<std::size_t>(id)).alias_of >= 0) {
+      id = program_.buffers[static_cast<std::size_t>(id)].alias_of;
+    }
+    return id;
+  }
+
+  // Bytes of the arena holding temporary `id` and what views it: [offset, offset + bytes).
+  std::pair<std::int64_t, std::int64_t> arena_range(BufferId id) const {
+    const BufferId storage = storage_of(id);
+    const std::int64_t begin = offsets_.at(static_cast<std::size_t>(storage));
+    std::int64_t bytes = 1;
+    for (const Buffer& buffer : {program_.buffers.at(static_cast<std::size_t>(id)),
+                                 program_.buffers.at(static_cast<std::size_t>(storage))}) {
+      bytes = std::max(bytes, buffer.size() * static_cast<std::int64_t>(dtype_size(buffer.dtype)));
+    }
+    return {begin, begin + bytes};
+  }
+
+  // Whether writing `written` may change an element of `read`. Temporaries overlap only where
+  // the arena plan put them in the same bytes; the arena is this function's own (a body's
+  // temporaries lie past its caller's), so it shares nothing with inputs, outputs or constants;
+  // constants are never written; inputs and outputs may be the same memory.
+  bool may_overlap(BufferId read, BufferId written) const {
+    const BufferId a = storage_of(read), b = storage_of(written);
+    if (a == b) return true;
+    const Buffer::Role role_a = program_.buffers.at(static_cast<std::size_t>(a)).role;
+    const Buffer::Role role_b = program_.buffers.at(static_cast<std::size_t>(b)).role;
+    if (role_a == Buffer::Role::constant || role_b == Buffer::Role::constant) return false;
+    const bool temporary_a = role_a == Buffer::Role::temporary;
+    const bool temporary_b = role_b == Buffer::Role::temporary;
+    if (temporary_a != temporary_b) return false;
+    if (!temporary_a) return true;
+    if (offsets_.at(static_cast<std::size_t>(a)) < 0 ||
+        offsets_.at(static_cast<std::size_t>(b)) < 0)
+      return true;
+    const auto [begin_a, end_a] = arena_range(read);
+    const auto [begin_b, end_b] = arena_range(written);
+    return begin_a < end_b && begin_b < end_a;
+  }
+
+  // A nest's loads of one fixed element (no loop variable, no indirect term) of a buffer none of
+  // its statements writes are read once, before its loops. Every temporary is an offset of one
+  // arena pointer, so LLVM cannot tell that the nest's stores leave such an element alone: it
+  // would reload it every iteration, and its loop vectorizer gives up on the loop.
+  void hoist_fixed_loads(const LoopNest& nest) {
+    hoisted_.clear();
+    // A nest that may not run would then read what it never reads (a buffer may be empty).
+    for (std::int64_t extent : nest.extents) {
+      if (extent <= 0) return;
+    }
+    std::unordered_set<const ScalarNode*> seen;
+    std::function<void(const Scalar&)> visit = [&](const Scalar& node) {
+      if (!seen.insert(node.get()).second) return;
+      if (node->index.indirect) visit(node->index.indirect);
+      for (const Scalar& arg : node->args) visit(arg);
+      if (node->kind != ScalarNode::Kind::load || !node->index.terms.empty() ||
+          node->index.indirect) {
+        return;
+      }
+      for (const Statement& statement : nest.body) {
+        if (may_overlap(node->buffer, statement.buffer)) return;
+      }
+      const Buffer& buffer = program_.buffers.at(static_cast<std::size_t>(node->buffer));
+      llvm::Value* place =
+          element(node->buffer, buffers_.at(static_cast<std::size_t>(node->buffer)),
+                  b_.getInt64(static_cast<std::uint64_t>(node->index.offset)));
+      hoisted_[node.get()] = convert(b_.CreateLoad(element_type(buffer.dtype), place), node->dtype);
+    };
+    for (const Statement& statement : nest.body) visit(statement.value);
+  }
+
   // The nest's loops around its statements, the outermost over [first, last).
   void render_loops(const LoopNest& nest, llvm::Value* first, llvm::Value* last) {
     current_body_ = nest.body.data();
+    hoist_fixed_loads(nest);
     const std::size_t depth = nest.extents.size();
     variables_.assign(depth, nullptr);
     const bool lanes = sums_in_lanes(nest, program_);
@@ -667,6 +748,7 @@ class Renderer {
                  });
     };
     level(0);
+    hoisted_.clear();
   }
 
   // The innermost loop over [first, last) summing in lanes (render_cpp's render_lanes): statement
@@ -1149,7 +1231,8 @@ class Renderer {
   std::vector<BufferId> large_constant_ids_, aliases_;
   std::vector<llvm::LoadInst*> pending_loads_;
   std::vector<llvm::Value*> variables_;
-  std::unordered_map<const ScalarNode*, llvm::Value*> values_;  // of the statement rendering
+  std::unordered_map<const ScalarNode*, llvm::Value*> values_;   // of the statement rendering
+  std::unordered_map<const ScalarNode*, llvm::Value*> hoisted_;  // of the nest (hoist_fixed_loads)
   // A lane block's rendering (render_lanes): its variable, and which nodes differ between lanes.
   bool in_lane_block_ = false;
   int lane_variable_ = -1;
