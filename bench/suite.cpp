@@ -6,15 +6,16 @@
 // side (bench/stan/README.md).
 //
 // Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--gradient-only]
-//                      [--backend native|jit] [--tiers] [MODEL ...]
+//                      [--backend native|jit] [--tiers|--no-tiers] [MODEL ...]
 //   MODEL ...       suite names (as in bench/results/stan.json) or bundled names; default: all. The
 //                   entries of the models run replace theirs in PATH; the others are kept.
 //   --out           default bench/results/suite.json.
 //   --gradient-only only the cold compile and the gradient time, at one short chain's posterior
 //                   mean (writes nothing); for comparing two builds or two backends.
 //   --backend       the backend compiling every model: native (g++, the default) or jit (LLVM).
-//   --tiers         the jit compiles in two tiers (backend/jit/jit_function.hpp); --gradient-only
-//                   then prints the quick tier's compile and when the optimized code was in use.
+//   --tiers, --no-tiers  the jit compiles in two tiers (backend/jit/jit_function.hpp) or straight
+//                   to optimized code (the default); with tiers, --gradient-only prints the
+//                   quick tier's compile and when the optimized code was in use.
 //   --default-nuts  every model with NUTS's defaults (target acceptance 0.8, diagonal metric), as
 //                   Stan's side runs them, instead of the model's own (BundledModel, as `hypatia
 //                   validate` uses): shows what those settings cost.
@@ -622,8 +623,8 @@ int main(int argc, char** argv) {
         settings.default_nuts = true;
       } else if (argument == "--gradient-only") {
         settings.gradient_only = true;
-      } else if (argument == "--tiers") {
-        jit::set_tiered(true);
+      } else if (argument == "--tiers" || argument == "--no-tiers") {
+        jit::set_tiered(argument == "--tiers");
       } else if (argument == "--backend" && i + 1 < argc) {
         const std::string value = argv[++i];
         if (value != "native" && value != "jit") {
@@ -632,7 +633,7 @@ int main(int argc, char** argv) {
         settings.backend = value == "jit" ? Backend::jit : Backend::native;
       } else if (argument.starts_with("-")) {
         std::cerr << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] "
-                     "[--gradient-only] [--backend native|jit] [--tiers] [MODEL ...]\n";
+                     "[--gradient-only] [--backend native|jit] [--tiers|--no-tiers] [MODEL ...]\n";
         return 2;
       } else {
         requested.push_back(argument);

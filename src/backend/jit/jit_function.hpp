@@ -12,13 +12,16 @@
 // optimization (O0 pipeline, fast instruction selection: a fraction of the time), so it can run
 // at once, and LLVM's O3 pipeline compiles it again on the process's one background thread; that
 // code then replaces the first (an atomic pointer swap between calls) and goes into the disk
-// cache. Off by default: once, in a full test run under load, the differential fuzzer with tiers
-// (`hypatia_fuzz --backend jit --tiers`, seed 7) saw a batch's second call, made after waiting for
-// the optimized code, return a wrong gradient (0 for 0.5), and that never recurred in about a
-// hundred reruns, with or without load; until it is explained, tiers are for measurements and
-// tests. (A second finding, seed 2's case 7909537831941113786, is not the tiers': every backend
-// differs there from the interpreter, because sin(cosh(x / c)) magnifies the one rounding the
-// rewrite of x / c changes.)
+// cache. Both tiers compute the same bits (no fast-math, no contraction; the tests and
+// `hypatia_fuzz --tiers` compare them). Off by default, for two findings:
+//  - A process that exits while the background compile runs can crash in it: the exit hook that
+//    waits for it was registered at the first tiered compile, and LLVM's function-local statics
+//    first used by a later background compile (code generation's value-type tables) are
+//    destroyed before that hook runs. Seen in most test processes of a full run with tiers on.
+//    Registering the hook after every static LLVM may create is not possible from here.
+//  - A wrong gradient the fuzzer once saw after waiting for a batch's optimized code, which
+//    first kept tiers off, was not the tiers': the rewrite engine's memo was keyed by address
+//    (rewrite/engine.cpp), fixed.
 
 #include <memory>
 #include <optional>

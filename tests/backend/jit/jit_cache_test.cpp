@@ -220,14 +220,21 @@ const char* state_name(jit::DiskCache state) {
   return "?";
 }
 
+// The disk cache as compiles straight to optimized code use it (with tiers, the background
+// compile stores the entry; jit_tiers_test.cpp covers that).
 class JitCache : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!backend_available(Backend::jit)) GTEST_SKIP() << "this build has no LLVM (no jit backend)";
+    tiers_before_ = jit::tiered();
+    jit::set_tiered(false);
   }
   void TearDown() override {
-    if (backend_available(Backend::jit)) jit::key_as_if_for_testing(std::nullopt);
+    if (!backend_available(Backend::jit)) return;
+    jit::key_as_if_for_testing(std::nullopt);
+    jit::set_tiered(tiers_before_);
   }
+  bool tiers_before_ = false;
   ScratchDirectory scratch_;
   // Created private by the first compile, as the default cache directory would be.
   const fs::path cache_ = scratch_ / "cache";
@@ -240,6 +247,7 @@ TEST(JitCacheChild, DISABLED_CompilesTheModelsItIsGiven) {
   const char* models = std::getenv("HYPATIA_JIT_CACHE_CHILD");
   const char* dir = std::getenv("HYPATIA_JIT_CACHE_CHILD_DIR");
   if (models == nullptr || dir == nullptr) GTEST_SKIP() << "run by JitCache tests only";
+  jit::set_tiered(false);
   std::istringstream list(models);
   for (int predictors; list >> predictors;) {
     const Logistic model = logistic(predictors);

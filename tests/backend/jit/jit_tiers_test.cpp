@@ -105,18 +105,22 @@ void expect_correct(const std::vector<double>& values, const Regression& model,
   }
 }
 
-// Tiers on for one test (the test binary otherwise compiles straight to optimized code).
+// Tiers on for each test (off by default; a test may turn them off), as they were afterwards.
 class JitTiers : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!backend_available(Backend::jit)) GTEST_SKIP() << "this build has no LLVM (no jit backend)";
+    tiers_before_ = jit::tiered();
     jit::set_tiered(true);
   }
   void TearDown() override {
+    if (!backend_available(Backend::jit)) return;
     jit::wait_for_optimized_code();
-    jit::set_tiered(false);
+    jit::set_tiered(tiers_before_);
   }
+  bool tiers_before_ = false;
 };
+
 
 TEST_F(JitTiers, TheQuickTierAndTheOptimizedCodeGiveTheInterpretersBits) {
   const ScratchDirectory cache;
