@@ -121,7 +121,6 @@ class JitTiers : public ::testing::Test {
   bool tiers_before_ = false;
 };
 
-
 TEST_F(JitTiers, TheQuickTierAndTheOptimizedCodeGiveTheInterpretersBits) {
   const ScratchDirectory cache;
   const Regression model = regression(6);
