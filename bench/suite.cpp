@@ -13,9 +13,9 @@
 //   --gradient-only only the cold compile and the gradient time, at one short chain's posterior
 //                   mean (writes nothing); for comparing two builds or two backends.
 //   --backend       the backend compiling every model: native (g++, the default) or jit (LLVM).
-//   --tiers, --no-tiers  the jit compiles in two tiers (backend/jit/jit_function.hpp) or straight
-//                   to optimized code (the default); with tiers, --gradient-only prints the
-//                   quick tier's compile and when the optimized code was in use.
+//   --tiers, --no-tiers  the jit compiles in two tiers (the default; backend/jit/jit_function.hpp)
+//                   or straight to optimized code; with tiers, --gradient-only prints the quick
+//                   tier's compile and when the optimized code was in use.
 //   --default-nuts  every model with NUTS's defaults (target acceptance 0.8, diagonal metric), as
 //                   Stan's side runs them, instead of the model's own (BundledModel, as `hypatia
 //                   validate` uses): shows what those settings cost.

@@ -29,6 +29,7 @@
 #include <llvm/Transforms/Scalar/LoopUnrollPass.h>
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -421,7 +422,7 @@ struct Worker {
 
 // Replaced (the old one abandoned) in a child after fork(), which has no worker thread.
 Worker* the_worker_instance = new Worker;
-std::atomic<bool> tiered_compiles{false};  // jit_function.hpp: why off by default
+std::atomic<bool> tiered_compiles{true};
 
 Worker& the_worker() {
   return *the_worker_instance;
@@ -498,7 +499,18 @@ void after_fork_in_child() {
   the_worker_instance = new Worker;  // the old one's lock is held by a thread gone in the child
 }
 
+// exit() runs the exiting thread's thread_local destructors before any atexit hook or static
+// destructor (glibc's __run_exit_handlers), so this guard waits for the background compile while
+// LLVM's statics are all still alive, including those the compile itself creates after the
+// atexit hook below was registered. It is made in the main thread (only the main thread compiles
+// in tiers, build()), the one that exits a process when main returns or Python shuts down.
+struct ExitGuard {
+  ~ExitGuard() { wait_for_optimized_code(); }
+};
+
 void schedule_upgrade(Jit& jit, UpgradeJob job) {
+  thread_local ExitGuard exit_guard;
+  static_cast<void>(exit_guard);
   Worker& worker = the_worker();
   std::lock_guard<std::mutex> lock(worker.mutex);
   if (!worker.started) {
@@ -567,7 +579,9 @@ std::shared_ptr<const Code> build(Jit& jit, const native::Program& program,
 
   // The IR before optimization: everything the renderer and the scalar library put in (the disk
   // cache's key, and what the background compile starts from).
-  const bool tiers = tiered_compiles.load();
+  // Other threads compile straight to optimized code: exit() from the main thread would not
+  // wait for a background compile they started (ExitGuard).
+  const bool tiers = tiered_compiles.load() && gettid() == getpid();
   std::string bitcode = cache_dir || tiers ? bitcode_of(*module) : std::string();
   bool damaged = false;
   std::optional<std::string> object = from_disk(jit, bitcode, cache_dir, damaged);

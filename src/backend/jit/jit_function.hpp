@@ -8,20 +8,18 @@
 // and on disk as object files keyed by the IR and the target (object_cache.hpp): a process that
 // finds its program there links the object and skips optimization and code generation.
 //
-// Compiling can be tiered (set_tiered): a program not on disk is first compiled without
-// optimization (O0 pipeline, fast instruction selection: a fraction of the time), so it can run
-// at once, and LLVM's O3 pipeline compiles it again on the process's one background thread; that
-// code then replaces the first (an atomic pointer swap between calls) and goes into the disk
-// cache. Both tiers compute the same bits (no fast-math, no contraction; the tests and
-// `hypatia_fuzz --tiers` compare them). Off by default, for two findings:
-//  - A process that exits while the background compile runs can crash in it: the exit hook that
-//    waits for it was registered at the first tiered compile, and LLVM's function-local statics
-//    first used by a later background compile (code generation's value-type tables) are
-//    destroyed before that hook runs. Seen in most test processes of a full run with tiers on.
-//    Registering the hook after every static LLVM may create is not possible from here.
-//  - A wrong gradient the fuzzer once saw after waiting for a batch's optimized code, which
-//    first kept tiers off, was not the tiers': the rewrite engine's memo was keyed by address
-//    (rewrite/engine.cpp), fixed.
+// Compiling is tiered (set_tiered, on by default): a program not on disk, compiled on the main
+// thread, is first compiled without optimization (O0 pipeline, fast instruction selection: a
+// fraction of the time), so it can run at once, and LLVM's O3 pipeline compiles it again on the
+// process's one background thread; that code then replaces the first (an atomic pointer swap
+// between calls) and goes into the disk cache. Both tiers compute the same bits (no fast-math, no
+// contraction; the tests and `hypatia_fuzz --tiers` compare them). A process exiting while the
+// background compile runs waits for it before anything is destroyed: exit() runs the exiting
+// thread's thread_local destructors first, and a guard made in the main thread waits there
+// (an atexit hook alone ran too late: LLVM's function-local statics first used by the background
+// compile were destroyed before it, and most test processes crashed at exit). Programs compiled
+// on other threads go straight to optimized code, since exit() from the main thread would not
+// wait for them.
 
 #include <memory>
 #include <optional>
@@ -73,8 +71,8 @@ struct CompileTimes {
 };
 const CompileTimes& last_compile_times();
 
-// Whether programs not on disk compile in two tiers or straight to optimized code (the default).
-// Process-wide.
+// Whether programs not on disk compile in two tiers (the default, main thread only) or straight
+// to optimized code. Process-wide.
 void set_tiered(bool tiered);
 bool tiered();
 
