@@ -9,6 +9,7 @@
 
 #ifdef HYPATIA_HAVE_LLVM
 #include <llvm-c/Core.h>
+#include <llvm/AsmParser/Parser.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/Config/llvm-config.h>
@@ -16,6 +17,8 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/DiagnosticInfo.h>
+#include <llvm/IR/DiagnosticPrinter.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
@@ -23,6 +26,7 @@
 #include <llvm/Linker/Linker.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -91,6 +95,10 @@ TargetIdentity target_identity() {
 }
 
 void key_as_if_for_testing(std::optional<TargetIdentity>) {}
+
+std::size_t object_size_for_testing(const std::string&, bool) {
+  not_in_this_build();
+}
 
 void set_tiered(bool) {}
 
@@ -221,7 +229,41 @@ llvm::PipelineTuningOptions pipeline_tuning() {
   return tuning;
 }
 
+// LLVM answers an error diagnostic by default with exit(1), which would end the user's process
+// (from the background thread too). While a pass manager runs, errors are collected instead and
+// thrown afterwards as an Error.
+class LlvmErrors {
+ public:
+  LlvmErrors(llvm::LLVMContext& context, std::string doing)
+      : context_(context), doing_(std::move(doing)) {
+    context_.setDiagnosticHandlerCallBack(&LlvmErrors::collect, this);
+  }
+  ~LlvmErrors() { context_.setDiagnosticHandlerCallBack(nullptr, nullptr); }
+  LlvmErrors(const LlvmErrors&) = delete;
+  LlvmErrors& operator=(const LlvmErrors&) = delete;
+
+  void throw_if_any() const {
+    if (!messages_.empty())
+      throw Error("jit backend: LLVM reported an error " + doing_ + ": " + messages_);
+  }
+
+ private:
+  static void collect(const llvm::DiagnosticInfo* info, void* self) {
+    if (info->getSeverity() != llvm::DS_Error) return;
+    std::string& messages = static_cast<LlvmErrors*>(self)->messages_;
+    llvm::raw_string_ostream stream(messages);
+    if (!messages.empty()) stream << "; ";
+    llvm::DiagnosticPrinterRawOStream printer(stream);
+    info->print(printer);
+  }
+
+  llvm::LLVMContext& context_;
+  std::string doing_;
+  std::string messages_;
+};
+
 void run_pipeline(llvm::Module& module, llvm::TargetMachine& target, bool optimized) {
+  const LlvmErrors errors(module.getContext(), "optimizing the program");
   llvm::LoopAnalysisManager loops;
   llvm::FunctionAnalysisManager functions;
   llvm::CGSCCAnalysisManager cgscc;
@@ -246,6 +288,7 @@ void run_pipeline(llvm::Module& module, llvm::TargetMachine& target, bool optimi
   } else {
     builder.buildO0DefaultPipeline(llvm::OptimizationLevel::O0).run(module, modules);
   }
+  errors.throw_if_any();
 }
 
 void optimize(llvm::Module& module, llvm::TargetMachine& target) {
@@ -321,7 +364,9 @@ std::string emit_object(llvm::Module& module, llvm::TargetMachine& emitter) {
   if (emitter.addPassesToEmitFile(passes, stream, nullptr, llvm::CodeGenFileType::ObjectFile)) {
     throw Error("jit backend: the host's target machine cannot write object files");
   }
+  const LlvmErrors errors(module.getContext(), "generating machine code");
   passes.run(module);
+  errors.throw_if_any();
   return std::string(bytes.data(), bytes.size());
 }
 
@@ -577,11 +622,11 @@ std::shared_ptr<const Code> build(Jit& jit, const native::Program& program,
   }
   times.ir_build = seconds_since(clock);
 
-  // The IR before optimization: everything the renderer and the scalar library put in (the disk
-  // cache's key, and what the background compile starts from).
   // Other threads compile straight to optimized code: exit() from the main thread would not
   // wait for a background compile they started (ExitGuard).
   const bool tiers = tiered_compiles.load() && gettid() == getpid();
+  // The IR before optimization: everything the renderer and the scalar library put in (the disk
+  // cache's key, and what the background compile starts from).
   std::string bitcode = cache_dir || tiers ? bitcode_of(*module) : std::string();
   bool damaged = false;
   std::optional<std::string> object = from_disk(jit, bitcode, cache_dir, damaged);
@@ -699,6 +744,20 @@ void key_as_if_for_testing(std::optional<TargetIdentity> identity) {
   Jit& jit = the_jit();
   std::lock_guard<std::mutex> lock(jit.mutex);
   jit.key_identity = std::move(identity);
+}
+
+std::size_t object_size_for_testing(const std::string& ir, bool optimized) {
+  Jit& jit = the_jit();
+  std::lock_guard<std::mutex> lock(jit.mutex);
+  llvm::LLVMContext context;
+  llvm::SMDiagnostic problem;
+  std::unique_ptr<llvm::Module> module = llvm::parseAssemblyString(ir, problem, context);
+  if (module == nullptr)
+    throw Error("jit backend: the test's IR does not parse: " + problem.getMessage().str());
+  module->setDataLayout(jit.target->createDataLayout());
+  module->setTargetTriple(jit.target->getTargetTriple().str());
+  run_pipeline(*module, *jit.target, optimized);
+  return emit_object(*module, optimized ? object_emitter(jit) : quick_emitter(jit)).size();
 }
 
 #endif

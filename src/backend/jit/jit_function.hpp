@@ -21,6 +21,7 @@
 // on other threads go straight to optimized code, since exit() from the main thread would not
 // wait for them.
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,5 +93,9 @@ TargetIdentity target_identity();
 // Tests only: disk cache keys are computed as if the JIT were `identity` (another CPU, another
 // LLVM), while the code is still generated for this one; std::nullopt restores the real identity.
 void key_as_if_for_testing(std::optional<TargetIdentity> identity);
+
+// Tests only: LLVM IR text compiled as a program's (O3 or the quick tier's pipeline, then the
+// matching code generator); the object file's size, or an Error with what LLVM reported.
+std::size_t object_size_for_testing(const std::string& ir, bool optimized);
 
 }  // namespace hypatia::jit

@@ -1,13 +1,15 @@
 // The JIT backend (LLVM, in process) against the interpreter, bit for bit, on graphs that take
 // each kind of step through it: an elementwise chain, lane sums, a chunked parallel sum, a scan (a
 // Loop step) and a matrix product (a LibraryCall); plus an independent reference where one is
-// simple to write (the documented lane order, the product by hand) and run-time errors.
+// simple to write (the documented lane order, the product by hand) and run-time errors; and what
+// LLVM itself reports as an error becomes an Error, not the end of the process.
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "backend/jit/jit_function.hpp"
@@ -240,6 +242,37 @@ TEST_F(Jit, EqualProgramsShareCompiledCodeWithinAProcess) {
   const Tensor b = second({Tensor::from_doubles(xs, {8})})[0];
   for (std::int64_t k = 0; k < 8; ++k) EXPECT_TRUE(same_bits(a.at(k), std::exp(xs[k]) * 3.0));
   for (std::int64_t k = 0; k < 8; ++k) EXPECT_TRUE(same_bits(b.at(k), a.at(k)));
+}
+
+// A double returned in an SSE register by a function compiled without SSE: an error diagnostic
+// in code generation ("SSE register return with SSE disabled"), which LLVM answers by default
+// with exit(1).
+const char* const kUnsupportedReturn = R"(
+define double @hypatia_entry(double %x) #0 {
+  ret double %x
+}
+attributes #0 = { "target-features"="-sse,-sse2,-avx,-avx2,-avx512f" }
+)";
+
+TEST_F(Jit, AnErrorLlvmReportsBecomesAnErrorNotAnExit) {
+  for (const bool optimized : {true, false}) {
+    try {
+      jit::object_size_for_testing(kUnsupportedReturn, optimized);
+      ADD_FAILURE() << "expected an Error (optimized " << optimized << ")";
+    } catch (const Error& error) {
+      const std::string message = error.what();
+      EXPECT_NE(message.find("LLVM reported an error generating machine code"), std::string::npos)
+          << message;
+      EXPECT_NE(message.find("SSE"), std::string::npos) << message;
+    }
+  }
+  // The JIT works on afterwards.
+  EXPECT_GT(jit::object_size_for_testing("define i32 @hypatia_entry() {\n  ret i32 7\n}\n", true),
+            0u);
+  const Expr x = input("x", {DType::float64, {3}});
+  const std::vector<Tensor> out =
+      expect_jit_bits({x.node()}, {(x * 2.0).node()}, {Tensor::from_doubles({1, 2, 3}, {3})});
+  EXPECT_EQ(out[0].at(2), 6.0);
 }
 
 }  // namespace
