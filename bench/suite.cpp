@@ -12,7 +12,8 @@
 //   --out           default bench/results/suite.json.
 //   --gradient-only only the cold compile and the gradient time, at one short chain's posterior
 //                   mean (writes nothing); for comparing two builds or two backends.
-//   --backend       the backend compiling every model: native (g++, the default) or jit (LLVM).
+//   --backend       the backend compiling every model: native (g++) or jit (LLVM); default: the
+//                   library's default (jit in builds with LLVM), what a user gets.
 //   --tiers, --no-tiers  the jit compiles in two tiers (the default; backend/jit/jit_function.hpp)
 //                   or straight to optimized code; with tiers, --gradient-only prints the quick
 //                   tier's compile and when the optimized code was in use.
@@ -86,7 +87,7 @@ struct Settings {
   std::uint64_t seed = 20240611;  // Stan's default seed in run_stan.R
   bool default_nuts = false;
   bool gradient_only = false;  // the gradient time alone, at a short run's posterior mean
-  Backend backend = Backend::native;
+  Backend backend = default_backend();
   fs::path out = "bench/results/suite.json";
   fs::path cache_root = fs::temp_directory_path() / "hypatia-suite-cache";
 };
@@ -474,7 +475,8 @@ json definitions() {
   return {
       {"compile_cold_s",
        "elapsed s of Model::compile (log density + gradient) plus the first constrain call (map "
-       "to stored values), settings.backend (native: g++ -O3 -march=native), empty cache"},
+       "to stored values), settings.backend (native: g++ -O3 -march=native; jit: until the "
+       "first tier runs), empty cache"},
       {"compile_cold_cpu_s", "the same in CPU s (this process and the compiler it runs)"},
       {"compile_warm_s", "the same with the shared objects in the on-disk cache"},
       {"build_s", "elapsed s of building the model graph from its data files (not in compile)"},

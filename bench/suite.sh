@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The speed suite (issue 6): builds hypatia-suite (Release, build-release/) and runs it over the
-# suite's ten models: native compile time (cold and warm cache), one log density + gradient
-# evaluation, NUTS 4 chains x 1000 warm-up x 1000 draws one chain at a time on one core.
+# suite's ten models with the library's default backend: compile time (cold and warm cache), one
+# log density + gradient evaluation, NUTS 4 chains x 1000 warm-up x 1000 draws one chain at a time
+# on one core.
 # Prints a table and writes bench/results/suite.json; bench/compare-stan.sh sets it beside Stan.
 #
 # Usage: bash bench/suite.sh [--seed N] [MODEL ...]
