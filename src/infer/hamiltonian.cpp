@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "hypatia/error.hpp"
+#include "infer/fixed_order_dot.hpp"
 
 namespace hypatia::infer {
 
@@ -33,9 +34,7 @@ double Hamiltonian::energy(const PhasePoint& z) {
 
 double Hamiltonian::energy(const PhasePoint& z, std::vector<double>& velocity) const {
   metric_.velocity(z.p.data(), velocity.data());
-  double kinetic = 0;
-  for (std::int64_t i = 0; i < dim_; ++i) kinetic += z.p[i] * velocity[i];
-  const double energy = 0.5 * kinetic - z.logp;
+  const double energy = 0.5 * fixed_order_dot(z.p, velocity) - z.logp;
   return std::isfinite(energy) ? energy : std::numeric_limits<double>::infinity();
 }
 

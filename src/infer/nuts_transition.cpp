@@ -4,13 +4,13 @@
 #include <limits>
 #include <utility>
 
+#include "infer/fixed_order_dot.hpp"
+
 namespace hypatia::infer {
 namespace {
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
-  double sum = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) sum += a[i] * b[i];
-  return sum;
+  return fixed_order_dot(a, b);
 }
 
 void add_to(std::vector<double>& sum, const std::vector<double>& term) {
