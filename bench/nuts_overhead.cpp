@@ -57,6 +57,10 @@ double process_cpu_seconds() {
 
 int main(int argc, char** argv) {
   const std::int64_t draws = argc > 1 ? std::atoll(argv[1]) : 4000;
+  if (draws <= 0) {
+    std::fprintf(stderr, "usage: hypatia-bench-nuts-overhead [draws > 0]; got '%s'\n", argv[1]);
+    return 2;
+  }
   std::printf("%6s %12s %14s %14s %14s\n", "dim", "leapfrogs", "us per step", "us per grad",
               "sampler us");
   for (const std::int64_t dim : {10, 100, 1000}) {

@@ -1,26 +1,28 @@
 #pragma once
 
-// The samplers' dot products, summed in eight interleaved partial sums that are then added in a
-// fixed tree. The eight sums are independent, so the compiler may run them as vector lanes or
-// interleave them, and the bits are the same on every machine and build. One running sum chains
-// every addition to the previous one: NUTS's U-turn checks (a dozen dot products per leapfrog
-// step) then cost more than the log density of a small model.
+// The samplers' dot products, summed in lanes as generated code sums (hypatia_runtime.h:
+// element i into lane i % HR_SUM_LANES, the lanes added in hr_sum_lanes's fixed tree). The lanes
+// are independent, so the compiler may run them as vector lanes or interleave them, and the bits
+// are the same on every machine and build. One running sum chains every addition to the previous
+// one: NUTS's U-turn checks (a dozen dot products per leapfrog step) then cost more than the log
+// density of a small model.
 
 #include <cstddef>
 #include <span>
 
+#include "hypatia_runtime.h"
+
 namespace hypatia::infer {
 
 inline double fixed_order_dot(std::span<const double> a, std::span<const double> b) {
-  constexpr std::size_t kLanes = 8;
-  double partial[kLanes] = {};
-  const std::size_t whole = a.size() - a.size() % kLanes;
-  for (std::size_t i = 0; i < whole; i += kLanes) {
-    for (std::size_t lane = 0; lane < kLanes; ++lane) partial[lane] += a[i + lane] * b[i + lane];
+  double lanes[HR_SUM_LANES] = {};
+  const std::size_t whole = a.size() - a.size() % HR_SUM_LANES;
+  for (std::size_t i = 0; i < whole; i += HR_SUM_LANES) {
+    for (std::size_t lane = 0; lane < HR_SUM_LANES; ++lane)
+      lanes[lane] += a[i + lane] * b[i + lane];
   }
-  for (std::size_t i = whole; i < a.size(); ++i) partial[i - whole] += a[i] * b[i];
-  return ((partial[0] + partial[4]) + (partial[1] + partial[5])) +
-         ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+  for (std::size_t i = whole; i < a.size(); ++i) lanes[i - whole] += a[i] * b[i];
+  return hr_sum_lanes(lanes);
 }
 
 }  // namespace hypatia::infer

@@ -9,10 +9,6 @@
 namespace hypatia::infer {
 namespace {
 
-double dot(const std::vector<double>& a, const std::vector<double>& b) {
-  return fixed_order_dot(a, b);
-}
-
 void add_to(std::vector<double>& sum, const std::vector<double>& term) {
   for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += term[i];
 }
@@ -27,8 +23,10 @@ double log_sum_exp(double a, double b) {
 // parts) still points along the velocities at both of its ends.
 bool still_heading_apart(const TrajectoryEdge& first, const TrajectoryEdge& last,
                          const std::vector<double>& rho_part, const std::vector<double>& rho_rest) {
-  return dot(first.velocity, rho_part) + dot(first.velocity, rho_rest) > 0 &&
-         dot(last.velocity, rho_part) + dot(last.velocity, rho_rest) > 0;
+  const auto points_along = [&](const std::vector<double>& velocity) {
+    return fixed_order_dot(velocity, rho_part) + fixed_order_dot(velocity, rho_rest) > 0;
+  };
+  return points_along(first.velocity) && points_along(last.velocity);
 }
 
 // Whether adjacent runs x and y can be joined: no U-turn over their union, nor (Stan's extra

@@ -36,17 +36,17 @@ TEST(FixedOrderDot, AgreesWithALongDoubleSumToRounding) {
 }
 
 TEST(FixedOrderDot, AddsLaneSumsInTheDocumentedTree) {
-  // Element i goes to partial sum i mod 8, and lanes 0 and 4 meet first. Within lane 0,
-  // 1e16 + 1 rounds back to 1e16, so the 1 at element 8 is lost; a running sum has cancelled
-  // 1e16 by then (element 4) and keeps it.
+  // Element i goes to lane i mod 8, and the lanes meet in hr_sum_lanes's tree, neighbours first.
+  // Within lane 0, 1e16 + 1 rounds back to 1e16, so the 1 at element 8 is lost; a running sum has
+  // cancelled 1e16 by then (element 4) and keeps it.
   std::vector<double> a(11, 0.0), b(11, 1.0);
   a[0] = 1e16;   // lane 0
   a[4] = -1e16;  // lane 4
   a[8] = 1.0;    // lane 0
   a[9] = 2.0;    // lane 1
   a[10] = 0.5;   // lane 2
-  // ((1e16 + -1e16) + (2 + 0)) + ((0.5 + 0) + (0 + 0))
-  EXPECT_EQ(fixed_order_dot(a, b), 2.5);
+  // ((1e16 + 2) + (0.5 + 0)) + ((-1e16 + 0) + (0 + 0)): 1e16 + 2.5 rounds to 1e16 + 2
+  EXPECT_EQ(fixed_order_dot(a, b), 2.0);
   double sequential = 0;
   for (std::size_t i = 0; i < a.size(); ++i) sequential += a[i] * b[i];
   EXPECT_EQ(sequential, 3.5) << "the example must tell the orders apart";
