@@ -3,7 +3,8 @@
 // a few operations per coordinate, in dimensions 10, 100 and 1000. Prints process CPU
 // microseconds per leapfrog step (warm-up and draws), of one log density + gradient call alone,
 // and their difference: what the sampler itself spends per step (momentum updates, energies,
-// U-turn checks, tree bookkeeping). Usage: hypatia-bench-nuts-overhead [draws] (default 4000).
+// U-turn checks, tree bookkeeping). Usage: hypatia-bench-nuts-overhead [draws] [dim ...] (default
+// 4000 draws in dimensions 10, 100 and 1000).
 
 #include <time.h>
 
@@ -61,9 +62,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: hypatia-bench-nuts-overhead [draws > 0]; got '%s'\n", argv[1]);
     return 2;
   }
+  std::vector<std::int64_t> dims;
+  for (int k = 2; k < argc; ++k) dims.push_back(std::atoll(argv[k]));
+  if (dims.empty()) dims = {10, 100, 1000};
+  for (const std::int64_t dim : dims) {
+    if (dim <= 0) {
+      std::fprintf(stderr, "hypatia-bench-nuts-overhead: a dimension must be positive\n");
+      return 2;
+    }
+  }
   std::printf("%6s %12s %14s %14s %14s\n", "dim", "leapfrogs", "us per step", "us per grad",
               "sampler us");
-  for (const std::int64_t dim : {10, 100, 1000}) {
+  for (const std::int64_t dim : dims) {
     ScaledGaussian target(dim);
     NutsOptions options;
     options.chains = 1;
