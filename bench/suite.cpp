@@ -6,7 +6,8 @@
 // side (bench/stan/README.md).
 //
 // Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--gradient-only]
-//                      [--backend native|jit] [--tiers|--no-tiers] [MODEL ...]
+//                      [--backend native|jit] [--tiers|--no-tiers]
+//                      [--diagonal-metric NAME] [--warmup stan|nutpie] [MODEL ...]
 //   MODEL ...       suite names (as in bench/results/stan.json) or bundled names; default: all. The
 //                   entries of the models run replace theirs in PATH; the others are kept.
 //   --out           default bench/results/suite.json.
@@ -20,6 +21,9 @@
 //   --default-nuts  every model with NUTS's defaults (target acceptance 0.8, diagonal metric), as
 //                   Stan's side runs them, instead of the model's own (BundledModel, as `hypatia
 //                   validate` uses): shows what those settings cost.
+//   --diagonal-metric  the metric of the models whose own is diagonal: diagonal (the default),
+//                   fisher_diagonal or fisher_low_rank (as `hypatia validate --diagonal-metric`);
+//                   --warmup the schedule of the models whose metric is not dense (default stan).
 // A suite model that is not bundled (yet) is recorded as skipped, not as a failure.
 
 #include <sys/resource.h>
@@ -86,6 +90,8 @@ struct Settings {
   int max_tree_depth = 10;
   std::uint64_t seed = 20240611;  // Stan's default seed in run_stan.R
   bool default_nuts = false;
+  MetricKind diagonal_metric = MetricKind::diagonal;  // for models whose own metric is diagonal
+  WarmupSchedule warmup = WarmupSchedule::stan;       // for models whose metric is not dense
   bool gradient_only = false;  // the gradient time alone, at a short run's posterior mean
   Backend backend = default_backend();
   fs::path out = "bench/results/suite.json";
@@ -231,11 +237,15 @@ struct SamplingRun {
 struct NutsTuning {
   double target_accept = 0.8;
   MetricKind metric = MetricKind::diagonal;
+  WarmupSchedule warmup = WarmupSchedule::stan;
 };
 
 NutsTuning tuning_for(const BundledModel& bundled, const Settings& settings) {
-  if (settings.default_nuts) return {};
-  return {bundled.target_accept, bundled.metric};
+  NutsTuning tuning;
+  if (!settings.default_nuts) tuning = {bundled.target_accept, bundled.metric};
+  if (tuning.metric == MetricKind::diagonal) tuning.metric = settings.diagonal_metric;
+  if (tuning.metric != MetricKind::dense) tuning.warmup = settings.warmup;
+  return tuning;
 }
 
 SamplingRun run_nuts(CompiledModel& compiled, const NutsTuning& tuning, const Settings& settings) {
@@ -247,6 +257,7 @@ SamplingRun run_nuts(CompiledModel& compiled, const NutsTuning& tuning, const Se
   options.seed = settings.seed;
   options.target_accept = tuning.target_accept;
   options.metric = tuning.metric;
+  options.warmup_schedule = tuning.warmup;
   options.max_tree_depth = settings.max_tree_depth;
   options.progress = false;
   options.save_warmup = true;  // for the warm-up's leapfrog steps
@@ -367,7 +378,8 @@ json measure_model(const SuiteModel& suite_model, const BundledModel& bundled,
       {"bundled_model", bundled.name},
       {"dimension", compiled->dim()},
       {"target_accept", tuning.target_accept},
-      {"metric", tuning.metric == MetricKind::dense ? "dense" : "diagonal"},
+      {"metric", metric_name(tuning.metric)},
+      {"warmup", warmup_schedule_name(tuning.warmup)},
       {"build_s", compile.build_s},
       {"compile_cold_s", compile.cold_logp_grad.wall_s + compile.cold_constrain.wall_s},
       {"compile_cold_cpu_s", compile.cold_logp_grad.cpu_s + compile.cold_constrain.cpu_s},
@@ -543,7 +555,9 @@ json write_results(const Settings& settings, const std::vector<json>& fresh) {
         {"cores", 1},
         {"backend", std::string(backend_name(settings.backend))},
         {"nuts_tuning", settings.default_nuts ? "defaults (target_accept 0.8, diagonal metric)"
-                                              : "each model's own (BundledModel)"}}},
+                                              : "each model's own (BundledModel)"},
+        {"diagonal_metric", metric_name(settings.diagonal_metric)},
+        {"warmup", warmup_schedule_name(settings.warmup)}}},
       {"definitions", definitions()},
       {"models", merged_entries(settings.out, fresh)},
   };
@@ -628,6 +642,13 @@ int main(int argc, char** argv) {
         const std::string value = argv[++i];
         if (argument == "--seed") settings.seed = std::stoull(value);
         if (argument == "--out") settings.out = value;
+      } else if (argument == "--diagonal-metric" && i + 1 < argc) {
+        settings.diagonal_metric = metric_from_name(argv[++i]);
+        if (settings.diagonal_metric == MetricKind::dense) {
+          throw Error("--diagonal-metric: expected diagonal, fisher_diagonal or fisher_low_rank");
+        }
+      } else if (argument == "--warmup" && i + 1 < argc) {
+        settings.warmup = warmup_schedule_from_name(argv[++i]);
       } else if (argument == "--default-nuts") {
         settings.default_nuts = true;
       } else if (argument == "--gradient-only") {
@@ -642,7 +663,8 @@ int main(int argc, char** argv) {
         settings.backend = value == "jit" ? Backend::jit : Backend::native;
       } else if (argument.starts_with("-")) {
         std::cerr << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] "
-                     "[--gradient-only] [--backend native|jit] [--tiers|--no-tiers] [MODEL ...]\n";
+                     "[--gradient-only] [--backend native|jit] [--tiers|--no-tiers] "
+                     "[--diagonal-metric NAME] [--warmup stan|nutpie] [MODEL ...]\n";
         return 2;
       } else {
         requested.push_back(argument);
