@@ -37,10 +37,10 @@ using Eigen::VectorXd;
 constexpr double kCutoff = 2.0;
 constexpr double kRegularization = 1e-5;
 
-// f(A) for a symmetric positive definite A, f applied to its eigenvalues.
+// f(A) for a symmetric positive definite A, f applied to its eigenvalues; from A's
+// eigendecomposition, which is the costly part (two functions of one matrix share it).
 template <class Function>
-MatrixXd spectral_function(const MatrixXd& a, Function f) {
-  const Eigen::SelfAdjointEigenSolver<MatrixXd> eigen(a);
+MatrixXd spectral_function(const Eigen::SelfAdjointEigenSolver<MatrixXd>& eigen, Function f) {
   const VectorXd values = eigen.eigenvalues().unaryExpr(f);
   return eigen.eigenvectors() * values.asDiagonal() * eigen.eigenvectors().transpose();
 }
@@ -111,19 +111,19 @@ class FisherLowRankMetric final : public Metric {
     }
     if (!positions.allFinite() || !gradients.allFinite()) throw_overflow();
 
-    // An orthonormal basis of the directions the samples span (all of R^dim when they can).
+    // An orthonormal basis of the directions the samples span, when they span less than R^dim
+    // (otherwise the standard basis, and nothing to project).
+    const bool whole_space = 2 * n >= dim_;
     MatrixXd basis;
-    if (2 * n >= dim_) {
-      basis = MatrixXd::Identity(dim_, dim_);
-    } else {
+    if (!whole_space) {
       MatrixXd both(dim_, 2 * n);
       both << positions, gradients;
       const Eigen::ColPivHouseholderQR<MatrixXd> qr(both);
       basis = qr.householderQ() * MatrixXd::Identity(dim_, qr.rank());
     }
-    const MatrixXd projected_positions = basis.transpose() * positions;
-    const MatrixXd projected_gradients = basis.transpose() * gradients;
-    const std::int64_t m = basis.cols();
+    const MatrixXd projected_positions = whole_space ? positions : basis.transpose() * positions;
+    const MatrixXd projected_gradients = whole_space ? gradients : basis.transpose() * gradients;
+    const std::int64_t m = whole_space ? dim_ : basis.cols();
     const MatrixXd identity = MatrixXd::Identity(m, m);
     const MatrixXd position_spread =
         projected_positions * projected_positions.transpose() / kRegularization + identity;
@@ -131,12 +131,14 @@ class FisherLowRankMetric final : public Metric {
         projected_gradients * projected_gradients.transpose() / kRegularization + identity;
 
     // Sigma solves Sigma G Sigma = P: with G = R^2, Sigma = R^{-1} (R P R)^{1/2} R^{-1}.
-    const MatrixXd root = spectral_function(gradient_spread, [](double x) { return std::sqrt(x); });
+    const Eigen::SelfAdjointEigenSolver<MatrixXd> gradient_eigen(gradient_spread);
+    const MatrixXd root = spectral_function(gradient_eigen, [](double x) { return std::sqrt(x); });
     const MatrixXd inverse_root =
-        spectral_function(gradient_spread, [](double x) { return 1 / std::sqrt(x); });
+        spectral_function(gradient_eigen, [](double x) { return 1 / std::sqrt(x); });
     const MatrixXd middle = root * position_spread * root;
     const MatrixXd middle_root = spectral_function(
-        0.5 * (middle + middle.transpose()), [](double x) { return std::sqrt(std::max(x, 0.0)); });
+        Eigen::SelfAdjointEigenSolver<MatrixXd>(0.5 * (middle + middle.transpose())),
+        [](double x) { return std::sqrt(std::max(x, 0.0)); });
     MatrixXd covariance = inverse_root * middle_root * inverse_root;
     covariance = 0.5 * (covariance + covariance.transpose());
     // A degenerate window (draws that barely moved) can leave no usable estimate: keep the
@@ -157,7 +159,7 @@ class FisherLowRankMetric final : public Metric {
       eigenvalues_[j] = eigen.eigenvalues()[kept[static_cast<std::size_t>(j)]];
       vectors.col(j) = eigen.eigenvectors().col(kept[static_cast<std::size_t>(j)]);
     }
-    directions_ = basis * vectors;
+    directions_ = whole_space ? vectors : basis * vectors;
     sigma_ = sigma;
     projected_.resize(k);
     return true;
