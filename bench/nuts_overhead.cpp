@@ -63,14 +63,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<std::int64_t> dims;
-  for (int k = 2; k < argc; ++k) dims.push_back(std::atoll(argv[k]));
-  if (dims.empty()) dims = {10, 100, 1000};
-  for (const std::int64_t dim : dims) {
-    if (dim <= 0) {
-      std::fprintf(stderr, "hypatia-bench-nuts-overhead: a dimension must be positive\n");
+  for (int k = 2; k < argc; ++k) {
+    dims.push_back(std::atoll(argv[k]));
+    if (dims.back() <= 0) {
+      std::fprintf(stderr, "usage: hypatia-bench-nuts-overhead [draws] [dim > 0 ...]; got '%s'\n",
+                   argv[k]);
       return 2;
     }
   }
+  if (dims.empty()) dims = {10, 100, 1000};
   std::printf("%6s %12s %14s %14s %14s\n", "dim", "leapfrogs", "us per step", "us per grad",
               "sampler us");
   for (const std::int64_t dim : dims) {
