@@ -48,6 +48,10 @@ class Metric {
   // Sets M^{-1} from the current window and returns whether it changed (false with too few
   // samples). Throws hypatia::Error for the dense metric, which keeps one window only.
   virtual bool update_from_window() = 0;
+  // Draws between estimates under nutpie's schedule (a window switch estimates at once): 1 for
+  // the diagonal kinds, whose estimate is O(dim); more for fisher_low_rank, whose estimate takes
+  // eigendecompositions of up to dim x dim.
+  virtual std::int64_t nutpie_update_interval() const { return 1; }
   virtual void switch_window() = 0;
   // Samples added since the last switch (or forget).
   virtual std::int64_t background_count() const = 0;

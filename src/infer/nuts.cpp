@@ -161,6 +161,8 @@ class ChainRun {
     step_size_adaptation.restart(step_size_);
     infer::NutpieWindows windows(options_.tune);
     bool first_update = true;
+    // Starting one interval back, the first draw may estimate (as every draw does at interval 1).
+    std::int64_t last_update = -metric_->nutpie_update_interval();
     std::vector<double> previous_q = current_.q;
     for (std::int64_t iteration = 0; iteration < options_.tune && !stopping(stop); ++iteration) {
       const double step_size = step_size_;
@@ -176,8 +178,11 @@ class ChainRun {
           metric_->add_sample(current_.q.data(), current_.grad.data());
           previous_q = current_.q;
         }
-        if (windows.switches(iteration, metric_->background_count())) metric_->switch_window();
-        if (metric_->update_from_window() && first_update) {
+        const bool switched = windows.switches(iteration, metric_->background_count());
+        if (switched) metric_->switch_window();
+        const bool due = switched || iteration - last_update >= metric_->nutpie_update_interval();
+        if (due && metric_->update_from_window()) last_update = iteration;
+        if (last_update == iteration && first_update) {
           // The first estimate replaces a guess and may change the scale of good step sizes a
           // lot; later ones move it gradually, and dual averaging follows.
           first_update = false;

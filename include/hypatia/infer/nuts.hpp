@@ -26,12 +26,13 @@ const char* metric_name(MetricKind kind);
 MetricKind metric_from_name(const std::string& name);
 
 // How warm-up estimates the metric. stan: Stan's fast / doubling slow / fast windows, the metric
-// replaced at each window's end. nutpie: the metric is re-estimated after every warm-up draw from
-// the draws since the switch before last; windows switch every 10 draws during the first 30% of
-// warm-up, then every 80 draws growing 1.5x each time; the last 15% tunes only the step size,
-// and dual averaging runs on across metric updates (restarted once, after the first). Without an
-// initial_inverse_metric it starts from the diagonal 1 / |gradient| at the initial point.
-// Not for the dense metric.
+// replaced at each window's end. nutpie: the metric is re-estimated from the draws since the
+// switch before last, after every warm-up draw (every 20th for fisher_low_rank, and at each
+// switch, as nutpie: its estimate costs eigendecompositions of up to dim x dim); windows switch
+// every 10 draws during the first 30% of warm-up, then every 80 draws growing 1.5x each time; the
+// last 15% tunes only the step size, and dual averaging runs on across metric updates (restarted
+// once, after the first). Without an initial_inverse_metric it starts from the diagonal 1 /
+// |gradient| at the initial point. Not for the dense metric.
 enum class WarmupSchedule { stan, nutpie };
 const char* warmup_schedule_name(WarmupSchedule schedule);
 WarmupSchedule warmup_schedule_from_name(const std::string& name);
