@@ -1,4 +1,4 @@
-// hr_exp / hr_log / hr_log1p (hypatia_exp_log.h) against libm, compiled like generated code (-O3
+// hr_simd_exp / hr_simd_log / hr_simd_log1p (hypatia_exp_log.h) against libm, compiled like generated code (-O3
 // -march=native, no contraction): throughput over a loop of 10000 independent elements (the form
 // generated elementwise loops take, which vectorizes), and latency in a dependent chain (each
 // result the next argument, as in a scalar recursion).
@@ -54,18 +54,18 @@ int main() {
   }
   std::printf("loop of %d elements, ns per element (hypatia / libm)\n", kElements);
   std::printf("  exp      %6.2f / %6.2f\n",
-              loop_ns_per_element([](double x) { return hr_exp(x); }, arguments),
+              loop_ns_per_element([](double x) { return hr_simd_exp(x); }, arguments),
               loop_ns_per_element([](double x) { return std::exp(x); }, arguments));
   std::printf("  log      %6.2f / %6.2f\n",
-              loop_ns_per_element([](double x) { return hr_log(x); }, positive),
+              loop_ns_per_element([](double x) { return hr_simd_log(x); }, positive),
               loop_ns_per_element([](double x) { return std::log(x); }, positive));
   std::printf("  log1p    %6.2f / %6.2f\n",
-              loop_ns_per_element([](double x) { return hr_log1p(x); }, positive),
+              loop_ns_per_element([](double x) { return hr_simd_log1p(x); }, positive),
               loop_ns_per_element([](double x) { return std::log1p(x); }, positive));
   std::printf(
       "  softplus %6.2f / %6.2f\n",
       loop_ns_per_element(
-          [](double x) { return (x > 0.0 ? x : 0.0) + hr_log1p(hr_exp(-std::fabs(x))); },
+          [](double x) { return (x > 0.0 ? x : 0.0) + hr_simd_log1p(hr_simd_exp(-std::fabs(x))); },
           arguments),
       loop_ns_per_element(
           [](double x) { return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); },
@@ -73,12 +73,12 @@ int main() {
   std::printf("dependent chain, ns per exp + log (hypatia / libm)\n");
   std::printf(
       "  exp, log   %6.2f / %6.2f\n",
-      chain_ns_per_step([](double x) { return hr_exp(x); }, [](double x) { return hr_log(x); }),
+      chain_ns_per_step([](double x) { return hr_simd_exp(x); }, [](double x) { return hr_simd_log(x); }),
       chain_ns_per_step([](double x) { return std::exp(x); },
                         [](double x) { return std::log(x); }));
   std::printf(
       "  exp, log1p %6.2f / %6.2f\n",
-      chain_ns_per_step([](double x) { return hr_exp(x); }, [](double x) { return hr_log1p(x); }),
+      chain_ns_per_step([](double x) { return hr_simd_exp(x); }, [](double x) { return hr_simd_log1p(x); }),
       chain_ns_per_step([](double x) { return std::exp(x); },
                         [](double x) { return std::log1p(x); }));
 }

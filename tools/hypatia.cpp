@@ -208,7 +208,8 @@ void add_sample_command(CLI::App& app, SampleCommand& command) {
   sample
       ->add_option("--warmup", options.warmup_schedule,
                    "NUTS warm-up schedule: stan (windows doubling) or nutpie (metric updated "
-                   "every draw from overlapping windows; not with dense)")
+                   "every draw, every 20th for fisher-low-rank, from overlapping windows; not "
+                   "with dense)")
       ->transform(CLI::CheckedTransformer(schedules, CLI::ignore_case))
       ->default_str("stan");
   CLI::Option* output = sample->add_option(

@@ -30,6 +30,23 @@ const std::vector<std::pair<std::string, bool>> kEmitterTemplates = {
     {"hr_wrapping_mul({0}, {1})", true},
 };
 
+// The lane form of `name` (see lanes_wrapper_name): loads each argument's lanes, calls the
+// overload on lanes, stores the result's.
+void write_lanes_wrapper(std::ostream& out, const std::string& name, int arity) {
+  out << "HR_JIT_WRAPPER void "
+      << hypatia::jit::lanes_wrapper_name(hypatia::jit::wrapper_name(name, 'd'))
+      << "(double* result";
+  for (int k = 0; k < arity; ++k) out << ", const double* a" << k;
+  out << ") {\n";
+  for (int k = 0; k < arity; ++k) {
+    out << "  hr_exp_log::Lanes x" << k << ";\n  __builtin_memcpy(&x" << k << ", a" << k
+        << ", sizeof x" << k << ");\n";
+  }
+  out << "  const hr_exp_log::Lanes value = " << name << "(";
+  for (int k = 0; k < arity; ++k) out << (k ? ", " : "") << "x" << k;
+  out << ");\n  __builtin_memcpy(result, &value, sizeof value);\n}\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +69,7 @@ int main(int argc, char** argv) {
   for (const hypatia::ops::ScalarFunction& fn : hypatia::ops::scalar_function_table()) {
     add_template(fn.cpp, 'd');
     add_template(fn.cpp_int, 'i');
+    add_template(fn.simd_cpp, 'd');
   }
   for (const auto& [text, integral] : kEmitterTemplates) add_template(text, integral ? 'i' : 'd');
 
@@ -68,6 +86,7 @@ int main(int argc, char** argv) {
       for (int k = 0; k < entry.first; ++k) out << (k ? ", " : "") << "a" << k;
       out << ");\n}\n";
     }
+    if (hypatia::jit::has_lanes_form(name)) write_lanes_wrapper(out, name, entry.first);
   }
   // What the renderer itself needs beyond the templates: conversions and the index check.
   out << "HR_JIT_WRAPPER std::int64_t hr_jit_to_int64(double x) {\n  return hr_to_int64(x);\n}\n"

@@ -92,6 +92,7 @@ std::vector<Tensor> run_elementwise(const ScalarFunction& fn, const Node& node,
   BroadcastWalker walker(shape, shapes);
   const bool integer_path = fn.eval_int && out.dtype() != DType::float64 &&
                             out.dtype() != DType::float32 && all_integral(inputs);
+  const bool simd = uses_simd_form(fn, node);
   std::vector<double> args(inputs.size());
   std::vector<std::int64_t> int_args(inputs.size());
   for (std::int64_t i = 0; i < walker.size(); ++i) {
@@ -108,6 +109,8 @@ std::vector<Tensor> run_elementwise(const ScalarFunction& fn, const Node& node,
       } else {
         out.set(i, static_cast<double>(value));
       }
+    } else if (simd) {
+      out.set(i, fn.simd_eval(inputs[0].at(offsets[0])));
     } else {
       for (std::size_t k = 0; k < inputs.size(); ++k) args[k] = inputs[k].at(offsets[k]);
       out.set(i, fn.eval(args.data()));
@@ -289,7 +292,13 @@ native::Scalar lower_scalar(const Node& node, std::vector<native::Scalar> args) 
   if (fn.cpp.empty()) {
     throw Error("native backend: elementwise op '" + fn.name + "' has no C++ emitter");
   }
-  return native::apply(fn.name, fn.cpp, std::move(args), node.dtype(), fn.cpp_int);
+  const std::string& cpp = uses_simd_form(fn, node) ? fn.simd_cpp : fn.cpp;
+  return native::apply(fn.name, cpp, std::move(args), node.dtype(), fn.cpp_int);
+}
+
+bool uses_simd_form(const ScalarFunction& fn, const Node& node) {
+  return fn.simd_eval != nullptr && is_fully_known(node.shape()) &&
+         num_elements(node.shape()) >= HR_SIMD_MIN_ELEMENTS;
 }
 
 bool is_weak_scalar(const Node& node) {

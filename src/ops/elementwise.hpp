@@ -22,6 +22,8 @@ enum class ResultDType {
   boolean,   // comparisons, logic, isnan
 };
 
+using UnaryValue = double (*)(double);
+
 struct ScalarFunction {
   std::string name;
   int arity = 1;
@@ -41,10 +43,14 @@ struct ScalarFunction {
   // int64 arguments for rows with eval_int. They must compute exactly what eval/eval_int do.
   std::string cpp = {};
   std::string cpp_int = {};
+  // Optional forms for nodes of at least HR_SIMD_MIN_ELEMENTS elements (hypatia_exp_log.h): the
+  // same function to within an ulp, in arithmetic that vectorizes. Chosen per node by
+  // uses_simd_form, so the interpreter and every backend give the same bits.
+  UnaryValue simd_eval = nullptr;
+  std::string simd_cpp = {};
 };
 
 // Short forms for the common kinds of row, so each row states only what is particular to it.
-using UnaryValue = double (*)(double);
 using UnaryIntValue = std::int64_t (*)(std::int64_t);
 // d out / d x, written with graph ops from the input and the output.
 using UnaryDerivative = Expr (*)(const Expr& x, const Expr& out);
@@ -64,6 +70,19 @@ inline ScalarFunction with_cpp(ScalarFunction fn, std::string cpp, std::string c
   fn.cpp_int = std::move(cpp_int);
   return fn;
 }
+
+// `fn` with its form for large nodes (see ScalarFunction::simd_eval).
+inline ScalarFunction with_simd(ScalarFunction fn, UnaryValue value, std::string cpp) {
+  fn.simd_eval = value;
+  fn.simd_cpp = std::move(cpp);
+  return fn;
+}
+
+// Whether `node`, applying `fn`, computes with fn's SIMD form: fn has one and the node's static
+// shape holds at least HR_SIMD_MIN_ELEMENTS elements. Small nodes (scalars, recursions' steps)
+// keep libm, whose latency is lower; a shape known only at run time keeps it too, so the choice
+// never depends on the data.
+bool uses_simd_form(const ScalarFunction& fn, const Node& node);
 
 // The functions of each family file, gathered into the one table.
 std::vector<ScalarFunction> arithmetic_functions();  // elementwise.cpp

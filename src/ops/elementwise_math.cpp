@@ -29,21 +29,25 @@ Exprs arctan2_grad(const Exprs& in, const Expr&, const Expr& g) {
 std::vector<ScalarFunction> math_functions() {
   using E = const Expr&;
   return {
-      with_cpp(differentiable_unary(
-                   "exp", [](double x) { return std::exp(x); }, [](E, E out) { return out; }),
-               "std::exp({0})"),
+      with_simd(
+          with_cpp(differentiable_unary(
+                       "exp", [](double x) { return std::exp(x); }, [](E, E out) { return out; }),
+                   "std::exp({0})"),
+          hr_simd_exp, "hr_simd_exp({0})"),
       with_cpp(
           differentiable_unary(
               "expm1", [](double x) { return std::expm1(x); }, [](E, E out) { return out + 1.0; }),
           "std::expm1({0})"),
-      with_cpp(
-          differentiable_unary(
-              "log", [](double x) { return std::log(x); }, [](E x, E) { return reciprocal(x); }),
-          "std::log({0})"),
-      with_cpp(differentiable_unary(
-                   "log1p", [](double x) { return std::log1p(x); },
-                   [](E x, E) { return reciprocal(1.0 + x); }),
-               "std::log1p({0})"),
+      with_simd(with_cpp(differentiable_unary(
+                             "log", [](double x) { return std::log(x); },
+                             [](E x, E) { return reciprocal(x); }),
+                         "std::log({0})"),
+                hr_simd_log, "hr_simd_log({0})"),
+      with_simd(with_cpp(differentiable_unary(
+                             "log1p", [](double x) { return std::log1p(x); },
+                             [](E x, E) { return reciprocal(1.0 + x); }),
+                         "std::log1p({0})"),
+                hr_simd_log1p, "hr_simd_log1p({0})"),
       // At 0 the derivative is 0.5 / 0 = inf, like the math.
       with_cpp(
           differentiable_unary(
@@ -98,11 +102,14 @@ std::vector<ScalarFunction> math_functions() {
        .grad = arctan2_grad,
        .cpp = "std::atan2({0}, {1})"},
       // sigmoid' = sigmoid(x) sigmoid(-x), accurate in both tails (1 - sigmoid(x) is not).
-      with_cpp(
-          differentiable_unary("sigmoid", hr_sigmoid, [](E x, E out) { return out * sigmoid(-x); }),
-          "hr_sigmoid({0})"),
-      with_cpp(differentiable_unary("softplus", hr_softplus, [](E x, E) { return sigmoid(x); }),
-               "hr_softplus({0})"),
+      with_simd(with_cpp(differentiable_unary("sigmoid", hr_sigmoid,
+                                              [](E x, E out) { return out * sigmoid(-x); }),
+                         "hr_sigmoid({0})"),
+                hr_simd_sigmoid, "hr_simd_sigmoid({0})"),
+      with_simd(
+          with_cpp(differentiable_unary("softplus", hr_softplus, [](E x, E) { return sigmoid(x); }),
+                   "hr_softplus({0})"),
+          hr_simd_softplus, "hr_simd_softplus({0})"),
       // d/dx log(1 - exp(x)) = -exp(x) / (1 - exp(x)) = -1 / expm1(-x).
       with_cpp(differentiable_unary("log1mexp", hr_log1mexp,
                                     [](E x, E) { return -reciprocal(expm1(-x)); }),

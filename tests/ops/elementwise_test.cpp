@@ -5,10 +5,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <random>
 #include <set>
 #include <sstream>
 
 #include "hypatia/hypatia.hpp"
+#include "hypatia_runtime.h"
 #include "ops/elementwise.hpp"
 #include "ops/elementwise_builders.hpp"
 #include "support/backends.hpp"
@@ -227,6 +230,110 @@ TEST(ElementwiseValues, Float32ResultsAreRoundedDoubleResults) {
       if (std::isnan(reference.at(i))) continue;
       EXPECT_EQ(out.at(i), static_cast<double>(static_cast<float>(reference.at(i)))) << name;
     }
+  }
+}
+
+// exp, log, log1p, sigmoid and softplus of nodes with at least HR_SIMD_MIN_ELEMENTS elements
+// compute with hypatia_exp_log.h's arithmetic, which the compilers vectorize (the native backend's
+// loops for this machine's widest vectors, the JIT's loops and its lane blocks on 8 lanes): every
+// backend must give the scalar form's bits, in vector lanes and remainders alike, and those must
+// be libm's to within 2 ulp. 1003 elements: whole vectors of any width and a remainder.
+TEST(ElementwiseValues, LargeNodesUseTheSimdFormsWithTheSameBitsOnEveryBackend) {
+  const std::vector<std::pair<std::string, double (*)(double)>> functions = {
+      {"exp", hr_simd_exp},
+      {"log", hr_simd_log},
+      {"log1p", hr_simd_log1p},
+      {"sigmoid", hr_simd_sigmoid},
+      {"softplus", hr_simd_softplus}};
+  const std::vector<double (*)(double)> libm = {
+      [](double x) { return std::exp(x); }, [](double x) { return std::log(x); },
+      [](double x) { return std::log1p(x); }, hr_sigmoid, hr_softplus};
+  std::vector<double> values;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> uniform(-750.0, 750.0);
+  for (int i = 0; i < 1003; ++i) values.push_back(i % 3 == 0 ? uniform(rng) : uniform(rng) / 100.0);
+  const double special[] = {0.0,
+                            -0.0,
+                            -1.0,
+                            1e-300,
+                            5e-324,
+                            std::numeric_limits<double>::infinity(),
+                            -std::numeric_limits<double>::infinity(),
+                            std::numeric_limits<double>::quiet_NaN()};
+  for (std::size_t k = 0; k < std::size(special); ++k) values[10 + k] = special[k];
+  const Tensor x = Tensor::from_doubles(values, {static_cast<std::int64_t>(values.size())});
+  Expr input_x = input("x", x.type());
+  std::vector<NodePtr> outputs;
+  for (const auto& [name, simd] : functions) {
+    outputs.push_back(elementwise_builder(name)({input_x}).node());
+  }
+  const std::vector<Tensor> results =
+      evaluate_on_backends({input_x.node()}, outputs, {x}, {.rtol = 0.0});
+  for (std::size_t f = 0; f < functions.size(); ++f) {
+    const auto& [name, simd] = functions[f];
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double expected = simd(values[i]);
+      const double actual = results[f].at(static_cast<std::int64_t>(i));
+      const double from_libm = libm[f](values[i]);
+      if (std::isnan(from_libm)) {
+        EXPECT_TRUE(std::isnan(actual)) << name << "(" << values[i] << ")";
+        continue;
+      }
+      EXPECT_EQ(actual, expected) << name << "(" << values[i] << ") at " << i;
+      // Within 2 ulp of libm (sigmoid and softplus round twice more than exp or log1p).
+      if (actual != from_libm) {
+        EXPECT_LE(std::abs(actual - from_libm), std::abs(from_libm) * 4.5e-16)
+            << name << "(" << values[i] << ")";
+      }
+    }
+  }
+}
+
+// Summed, the functions run inside the compiled backends' loops that sum in lanes (once the graph
+// is optimized and they are fused into the sum): the JIT computes 8 lanes at once with their lane
+// forms. The sums must be the interpreter's bits, and libm's sums to rounding.
+TEST(ElementwiseValues, SumsOfSimdFormsAreTheInterpretersBitsOnEveryBackend) {
+  std::vector<double> values;
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> uniform(0.0, 3.0);
+  for (int i = 0; i < 1003; ++i) values.push_back(uniform(rng));
+  const Tensor x = Tensor::from_doubles(values, {static_cast<std::int64_t>(values.size())});
+  Expr input_x = input("x", x.type());
+  const std::vector<NodePtr> outputs = {sum(exp(input_x)).node(), sum(log(input_x)).node(),
+                                        sum(log1p(input_x)).node(), sum(sigmoid(input_x)).node()};
+  const std::vector<double (*)(double)> libm = {[](double v) { return std::exp(v); },
+                                                [](double v) { return std::log(v); },
+                                                [](double v) { return std::log1p(v); }, hr_sigmoid};
+  const std::vector<Tensor> expected = Interpreter({input_x.node()}, outputs).run({x});
+  std::vector<Backend> backends = {Backend::native};
+  if (backend_available(Backend::jit)) backends.push_back(Backend::jit);
+  for (Backend backend : backends) {
+    Function function({input_x.node()}, outputs, {.backend = backend, .optimize = true});
+    const std::vector<Tensor> sums = function({x});
+    for (std::size_t f = 0; f < outputs.size(); ++f) {
+      EXPECT_EQ(sums[f].at(0), expected[f].at(0)) << backend_name(backend) << ", output " << f;
+    }
+  }
+  for (std::size_t f = 0; f < outputs.size(); ++f) {
+    long double reference = 0;
+    for (double v : values) reference += libm[f](v);
+    EXPECT_NEAR(expected[f].at(0), static_cast<double>(reference),
+                1e-13 * std::abs(static_cast<double>(reference)))
+        << "output " << f;
+  }
+}
+
+// Below HR_SIMD_MIN_ELEMENTS elements, generated code calls libm, as the interpreter does.
+TEST(ElementwiseValues, SmallNodesKeepLibm) {
+  std::vector<double> values;
+  for (int i = 0; i < 10; ++i) values.push_back(0.37 * i - 1.3);
+  const Tensor x = Tensor::from_doubles(values, {10});
+  Expr input_x = input("x", x.type());
+  const std::vector<Tensor> results = evaluate_on_backends(
+      {input_x.node()}, {exp(input_x).node(), log1p(input_x + 2.0).node()}, {x}, {.rtol = 0.0});
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(results[0].at(static_cast<std::int64_t>(i)), std::exp(values[i]));
+    EXPECT_EQ(results[1].at(static_cast<std::int64_t>(i)), std::log1p(values[i] + 2.0));
   }
 }
 

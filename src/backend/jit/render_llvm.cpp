@@ -61,6 +61,15 @@ struct Unit {
         module.getOrInsertFunction(name, definition->getFunctionType()).getCallee());
   }
 
+  // The lane form of the scalar library's wrapper `wrapper` (see lanes_wrapper_name), or null.
+  llvm::Function* lanes_function(const std::string& wrapper) {
+    const std::string name = lanes_wrapper_name(wrapper);
+    const llvm::Function* definition = scalars.getFunction(name);
+    if (definition == nullptr) return nullptr;
+    return llvm::cast<llvm::Function>(
+        module.getOrInsertFunction(name, definition->getFunctionType()).getCallee());
+  }
+
   const TemplateTree& parsed(const std::string& text) {
     auto it = templates.find(text);
     if (it == templates.end()) it = templates.emplace(text, parse_template(text)).first;
@@ -266,12 +275,16 @@ class Renderer {
     return b_.CreateVectorSplat(HR_SUM_LANES, value);
   }
 
-  // A call of a scalar function; with vector arguments, one call per lane (the same function on
-  // each lane's values, so the same bits as the scalar code).
+  // A call of a scalar function; with vector arguments, its lane form where the scalar library
+  // has one, else one call per lane (the same function on each lane's values, so the same bits as
+  // the scalar code either way).
   llvm::Value* call_per_lane(llvm::Function* callee, const std::vector<llvm::Value*>& args) {
     const bool lanes = std::any_of(args.begin(), args.end(),
                                    [](llvm::Value* arg) { return arg->getType()->isVectorTy(); });
     if (!lanes) return b_.CreateCall(callee, args);
+    if (llvm::Function* lanes_form = unit_.lanes_function(callee->getName().str())) {
+      return call_lanes_form(lanes_form, args);
+    }
     llvm::Value* result =
         llvm::PoisonValue::get(llvm::FixedVectorType::get(callee->getReturnType(), HR_SUM_LANES));
     for (int lane = 0; lane < HR_SUM_LANES; ++lane) {
@@ -283,6 +296,22 @@ class Renderer {
       result = b_.CreateInsertElement(result, b_.CreateCall(callee, lane_args), lane);
     }
     return result;
+  }
+
+  // A lane form's call: each argument's lanes and the result through stack slots (promoted to
+  // registers once the form is inlined).
+  llvm::Value* call_lanes_form(llvm::Function* lanes_form, const std::vector<llvm::Value*>& args) {
+    auto* lanes_type = llvm::FixedVectorType::get(b_.getDoubleTy(), HR_SUM_LANES);
+    auto slot = [&]() { return entry_alloca(lanes_type, "lanes_argument"); };
+    llvm::AllocaInst* result = slot();
+    std::vector<llvm::Value*> pointers{result};
+    for (llvm::Value* arg : args) {
+      llvm::AllocaInst* argument = slot();
+      b_.CreateStore(in_lanes(arg), argument);
+      pointers.push_back(argument);
+    }
+    b_.CreateCall(lanes_form, pointers);
+    return b_.CreateLoad(lanes_type, result);
   }
 
   // C++'s conversion of an operand to a parameter of type `type` (double or int64).

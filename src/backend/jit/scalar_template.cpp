@@ -180,4 +180,12 @@ std::string wrapper_name(const std::string& function, char kind) {
   return name;
 }
 
+std::string lanes_wrapper_name(const std::string& wrapper) {
+  return wrapper + "_lanes";
+}
+
+bool has_lanes_form(const std::string& function) {
+  return function.rfind("hr_simd_", 0) == 0;
+}
+
 }  // namespace hypatia::jit

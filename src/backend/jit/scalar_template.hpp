@@ -35,4 +35,11 @@ void collect_calls(const TemplateTree& tree, std::vector<std::pair<std::string, 
 // library names it: hr_jit_d_std_exp for std::exp on doubles.
 std::string wrapper_name(const std::string& function, char kind);
 
+// The lane form of a double wrapper, when the scalar library has one (functions with an overload
+// on HR_SUM_LANES-lane vectors, hypatia_exp_log.h): it takes a pointer to the result's lanes,
+// then one to each argument's, so its signature does not depend on the vector ABI.
+std::string lanes_wrapper_name(const std::string& wrapper);
+// Whether the scalar library gives `function` a lane form.
+bool has_lanes_form(const std::string& function);
+
 }  // namespace hypatia::jit

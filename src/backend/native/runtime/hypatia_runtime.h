@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "hypatia_exp_log.h"
+
 #define HR_NAN (std::numeric_limits<double>::quiet_NaN())
 #define HR_INF (std::numeric_limits<double>::infinity())
 
@@ -221,6 +223,10 @@ inline std::int64_t hr_chunk_count(std::int64_t rows) {
 // interpreter's sum kernels use the same order (ops/reduce_util.hpp).
 #define HR_SUM_LANES 8
 #define HR_SUM_LANES_MIN_RUN 16
+#if defined(__clang__)
+// The JIT calls the lane forms of hypatia_exp_log.h on a lane block's HR_SUM_LANES lanes.
+static_assert(sizeof(hr_exp_log::Lanes) == HR_SUM_LANES * sizeof(double));
+#endif
 inline double hr_sum_lanes(const double* lanes) {
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
          ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
