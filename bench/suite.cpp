@@ -5,7 +5,7 @@
 // the way bench/stan/run_stan.R measures Stan's, so that bench/compare-stan.sh can set them side by
 // side (bench/stan/README.md).
 //
-// Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--gradient-only]
+// Usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] [--best-settings] [--gradient-only]
 //                      [--backend native|jit] [--tiers|--no-tiers]
 //                      [--diagonal-metric NAME] [--warmup stan|nutpie] [MODEL ...]
 //   MODEL ...       suite names (as in bench/results/stan.json) or bundled names; default: all. The
@@ -21,6 +21,9 @@
 //   --default-nuts  every model with NUTS's defaults (target acceptance 0.8, diagonal metric), as
 //                   Stan's side runs them, instead of the model's own (BundledModel, as `hypatia
 //                   validate` uses): shows what those settings cost.
+//   --best-settings the model's own settings, but the Fisher low-rank metric with nutpie's warm-up
+//                   for the models where that measured faster (SuiteModel::low_rank_pays): each
+//                   side's best settings, for compare-stan.json.
 //   --diagonal-metric  the metric of the models whose own is diagonal: diagonal (the default),
 //                   fisher_diagonal or fisher_low_rank (as `hypatia validate --diagonal-metric`);
 //                   --warmup the schedule of the models whose metric is not dense (default stan).
@@ -68,19 +71,24 @@ using json = nlohmann::ordered_json;
 struct SuiteModel {
   std::string name;
   std::string bundled_name;
+  // Under --best-settings: the Fisher low-rank metric with nutpie's schedule instead of the
+  // model's diagonal one. Chosen where it gave more ESS per CPU second than the own settings with
+  // the suite's seed and with seed 1 (bench/results/metric_adaptation.txt), and the posterior
+  // passed `hypatia validate --diagonal-metric fisher-low-rank --warmup nutpie` with seeds 0 and 1.
+  bool low_rank_pays = false;
 };
 
 const std::vector<SuiteModel> kSuite = {
     {"eight_schools", "eight_schools-eight_schools_noncentered"},
     {"diamonds", "diamonds-diamonds"},
-    {"gp_pois_regr", "gp_pois_regr-gp_pois_regr"},
-    {"garch11", "garch-garch11"},
-    {"hmm_example", "hmm_example-hmm_example"},
+    {"gp_pois_regr", "gp_pois_regr-gp_pois_regr", true},
+    {"garch11", "garch-garch11", true},
+    {"hmm_example", "hmm_example-hmm_example", true},
     {"low_dim_gauss_mix", "low_dim_gauss_mix-low_dim_gauss_mix"},
-    {"arK", "arK-arK"},
-    {"blr", "sblrc-blr"},
+    {"arK", "arK-arK", true},
+    {"blr", "sblrc-blr", true},
     {"radon", "radon"},
-    {"logreg", "logreg"},
+    {"logreg", "logreg", true},
 };
 
 struct Settings {
@@ -90,6 +98,7 @@ struct Settings {
   int max_tree_depth = 10;
   std::uint64_t seed = 20240611;  // Stan's default seed in run_stan.R
   bool default_nuts = false;
+  bool best_settings = false;  // the own settings, low rank where SuiteModel::low_rank_pays
   MetricKind diagonal_metric = MetricKind::diagonal;  // for models whose own metric is diagonal
   WarmupSchedule warmup = WarmupSchedule::stan;       // for models whose metric is not dense
   bool gradient_only = false;  // the gradient time alone, at a short run's posterior mean
@@ -240,9 +249,13 @@ struct NutsTuning {
   WarmupSchedule warmup = WarmupSchedule::stan;
 };
 
-NutsTuning tuning_for(const BundledModel& bundled, const Settings& settings) {
+NutsTuning tuning_for(const SuiteModel& suite_model, const BundledModel& bundled,
+                      const Settings& settings) {
   NutsTuning tuning;
   if (!settings.default_nuts) tuning = {bundled.target_accept, bundled.metric};
+  if (settings.best_settings && suite_model.low_rank_pays) {
+    return {tuning.target_accept, MetricKind::fisher_low_rank, WarmupSchedule::nutpie};
+  }
   if (tuning.metric == MetricKind::diagonal) tuning.metric = settings.diagonal_metric;
   if (tuning.metric != MetricKind::dense) tuning.warmup = settings.warmup;
   return tuning;
@@ -364,7 +377,7 @@ json measure_model(const SuiteModel& suite_model, const BundledModel& bundled,
   const double optimized_wait_s = timed([] { jit::wait_for_optimized_code(); }).wall_s;
   std::cerr << suite_model.name << ": compiled cold in "
             << compile.cold_logp_grad.wall_s + compile.cold_constrain.wall_s << " s; sampling\n";
-  const NutsTuning tuning = tuning_for(bundled, settings);
+  const NutsTuning tuning = tuning_for(suite_model, bundled, settings);
   const SamplingRun run = run_nuts(*compiled, tuning, settings);
   const GradientTimes gradient = time_gradient(*compiled, unconstrained_mean(run.result));
   const SamplerStatistics statistics = sampler_statistics(run.result, settings.max_tree_depth);
@@ -446,7 +459,8 @@ void print_gradient_time(const SuiteModel& suite_model, const Settings& settings
   Settings short_run = settings;
   short_run.chains = 1;
   short_run.tune = short_run.draws = 200;
-  const SamplingRun run = run_nuts(*compiled, tuning_for(bundled, settings), short_run);
+  const SamplingRun run =
+      run_nuts(*compiled, tuning_for(suite_model, bundled, settings), short_run);
   const GradientTimes gradient = time_gradient(*compiled, unconstrained_mean(run.result));
   std::cout << std::fixed << std::setprecision(2) << std::left << std::setw(18) << suite_model.name
             << std::right << " compile_cold_ms " << std::setw(8) << 1e3 * cold_s;
@@ -554,8 +568,10 @@ json write_results(const Settings& settings, const std::vector<json>& fresh) {
         {"seed", settings.seed},
         {"cores", 1},
         {"backend", std::string(backend_name(settings.backend))},
-        {"nuts_tuning", settings.default_nuts ? "defaults (target_accept 0.8, diagonal metric)"
-                                              : "each model's own (BundledModel)"},
+        {"nuts_tuning", settings.default_nuts    ? "defaults (target_accept 0.8, diagonal metric)"
+                        : settings.best_settings ? "best: each model's own, fisher_low_rank with "
+                                                   "nutpie's warm-up where it pays (suite.cpp)"
+                                                 : "each model's own (BundledModel)"},
         {"diagonal_metric", metric_name(settings.diagonal_metric)},
         {"warmup", warmup_schedule_name(settings.warmup)}}},
       {"definitions", definitions()},
@@ -651,6 +667,8 @@ int main(int argc, char** argv) {
         settings.warmup = warmup_schedule_from_name(argv[++i]);
       } else if (argument == "--default-nuts") {
         settings.default_nuts = true;
+      } else if (argument == "--best-settings") {
+        settings.best_settings = true;
       } else if (argument == "--gradient-only") {
         settings.gradient_only = true;
       } else if (argument == "--tiers" || argument == "--no-tiers") {
@@ -662,9 +680,10 @@ int main(int argc, char** argv) {
         }
         settings.backend = value == "jit" ? Backend::jit : Backend::native;
       } else if (argument.starts_with("-")) {
-        std::cerr << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] "
-                     "[--gradient-only] [--backend native|jit] [--tiers|--no-tiers] "
-                     "[--diagonal-metric NAME] [--warmup stan|nutpie] [MODEL ...]\n";
+        std::cerr
+            << "usage: hypatia-suite [--seed N] [--out PATH] [--default-nuts] "
+               "[--best-settings] [--gradient-only] [--backend native|jit] [--tiers|--no-tiers] "
+               "[--diagonal-metric NAME] [--warmup stan|nutpie] [MODEL ...]\n";
         return 2;
       } else {
         requested.push_back(argument);
