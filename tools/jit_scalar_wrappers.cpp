@@ -25,6 +25,8 @@ const std::vector<std::pair<std::string, bool>> kEmitterTemplates = {
     {"hr_argmax_takes_over({0}, {1})", false},
     {"hr_logsumexp_finish({0}, {1})", false},
     {"std::exp({0} - {1})", false},
+    {"hr_simd_logsumexp_finish({0}, {1})", false},
+    {"hr_simd_exp({0} - {1})", false},
     {"hr_wrap_index({0}, 1)", true},
     {"hr_wrapping_add({0}, {1})", true},
     {"hr_wrapping_mul({0}, {1})", true},

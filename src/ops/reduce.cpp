@@ -66,14 +66,25 @@ constexpr auto slice_mean = [](const Slice<double>& slice) {
 
 // Shifting by the maximum m keeps every exp(x - m) in [0, 1] with at least one term equal to 1.
 // A non-finite maximum is the answer itself: +inf (with no NaN), -inf (all -inf), or NaN.
-constexpr auto slice_logsumexp = [](const Slice<double>& slice) {
+// With libm's exp and log, or (for inputs of at least HR_SIMD_MIN_ELEMENTS elements, as the
+// elementwise rows) hypatia_exp_log.h's vectorizable ones.
+template <double (*Exp)(double), double (*Log)(double)>
+constexpr auto logsumexp_of = [](const Slice<double>& slice) {
   if (slice.size() == 0) return -std::numeric_limits<double>::infinity();
   const double m = slice_max(slice);
   if (!std::isfinite(m)) return m;
   double total = 0.0;
-  for (std::int64_t r = 0; r < slice.size(); ++r) total += std::exp(slice[r] - m);
-  return m + std::log(total);
+  for (std::int64_t r = 0; r < slice.size(); ++r) total += Exp(slice[r] - m);
+  return m + Log(total);
 };
+double libm_exp(double x) {
+  return std::exp(x);
+}
+double libm_log(double x) {
+  return std::log(x);
+}
+constexpr auto slice_logsumexp = logsumexp_of<libm_exp, libm_log>;
+constexpr auto simd_slice_logsumexp = logsumexp_of<hr_simd_exp, hr_simd_log>;
 
 constexpr auto slice_all = [](const Slice<double>& slice) {
   for (std::int64_t r = 0; r < slice.size(); ++r) {
@@ -276,8 +287,11 @@ void emit_argmax(native::Lowering& lowering, const NativeReduction& r, BufferId 
 }
 
 // A max pass, a pass summing exp(x - max), and m + log(total); a non-finite maximum (+inf, all
-// -inf or NaN, and -inf for empty slices) is the result itself, as in slice_logsumexp.
-void emit_logsumexp(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+// -inf or NaN, and -inf for empty slices) is the result itself, as in logsumexp_of. `exp_form`
+// and `finish_form` are the C++ forms of exp(x - max) and of the last step: libm's, or the
+// vectorizable ones.
+void emit_logsumexp_with(native::Lowering& lowering, const NativeReduction& r, BufferId out,
+                         const char* exp_form, const char* finish_form) {
   const Shape out_shape = lowering.buffer_info(out).shape;
   const BufferId maximum = lowering.temporary(DType::float64, out_shape);
   const BufferId total = lowering.temporary(DType::float64, out_shape);
@@ -287,18 +301,26 @@ void emit_logsumexp(native::Lowering& lowering, const NativeReduction& r, Buffer
   lowering.emit(fill(lowering, total, [](const native::Index&) { return native::literal(0.0); }));
   const native::Index at = r.output_index();
   lowering.emit(r.pass({{maximum, at, r.x_element(), Statement::Update::maximum}}));
-  const Scalar shifted_exp =
-      native::apply("exp", "std::exp({0} - {1})",
-                    {r.x_element(), native::load(maximum, at, DType::float64)}, DType::float64);
+  const Scalar shifted_exp = native::apply(
+      "exp", exp_form, {r.x_element(), native::load(maximum, at, DType::float64)}, DType::float64);
   lowering.emit(
       r.pass({{total, at,
                native_add(native::load(total, at, DType::float64), shifted_exp, DType::float64)}}));
   lowering.emit(fill(lowering, out, [&](const native::Index& k) {
     return native::apply(
-        "logsumexp", "hr_logsumexp_finish({0}, {1})",
+        "logsumexp", finish_form,
         {native::load(maximum, k, DType::float64), native::load(total, k, DType::float64)},
         DType::float64);
   }));
+}
+
+void emit_logsumexp(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  emit_logsumexp_with(lowering, r, out, "std::exp({0} - {1})", "hr_logsumexp_finish({0}, {1})");
+}
+
+void emit_simd_logsumexp(native::Lowering& lowering, const NativeReduction& r, BufferId out) {
+  emit_logsumexp_with(lowering, r, out, "hr_simd_exp({0} - {1})",
+                      "hr_simd_logsumexp_finish({0}, {1})");
 }
 
 // all: the minimum of the elements as booleans, from true; any: their maximum, from false.
@@ -336,11 +358,21 @@ DType bool_result(DType) {
   return DType::boolean;
 }
 
+// Whether the node's input has at least HR_SIMD_MIN_ELEMENTS elements by its static shape.
+bool has_large_input(const Node& node) {
+  const Shape& shape = node.input(0)->shape();
+  return is_fully_known(shape) && num_elements(shape) >= HR_SIMD_MIN_ELEMENTS;
+}
+
 struct Reduction {
   std::string name;
   DTypeRule result_dtype;
   ReductionKernel kernel;
   ReductionEmitter emit = nullptr;
+  // Optional forms for inputs of at least HR_SIMD_MIN_ELEMENTS elements (static shape), as
+  // ScalarFunction::simd_eval: chosen per node, so the interpreter and the backends agree.
+  ReductionKernel simd_kernel = {};
+  ReductionEmitter simd_emit = nullptr;
   OpDef::GradFn grad = {};
   bool needs_nonempty = false;  // no identity element: reducing an empty slice is an error
   bool zero_grad = false;
@@ -385,7 +417,8 @@ std::vector<Tensor> run_reduction(const Reduction& reduction, const Node& node,
     fail_runtime(reduction.name, "cannot reduce an empty slice (it has no identity)", inputs);
   }
   Tensor out(node.dtype(), reduced_shape(x.shape(), axes, node.attrs().get_int("keepdims") != 0));
-  reduction.kernel(x, layout, out);
+  (reduction.simd_kernel && has_large_input(node) ? reduction.simd_kernel : reduction.kernel)(
+      x, layout, out);
   return {out};
 }
 
@@ -400,7 +433,9 @@ OpDef make_reduction_op(Reduction reduction) {
   op.kernel = [reduction](const Node& node, const std::vector<Tensor>& inputs) {
     return run_reduction(reduction, node, inputs);
   };
-  op.lower = [emit = reduction.emit](const NodePtr& node, native::Lowering& lowering) {
+  op.lower = [reduction](const NodePtr& node, native::Lowering& lowering) {
+    const ReductionEmitter& emit =
+        reduction.simd_emit && has_large_input(*node) ? reduction.simd_emit : reduction.emit;
     emit(lowering, NativeReduction(lowering, lowering.input_buffer(*node, 0), attr_axes(*node)),
          lowering.define(*node));
   };
@@ -459,6 +494,8 @@ const OpDef& logsumexp_op() {
                                              .result_dtype = integers_to_float64,
                                              .kernel = double_kernel(slice_logsumexp),
                                              .emit = emit_logsumexp,
+                                             .simd_kernel = double_kernel(simd_slice_logsumexp),
+                                             .simd_emit = emit_simd_logsumexp,
                                              .grad = logsumexp_grad});
   return op;
 }

@@ -4,10 +4,12 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "hypatia/function.hpp"
 #include "hypatia/hypatia.hpp"
+#include "hypatia_runtime.h"
 #include "support/backends.hpp"
 #include "support/errors.hpp"
 #include "support/gradient_check.hpp"
@@ -183,6 +185,39 @@ TEST(ReduceValues, LogsumexpOfEmptySliceIsMinusInfinity) {
   // Its gradient is an empty tensor, not an error.
   const Tensor g = eval(grad(sum(logsumexp(x, {1})), x), Tensor(DType::float64, {2, 0}));
   EXPECT_EQ(g.shape(), Shape({2, 0}));
+}
+
+// A logsumexp of an input with at least HR_SIMD_MIN_ELEMENTS elements takes its exp and log from
+// hypatia_exp_log.h (as the elementwise rows do) on every backend; a mixture's 1000 x 2
+// log-weights: each row is m + log(sum exp(x - m)) in those forms, and libm's value to rounding.
+TEST(ReduceValues, LogsumexpOfLargeInputsUsesTheSimdFormsOnEveryBackend) {
+  std::vector<double> values;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal(0.0, 30.0);
+  for (int i = 0; i < 2000; ++i) values.push_back(normal(rng));
+  values[6] = -std::numeric_limits<double>::infinity();
+  values[8] = values[9] = -std::numeric_limits<double>::infinity();
+  const Tensor x = Tensor::from_doubles(values, {1000, 2});
+  Expr input_x = input("x", x.type());
+  const Tensor out = testing::evaluate_on_backends(
+                         {input_x.node()}, {logsumexp(input_x, {1}).node()}, {x}, {.rtol = 0.0})
+                         .front();
+  for (std::int64_t row = 0; row < 1000; ++row) {
+    const double a = values[static_cast<std::size_t>(2 * row)];
+    const double b = values[static_cast<std::size_t>(2 * row + 1)];
+    const double m = std::max(a, b);
+    if (!std::isfinite(m)) {
+      EXPECT_EQ(out.at(row), m) << "row " << row;
+      continue;
+    }
+    const double simd = m + hr_simd_log(hr_simd_exp(a - m) + hr_simd_exp(b - m));
+    EXPECT_EQ(out.at(row), simd) << "row " << row;
+    const long double libm = m + std::log(std::exp(static_cast<long double>(a) - m) +
+                                          std::exp(static_cast<long double>(b) - m));
+    // m + log(total) cancels where the result is near 0: the error is relative to m and log total.
+    EXPECT_NEAR(out.at(row), static_cast<double>(libm), 4.5e-16 * (std::abs(m) + 1.0))
+        << "row " << row;
+  }
 }
 
 TEST(ReduceValues, IntegerSumIsExactBeyondDoublePrecision) {

@@ -1,6 +1,7 @@
 #include "backend/jit/scalar_template.hpp"
 
 #include <cctype>
+#include <set>
 
 #include "hypatia/error.hpp"
 
@@ -185,7 +186,9 @@ std::string lanes_wrapper_name(const std::string& wrapper) {
 }
 
 bool has_lanes_form(const std::string& function) {
-  return function.rfind("hr_simd_", 0) == 0;
+  static const std::set<std::string> functions = {"hr_simd_exp", "hr_simd_log", "hr_simd_log1p",
+                                                  "hr_simd_sigmoid", "hr_simd_softplus"};
+  return functions.contains(function);
 }
 
 }  // namespace hypatia::jit

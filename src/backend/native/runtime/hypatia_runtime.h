@@ -83,6 +83,10 @@ inline bool hr_argmax_takes_over(double best, double x) {
 inline double hr_logsumexp_finish(double maximum, double total) {
   return std::isfinite(maximum) ? maximum + std::log(total) : maximum;
 }
+// The same with hypatia_exp_log.h's log, for logsumexps of large inputs.
+inline double hr_simd_logsumexp_finish(double maximum, double total) {
+  return std::isfinite(maximum) ? maximum + hr_simd_log(total) : maximum;
+}
 
 inline double hr_sigmoid(double x) {
   if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
