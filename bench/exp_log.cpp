@@ -1,8 +1,8 @@
-// hr_simd_exp / hr_simd_log / hr_simd_log1p (hypatia_exp_log.h) against libm, compiled like generated code (-O3
-// -march=native, no contraction): throughput over a loop of 10000 independent elements (the form
-// generated elementwise loops take, which vectorizes), and latency in a dependent chain (each
-// result the next argument, as in a scalar recursion).
-// Usage: hypatia-bench-exp-log
+// hr_simd_exp / hr_simd_log / hr_simd_log1p (hypatia_exp_log.h) against libm, compiled like
+// generated code (-O3 -march=native, no contraction): throughput over a loop of 10000 independent
+// elements (the form generated elementwise loops take, which vectorizes), and latency in a
+// dependent chain (each result the next argument, as in a scalar recursion). Usage:
+// hypatia-bench-exp-log
 
 #include <cmath>
 #include <cstdio>
@@ -71,14 +71,14 @@ int main() {
           [](double x) { return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); },
           arguments));
   std::printf("dependent chain, ns per exp + log (hypatia / libm)\n");
-  std::printf(
-      "  exp, log   %6.2f / %6.2f\n",
-      chain_ns_per_step([](double x) { return hr_simd_exp(x); }, [](double x) { return hr_simd_log(x); }),
-      chain_ns_per_step([](double x) { return std::exp(x); },
-                        [](double x) { return std::log(x); }));
-  std::printf(
-      "  exp, log1p %6.2f / %6.2f\n",
-      chain_ns_per_step([](double x) { return hr_simd_exp(x); }, [](double x) { return hr_simd_log1p(x); }),
-      chain_ns_per_step([](double x) { return std::exp(x); },
-                        [](double x) { return std::log1p(x); }));
+  std::printf("  exp, log   %6.2f / %6.2f\n",
+              chain_ns_per_step([](double x) { return hr_simd_exp(x); },
+                                [](double x) { return hr_simd_log(x); }),
+              chain_ns_per_step([](double x) { return std::exp(x); },
+                                [](double x) { return std::log(x); }));
+  std::printf("  exp, log1p %6.2f / %6.2f\n",
+              chain_ns_per_step([](double x) { return hr_simd_exp(x); },
+                                [](double x) { return hr_simd_log1p(x); }),
+              chain_ns_per_step([](double x) { return std::exp(x); },
+                                [](double x) { return std::log1p(x); }));
 }

@@ -1,6 +1,6 @@
-// hr_simd_exp, hr_simd_log and hr_simd_log1p (hypatia_exp_log.h) against long double libm (64-bit significand,
-// an independent reference 2048 times finer than a double's ulp): within 1 ulp everywhere, and
-// the special values exactly.
+// hr_simd_exp, hr_simd_log and hr_simd_log1p (hypatia_exp_log.h) against long double libm (64-bit
+// significand, an independent reference 2048 times finer than a double's ulp): within 1 ulp
+// everywhere, and the special values exactly.
 
 #include <gtest/gtest.h>
 
@@ -94,7 +94,8 @@ TEST(ExpLog, SpecialValuesFollowC) {
   EXPECT_EQ(hr_simd_exp(1000.0), kInf);
   EXPECT_EQ(hr_simd_exp(-745.14), 0.0);
   EXPECT_EQ(hr_simd_exp(-745.13), denorm_min);
-  EXPECT_EQ(hr_simd_exp(709.782712893384), std::exp(709.782712893384));  // the largest finite result
+  EXPECT_EQ(hr_simd_exp(709.782712893384),
+            std::exp(709.782712893384));  // the largest finite result
 
   EXPECT_EQ(hr_simd_log(1.0), 0.0);
   EXPECT_EQ(hr_simd_log(0.0), -kInf);
