@@ -296,9 +296,12 @@ native::Scalar lower_scalar(const Node& node, std::vector<native::Scalar> args) 
   return native::apply(fn.name, cpp, std::move(args), node.dtype(), fn.cpp_int);
 }
 
+bool reaches_simd_size(const Shape& static_shape) {
+  return is_fully_known(static_shape) && num_elements(static_shape) >= HR_SIMD_MIN_ELEMENTS;
+}
+
 bool uses_simd_form(const ScalarFunction& fn, const Node& node) {
-  return fn.simd_eval != nullptr && is_fully_known(node.shape()) &&
-         num_elements(node.shape()) >= HR_SIMD_MIN_ELEMENTS;
+  return fn.simd_eval != nullptr && reaches_simd_size(node.shape());
 }
 
 bool is_weak_scalar(const Node& node) {

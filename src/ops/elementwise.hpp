@@ -78,10 +78,13 @@ inline ScalarFunction with_simd(ScalarFunction fn, UnaryValue value, std::string
   return fn;
 }
 
-// Whether `node`, applying `fn`, computes with fn's SIMD form: fn has one and the node's static
-// shape holds at least HR_SIMD_MIN_ELEMENTS elements. Small nodes (scalars, recursions' steps)
-// keep libm, whose latency is lower; a shape known only at run time keeps it too, so the choice
-// never depends on the data.
+// Whether a static shape holds at least HR_SIMD_MIN_ELEMENTS elements, where ops take
+// hypatia_exp_log.h's vectorizable forms. Smaller ones (scalars, recursions' steps) keep libm,
+// whose latency is lower; a shape known only at run time keeps it too, so the choice never
+// depends on the data.
+bool reaches_simd_size(const Shape& static_shape);
+// Whether `node`, applying `fn`, computes with fn's SIMD form: fn has one and the node reaches
+// the SIMD size.
 bool uses_simd_form(const ScalarFunction& fn, const Node& node);
 
 // The functions of each family file, gathered into the one table.

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "hypatia/ops.hpp"
+#include "ops/elementwise.hpp"
 #include "ops/op_util.hpp"
 #include "ops/reduce_util.hpp"
 
@@ -358,12 +359,6 @@ DType bool_result(DType) {
   return DType::boolean;
 }
 
-// Whether the node's input has at least HR_SIMD_MIN_ELEMENTS elements by its static shape.
-bool has_large_input(const Node& node) {
-  const Shape& shape = node.input(0)->shape();
-  return is_fully_known(shape) && num_elements(shape) >= HR_SIMD_MIN_ELEMENTS;
-}
-
 struct Reduction {
   std::string name;
   DTypeRule result_dtype;
@@ -417,8 +412,9 @@ std::vector<Tensor> run_reduction(const Reduction& reduction, const Node& node,
     fail_runtime(reduction.name, "cannot reduce an empty slice (it has no identity)", inputs);
   }
   Tensor out(node.dtype(), reduced_shape(x.shape(), axes, node.attrs().get_int("keepdims") != 0));
-  (reduction.simd_kernel && has_large_input(node) ? reduction.simd_kernel : reduction.kernel)(
-      x, layout, out);
+  (reduction.simd_kernel && reaches_simd_size(node.input(0)->shape())
+       ? reduction.simd_kernel
+       : reduction.kernel)(x, layout, out);
   return {out};
 }
 
@@ -434,8 +430,9 @@ OpDef make_reduction_op(Reduction reduction) {
     return run_reduction(reduction, node, inputs);
   };
   op.lower = [reduction](const NodePtr& node, native::Lowering& lowering) {
-    const ReductionEmitter& emit =
-        reduction.simd_emit && has_large_input(*node) ? reduction.simd_emit : reduction.emit;
+    const ReductionEmitter& emit = reduction.simd_emit && reaches_simd_size(node->input(0)->shape())
+                                       ? reduction.simd_emit
+                                       : reduction.emit;
     emit(lowering, NativeReduction(lowering, lowering.input_buffer(*node, 0), attr_axes(*node)),
          lowering.define(*node));
   };

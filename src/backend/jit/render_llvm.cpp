@@ -49,25 +49,29 @@ struct Unit {
   int chunk_functions = 0;
   std::unordered_map<std::string, TemplateTree> templates;
 
-  // The scalar library's function `name`, declared in the module (linked in afterwards).
-  llvm::Function* scalar_function(const std::string& name, const std::string& needed_by) {
-    const llvm::Function* definition = scalars.getFunction(name);
-    if (definition == nullptr) {
-      throw Error("jit backend: " + needed_by + " needs '" + name +
-                  "', which the JIT's scalar library lacks (tools/jit_scalar_wrappers.cpp lists "
-                  "the functions templates outside the elementwise table call)");
-    }
-    return llvm::cast<llvm::Function>(
-        module.getOrInsertFunction(name, definition->getFunctionType()).getCallee());
-  }
-
-  // The lane form of the scalar library's wrapper `wrapper` (see lanes_wrapper_name), or null.
-  llvm::Function* lanes_function(const std::string& wrapper) {
-    const std::string name = lanes_wrapper_name(wrapper);
+  // The scalar library's function `name`, declared in the module (linked in afterwards), or null
+  // when the library has none.
+  llvm::Function* declared(const std::string& name) {
     const llvm::Function* definition = scalars.getFunction(name);
     if (definition == nullptr) return nullptr;
     return llvm::cast<llvm::Function>(
         module.getOrInsertFunction(name, definition->getFunctionType()).getCallee());
+  }
+
+  // The same, required.
+  llvm::Function* scalar_function(const std::string& name, const std::string& needed_by) {
+    llvm::Function* function = declared(name);
+    if (function == nullptr) {
+      throw Error("jit backend: " + needed_by + " needs '" + name +
+                  "', which the JIT's scalar library lacks (tools/jit_scalar_wrappers.cpp lists "
+                  "the functions templates outside the elementwise table call)");
+    }
+    return function;
+  }
+
+  // The lane form of the scalar library's wrapper `wrapper` (see lanes_wrapper_name), or null.
+  llvm::Function* lanes_function(const std::string& wrapper) {
+    return declared(lanes_wrapper_name(wrapper));
   }
 
   const TemplateTree& parsed(const std::string& text) {
